@@ -1,0 +1,38 @@
+/**
+ * `semantic-srn <command> …`: dispatches to one module per command.
+ * Each command module exports `run(argv): Promise<number>` (the exit code) and a one-line summary.
+ */
+export interface CliCommand {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+// Lazy so that `semantic-srn --help` does not load TF.js.
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  backend: async () => (await import('./backend_command')).backendCommand,
+};
+
+function usage(): string {
+  return [
+    'usage: semantic-srn <command> [options]',
+    '',
+    'commands:',
+    ...Object.keys(COMMANDS).map((c) => `  ${c}`),
+    '',
+    "run 'semantic-srn <command> --help' for a command's options",
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`semantic-srn: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await load()).run(rest);
+}
