@@ -1,0 +1,2 @@
+export * from './cameras';
+export * from './rays';
