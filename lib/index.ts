@@ -1,8 +1,9 @@
 // Public API of semantic-srn: re-exports only, grouped by area.
 
 // backend
-export * from './backend/select';
+export * from './backend';
 
 // utilities
 export * from './util/random';
 export * from './util/atomic_write';
+export * from './tracking'; // experiment tracking (MLflow)

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { installWasmKernelFixes } from './wasm_kernels';
+import { disableWasmThreads, parseWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm_threads';
 
 export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -16,6 +17,11 @@ export interface BackendOptions {
   backend?: BackendChoice;
   /** wasm only: apply the kernel fixes of spec/backends.md (default true). */
   wasmKernelFixes?: boolean;
+  /**
+   * wasm only: pthreads in Node via the workaround in wasm_threads.ts (default `SRN_WASM_THREADS`, else 0 = off).
+   * 2..4 threads; must be chosen before the wasm backend first initialises. Falls back to 1 thread with a reason.
+   */
+  wasmThreads?: number;
   /** Print the report to stderr (default false). */
   verbose?: boolean;
 }
@@ -27,7 +33,15 @@ export interface BackendReport {
   tfBackend: string;
   /** Faster candidates that were skipped, and why. */
   skipped: { backend: ConcreteBackend; reason: string }[];
-  wasm?: { simd: boolean; threads: number; kernelFixes: boolean };
+  wasm?: {
+    simd: boolean;
+    threads: number;
+    kernelFixes: boolean;
+    /** Threads asked for (option or SRN_WASM_THREADS); 0 when not asked. */
+    threadsRequested: number;
+    /** Why fewer threads than requested run, if so. */
+    threadsReason?: string;
+  };
 }
 
 const ORDER: ConcreteBackend[] = ['node-gpu', 'node', 'wasm', 'cpu'];
@@ -56,15 +70,44 @@ async function tryNode(kind: 'node-gpu' | 'node'): Promise<string> {
   return 'tensorflow';
 }
 
+/** Resolves after `ms` with false, so a hung threaded init cannot block selection forever. */
+function timeout(ms: number): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
+}
+
 async function tryWasm(opts: BackendOptions): Promise<BackendReport['wasm']> {
   // Side-effect import registers the 'wasm' backend factory.
-  await import('@tensorflow/tfjs-backend-wasm');
+  const wasmModule = await import('@tensorflow/tfjs-backend-wasm');
   const fixes = opts.wasmKernelFixes ?? true;
   if (fixes) installWasmKernelFixes();
-  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+  const requested = opts.wasmThreads ?? 0;
+  let threadsReason: string | undefined;
+  let ok = false;
+  let threadedTried = false;
+  if (requested >= 2 && tf.engine().registry['wasm'] != null && wasmModule.getThreadsCount() !== requested) {
+    threadsReason = 'the wasm backend was already initialised in this process (threads are fixed at first init)';
+  } else if (requested >= 2) {
+    let prep: ReturnType<typeof prepareWasmThreads> | undefined;
+    try {
+      prep = prepareWasmThreads(requested);
+      threadedTried = true;
+      ok = await Promise.race([tf.setBackend('wasm'), timeout(60_000)]);
+      if (!ok) threadsReason = 'threaded wasm failed to initialise (see the warning above) or timed out';
+    } catch (e) {
+      threadsReason = errorText(e);
+    } finally {
+      prep?.restore();
+    }
+    if (!ok) disableWasmThreads();
+  }
+  if (!ok && !(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  const wasmModule = await import('@tensorflow/tfjs-backend-wasm');
-  return { simd, threads: wasmModule.getThreadsCount(), kernelFixes: fixes };
+  const threads = wasmModule.getThreadsCount();
+  if (threads > 1) unrefWasmWorkers();
+  if (threadedTried && ok && threads < requested) threadsReason = `threaded wasm started with ${threads} thread(s)`;
+  const report: NonNullable<BackendReport['wasm']> = { simd, threads, kernelFixes: fixes, threadsRequested: requested };
+  if (threadsReason) report.threadsReason = threadsReason;
+  return report;
 }
 
 /**
@@ -78,6 +121,8 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendR
   if (current && (choice === 'auto' || choice === current.chosen) && tf.getBackend() === current.tfBackend) {
     return current;
   }
+  const envThreads = process.env.SRN_WASM_THREADS;
+  const wasmThreads = opts.wasmThreads ?? (envThreads ? parseWasmThreads(envThreads, 'SRN_WASM_THREADS') : 0);
   const candidates = choice === 'auto' ? ORDER : [choice];
   const skipped: BackendReport['skipped'] = [];
   for (const cand of candidates) {
@@ -86,7 +131,7 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendR
       if (cand === 'node-gpu' || cand === 'node') {
         report = { chosen: cand, tfBackend: await tryNode(cand), skipped };
       } else if (cand === 'wasm') {
-        report = { chosen: cand, tfBackend: 'wasm', skipped, wasm: await tryWasm(opts) };
+        report = { chosen: cand, tfBackend: 'wasm', skipped, wasm: await tryWasm({ ...opts, wasmThreads }) };
       } else {
         if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
         report = { chosen: 'cpu', tfBackend: 'cpu', skipped };
@@ -112,7 +157,8 @@ export function currentBackend(): BackendReport | undefined {
 
 /** One line for logs and notebooks. */
 export function describeBackend(r: BackendReport): string {
-  const extra = r.wasm ? ` (simd=${r.wasm.simd}, threads=${r.wasm.threads}, kernel fixes=${r.wasm.kernelFixes})` : '';
+  const why3 = r.wasm?.threadsReason ? ` [${r.wasm.threadsReason}]` : '';
+  const extra = r.wasm ? ` (simd=${r.wasm.simd}, threads=${r.wasm.threads}${why3}, kernel fixes=${r.wasm.kernelFixes})` : '';
   const why = r.skipped.length ? `; skipped ${r.skipped.map((s) => `${s.backend} [${s.reason}]`).join(', ')}` : '';
   return `backend: ${r.chosen}${extra}${why}`;
 }

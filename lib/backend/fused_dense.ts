@@ -1,0 +1,129 @@
+/**
+ * relu(LayerNorm(x·W + b)) as one tf.customGrad op with an analytic backward (spec/backends.md §2):
+ * on wasm it is faster than op-by-op LN and keeps far fewer intermediates alive for backprop
+ * (only x, W, x̂ and 1/σ are saved). Backend-agnostic: plain tf ops inside.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface DenseLayerNormOptions {
+  /** LayerNorm epsilon (default 1e-5). */
+  eps?: number;
+  /** Optional affine LN scale, shape [out]. */
+  gamma?: tf.Tensor;
+  /** Optional affine LN shift, shape [out]. */
+  beta?: tf.Tensor;
+  /** Apply ReLU after LN (default true). */
+  relu?: boolean;
+}
+
+/** Sums `g` down to `shape` (undoing broadcasting), like tf's own broadcast gradients. */
+function sumToShape(g: tf.Tensor, shape: number[]): tf.Tensor {
+  const axes = tf.backend_util.getReductionAxes(shape, g.shape);
+  let r = axes.length ? tf.sum(g, axes, true) : g;
+  if (r.rank !== shape.length) r = tf.reshape(r, shape);
+  return r;
+}
+
+function checkShapes(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor): void {
+  const where = 'denseLayerNormRelu';
+  if (x.rank === 2) {
+    if (W.rank !== 2 || W.shape[0] !== x.shape[1]) {
+      throw new Error(`${where}: W must be [${x.shape[1]}, out] for x ${JSON.stringify(x.shape)}, got ${JSON.stringify(W.shape)}`);
+    }
+  } else if (x.rank === 3) {
+    if (W.rank !== 3 || W.shape[0] !== x.shape[0] || W.shape[1] !== x.shape[2]) {
+      throw new Error(`${where}: W must be [${x.shape[0]}, ${x.shape[2]}, out] for x ${JSON.stringify(x.shape)}, got ${JSON.stringify(W.shape)}`);
+    }
+  } else {
+    throw new Error(`${where}: x must be [N,in] or [B,R,in], got ${JSON.stringify(x.shape)}`);
+  }
+  const out = W.shape[W.rank - 1];
+  const okBias =
+    (b.rank === 1 && b.shape[0] === out) ||
+    (x.rank === 3 && b.rank === 3 && b.shape[0] === x.shape[0] && b.shape[1] === 1 && b.shape[2] === out) ||
+    (x.rank === 2 && b.rank === 2 && b.shape[0] === 1 && b.shape[1] === out);
+  if (!okBias) throw new Error(`${where}: b must be [${out}]${x.rank === 3 ? ` or [${x.shape[0]}, 1, ${out}]` : ''}, got ${JSON.stringify(b.shape)}`);
+  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== out)) throw new Error(`${where}: ${name} must be [${out}], got ${JSON.stringify(t.shape)}`);
+  }
+}
+
+/**
+ * relu(LN(x·W + b)), LN over the last axis with biased variance.
+ * x [N,in]·W [in,out] with b [out]; or per-instance weights x [B,R,in]·W [B,in,out] with b [B,1,out] or [out].
+ * Gradients flow to x, W, b (and gamma/beta when given).
+ */
+export function denseLayerNormRelu(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, opts: DenseLayerNormOptions = {}): tf.Tensor {
+  const eps = opts.eps ?? 1e-5;
+  const relu = opts.relu ?? true;
+  const { gamma, beta } = opts;
+  checkShapes(x, W, b, gamma, beta);
+  const hasGamma = gamma !== undefined;
+  const hasBeta = beta !== undefined;
+
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xi, Wi, bi] = args as tf.Tensor[];
+    let k = 3;
+    const g = hasGamma ? (args[k++] as tf.Tensor) : undefined;
+    const be = hasBeta ? (args[k++] as tf.Tensor) : undefined;
+    const [value, xhat, rstd] = tf.tidy(() => {
+      const z = tf.add(tf.matMul(xi, Wi), bi);
+      const mean = tf.mean(z, -1, true);
+      const xc = tf.sub(z, mean);
+      const variance = tf.mean(tf.square(xc), -1, true);
+      const rstd = tf.rsqrt(tf.add(variance, eps));
+      const xhat = tf.mul(xc, rstd);
+      let y = g ? tf.mul(xhat, g) : xhat;
+      if (be) y = tf.add(y, be);
+      return [relu ? tf.relu(y) : y, xhat, rstd];
+    });
+    // y > 0 is recomputed from x̂ (cheap) rather than saving the output too.
+    save([xi, Wi, xhat, rstd, ...(g ? [g] : []), ...(be ? [be] : [])]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sW, sxhat, srstd] = saved;
+          const sg = hasGamma ? saved[4] : undefined;
+          const sbe = hasBeta ? saved[hasGamma ? 5 : 4] : undefined;
+          let gy = dy;
+          if (relu) {
+            let y = sg ? tf.mul(sxhat, sg) : sxhat;
+            if (sbe) y = tf.add(y, sbe);
+            gy = tf.mul(dy, tf.cast(tf.greater(y, 0), 'float32'));
+          }
+          const grads: tf.Tensor[] = [];
+          const dxhat = sg ? tf.mul(gy, sg) : gy;
+          // dz = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ
+          const dz = tf.mul(
+            tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(sxhat, tf.mean(tf.mul(dxhat, sxhat), -1, true))),
+            srstd,
+          );
+          grads.push(tf.matMul(dz, sW, false, true)); // dx
+          grads.push(tf.matMul(sx, dz, true, false)); // dW (per instance when batched)
+          grads.push(sumToShape(dz, bi.shape)); // db
+          if (hasGamma) grads.push(sumToShape(tf.mul(gy, sxhat), [sxhat.shape[sxhat.rank - 1]]));
+          if (hasBeta) grads.push(sumToShape(gy, [sxhat.shape[sxhat.rank - 1]]));
+          return grads;
+        }),
+    };
+  });
+  const inputs = [x, W, b];
+  if (gamma) inputs.push(gamma);
+  if (beta) inputs.push(beta);
+  return (op as (...t: tf.Tensor[]) => tf.Tensor)(...inputs);
+}
+
+/** Plain op-by-op LayerNorm over the last axis (biased variance), with optional affine gamma/beta. */
+export function layerNorm(x: tf.Tensor, eps = 1e-5, gamma?: tf.Tensor, beta?: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const mean = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(xc), -1, true);
+    let y = tf.mul(xc, tf.rsqrt(tf.add(variance, eps)));
+    if (gamma) y = tf.mul(y, gamma);
+    if (beta) y = tf.add(y, beta);
+    return y;
+  });
+}
