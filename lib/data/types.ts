@@ -14,6 +14,8 @@ export interface ViewFiles {
   pose: string;
   seg?: string;
   depth?: string;
+  /** Position in the instance's full sorted view list (kept when views are subset). */
+  index?: number;
 }
 
 export interface InstanceRecord {
@@ -37,6 +39,10 @@ export interface SplitInfo {
   classNames: string[];
   /** Sorted by id; a subset keeps each instance's full-split `index`. */
   instances: InstanceRecord[];
+  /** Number of instances in the full split (rows of the latent table), also after subsetting. */
+  fullSplitSize?: number;
+  /** `<root>/<Class>/<Class>.<split>`. */
+  splitDir?: string;
 }
 
 /** One preprocessed view at side S (the exact arrays the model consumes). */
@@ -58,11 +64,14 @@ export interface ViewBatch {
   instanceIndex: tf.Tensor1D;
   /** Positions in `SplitInfo.instances` (for host-side bookkeeping). */
   instancePositions: number[];
+  /** Each view's position in its instance's full sorted view list (`ViewFiles.index`). */
   viewIndex: number[];
   /** [B, S·S, 4] in [-1, 1]. */
   rgba: tf.Tensor3D;
   /** [B, S·S] int32, if labelled. */
   labels?: tf.Tensor2D;
+  /** [B, S·S] float32 camera z-depth (0 = background), if every view has depth/. */
+  depth?: tf.Tensor2D;
   /** [B, 4, 4] cam2world. */
   cam2world: tf.Tensor3D;
   /** [B, 4] (fx, fy, cx, cy) at side S. */
@@ -70,7 +79,7 @@ export interface ViewBatch {
   side: number;
 }
 
-/** (position in SplitInfo.instances, view index) */
+/** (position in SplitInfo.instances, position in that instance's `views`) */
 export interface ViewRef {
   instance: number;
   view: number;
