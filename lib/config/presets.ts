@@ -1,0 +1,76 @@
+/**
+ * Named presets. `paper` is every reference number; `cpu` is sized for 2 CPU cores (the measurements
+ * behind it are in docs/presets.md); `tiny` is for tests.
+ */
+import { DEFAULT_CONFIG, PAPER_SCHEDULE, RELEASED_SCRIPT_SCHEDULE } from './defaults';
+import { resolveConfig } from './resolve';
+import type { DeepPartial, SrnConfig } from './types';
+
+export const PRESET_NAMES = ['paper', 'paper-released', 'cpu', 'tiny'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
+  // The defaults are the reference numbers; the schedule is the paper's (20k@64²/b92 + 85k@128²/b16).
+  paper: { preset: 'paper', training: { pretrain: { schedule: PAPER_SCHEDULE }, semantic: { schedule: PAPER_SCHEDULE } } },
+  // Same model, the released scripts' schedule (5k@64²/b4 + 150k@128²/b8).
+  'paper-released': {
+    preset: 'paper-released',
+    training: { pretrain: { schedule: RELEASED_SCRIPT_SCHEDULE }, semantic: { schedule: RELEASED_SCRIPT_SCHEDULE } },
+  },
+  // See docs/presets.md for the step-time and quality measurements behind these numbers.
+  cpu: {
+    preset: 'cpu',
+    // Widths 64 (hypernet 0.87M params instead of 51.5M): on 2 cores with wasm a step over 4 whole 32² images
+    // takes ~2.2 s vs ~3.6 s at width 128 (docs/presets.md); the architecture (4 hyper-MLPs, LSTM 16, 10 steps,
+    // LN/ReLU placement, losses, optimisers) is unchanged.
+    model: {
+      latentDim: 64,
+      phiWidth: 64,
+      hyperHidden: 64,
+      rendererWidth: 64,
+      rendererHiddenLayers: 2,
+      mlpHeadWidth: 64,
+      unet: { nf0: 32, numDown: 3, maxChannels: 64 },
+    },
+    training: {
+      pretrain: { schedule: [{ side: 32, batchSize: 4, steps: 3000 }], raysPerImage: null },
+      semantic: { schedule: [{ side: 32, batchSize: 4, steps: 3000 }] },
+      probe: { steps: 600, batchSize: 10, side: 32 },
+      latentFit: { steps: 300, batchSize: 1, side: 32, raysPerImage: null },
+    },
+    data: { maxTrainInstances: 50, maxTestInstances: 10 },
+    inference: { side: 32, chunkRays: 4096 },
+  },
+  tiny: {
+    preset: 'tiny',
+    model: {
+      latentDim: 8,
+      phiWidth: 16,
+      hyperHidden: 16,
+      lstmHidden: 4,
+      marchSteps: 3,
+      rendererWidth: 16,
+      rendererHiddenLayers: 1,
+      mlpHeadLayers: 1,
+      mlpHeadWidth: 8,
+      unet: { nf0: 4, numDown: 2, maxChannels: 8 },
+    },
+    training: {
+      pretrain: { schedule: [{ side: 8, batchSize: 2, steps: 4 }] },
+      semantic: { schedule: [{ side: 8, batchSize: 2, steps: 4 }] },
+      probe: { steps: 4, batchSize: 2, side: 8 },
+      latentFit: { steps: 4, batchSize: 1, side: 8 },
+    },
+    data: { maxTrainInstances: 3, maxTestInstances: 2, fewShot: { instances: 2, viewsPerInstance: 2, views: [0, 1] } },
+    inference: { side: 8, chunkRays: 32 },
+  },
+};
+
+/** A preset, optionally with overrides on top; validated. */
+export function presetConfig(name: string, overrides: DeepPartial<SrnConfig> = {}): SrnConfig {
+  if (!(PRESET_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`preset: expected one of ${PRESET_NAMES.join(', ')}, got '${name}'`);
+  }
+  const base = resolveConfig(OVERRIDES[name as PresetName], DEFAULT_CONFIG);
+  return resolveConfig(overrides, base);
+}

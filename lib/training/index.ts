@@ -1,0 +1,6 @@
+export * from './adam';
+export * from './data';
+export * from './progress';
+export * from './step';
+export * from './stages';
+export * from './checkpoint';

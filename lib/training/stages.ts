@@ -1,0 +1,283 @@
+/**
+ * The training stages of spec/reference.md §4, each `(config, model, data, opts)`:
+ *  - pretrain: vanilla SRN on RGB (200·MSE + 1·latent + 1e-3·depth), latents + hypernet + raymarcher + renderer;
+ *  - trainSemantic: the same end to end with the feature U-Net head (+ 8·CE);
+ *  - fitLinearProbe: frozen SRN, features of the few-shot images (cached), only a fresh head trains (8·CE);
+ *  - fitLatentCodes: fresh codes for new objects from RGB, a mask through a head, or both; all else frozen.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { LINEAR_CE_WEIGHTS, RGB_LOSS_WEIGHTS, UNET_MASK_FIT_WEIGHTS } from '../config/defaults';
+import type { LossWeights, SegHeadKind, SrnConfig, StageConfig } from '../config/types';
+import { LatentTable } from '../latent/table';
+import { crossEntropyLoss } from '../losses/losses';
+import type { SegHead } from '../srn/heads';
+import type { SrnModel } from '../srn/model';
+import { PARAM_GROUPS, type ParamGroup } from '../srn/params';
+import { renderFeatures } from '../srn/render';
+import { Rng } from '../util/random';
+import { DenseAdam } from './adam';
+import { loadCheckpoint, restoreTrainingState, saveCheckpoint, type LoadedCheckpoint } from './checkpoint';
+import { type BatchSource, batchFromViews, type ObservedView } from './data';
+import { type ProgressCallback, ProgressMeter, stderrProgress } from './progress';
+import { type StepRecord, trainStep } from './step';
+import { ViewSampler } from '../data/sampler';
+
+export interface StageOptions {
+  /** Called after every step with the 1-based step count and the losses. */
+  onMetrics?: (step: number, record: StepRecord) => void;
+  /** Progress callback; default a stderr line every 2 s. Pass `false` for silence. */
+  onProgress?: ProgressCallback | false;
+  /** Stops after the current step (a checkpoint is written when `checkpoint` is set). */
+  signal?: AbortSignal;
+  /** Where to write checkpoints: every `every` steps (default the stage config's checkpointEvery) and at the end. */
+  checkpoint?: { dir: string; every?: number };
+  /** Resume from a checkpoint (directory or loaded) written by the same stage. */
+  resumeFrom?: string | LoadedCheckpoint;
+  /** Stop after this many steps in total (for tests/benchmarks); default the whole schedule. */
+  maxSteps?: number;
+  /** Override which parameter groups train (freezing is configuration). */
+  trainGroups?: readonly ParamGroup[];
+}
+
+export interface StageResult {
+  stage: string;
+  /** Steps completed in total (including resumed ones). */
+  step: number;
+  history: StepRecord[];
+  /** True when stopped by the signal. */
+  aborted: boolean;
+  /** The dense optimiser (its state is in the checkpoints); dispose when done. */
+  adam?: DenseAdam;
+}
+
+function progressOf(opts: StageOptions): ProgressCallback | undefined {
+  if (opts.onProgress === false) return undefined;
+  return opts.onProgress ?? stderrProgress();
+}
+
+/** Names of the dense parameters in the given groups; segHead restricted to one head's prefix. */
+export function trainableNames(model: SrnModel, groups: readonly ParamGroup[], headKind?: SegHeadKind): string[] {
+  return model.params
+    .list(groups.filter((g) => g !== 'latents'))
+    .filter((p) => p.group !== 'segHead' || (headKind !== undefined && p.name.startsWith(`segHead.${headKind}.`)))
+    .map((p) => p.name);
+}
+
+function scheduleAt(st: StageConfig, step: number): { side: number; batchSize: number } {
+  let acc = 0;
+  for (const s of st.schedule) {
+    acc += s.steps;
+    if (step < acc) return s;
+  }
+  return st.schedule[st.schedule.length - 1];
+}
+
+async function runSrnStage(
+  stage: 'pretrain' | 'semantic',
+  config: SrnConfig,
+  model: SrnModel,
+  data: BatchSource,
+  opts: StageOptions,
+  defaultGroups: readonly ParamGroup[],
+  headKind?: SegHeadKind,
+): Promise<StageResult> {
+  const st = config.training[stage];
+  if (data.numInstances > model.latents.count) {
+    throw new Error(`${stage}: the data addresses ${data.numInstances} latent rows but the model's table has ${model.latents.count}`);
+  }
+  const groups = opts.trainGroups ?? defaultGroups;
+  const head = headKind ? model.heads.get(headKind) ?? model.addHead(headKind) : undefined;
+  const names = trainableNames(model, groups, headKind);
+  const byName = new Map(names.map((n) => [n, model.params.get(n)!.variable]));
+  const adam = new DenseAdam(byName, st.dense);
+  model.latents.adam = st.latent;
+  let step = 0;
+  if (opts.resumeFrom) {
+    const ck = typeof opts.resumeFrom === 'string' ? loadCheckpoint(opts.resumeFrom) : opts.resumeFrom;
+    if (ck.manifest.stage !== stage) throw new Error(`${stage}: cannot resume from a '${ck.manifest.stage}' checkpoint`);
+    step = restoreTrainingState(ck, model, adam);
+  }
+  const total = Math.min(st.schedule.reduce((s, x) => s + x.steps, 0), opts.maxSteps ?? Infinity);
+  const meter = new ProgressMeter(stage, total, step, progressOf(opts));
+  const every = opts.checkpoint?.every ?? st.checkpointEvery;
+  const history: StepRecord[] = [];
+  const trainLatents = groups.includes('latents');
+  let aborted = false;
+  const save = () => opts.checkpoint && saveCheckpoint(opts.checkpoint.dir, { config, model, stage, step, adam });
+  while (step < total) {
+    if (opts.signal?.aborted) {
+      aborted = true;
+      break;
+    }
+    const { side, batchSize } = scheduleAt(st, step);
+    const batch = data.batch(step, batchSize, side);
+    let rec: StepRecord;
+    try {
+      const rows = Array.from(batch.instanceIndex.dataSync());
+      rec = trainStep({
+        model, batch, weights: st.weights,
+        dense: names.length ? { adam, names } : undefined,
+        latent: { table: model.latents, rows, trainable: trainLatents },
+        head, headTraining: true,
+        raysPerImage: st.raysPerImage,
+        rng: Rng.derive(config.seed, stage, 'rays', step),
+      });
+    } finally {
+      tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
+      if (batch.labels) batch.labels.dispose();
+      if (batch.depth) batch.depth.dispose();
+    }
+    step += 1;
+    history.push(rec);
+    opts.onMetrics?.(step, rec);
+    meter.tick(step, rec.loss);
+    if (every > 0 && step % every === 0 && step < total) save();
+  }
+  save();
+  return { stage, step, history, aborted, adam };
+}
+
+/** Stage 1a: vanilla SRN pre-training on RGB (reference §4.1). */
+export function pretrain(config: SrnConfig, model: SrnModel, data: BatchSource, opts: StageOptions = {}): Promise<StageResult> {
+  return runSrnStage('pretrain', config, model, data, opts, ['latents', 'hypernet', 'raymarcher', 'renderer']);
+}
+
+/** Stage 1b: the fully supervised semantic SRN with the feature U-Net head, end to end (reference §4.2). */
+export function trainSemantic(config: SrnConfig, model: SrnModel, data: BatchSource, opts: StageOptions = {}): Promise<StageResult> {
+  return runSrnStage('semantic', config, model, data, opts, PARAM_GROUPS, 'unet');
+}
+
+export interface ProbeResult {
+  head: SegHead;
+  history: StepRecord[];
+  step: number;
+  /** Seconds spent computing the frozen features. */
+  featureSeconds: number;
+}
+
+/**
+ * Stage 2: the semi-supervised linear (or MLP) probe (reference §4.3). The SRN is frozen and runs
+ * without a tape: features of the labelled views are computed once from the views' training codes
+ * (cached when config.training.probe.cacheFeatures), and only a freshly initialised head trains.
+ */
+export async function fitLinearProbe(config: SrnConfig, model: SrnModel, views: readonly ObservedView[], opts: StageOptions = {}): Promise<ProbeResult> {
+  const pc = config.training.probe;
+  if (views.length === 0) throw new Error('fitLinearProbe: no labelled views');
+  if (views.some((v) => !v.view.labels)) throw new Error('fitLinearProbe: every view needs labels');
+  const head = model.addHead(pc.head);
+  const names = trainableNames(model, ['segHead'], pc.head);
+  const adam = new DenseAdam(new Map(names.map((n) => [n, model.params.get(n)!.variable])), pc.dense);
+  const side = Math.round(Math.sqrt(views[0].view.rgba.length / 4));
+  const chunk = config.inference.chunkRays;
+  const t0 = Date.now();
+  const featuresOf = (v: ObservedView): tf.Tensor2D =>
+    renderFeatures(model, model.latents.row(v.instanceIndex), v.view.pose, v.view.intrinsics, side, chunk);
+  const cache = pc.cacheFeatures ? views.map(featuresOf) : undefined;
+  const featureSeconds = (Date.now() - t0) / 1000;
+  const labels = views.map((v) => v.view.labels!);
+  const sampler = new ViewSampler(views.map((_, i) => ({ instance: i, view: 0 })), { batchSize: Math.min(pc.batchSize, views.length), seed: `${config.seed}/probe` });
+  const meter = new ProgressMeter('probe', pc.steps, 0, progressOf(opts));
+  const history: StepRecord[] = [];
+  const vars = names.map((n) => model.params.get(n)!.variable);
+  let step = 0;
+  try {
+    for (; step < Math.min(pc.steps, opts.maxSteps ?? Infinity); ) {
+      if (opts.signal?.aborted) break;
+      const t1 = Date.now();
+      const refs = sampler.at(step).refs.map((r) => r.instance);
+      const feats = refs.map((i) => cache?.[i] ?? featuresOf(views[i]));
+      const x = tf.stack(feats) as tf.Tensor3D; // [B, S², F], no tape reaches the SRN
+      if (!cache) tf.dispose(feats);
+      const lab = tf.tensor2d(Int32Array.from(refs.flatMap((i) => Array.from(labels[i]))), [refs.length, side * side], 'int32');
+      const { value, grads } = tf.variableGrads(() => tf.mul(crossEntropyLoss(head.apply(x, { side, training: true }), lab), pc.weights.ce) as tf.Scalar, vars);
+      const named: Record<string, tf.Tensor> = {};
+      vars.forEach((v, k) => {
+        if (grads[v.name]) named[names[k]] = grads[v.name];
+      });
+      adam.apply(named);
+      const loss = value.dataSync()[0];
+      tf.dispose([value, x, lab, ...Object.values(grads)]);
+      step += 1;
+      const rec: StepRecord = { loss, ce: loss / pc.weights.ce, seconds: (Date.now() - t1) / 1000 };
+      history.push(rec);
+      opts.onMetrics?.(step, rec);
+      meter.tick(step, loss);
+    }
+  } finally {
+    if (cache) tf.dispose(cache);
+    adam.dispose();
+  }
+  return { head, history, step, featureSeconds };
+}
+
+export type LatentFitTarget = 'rgb' | 'mask' | 'both';
+
+export interface LatentFitOptions extends StageOptions {
+  /** What the codes are fitted to (default 'rgb'). */
+  target?: LatentFitTarget;
+  /** Head used for mask targets (default 'linear'). */
+  head?: SegHeadKind;
+  /** Loss weights; default config.training.latentFit.weights for RGB, 8·CE (linear head) or 8·CE + regularisers (U-Net) for masks. */
+  weights?: LossWeights;
+}
+
+export interface LatentFitResult {
+  /** One fitted code per object. */
+  codes: Float32Array[];
+  history: StepRecord[][];
+}
+
+function defaultFitWeights(config: SrnConfig, target: LatentFitTarget, head: SegHeadKind): LossWeights {
+  const rgb = config.training.latentFit.weights;
+  if (target === 'rgb') return rgb;
+  const mask = head === 'linear' ? LINEAR_CE_WEIGHTS : UNET_MASK_FIT_WEIGHTS;
+  if (target === 'mask') return mask;
+  return { img: rgb.img || RGB_LOSS_WEIGHTS.img, ce: mask.ce, latent: rgb.latent, depth: rgb.depth };
+}
+
+/**
+ * Stage 3: test-time inference of codes for new objects (reference §4.4, §4.5). Each object gets a fresh
+ * code N(0, initStd²) fitted alone by SparseAdam to its observations (one or several posed views, all at
+ * one side); every model weight stays frozen (no gradient reaches it; U-Net heads run in eval mode).
+ */
+export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects: readonly (readonly ObservedView[])[], opts: LatentFitOptions = {}): Promise<LatentFitResult> {
+  const fc = config.training.latentFit;
+  const target = opts.target ?? 'rgb';
+  const headKind = opts.head ?? 'linear';
+  const weights = opts.weights ?? defaultFitWeights(config, target, headKind);
+  const head = weights.ce !== 0 ? model.head(headKind) : undefined;
+  const steps = Math.min(fc.steps, opts.maxSteps ?? Infinity);
+  const meter = new ProgressMeter('latent-fit', steps * objects.length, 0, progressOf(opts));
+  const codes: Float32Array[] = [];
+  const history: StepRecord[][] = [];
+  let done = 0;
+  for (const [o, obs] of objects.entries()) {
+    if (obs.length === 0) throw new Error(`fitLatentCodes: object ${o} has no observations`);
+    const table = new LatentTable(1, model.cfg.latentDim, { rng: Rng.derive(config.seed, 'latentFit', o), std: fc.initStd, adam: fc.latent });
+    const sampler = new ViewSampler(obs.map((_, i) => ({ instance: i, view: 0 })), { batchSize: Math.min(fc.batchSize, obs.length), seed: `${config.seed}/latentFit/${o}` });
+    const hist: StepRecord[] = [];
+    for (let step = 0; step < steps; step++) {
+      if (opts.signal?.aborted) break;
+      const refs = sampler.at(step).refs;
+      const batch = batchFromViews(refs.map((r) => obs[r.instance]));
+      try {
+        const rec = trainStep({
+          model, batch, weights,
+          latent: { table, rows: refs.map(() => 0), trainable: true },
+          head, headTraining: false,
+          raysPerImage: head?.kind === 'unet' ? null : fc.raysPerImage,
+          rng: Rng.derive(config.seed, 'latentFit', o, 'rays', step),
+        });
+        hist.push(rec);
+        opts.onMetrics?.(++done, rec);
+        meter.tick(done, rec.loss);
+      } finally {
+        tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
+        if (batch.labels) batch.labels.dispose();
+      }
+    }
+    codes.push(table.row(0));
+    history.push(hist);
+  }
+  return { codes, history };
+}

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend, maxAbsDiff } from '../helpers/tf';
+import { conv2dValid, upConv4x4s2, FeatureUnet, ParamStore } from '../../lib/srn';
+import { DEFAULT_UNET } from '../../lib/config';
+import { Rng } from '../../lib/util/random';
+
+const rnd = (rng: Rng, shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape) as unknown as tf.Tensor4D;
+
+test('conv2dValid matches tf.conv2d in value and both gradients (stride 1 and 2)', async () => {
+  await useBackend('cpu');
+  const rng = new Rng(1);
+  for (const [k, s, h] of [[3, 1, 6], [4, 2, 8]]) {
+    const x = rnd(rng, [2, h, h, 3]);
+    const w = rnd(rng, [k, k, 3, 5]);
+    const ref = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, 'valid');
+    const mine = (a: tf.Tensor, b: tf.Tensor) => conv2dValid(a as tf.Tensor4D, b as tf.Tensor4D, s);
+    assert.ok(maxAbsDiff(ref(x, w), mine(x, w)) < 1e-5);
+    const dy = rnd(rng, ref(x, w).shape);
+    const gRef = tf.grads((a, b) => ref(a, b).mul(dy).sum())([x, w]);
+    const gMine = tf.grads((a, b) => mine(a, b).mul(dy).sum())([x, w]);
+    assert.ok(maxAbsDiff(gRef[0], gMine[0]) < 1e-4, 'dx');
+    assert.ok(maxAbsDiff(gRef[1], gMine[1]) < 1e-4, 'dW');
+  }
+});
+
+test('upConv4x4s2 equals a 4×4 stride-2 padding-1 transposed conv with the flipped kernel', async () => {
+  await useBackend('cpu');
+  const rng = new Rng(2);
+  const x = rnd(rng, [1, 3, 4, 2]);
+  const w = rnd(rng, [4, 4, 2, 3]); // [ky, kx, cin, cout]
+  // tf.conv2dTranspose filter [h, w, outC, inC] with the kernel flipped spatially.
+  const wT = tf.tidy(() => tf.reverse(w, [0, 1]).transpose([0, 1, 3, 2])) as tf.Tensor4D;
+  const ref = tf.conv2dTranspose(x, wT, [1, 6, 8, 3], 2, 'same');
+  const mine = upConv4x4s2(x, w);
+  assert.deepEqual(mine.shape, [1, 6, 8, 3]);
+  assert.ok(maxAbsDiff(ref, mine) < 1e-5);
+});
+
+test('FeatureUnet: output shape, BN running stats move in train mode only', async () => {
+  await useBackend('cpu');
+  const store = new ParamStore();
+  const unet = new FeatureUnet(store, 'segHead.unet', 5, 3, { ...DEFAULT_UNET, nf0: 4, numDown: 2, maxChannels: 8 }, new Rng(3));
+  const x = rnd(new Rng(4), [2, 8, 8, 5]);
+  const before = unet.stats.map((s) => s.dataSync().slice());
+  const y = unet.apply(x, { training: false });
+  assert.deepEqual(y.shape, [2, 8, 8, 3]);
+  unet.stats.forEach((s, i) => assert.deepEqual(s.dataSync(), before[i]));
+  tf.tidy(() => unet.apply(x, { training: true }));
+  assert.ok(unet.stats.some((s, i) => maxAbsDiff(s, before[i]) > 1e-6));
+  assert.throws(() => unet.apply(rnd(new Rng(5), [1, 6, 6, 5]), { training: false }), /divisible by 2\^numDown = 4/);
+  store.dispose();
+});

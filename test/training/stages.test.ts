@@ -1,0 +1,204 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, renameSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend, assertNoTensorLeak, maxAbsDiff } from '../helpers/tf';
+import { presetConfig } from '../../lib/config';
+import { SrnModel, renderViews, interpolateCodes } from '../../lib/srn';
+import {
+  pretrain, trainSemantic, fitLinearProbe, fitLatentCodes, memorySource, trainStep, DenseAdam, trainableNames, batchFromViews,
+  saveCheckpoint, loadCheckpoint, restoreModel, observationViews,
+} from '../../lib/training';
+import { Rng } from '../../lib/util/random';
+import { sphereViews } from './fixtures';
+
+const quiet = { onProgress: false as const };
+const snapshot = (m: SrnModel) => new Map(m.params.list().map((p) => [p.name, Float32Array.from(p.variable.dataSync())]));
+function assertSame(m: SrnModel, snap: Map<string, Float32Array>, except = '') {
+  for (const p of m.params.list()) {
+    if (except && p.name.startsWith(except)) continue;
+    assert.deepEqual(Float32Array.from(p.variable.dataSync()), snap.get(p.name), `${p.name} changed`);
+  }
+}
+
+test('overfit: one object, 4 views, RGB loss falls by 3× within 40 steps (cpu)', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny', {
+    model: { phiWidth: 24, hyperHidden: 24, rendererWidth: 24 },
+    training: { pretrain: { schedule: [{ side: 8, batchSize: 2, steps: 40 }], dense: { lr: 3e-3 }, latent: { lr: 3e-3 } } },
+  });
+  const m = new SrnModel(cfg.model, { numInstances: 1 });
+  const r = await pretrain(cfg, m, memorySource(sphereViews(8, 4)), quiet);
+  const first = r.history.slice(0, 3).reduce((s, h) => s + h.img!, 0) / 3;
+  const last = r.history.slice(-5).reduce((s, h) => s + h.img!, 0) / 5;
+  assert.ok(last < first / 3, `img loss ${first} → ${last}`);
+  r.adam?.dispose();
+  m.dispose();
+});
+
+test('no tensor leak across training steps (pretrain with ray subset, semantic with U-Net)', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny');
+  const views = sphereViews(8, 3);
+  const m = new SrnModel(cfg.model, { numInstances: 1, heads: ['unet'] });
+  const names = trainableNames(m, ['hypernet', 'raymarcher', 'renderer', 'segHead'], 'unet');
+  const adam = new DenseAdam(new Map(names.map((n) => [n, m.params.get(n)!.variable])), cfg.training.pretrain.dense);
+  let step = 0;
+  const run = (ce: number, rays: number | null) => () => {
+    const batch = batchFromViews(views.slice(0, 2));
+    trainStep({
+      model: m, batch, weights: { img: 200, ce, latent: 1, depth: 1e-3 }, dense: { adam, names },
+      latent: { table: m.latents, rows: [0, 0], trainable: true }, head: m.head('unet'), raysPerImage: rays, rng: new Rng(step++),
+    });
+    tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics, batch.labels!]);
+  };
+  await assertNoTensorLeak(run(0, 20));
+  await assertNoTensorLeak(run(8, null));
+  adam.dispose();
+  m.dispose();
+});
+
+test('linear probe: only the head trains; the frozen SRN (and codes) stay bit-identical', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny', { training: { probe: { steps: 6, batchSize: 2 } } });
+  const views = [...sphereViews(8, 2, 0), ...sphereViews(8, 2, 1)];
+  const m = new SrnModel(cfg.model, { numInstances: 2 });
+  const snap = snapshot(m);
+  const codes = m.latents.values.slice();
+  const r = await fitLinearProbe(cfg, m, views, quiet);
+  assert.equal(r.head.kind, 'linear');
+  assert.equal(r.history.length, 6);
+  assertSame(m, snap, 'segHead.');
+  assert.deepEqual(m.latents.values, codes);
+  assert.equal(m.latents.step, 0);
+  // The head did move, and its loss fell.
+  assert.ok(r.history[5].loss < r.history[0].loss);
+  m.dispose();
+});
+
+test('latent fitting: only the fresh codes move (RGB, mask through the linear head, both)', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny', { training: { latentFit: { steps: 5 } } });
+  const m = new SrnModel(cfg.model, { numInstances: 2, heads: ['linear'] });
+  const snap = snapshot(m);
+  const table = m.latents.values.slice();
+  const obs = sphereViews(8, 3, 0);
+  for (const target of ['rgb', 'mask', 'both'] as const) {
+    const r = await fitLatentCodes(cfg, m, [obs, obs.slice(0, 1)], { ...quiet, target });
+    assert.equal(r.codes.length, 2);
+    assert.equal(r.history[0].length, 5);
+    assertSame(m, snap);
+    assert.deepEqual(m.latents.values, table);
+    if (target === 'mask') {
+      // Linear head: 8·CE only, no regularisers (reference §4.5).
+      assert.equal(r.history[0][0].latent, undefined);
+      assert.equal(r.history[0][0].depth, undefined);
+    }
+    // The code moved away from its N(0, 0.01) start.
+    const start = new LatentTable0(cfg.seed).first(m.cfg.latentDim);
+    assert.ok(maxAbsDiff(r.codes[0], start) > 0);
+  }
+  assert.deepEqual(observationViews('single', 251), [65]);
+  assert.deepEqual(observationViews('multi', 251).slice(0, 4), [0, 5, 10, 15]);
+  assert.equal(observationViews('multi', 251).length, 51);
+  m.dispose();
+});
+
+class LatentTable0 {
+  constructor(private readonly seed: number) {}
+  first(dim: number): Float32Array {
+    return Rng.derive(this.seed, 'latentFit', 0).normalArray(dim, 0, 0.01);
+  }
+}
+
+test('checkpoint resume is exact: 4 steps = 2 steps, save, load, 2 steps (cpu, U-Net + BN stats)', async () => {
+  await useBackend('cpu');
+  const dir = mkdtempSync(join(tmpdir(), 'srn-ckpt-'));
+  try {
+    const cfg = presetConfig('tiny', { training: { semantic: { schedule: [{ side: 8, batchSize: 2, steps: 4 }] } } });
+    const views = [...sphereViews(8, 3, 0), ...sphereViews(8, 3, 1)];
+    const a = new SrnModel(cfg.model, { numInstances: 2, heads: ['unet'] });
+    const ra = await trainSemantic(cfg, a, memorySource(views), quiet);
+    ra.adam?.dispose();
+    const b = new SrnModel(cfg.model, { numInstances: 2, heads: ['unet'] });
+    const rb = await trainSemantic(cfg, b, memorySource(views), { ...quiet, maxSteps: 2, checkpoint: { dir: join(dir, 'ck') } });
+    rb.adam?.dispose();
+    b.dispose();
+    const c = restoreModel(join(dir, 'ck'));
+    const rc = await trainSemantic(cfg, c, memorySource(views), { ...quiet, resumeFrom: join(dir, 'ck') });
+    rc.adam?.dispose();
+    assert.equal(rc.step, 4);
+    assert.equal(rc.history.length, 2);
+    const wa = a.namedWeights();
+    const wc = c.namedWeights();
+    assert.deepEqual(Object.keys(wa).sort(), Object.keys(wc).sort());
+    for (const k of Object.keys(wa)) assert.equal(maxAbsDiff(wa[k], wc[k]), 0, k);
+    assert.deepEqual(a.latents.m, c.latents.m);
+    assert.equal(a.latents.step, c.latents.step);
+    // Interrupted write: the previous checkpoint stays readable (moved aside as .old).
+    renameSync(join(dir, 'ck'), join(dir, 'ck.old'));
+    assert.equal(loadCheckpoint(join(dir, 'ck')).manifest.step, 2);
+    saveCheckpoint(join(dir, 'ck'), { config: cfg, model: c, stage: 'semantic', step: 4 });
+    assert.ok(!existsSync(join(dir, 'ck.old')));
+    assert.equal(loadCheckpoint(join(dir, 'ck')).manifest.step, 4);
+    assert.throws(() => loadCheckpoint(join(dir, 'none')), /no checkpoint/);
+    tf.dispose([...Object.values(wa), ...Object.values(wc)]);
+    a.dispose();
+    c.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rendering: chunked output equals one chunk; labels from a head; interpolation endpoints', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny');
+  const m = new SrnModel(cfg.model, { numInstances: 2, heads: ['linear', 'unet'] });
+  const v = sphereViews(8, 2)[0].view;
+  const big = renderViews(m, m.latents.row(0), [v.pose], v.intrinsics, { side: 8, chunkRays: 64, head: 'linear' });
+  const n0 = tf.memory().numTensors;
+  const small = renderViews(m, m.latents.row(0), [v.pose, v.pose], v.intrinsics, { side: 8, chunkRays: 10, head: 'unet' });
+  assert.equal(tf.memory().numTensors, n0, 'rendering leaks no tensors');
+  assert.equal(small.length, 2);
+  assert.ok(maxAbsDiff(big[0].rgba, small[0].rgba) < 1e-5);
+  assert.ok(maxAbsDiff(big[0].depth, small[1].depth) < 1e-5);
+  assert.equal(big[0].labels!.length, 64);
+  assert.equal(small[0].points.length, 64 * 3);
+  const frames = interpolateCodes(m, m.latents.row(0), m.latents.row(1), [v.pose, v.pose], v.intrinsics, { side: 8 });
+  assert.ok(maxAbsDiff(frames[0].rgba, big[0].rgba) < 1e-5, 'frame 0 uses code A');
+  m.dispose();
+});
+
+test('every preset trains for 2 steps (image side and counts shrunk; paper widths are in paper_preset.test.ts)', async () => {
+  await useBackend('cpu');
+  for (const name of ['tiny', 'cpu'] as const) {
+    const cfg = presetConfig(name, {
+      training: { pretrain: { schedule: [{ side: 8, batchSize: 1, steps: 2 }], raysPerImage: 16 } },
+    });
+    const m = new SrnModel(cfg.model, { numInstances: 1 });
+    const r = await pretrain(cfg, m, memorySource(sphereViews(8, 2)), quiet);
+    assert.equal(r.history.length, 2, name);
+    assert.ok(r.history.every((h) => Number.isFinite(h.loss)));
+    r.adam?.dispose();
+    m.dispose();
+  }
+});
+
+test('progress: default reporter writes step/s and ETA; callbacks get every step; abort stops', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny');
+  const m = new SrnModel(cfg.model, { numInstances: 1 });
+  const seen: number[] = [];
+  const ctl = new AbortController();
+  const r = await pretrain(cfg, m, memorySource(sphereViews(8, 2)), {
+    onProgress: (p) => { assert.ok(p.stepsPerSecond > 0 && Number.isFinite(p.etaSeconds)); },
+    onMetrics: (s) => { seen.push(s); if (s === 2) ctl.abort(); },
+    signal: ctl.signal,
+  });
+  assert.deepEqual(seen, [1, 2]);
+  assert.equal(r.aborted, true);
+  r.adam?.dispose();
+  m.dispose();
+});
