@@ -7,3 +7,9 @@ export * from './backend';
 export * from './util/random';
 export * from './util/atomic_write';
 export * from './tracking'; // experiment tracking (MLflow)
+
+// geometry, io, data
+export * from './geometry';
+export * from './io';
+export * from './data';
+export * from './data/synthetic';

@@ -10,6 +10,7 @@ export interface CliCommand {
 // Lazy so that `semantic-srn --help` does not load TF.js.
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   backend: async () => (await import('./backend_command')).backendCommand,
+  data: async () => (await import('./data_command')).dataCommand,
   mlflow: async () => (await import('./mlflow_command')).mlflowCommand,
 };
 
