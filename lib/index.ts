@@ -1,15 +1,30 @@
 // Public API of semantic-srn: re-exports only, grouped by area.
 
-// backend
+// backend selection, wasm kernel fixes, fused layers
 export * from './backend';
 
-// utilities
-export * from './util/random';
-export * from './util/atomic_write';
-export * from './tracking'; // experiment tracking (MLflow)
-
-// geometry, io, data
+// geometry, file formats, datasets
 export * from './geometry';
 export * from './io';
 export * from './data';
 export * from './data/synthetic';
+
+// the model and its training
+export * from './config';
+export * from './srn';
+export * from './latent';
+export * from './losses';
+export * from './training';
+
+// evaluation and visualisation
+export * from './metrics';
+export * from './eval';
+export * from './viz';
+
+// experiment tracking (MLflow)
+export * from './tracking';
+
+
+// utilities
+export * from './util/random';
+export * from './util/atomic_write';

@@ -11,6 +11,8 @@ export interface CliCommand {
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   backend: async () => (await import('./backend_command')).backendCommand,
   data: async () => (await import('./data_command')).dataCommand,
+  eval: async () => (await import('./eval_command')).evalCommand,
+  quickstart: async () => (await import('./quickstart_command')).quickstartCommand,
   mlflow: async () => (await import('./mlflow_command')).mlflowCommand,
 };
 

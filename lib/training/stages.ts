@@ -22,6 +22,12 @@ import { type ProgressCallback, ProgressMeter, stderrProgress } from './progress
 import { type StepRecord, trainStep } from './step';
 import { ViewSampler } from '../data/sampler';
 
+
+/** Lets signal handlers (SIGINT → abort) and timers run between training steps. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export interface StageOptions {
   /** Called after every step with the 1-based step count and the losses. */
   onMetrics?: (step: number, record: StepRecord) => void;
@@ -105,6 +111,7 @@ async function runSrnStage(
   let aborted = false;
   const save = () => opts.checkpoint && saveCheckpoint(opts.checkpoint.dir, { config, model, stage, step, adam });
   while (step < total) {
+    await yieldToEventLoop();
     if (opts.signal?.aborted) {
       aborted = true;
       break;
@@ -182,6 +189,7 @@ export async function fitLinearProbe(config: SrnConfig, model: SrnModel, views: 
   let step = 0;
   try {
     for (; step < Math.min(pc.steps, opts.maxSteps ?? Infinity); ) {
+      await yieldToEventLoop();
       if (opts.signal?.aborted) break;
       const t1 = Date.now();
       const refs = sampler.at(step).refs.map((r) => r.instance);
@@ -257,6 +265,7 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
     const sampler = new ViewSampler(obs.map((_, i) => ({ instance: i, view: 0 })), { batchSize: Math.min(fc.batchSize, obs.length), seed: `${config.seed}/latentFit/${o}` });
     const hist: StepRecord[] = [];
     for (let step = 0; step < steps; step++) {
+      await yieldToEventLoop();
       if (opts.signal?.aborted) break;
       const refs = sampler.at(step).refs;
       const batch = batchFromViews(refs.map((r) => obs[r.instance]));

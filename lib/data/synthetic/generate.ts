@@ -21,7 +21,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic_write';
 import type { SplitName } from '../types';
 import { classFolder, levelOneText, parseSyntheticClass, type SyntheticClass } from './classes';
 import { buildObject, GENERATOR_VERSION, instanceId, instanceRng, OBJECT_RADIUS, type SyntheticObject } from './object';
-import { CAMERA_DISTANCE, renderView, syntheticIntrinsics, syntheticPoses, type RenderedView } from './render';
+import { CAMERA_DISTANCE, renderView, syntheticIntrinsics, syntheticPoses, type SyntheticView } from './render';
 
 export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 /** Views per instance: 50 random for train/val, the 251-view spiral for test (reference.md §5.4). */
@@ -44,7 +44,7 @@ export interface RenderedInstance {
   poseTexts: string[];
   poses: Mat4[];
   intrinsicsText: string;
-  views: RenderedView[];
+  views: SyntheticView[];
 }
 
 const viewName = (i: number): string => String(i).padStart(6, '0');

@@ -36,7 +36,7 @@ export function syntheticPoses(split: 'train' | 'val' | 'test', count: number, r
   return randomSpherePoses(count, CAMERA_DISTANCE, () => rng.next());
 }
 
-export interface RenderedView {
+export interface SyntheticView {
   /** H·W·4 bytes; background (0,0,0,0). */
   rgba: Uint8Array;
   /** H·W class ids, 0 = background. */
@@ -48,7 +48,7 @@ export interface RenderedView {
 }
 
 /** Renders the primitives seen from `cam2world` with intrinsics `k` (image size k.height × k.width). */
-export function renderView(prims: readonly Primitive[], cam2world: Mat4, k: Intrinsics): RenderedView {
+export function renderView(prims: readonly Primitive[], cam2world: Mat4, k: Intrinsics): SyntheticView {
   const H = k.height;
   const W = k.width;
   const m = cam2world;

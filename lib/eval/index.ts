@@ -1,0 +1,4 @@
+export * from './protocols';
+export * from './trivial';
+export * from './runner';
+export * from './srn_predictor';

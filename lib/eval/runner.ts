@@ -1,0 +1,259 @@
+/**
+ * The evaluation runner (spec/reference.md §4.6, §6): for every instance of a test split, the
+ * predictor is given the protocol's observed views and asked for all views of the instance (observed
+ * ones included); predictions are scored against the ground-truth label maps with the §6 metrics, next to
+ * the trivial predictors, and the result is returned and optionally written as results.json.
+ * One runner for SRN+linear and every baseline: only the predictor callback differs.
+ */
+import { loadView, type ViewCache } from '../data/view_loader';
+import type { InstanceRecord, LoadedView, SplitInfo } from '../data/types';
+import { SegmentationScores, perClassByName, type SegmentationSummary } from '../metrics/segmentation';
+import { PsnrScores } from '../metrics/psnr';
+import { writeJsonAtomic } from '../util/atomic_write';
+import { protocolSpec, viewPositions, type ProtocolName, type ProtocolSpec } from './protocols';
+import { allBackgroundLabels, majorityForegroundClass, majorityPartLabels } from './trivial';
+
+export interface PredictorContext {
+  split: SplitInfo;
+  /** Position of the instance in `split.instances`. */
+  position: number;
+  protocol: ProtocolSpec;
+  /** Observed views as positions in `instance.views` (what to fit from). */
+  observedViews: number[];
+  side: number;
+  /** Loads a preprocessed view of this instance (position in `instance.views`), GT labels included. */
+  loadView(viewPosition: number): LoadedView;
+}
+
+export interface Prediction {
+  /** One label map (S·S class ids) per requested view, in order. */
+  labels: Int32Array[];
+  /** Optional RGBA renders in [-1, 1] (S·S·4) per requested view, for PSNR. */
+  rgba?: Float32Array[];
+}
+
+/** Predicts the requested views (positions in `instance.views`) of one test instance. */
+export type Predictor = (instance: InstanceRecord, viewIndices: number[], ctx: PredictorContext) => Prediction | Promise<Prediction>;
+
+export interface EvalProgress {
+  instance: number;
+  instances: number;
+  images: number;
+  elapsedSeconds: number;
+  /** Running mIOU over the images so far. */
+  mIOU: number;
+}
+
+export interface EvaluateOptions {
+  split: SplitInfo;
+  /** Image side S at which predictions and GT are compared. */
+  side: number;
+  protocol: ProtocolName | ProtocolSpec;
+  predictor: Predictor;
+  /** Name of the method for the report (e.g. 'srn+linear'). */
+  method?: string;
+  /** Views to evaluate as file indices; default every view of each instance. */
+  evalViews?: number[];
+  /** Majority part for the trivial predictor, or the training label maps to compute it from. */
+  majorityClass?: number;
+  trainingLabels?: Iterable<ArrayLike<number>>;
+  /** Write results.json here (atomically). */
+  outPath?: string;
+  onProgress?: (p: EvalProgress) => void;
+  /** Called per instance with predictions and GT, e.g. to write figures. */
+  onInstance?: (info: { position: number; instance: InstanceRecord; viewPositions: number[]; prediction: Prediction; gt: LoadedView[] }) => void | Promise<void>;
+  /** Backend description for the report (`describeBackend(...)` or the report object). */
+  backend?: unknown;
+  /** Config summary for the report. */
+  config?: unknown;
+  /** Extra fields merged into results.json (e.g. training timings). */
+  extra?: Record<string, unknown>;
+  cache?: ViewCache;
+}
+
+export interface ScoreBlock {
+  mIOU: number;
+  shapeMIOU: number;
+  perClassIoU: Record<string, number | null>;
+}
+
+export interface EvalResults extends ScoreBlock {
+  schema: 'semantic-srn/eval-results@1';
+  method: string;
+  protocol: ProtocolSpec;
+  dataset: { root: string; className: string; split: string; numClasses: number; classNames: string[] };
+  side: number;
+  /** Mean per-image PSNR (dB) of the RGB renders, or null when the predictor gives no RGB. */
+  psnr: number | null;
+  trivial: {
+    allBackground: ScoreBlock;
+    majorityPart: (ScoreBlock & { majorityClass: number; majorityClassName: string }) | null;
+  };
+  /** Pooled intersection/union per class (for re-aggregation). */
+  pooled: { intersection: number[]; union: number[] };
+  perInstance: { id: string; index: number; images: number; mIOU: number; psnr: number | null }[];
+  counts: { instances: number; images: number; viewsPerInstance: number[]; pixelsPerImage: number };
+  timings: { totalSeconds: number; predictSeconds: number; loadSeconds: number; metricSeconds: number; secondsPerInstance: number };
+  backend: unknown;
+  config: unknown;
+  createdAt: string;
+  [extra: string]: unknown;
+}
+
+function block(s: SegmentationSummary): ScoreBlock {
+  return { mIOU: s.mIOU, shapeMIOU: s.shapeMIOU, perClassIoU: perClassByName(s) };
+}
+
+const now = () => performance.now() / 1000;
+
+/** Runs the protocol over the split; see the module comment. */
+export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
+  const { split, side } = opts;
+  if (split.instances.length === 0) throw new Error('evaluate: the split has no instances');
+  const C = split.numClasses;
+  const names = split.classNames.length === C ? split.classNames : undefined;
+  let majority = opts.majorityClass;
+  if (majority === undefined && opts.trainingLabels) majority = majorityForegroundClass(opts.trainingLabels, C);
+  if (majority !== undefined && !(Number.isInteger(majority) && majority >= 1 && majority < C)) {
+    throw new Error(`evaluate: majorityClass must be a foreground class in 1..${C - 1}, got ${majority}`);
+  }
+  const numViews = Math.min(...split.instances.map((i) => i.views.length));
+  const protocol = protocolSpec(opts.protocol, numViews);
+
+  const model = new SegmentationScores(C, names);
+  const bg = new SegmentationScores(C, names);
+  const maj = majority !== undefined ? new SegmentationScores(C, names) : undefined;
+  const rgb = new PsnrScores();
+  let anyRgb = false;
+  const perInstance: EvalResults['perInstance'] = [];
+  const viewsPerInstance: number[] = [];
+  const t0 = now();
+  let tPredict = 0;
+  let tLoad = 0;
+  let tMetric = 0;
+
+  for (let pos = 0; pos < split.instances.length; pos++) {
+    const inst = split.instances[pos];
+    const observed = viewPositions(inst, protocol.observedViews);
+    const evalPositions = opts.evalViews ? viewPositions(inst, opts.evalViews) : inst.views.map((_, p) => p);
+    const load = (p: number) => loadView(split, pos, p, side, { cache: opts.cache, skipDepth: true });
+    const ctx: PredictorContext = { split, position: pos, protocol, observedViews: observed, side, loadView: load };
+
+    let t = now();
+    const pred = await opts.predictor(inst, evalPositions, ctx);
+    tPredict += now() - t;
+    if (!pred || !Array.isArray(pred.labels) || pred.labels.length !== evalPositions.length) {
+      throw new Error(`evaluate: predictor returned ${pred?.labels?.length ?? 'no'} label maps for ${evalPositions.length} views of ${inst.dir}`);
+    }
+    if (pred.rgba && pred.rgba.length !== evalPositions.length) {
+      throw new Error(`evaluate: predictor returned ${pred.rgba.length} RGBA images for ${evalPositions.length} views of ${inst.dir}`);
+    }
+
+    t = now();
+    const gts = evalPositions.map(load);
+    tLoad += now() - t;
+
+    t = now();
+    const instScores = new SegmentationScores(C);
+    const instRgb = new PsnrScores();
+    evalPositions.forEach((p, k) => {
+      const gt = gts[k].labels;
+      if (!gt) throw new Error(`evaluate: ${inst.dir} view ${inst.views[p].index ?? p} has no seg/ labels`);
+      const where = `${inst.dir} view ${inst.views[p].index ?? p}`;
+      if (pred.labels[k].length !== gt.length) {
+        throw new Error(`evaluate: prediction for ${where} has ${pred.labels[k].length} pixels, ground truth ${gt.length} (side ${side})`);
+      }
+      try {
+        instScores.add(pred.labels[k], gt);
+      } catch (e) {
+        throw new Error(`evaluate: ${where}: ${(e as Error).message}`);
+      }
+      bg.add(allBackgroundLabels(gt), gt);
+      if (maj) maj.add(majorityPartLabels(gt, majority!), gt);
+      if (pred.rgba) {
+        anyRgb = true;
+        rgb.add(pred.rgba[k], gts[k].rgba);
+        instRgb.add(pred.rgba[k], gts[k].rgba);
+      }
+    });
+    model.merge(instScores);
+    tMetric += now() - t;
+
+    const instSummary = instScores.summary();
+    perInstance.push({
+      id: inst.id,
+      index: inst.index,
+      images: evalPositions.length,
+      mIOU: instSummary.mIOU,
+      psnr: pred.rgba ? instRgb.summary().psnr : null,
+    });
+    viewsPerInstance.push(evalPositions.length);
+    if (opts.onInstance) await opts.onInstance({ position: pos, instance: inst, viewPositions: evalPositions, prediction: pred, gt: gts });
+    opts.onProgress?.({
+      instance: pos + 1,
+      instances: split.instances.length,
+      images: model.images,
+      elapsedSeconds: now() - t0,
+      mIOU: model.summary().mIOU,
+    });
+  }
+
+  const total = now() - t0;
+  const s = model.summary();
+  const majSummary = maj ? maj.summary() : undefined;
+  const results: EvalResults = {
+    schema: 'semantic-srn/eval-results@1',
+    method: opts.method ?? 'model',
+    protocol,
+    dataset: { root: split.root, className: split.className, split: split.split, numClasses: C, classNames: [...split.classNames] },
+    side,
+    ...block(s),
+    psnr: anyRgb ? rgb.summary().psnr : null,
+    trivial: {
+      allBackground: block(bg.summary()),
+      majorityPart: majSummary
+        ? { majorityClass: majority!, majorityClassName: majSummary.classNames[majority!], ...block(majSummary) }
+        : null,
+    },
+    pooled: { intersection: s.intersection, union: s.union },
+    perInstance,
+    counts: { instances: split.instances.length, images: s.images, viewsPerInstance, pixelsPerImage: side * side },
+    timings: {
+      totalSeconds: total,
+      predictSeconds: tPredict,
+      loadSeconds: tLoad,
+      metricSeconds: tMetric,
+      secondsPerInstance: total / split.instances.length,
+    },
+    backend: opts.backend ?? null,
+    config: opts.config ?? null,
+    createdAt: new Date().toISOString(),
+    ...(opts.extra ?? {}),
+  };
+  if (opts.outPath) writeResultsJson(opts.outPath, results);
+  return results;
+}
+
+/** JSON with NaN/±Infinity written as null (JSON has no such numbers). */
+export function toJsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+}
+
+export function writeResultsJson(path: string, results: unknown): void {
+  writeJsonAtomic(path, toJsonSafe(results));
+}
+
+/** A one-paragraph text summary for the console. */
+export function formatResults(r: EvalResults): string {
+  const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+  const lines = [
+    `${r.method} · ${r.protocol.name}-view (observed ${r.protocol.observedViews.length === 1 ? `view ${r.protocol.observedViews[0]}` : `${r.protocol.observedViews.length} views`}) · ${r.counts.instances} instances, ${r.counts.images} images at ${r.side}²`,
+    `  mIOU ${pct(r.mIOU)}  shape-mIOU ${pct(r.shapeMIOU)}${r.psnr !== null ? `  PSNR ${r.psnr.toFixed(2)} dB` : ''}`,
+    `  per class: ${Object.entries(r.perClassIoU).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`,
+    `  trivial: all-background mIOU ${pct(r.trivial.allBackground.mIOU)} / shape ${pct(r.trivial.allBackground.shapeMIOU)}` +
+      (r.trivial.majorityPart
+        ? `; majority part (${r.trivial.majorityPart.majorityClassName}) mIOU ${pct(r.trivial.majorityPart.mIOU)} / shape ${pct(r.trivial.majorityPart.shapeMIOU)}`
+        : ''),
+  ];
+  return lines.join('\n');
+}

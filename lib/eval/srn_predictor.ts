@@ -1,0 +1,53 @@
+/**
+ * The SRN+head predictor for the evaluation runner: fits a fresh latent code to the protocol's observed
+ * views (RGB only, as §4.4; every model weight frozen) with `fitLatentCodes`, then renders every requested
+ * view with the given segmentation head (§4.6).
+ */
+import type { SegHeadKind, SrnConfig } from '../config/types';
+import type { SplitInfo } from '../data/types';
+import { loadView } from '../data/view_loader';
+import type { SrnModel } from '../srn/model';
+import { renderViews, type RenderedView } from '../srn/render';
+import { fitLatentCodes, type LatentFitOptions } from '../training/stages';
+import type { ObservedView } from '../training/data';
+import type { Predictor } from './runner';
+
+export interface SrnPredictorOptions {
+  /** Head used for labels (default 'linear'). */
+  head?: SegHeadKind;
+  /** Side the code is fitted at (default config.training.latentFit.side). */
+  fitSide?: number;
+  /** Options passed to fitLatentCodes (progress, metrics, step cap). */
+  fit?: LatentFitOptions;
+  /** Called with each instance's fitted code, renders and fit seconds (e.g. for figures or point clouds). */
+  onRendered?: (info: { position: number; code: Float32Array; views: RenderedView[]; viewPositions: number[]; fitSeconds: number; renderSeconds: number }) => void;
+}
+
+export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredictorOptions = {}): Predictor {
+  const head = opts.head ?? 'linear';
+  const fitSide = opts.fitSide ?? config.training.latentFit.side;
+  return async (_instance, viewPositions, ctx) => {
+    const obs: ObservedView[] = ctx.observedViews.map((p) => ({
+      instanceIndex: 0,
+      viewIndex: p,
+      view: fitSide === ctx.side ? ctx.loadView(p) : loadAt(ctx.split, ctx.position, p, fitSide),
+    }));
+    let t = performance.now();
+    const { codes } = await fitLatentCodes(config, model, [obs], { ...opts.fit, onProgress: opts.fit?.onProgress ?? false });
+    const fitSeconds = (performance.now() - t) / 1000;
+    const gts = viewPositions.map((p) => ctx.loadView(p));
+    t = performance.now();
+    const views = renderViews(model, codes[0], gts.map((g) => g.pose), gts[0].intrinsics, {
+      side: ctx.side,
+      chunkRays: config.inference.chunkRays,
+      head,
+    });
+    const renderSeconds = (performance.now() - t) / 1000;
+    opts.onRendered?.({ position: ctx.position, code: codes[0], views, viewPositions, fitSeconds, renderSeconds });
+    return { labels: views.map((v) => v.labels!), rgba: views.map((v) => v.rgba) };
+  };
+}
+
+function loadAt(split: SplitInfo, position: number, view: number, side: number) {
+  return loadView(split, position, view, side, { skipDepth: true });
+}

@@ -1,0 +1,3 @@
+export * from './segmentation';
+export * from './psnr';
+export * from './tensor';

@@ -1,0 +1,190 @@
+/**
+ * Segmentation metrics exactly as spec/reference.md §6 (released `test.py` / `get_IOU_vals`):
+ * - per-image IoU: classes 0..C−1 (background included); a class absent from both GT and prediction is
+ *   skipped; the image score is the mean over the rest (1.0 when every class was skipped);
+ *   mIOU = mean of the image scores, every image weighing the same;
+ * - shape-mIOU: intersection and union pooled per class over all images and instances, zero-union
+ *   classes dropped, mean over the remaining classes;
+ * - per-class IoU: the pooled ratio per class (null where the pooled union is 0).
+ * Host-side on typed arrays: one pass per image, no tensors.
+ */
+
+export interface ImageIoU {
+  /** Mean IoU over the classes present in GT or prediction (1 when none is). */
+  score: number;
+  /** Per-class |GT ∩ P| for this image. */
+  intersection: Float64Array;
+  /** Per-class |GT ∪ P| for this image. */
+  union: Float64Array;
+}
+
+function checkPair(pred: ArrayLike<number>, gt: ArrayLike<number>, numClasses: number, what: string): void {
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new Error(`${what}: numClasses must be a positive integer, got ${numClasses}`);
+  }
+  if (pred.length !== gt.length) {
+    throw new Error(`${what}: prediction has ${pred.length} pixels but ground truth has ${gt.length} (shapes must match)`);
+  }
+}
+
+function outOfRange(which: string, what: string, index: number, value: number, numClasses: number): Error {
+  return new Error(`${what}: ${which} label ${value} at pixel ${index} is outside 0..${numClasses - 1}`);
+}
+
+/**
+ * Per-class intersection/union counts of one image, written into `inter`/`union` (added to them).
+ * Returns the image's per-image IoU score (§6).
+ */
+export function accumulateImage(
+  pred: ArrayLike<number>,
+  gt: ArrayLike<number>,
+  numClasses: number,
+  inter: Float64Array,
+  union: Float64Array,
+  what = 'imageIoU',
+): number {
+  checkPair(pred, gt, numClasses, what);
+  const predCount = new Float64Array(numClasses);
+  const gtCount = new Float64Array(numClasses);
+  const both = new Float64Array(numClasses);
+  const n = gt.length;
+  for (let i = 0; i < n; i++) {
+    const p = pred[i];
+    const g = gt[i];
+    // The negated range test also rejects NaN; `(x | 0) === x` rejects fractional ids in float arrays.
+    if (!(p >= 0 && p < numClasses && (p | 0) === p)) throw outOfRange('predicted', what, i, p, numClasses);
+    if (!(g >= 0 && g < numClasses && (g | 0) === g)) throw outOfRange('ground-truth', what, i, g, numClasses);
+    predCount[p]++;
+    gtCount[g]++;
+    if (p === g) both[p]++;
+  }
+  let sum = 0;
+  let counted = 0;
+  for (let c = 0; c < numClasses; c++) {
+    const u = predCount[c] + gtCount[c] - both[c];
+    inter[c] += both[c];
+    union[c] += u;
+    if (u === 0) continue; // absent from both: skipped
+    sum += both[c] / u;
+    counted++;
+  }
+  return counted === 0 ? 1 : sum / counted;
+}
+
+/** Per-image IoU of one label map pair (§6). */
+export function imageIoU(pred: ArrayLike<number>, gt: ArrayLike<number>, numClasses: number): ImageIoU {
+  const intersection = new Float64Array(numClasses);
+  const union = new Float64Array(numClasses);
+  const score = accumulateImage(pred, gt, numClasses, intersection, union, 'imageIoU');
+  return { score, intersection, union };
+}
+
+export interface SegmentationSummary {
+  /** Number of images added. */
+  images: number;
+  /** Mean of the per-image scores (NaN when no image was added). */
+  mIOU: number;
+  /** Mean over classes with non-zero pooled union of pooled intersection / union (NaN if none). */
+  shapeMIOU: number;
+  /** Pooled IoU per class id; null where the class never occurred in GT or prediction. */
+  perClassIoU: (number | null)[];
+  /** Pooled counts per class id. */
+  intersection: number[];
+  union: number[];
+  /** Class names if given, else `class<i>`. */
+  classNames: string[];
+}
+
+/**
+ * Accumulator for the segmentation protocol: `add(pred, gt)` once per image, then `summary()`.
+ * Label maps are flat arrays of class ids (any integer typed array or number[]).
+ */
+export class SegmentationScores {
+  readonly numClasses: number;
+  readonly classNames: string[];
+  private readonly inter: Float64Array;
+  private readonly uni: Float64Array;
+  private scoreSum = 0;
+  private count = 0;
+  /** Per-image scores in the order added. */
+  readonly imageScores: number[] = [];
+
+  constructor(numClasses: number, classNames?: readonly string[]) {
+    if (!Number.isInteger(numClasses) || numClasses < 1) {
+      throw new Error(`SegmentationScores: numClasses must be a positive integer, got ${numClasses}`);
+    }
+    if (classNames && classNames.length !== numClasses) {
+      throw new Error(`SegmentationScores: ${classNames.length} class names for ${numClasses} classes`);
+    }
+    this.numClasses = numClasses;
+    this.classNames = classNames ? [...classNames] : Array.from({ length: numClasses }, (_, i) => `class${i}`);
+    this.inter = new Float64Array(numClasses);
+    this.uni = new Float64Array(numClasses);
+  }
+
+  /** Adds one image; returns its per-image IoU. Throws on size mismatch or out-of-range labels. */
+  add(pred: ArrayLike<number>, gt: ArrayLike<number>): number {
+    // Validate into scratch buffers first so a bad image leaves the totals untouched.
+    const i = new Float64Array(this.numClasses);
+    const u = new Float64Array(this.numClasses);
+    const s = accumulateImage(pred, gt, this.numClasses, i, u, `SegmentationScores.add (image ${this.count})`);
+    for (let c = 0; c < this.numClasses; c++) {
+      this.inter[c] += i[c];
+      this.uni[c] += u[c];
+    }
+    this.scoreSum += s;
+    this.count++;
+    this.imageScores.push(s);
+    return s;
+  }
+
+  /** Merges another accumulator (same class count) into this one. */
+  merge(other: SegmentationScores): void {
+    if (other.numClasses !== this.numClasses) {
+      throw new Error(`SegmentationScores.merge: ${other.numClasses} classes vs ${this.numClasses}`);
+    }
+    for (let c = 0; c < this.numClasses; c++) {
+      this.inter[c] += other.inter[c];
+      this.uni[c] += other.uni[c];
+    }
+    this.scoreSum += other.scoreSum;
+    this.count += other.count;
+    this.imageScores.push(...other.imageScores);
+  }
+
+  get images(): number {
+    return this.count;
+  }
+
+  summary(): SegmentationSummary {
+    const perClassIoU: (number | null)[] = [];
+    let sum = 0;
+    let kept = 0;
+    for (let c = 0; c < this.numClasses; c++) {
+      if (this.uni[c] === 0) {
+        perClassIoU.push(null);
+        continue;
+      }
+      const iou = this.inter[c] / this.uni[c];
+      perClassIoU.push(iou);
+      sum += iou;
+      kept++;
+    }
+    return {
+      images: this.count,
+      mIOU: this.count === 0 ? NaN : this.scoreSum / this.count,
+      shapeMIOU: kept === 0 ? NaN : sum / kept,
+      perClassIoU,
+      intersection: Array.from(this.inter),
+      union: Array.from(this.uni),
+      classNames: [...this.classNames],
+    };
+  }
+}
+
+/** Per-class IoU keyed by class name (null where the class never occurred). */
+export function perClassByName(s: SegmentationSummary): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  s.classNames.forEach((name, c) => (out[name] = s.perClassIoU[c]));
+  return out;
+}

@@ -1,0 +1,4 @@
+export * from './palette';
+export * from './images';
+export * from './figures';
+export * from './ply';
