@@ -24,6 +24,9 @@ export * from './viz';
 // experiment tracking (MLflow)
 export * from './tracking';
 
+// notebooks: charts and results tables
+export * from './plotting';
+export * from './tables';
 
 // utilities
 export * from './util/random';
