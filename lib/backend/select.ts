@@ -4,6 +4,8 @@
  * Native packages are never hard dependencies (tfjs-node's installer downloads libtensorflow),
  * so they are probed with a dynamic require and skipped with the reason recorded.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { installWasmKernelFixes } from './wasm_kernels';
 import { disableWasmThreads, parseWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm_threads';
@@ -50,6 +52,18 @@ const NODE_PACKAGES: Record<'node-gpu' | 'node', string> = {
   node: '@tensorflow/tfjs-node',
 };
 
+/**
+ * Where `npm run setup:native` (scripts/setup-native.sh) builds tfjs-node against PyPI's TensorFlow C
+ * library; used when the package is not installed: `<project>/.cache/native/tfjs-node`, next to the
+ * node_modules that holds our @tensorflow/tfjs, so the build's own `require('@tensorflow/tfjs')` gets
+ * the same tfjs-core instance. Found from tfjs's location rather than __dirname, which differs when lib/
+ * is loaded through a symlink (tslab notebooks use notebooks/lib).
+ */
+function localTfjsNodeDir(): string {
+  const tfjsPackageJson = require.resolve('@tensorflow/tfjs/package.json');
+  return join(dirname(tfjsPackageJson), '..', '..', '..', '.cache', 'native', 'tfjs-node');
+}
+
 let current: BackendReport | undefined;
 
 /** Parses a backend name from user input, naming the source on error. */
@@ -63,9 +77,32 @@ function errorText(e: unknown): string {
   return msg.split('\n')[0];
 }
 
-async function tryNode(kind: 'node-gpu' | 'node'): Promise<string> {
+/** Loads tfjs-node(-gpu): the installed package, else (cpu only) the local build of setup-native.sh. */
+function requireNodePackage(kind: 'node-gpu' | 'node'): void {
+  const name = NODE_PACKAGES[kind];
+  // libtensorflow logs INFO lines (oneDNN, CPU features) to stderr on load; keep warnings and errors.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(name);
+    return;
+  } catch (e) {
+    const notInstalled = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && errorText(e).includes(`'${name}'`);
+    if (!notInstalled || kind !== 'node') throw e;
+    if (!existsSync(join(localTfjsNodeDir(), 'package.json'))) {
+      throw new Error(`${errorText(e)} (npm run setup:native builds it from registry packages)`);
+    }
+  }
+  const local = localTfjsNodeDir();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(NODE_PACKAGES[kind]);
+  require(local);
+  if (tf.findBackendFactory('tensorflow') == null) {
+    throw new Error(`${local} loaded but registered 'tensorflow' with another copy of @tensorflow/tfjs`);
+  }
+}
+
+async function tryNode(kind: 'node-gpu' | 'node'): Promise<string> {
+  requireNodePackage(kind);
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${NODE_PACKAGES[kind]} loaded but the 'tensorflow' backend failed to initialise`);
   return 'tensorflow';
 }

@@ -56,6 +56,8 @@ describe('selectBackend', () => {
   });
 
   it('reports why threads cannot be added once wasm runs', async () => {
+    // Start wasm single-threaded first: with a native build present, 'auto' above chose node instead.
+    await selectBackend({ backend: 'wasm' });
     await selectBackend({ backend: 'cpu' });
     const r = await selectBackend({ backend: 'wasm', wasmThreads: 3 });
     assert.equal(r.chosen, 'wasm');

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Opt-in native backend: builds @tensorflow/tfjs-node's binding with node-gyp against the TensorFlow C
+# library shipped in PyPI's tensorflow-cpu wheel (tfjs-node's own installer downloads libtensorflow
+# from storage.googleapis.com, which we cannot reach). Registry packages only, pinned and hash-checked.
+#
+# Usage: npm run setup:native [-- --force]      (after `npm ci`; Linux x86_64; needs python3 + pip, make, g++)
+# Result: .cache/native/tfjs-node (git-ignored, ~720 MB). lib/backend/select.ts finds it there, so
+# selectBackend() picks 'node' (tfjs backend 'tensorflow'); package.json, the lockfile and node_modules
+# are not touched, and `npm ci` does not remove it. Remove with `rm -rf .cache/native`.
+# It must live inside the project: tfjs-node resolves @tensorflow/tfjs upward, to the project's node_modules.
+# Env: KEEP_DOWNLOADS=1 (keep the 230 MB wheel in .cache/native/downloads), PYTHON (default python3).
+set -euo pipefail
+
+TFJS_NODE_VERSION=4.22.0
+TFJS_NODE_SHA1=9883605202424e993b6c7cc4dedfd9282634567c            # npm dist.shasum
+TF_WHEEL_PKG=tensorflow-cpu
+TF_VERSION=2.18.1
+TF_WHEEL=tensorflow_cpu-2.18.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+TF_WHEEL_SHA256=810c75d7149d2da0cb2092187817b0dcabb80728ca9f9cf3a61f3f42fadd1298
+NODE_GYP_VERSION=12.1.0
+NAPI_VERSION=8          # highest N-API version tfjs-node 4.22.0 lists (package.json binary.napi_versions)
+# Runtime dependencies of tfjs-node's dist/ other than @tensorflow/* (those must resolve to the
+# project's own node_modules so the 'tensorflow' backend registers with the same tfjs-core instance).
+RUNTIME_DEPS='{"@mapbox/node-pre-gyp":"1.0.9","google-protobuf":"3.21.4","progress":"2.0.3"}'
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEST=$ROOT/.cache/native
+PY=${PYTHON:-python3}
+FORCE=0
+for a in "$@"; do
+  case "$a" in
+    --force) FORCE=1 ;;
+    *) echo "setup-native: unknown argument '$a' (expected --force)" >&2; exit 2 ;;
+  esac
+done
+
+die() { echo "setup-native: $*" >&2; exit 1; }
+log() { echo "setup-native: $*" >&2; }
+
+[ "$(uname -s)/$(uname -m)" = Linux/x86_64 ] || die "only Linux x86_64 is supported (the wheel is manylinux x86_64), got $(uname -s)/$(uname -m)"
+for t in node npm make g++ "$PY" sha256sum sha1sum; do
+  command -v "$t" >/dev/null || die "'$t' not found on PATH"
+done
+"$PY" -m pip --version >/dev/null 2>&1 || die "'$PY -m pip' is not available (install pip, e.g. apt-get install python3-pip)"
+TFJS_VERSION=$(cd "$ROOT" && node -p "require('@tensorflow/tfjs/package.json').version" 2>/dev/null) ||
+  die "@tensorflow/tfjs is not installed in $ROOT/node_modules: run 'npm ci' first"
+[ "$TFJS_VERSION" = "$TFJS_NODE_VERSION" ] || die "@tensorflow/tfjs is $TFJS_VERSION but tfjs-node is pinned to $TFJS_NODE_VERSION"
+
+# Loads the build the way select.ts does and checks matMul and a gradient on the 'tensorflow' backend.
+smoke_test() {
+  (cd "$ROOT" && TF_CPP_MIN_LOG_LEVEL=2 node -e '
+    const tf = require(process.argv[1]);
+    if (tf.getBackend() !== "tensorflow") throw new Error("backend is " + tf.getBackend());
+    const c = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).dataSync();
+    if (String(Array.from(c)) !== "19,22,43,50") throw new Error("matMul gave " + Array.from(c));
+    const g = tf.grad((x) => x.square().sum())(tf.tensor1d([1, -2])).dataSync();
+    if (String(Array.from(g)) !== "2,-4") throw new Error("grad gave " + Array.from(g));
+    console.log("tfjs-node " + tf.version["tfjs-node"] + " OK: backend tensorflow, matMul and grad checked");
+  ' "$1/tfjs-node")
+}
+
+STAMP="tfjs-node=$TFJS_NODE_VERSION tf=$TF_WHEEL_PKG-$TF_VERSION napi=$NAPI_VERSION node-abi=$(node -p process.versions.modules)"
+if [ "$FORCE" = 0 ] && [ -f "$DEST/BUILD-STAMP" ] && [ "$(cat "$DEST/BUILD-STAMP")" = "$STAMP" ]; then
+  if smoke_test "$DEST"; then log "already built in $DEST (use --force to rebuild)"; exit 0; fi
+  log "existing build in $DEST fails its smoke test; rebuilding"
+fi
+
+# Build next to the destination and move it into place at the end, so a failed run never looks installed.
+WORK="$DEST.partial"
+rm -rf "$WORK"
+mkdir -p "$WORK/downloads"
+DL="$WORK/downloads"
+
+log "downloading @tensorflow/tfjs-node@$TFJS_NODE_VERSION (npm)"
+(cd "$DL" && npm pack --silent "@tensorflow/tfjs-node@$TFJS_NODE_VERSION" >/dev/null)
+TGZ="$DL/tensorflow-tfjs-node-$TFJS_NODE_VERSION.tgz"
+[ "$(sha1sum "$TGZ" | cut -d' ' -f1)" = "$TFJS_NODE_SHA1" ] || die "sha1 mismatch for $TGZ"
+
+log "downloading $TF_WHEEL_PKG==$TF_VERSION (PyPI, ~230 MB)"
+"$PY" -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+  --python-version 3.11 --implementation cp --abi cp311 -d "$DL" "$TF_WHEEL_PKG==$TF_VERSION"
+[ -f "$DL/$TF_WHEEL" ] || die "pip did not produce $TF_WHEEL (got: $(ls "$DL"))"
+[ "$(sha256sum "$DL/$TF_WHEEL" | cut -d' ' -f1)" = "$TF_WHEEL_SHA256" ] || die "sha256 mismatch for $TF_WHEEL"
+
+log "unpacking"
+PKG="$WORK/tfjs-node"
+mkdir -p "$PKG"
+tar xzf "$TGZ" -C "$PKG" --strip-components=1
+# From the wheel: the C API library (libtensorflow_cc.so.2 exports all TF_*/TFE_* symbols the binding
+# uses and, unlike _pywrap_tensorflow_internal.so, needs no libpython), its framework library, and the
+# headers c_api.h / eager/c_api.h pull in.
+"$PY" - "$DL/$TF_WHEEL" "$PKG/deps" <<'PY'
+import os, shutil, sys, zipfile
+whl, deps = sys.argv[1], sys.argv[2]
+libs = {'tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2'}
+inc = 'tensorflow/include/'
+headers = tuple(inc + p for p in ('tensorflow/c/', 'tensorflow/core/platform/', 'tsl/', 'xla/tsl/'))
+n = 0
+with zipfile.ZipFile(whl) as z:
+    for name in z.namelist():
+        if name in libs:
+            out = os.path.join(deps, 'lib', os.path.basename(name))
+        elif name.startswith(headers) and not name.endswith('/'):
+            out = os.path.join(deps, 'include', name[len(inc):])
+        else:
+            continue
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with z.open(name) as src, open(out, 'wb') as dst:
+            shutil.copyfileobj(src, dst)
+        n += 1
+missing = [l for l in libs if not os.path.exists(os.path.join(deps, 'lib', os.path.basename(l)))]
+if missing:
+    sys.exit(f'setup-native: {whl} lacks {missing}')
+print(f'setup-native: extracted {n} files', file=sys.stderr)
+PY
+# binding.gyp links -ltensorflow -ltensorflow_framework from deps/lib with rpath $ORIGIN/../../deps/lib;
+# the link records the sonames (libtensorflow_cc.so.2, libtensorflow_framework.so.2), found there at load.
+ln -s libtensorflow_cc.so.2 "$PKG/deps/lib/libtensorflow.so"
+ln -s libtensorflow_framework.so.2 "$PKG/deps/lib/libtensorflow_framework.so"
+
+log "installing tfjs-node's runtime dependencies (npm): $RUNTIME_DEPS"
+printf '{"name":"semantic-srn-native","private":true,"description":"built by scripts/setup-native.sh","dependencies":%s}\n' \
+  "$RUNTIME_DEPS" > "$WORK/package.json"
+(cd "$WORK" && npm install --silent --ignore-scripts --no-audit --no-fund --omit=dev)
+
+log "building the binding with node-gyp@$NODE_GYP_VERSION"
+GYP_ARGS=(rebuild --napi_build_version="$NAPI_VERSION" --module_name=tfjs_binding
+  --module_path="$PKG/lib/napi-v$NAPI_VERSION" --jobs=max)
+# Use the running node's own headers when present (no nodejs.org download); node-gyp fetches them otherwise.
+NODE_PREFIX=$(node -p 'require("path").resolve(process.execPath, "../..")')
+[ -f "$NODE_PREFIX/include/node/node_api.h" ] && GYP_ARGS+=(--nodedir="$NODE_PREFIX")
+(cd "$PKG" && npm exec --yes --package="node-gyp@$NODE_GYP_VERSION" -- node-gyp "${GYP_ARGS[@]}" >"$WORK/node-gyp.log" 2>&1) ||
+  { tail -30 "$WORK/node-gyp.log" >&2; die "node-gyp failed, full log: $WORK/node-gyp.log"; }
+# tfjs-node looks the addon up with node-pre-gyp; check it lands where that looks.
+EXPECTED=$(cd "$PKG" && node -e 'console.log(require(process.argv[1]).find(process.argv[2]))' \
+  "$WORK/node_modules/@mapbox/node-pre-gyp" "$PKG/package.json")
+[ -f "$EXPECTED" ] || die "built addon is not where node-pre-gyp looks ($EXPECTED)"
+rm -rf "$PKG/build"
+mv "$WORK/node-gyp.log" "$PKG/node-gyp.log"
+
+smoke_test "$WORK" || die "the fresh build fails its smoke test (left in $WORK)"
+[ "${KEEP_DOWNLOADS:-0}" = 1 ] || rm -rf "$DL"
+echo "$STAMP" > "$WORK/BUILD-STAMP"
+rm -rf "$DEST"
+mv "$WORK" "$DEST"
+log "done: $DEST/tfjs-node (selectBackend() now picks 'node'; SRN_BACKEND=wasm to opt out)"
