@@ -204,7 +204,10 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     // ---- pre-training
     t = performance.now();
     const ckPretrain = join(ckDir, 'pretrain');
-    const resumeFrom = args.pretrained ?? (existsSync(join(ckPretrain, 'manifest.json')) ? ckPretrain : undefined);
+    const resumeFrom =
+      args.pretrained ??
+      (existsSync(join(ckPretrain, 'manifest.json')) ? ckPretrain : undefined) ??
+      (args.fromScratch ? undefined : shippedCheckpoint(args, config.seed, nTrain));
     if (resumeFrom) {
       // A checkpoint from another model config cannot be resumed (e.g. the preset changed since): say so.
       const { loadCheckpoint } = await import('../training/checkpoint');
@@ -399,4 +402,15 @@ function configSummary(c: import('../config/types').SrnConfig) {
     data: { className: c.data.className, maxTrainInstances: c.data.maxTrainInstances, maxTestInstances: c.data.maxTestInstances },
     inferenceSide: c.inference.side,
   };
+}
+
+/**
+ * The pre-training checkpoint shipped in the repo (`pretrained/cpu-chair-seed0`), made by this command with
+ * `--from-scratch` (see its PROVENANCE.md). Used only when the run matches how it was made: the cpu preset,
+ * seed 0, the default 50 generated training chairs at 64²; `--from-scratch` never uses it.
+ */
+function shippedCheckpoint(args: QuickstartArgs, seed: number, nTrain: number): string | undefined {
+  const dir = resolve(__dirname, '..', '..', 'pretrained', 'cpu-chair-seed0');
+  const matches = args.preset === 'cpu' && seed === 0 && nTrain === 50 && args.resolution === 64 && args.steps.pretrain === undefined;
+  return matches && existsSync(join(dir, 'manifest.json')) ? dir : undefined;
 }
