@@ -21,12 +21,18 @@ export * from './metrics';
 export * from './eval';
 export * from './viz';
 
+// baselines: TCO (+linear), the authors' 2D U-Net (oracle, 30-shot), SRN+U-Net
+export * from './baselines';
+
 // experiment tracking (MLflow)
 export * from './tracking';
 
 // notebooks: charts and results tables
 export * from './plotting';
 export * from './tables';
+
+// experiments as data (experiments/*.json): one function per experiment, for the CLI and notebooks
+export * from './experiments';
 
 // utilities
 export * from './util/random';

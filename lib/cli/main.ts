@@ -12,8 +12,10 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   backend: async () => (await import('./backend_command')).backendCommand,
   data: async () => (await import('./data_command')).dataCommand,
   eval: async () => (await import('./eval_command')).evalCommand,
+  experiment: async () => (await import('./experiment_command')).experimentCommand,
   quickstart: async () => (await import('./quickstart_command')).quickstartCommand,
   mlflow: async () => (await import('./mlflow_command')).mlflowCommand,
+  baseline: async () => (await import('./baseline_command')).baselineCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,318 @@
+/**
+ * One baseline end to end: data (built-in synthetic set generated if absent), training, evaluation through
+ * the shared runner and metrics (results.json of the same shape as SRN+linear's), tracker logging.
+ * Kinds: 'tco' (TCO+linear, single view), 'unet-oracle', 'unet-fewshot', 'srn-unet' (end-to-end semantic SRN
+ * with the feature U-Net head, single + multi view, and a 2-D U-Net on SRN-rendered RGB).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SplitInfo } from '../data/types';
+import type { DeepPartial } from '../config/types';
+import type { EvalResults } from '../eval/runner';
+import type { RunHandle } from '../tracking/types';
+import { baselineConfig, type BaselineConfig } from './config';
+import { mean } from './util';
+
+export const BASELINE_KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet'] as const;
+export type BaselineKind = (typeof BASELINE_KINDS)[number];
+
+export interface BaselineRunOptions {
+  kind: BaselineKind;
+  preset?: string;
+  /** Config overrides on top of the preset. */
+  overrides?: DeepPartial<BaselineConfig>;
+  seed?: number;
+  /** Dataset root (generated here if absent). */
+  data?: string;
+  out?: string;
+  name?: string;
+  /** Resolution of generated data (default 64). */
+  resolution?: number;
+  backend?: string;
+  trackingUri?: string;
+  track?: boolean;
+  quiet?: boolean;
+  /** For tests: an in-memory tracker. */
+  tracker?: import('../tracking/types').Tracker;
+}
+
+export interface BaselineRunSummary {
+  kind: BaselineKind;
+  runDir: string;
+  /** results.json paths by method (srn-unet writes several). */
+  results: Record<string, string>;
+  scores: Record<string, { mIOU: number; shapeMIOU: number; seconds: number }>;
+  totalSeconds: number;
+}
+
+function numeric(rec: object, prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && Number.isFinite(v)) out[prefix + k] = v;
+  return out;
+}
+
+export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRunSummary> {
+  const { selectBackend, describeBackend, parseBackendChoice } = await import('../backend/select');
+  const { ensureSyntheticDataset } = await import('../data/synthetic/generate');
+  const { openSplit, subsetSplit } = await import('../data/split');
+  const { ViewCache, loadView } = await import('../data/view_loader');
+  const { createTracker, NullTracker } = await import('../tracking/create_tracker');
+  const { evaluate, formatResults, writeResultsJson } = await import('../eval/runner');
+  const { majorityForegroundClass } = await import('../eval/trivial');
+  const { stderrProgress } = await import('../training/progress');
+  const { writeJsonAtomic } = await import('../util/atomic_write');
+
+  const t0 = performance.now();
+  const secs = (from: number) => (performance.now() - from) / 1000;
+  const log = (m: string) => (opts.quiet ? undefined : console.error(`[baseline ${opts.kind}] ${m}`));
+  const progress = opts.quiet ? undefined : stderrProgress(10000);
+  const preset = opts.preset ?? 'cpu';
+  const cfg = baselineConfig(preset, { ...(opts.overrides ?? {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const backend = await selectBackend({ backend: opts.backend ? parseBackendChoice(opts.backend, '--backend') : undefined });
+  log(describeBackend(backend));
+
+  // ---- data
+  const dataRoot = resolve(opts.data ?? '.cache/data');
+  const nTrain = cfg.data.maxTrainInstances ?? undefined;
+  const nTest = cfg.data.maxTestInstances ?? undefined;
+  const needVal = opts.kind === 'unet-fewshot' || opts.kind === 'unet-oracle' || opts.kind === 'srn-unet';
+  let t = performance.now();
+  // Generate the built-in set only where there is no data or generated data (never into a real dataset).
+  const classDir = join(dataRoot, cfg.data.className);
+  const genPath = join(classDir, 'generator.json');
+  if (!existsSync(classDir) || existsSync(genPath)) {
+    // An existing generated set keeps its resolution and views per split (only missing instances are added).
+    const gen = existsSync(genPath) ? (JSON.parse(readFileSync(genPath, 'utf8')) as { resolution?: number; splits?: Record<string, { views?: number }> }) : undefined;
+    const views = Object.fromEntries(Object.entries(gen?.splits ?? {}).filter(([, v]) => v.views).map(([k, v]) => [k, v.views]));
+    await ensureSyntheticDataset({
+      root: dataRoot,
+      className: cfg.data.className,
+      splits: { train: nTrain ?? 50, test: nTest ?? 10, ...(needVal ? { val: cfg.data.valInstances } : {}) },
+      resolution: opts.resolution ?? gen?.resolution ?? 64,
+      views,
+    });
+  }
+  const dataSeconds = secs(t);
+  const train = openSplit(dataRoot, cfg.data.className, 'train', nTrain ? { maxInstances: nTrain } : {});
+  const test = openSplit(dataRoot, cfg.data.className, 'test', nTest ? { maxInstances: nTest } : {});
+  const valSplit = (): SplitInfo => {
+    const v = openSplit(dataRoot, cfg.data.className, 'val', { maxInstances: cfg.data.valInstances });
+    const nv = Math.min(...v.instances.map((i) => i.views.length), cfg.data.valViews);
+    return subsetSplit(v, { views: Array.from({ length: nv }, (_, k) => k) });
+  };
+  const C = train.numClasses;
+  const cache = new ViewCache(1024 * 2 ** 20);
+
+  const runDir = resolve(opts.out ?? 'runs', opts.name ?? `baseline-${opts.kind}`);
+  mkdirSync(runDir, { recursive: true });
+  const tracker = opts.tracker ?? (opts.track === false ? new NullTracker() : createTracker(opts.trackingUri ? { uri: opts.trackingUri } : {}));
+  const run: RunHandle = await tracker.startRun({
+    name: opts.name ?? `baseline-${opts.kind}`,
+    tags: { command: 'baseline', baseline: opts.kind, preset, backend: backend.chosen },
+    params: { baseline: cfg, data: { root: dataRoot, train: train.instances.length, test: test.instances.length } },
+  });
+  const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0 };
+  let ok = false;
+  const timings: Record<string, number> = { dataSeconds };
+
+  /** The 30 labelled images of SRN+linear: the SRN preset's few-shot rule with the same seed and side. */
+  const fewShotRefs = async () => {
+    const { presetConfig } = await import('../config/presets');
+    const { selectFewShot } = await import('../data/sampler');
+    const srn = presetConfig(cfg.srnPreset, { seed: cfg.seed, data: { fewShot: { seed: cfg.seed } } });
+    const fs = srn.data.fewShot;
+    const o = { instances: fs.instances, views: fs.views ?? [0, 1, 2].slice(0, fs.viewsPerInstance), seed: fs.seed, requireAllClasses: fs.allClassesPresent, side: srn.training.probe.side };
+    let sel;
+    try {
+      sel = selectFewShot(train, o);
+    } catch (e) {
+      if (!o.requireAllClasses) throw e;
+      log(`warning: ${(e as Error).message}; drawing without the all-classes rule`);
+      sel = selectFewShot(train, { ...o, requireAllClasses: false });
+    }
+    const refs = sel.positions.flatMap((pos) => o.views.map((v) => ({ instance: pos, view: v })));
+    return { refs, instanceIds: sel.instanceIds, method: sel.method, views: o.views };
+  };
+
+  // MLflow keys allow letters, digits, '_', '-', '.', ' ', '/': 'tco+linear' → 'tco_linear'.
+  const mkey = (m: string) => m.replace(/[^\w\-. /]/g, '_');
+  const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: import('../eval/runner').Predictor, majority: number | undefined, extra: Record<string, unknown>, file = 'results.json') => {
+    const te = performance.now();
+    const results: EvalResults = await evaluate({
+      split: test,
+      side: cfg.data.evalSide,
+      protocol,
+      predictor,
+      method,
+      majorityClass: majority,
+      cache,
+      backend: { ...backend, description: describeBackend(backend) },
+      config: { baselinePreset: preset, baseline: cfg },
+      onProgress: (p) => {
+        log(`eval ${method}: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`);
+        run.logMetric(`eval/${mkey(method)}/${protocol}/running_mIOU`, p.mIOU, p.instance);
+      },
+    });
+    const evalSeconds = secs(te);
+    const path = join(runDir, file);
+    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, tracking: { uri: tracker.uri, runId: run.runId } };
+    writeResultsJson(path, full);
+    run.logMetrics({
+      [`eval/${mkey(method)}/${protocol}/mIOU`]: results.mIOU,
+      [`eval/${mkey(method)}/${protocol}/shapeMIOU`]: results.shapeMIOU,
+      ...(results.psnr !== null ? { [`eval/${mkey(method)}/${protocol}/psnr`]: results.psnr } : {}),
+      ...Object.fromEntries(Object.entries(results.perClassIoU).filter(([, v]) => v !== null).map(([k, v]) => [`eval/${mkey(method)}/${protocol}/iou_${k}`, v as number])),
+    });
+    await run.logArtifact(path);
+    const key = protocol === 'single' ? method : `${method} (${protocol})`;
+    summary.results[key] = path;
+    summary.scores[key] = { mIOU: results.mIOU, shapeMIOU: results.shapeMIOU, seconds: secs(t0) };
+    if (!opts.quiet) console.log(formatResults(results));
+    return results;
+  };
+
+  try {
+    if (opts.kind === 'tco') {
+      const { TcoNet } = await import('./tco');
+      const { tcoArch, pretrainTco, fitTcoProbe, tcoPredictor } = await import('./tco_train');
+      const net = new TcoNet(tcoArch(cfg.tco), cfg.seed);
+      log(`TCO ${cfg.tco.side}² (${cfg.tco.depth ? 'RGB+D' : 'RGB'}), ${net.parameterCount().toLocaleString('en')} parameters`);
+      t = performance.now();
+      const pre = await pretrainTco(cfg.tco, net, train, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numeric(r, 'tco_pretrain/'), s) });
+      timings.pretrainSeconds = secs(t);
+      log(`pre-training: ${pre.steps} steps in ${timings.pretrainSeconds.toFixed(0)} s, loss ${mean(pre.history.slice(0, 20)).toFixed(4)} → ${mean(pre.history.slice(-20)).toFixed(4)}`);
+      t = performance.now();
+      const fs = await fewShotRefs();
+      const probe = await fitTcoProbe(cfg.tco, net, train, fs.refs, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numeric(r, 'tco_probe/'), s) });
+      timings.probeSeconds = secs(t);
+      const majority = majorityForegroundClass(fs.refs.map((r) => loadView(train, r.instance, r.view, cfg.tco.side, { skipDepth: true }).labels!), C);
+      await evalOne('tco+linear', 'single', tcoPredictor(cfg.tco, net, probe.head), majority, {
+        training: {
+          parameters: net.parameterCount(),
+          pretrainSteps: pre.steps,
+          pretrainLoss: { first20: mean(pre.history.slice(0, 20)), last20: mean(pre.history.slice(-20)) },
+          probeSteps: probe.steps,
+          probeLoss: { first20: mean(probe.history.slice(0, 20)), last20: mean(probe.history.slice(-20)) },
+          fewShot: { instances: fs.instanceIds, views: fs.views, method: fs.method, images: fs.refs.length, probeInputs: probe.inputs },
+        },
+      });
+      probe.head.dispose();
+      net.dispose();
+    } else if (opts.kind === 'unet-oracle' || opts.kind === 'unet-fewshot') {
+      const { Unet2d } = await import('./unet2d');
+      const { unetArch, splitImageSet, trainUnet2d, trainFewShotUnet, unetPredictor } = await import('./unet_train');
+      const S = cfg.unet.side;
+      const val = splitImageSet(valSplit(), S, undefined, cache);
+      t = performance.now();
+      let net;
+      let training: Record<string, unknown>;
+      let majority: number;
+      if (opts.kind === 'unet-oracle') {
+        net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
+        const set = splitImageSet(train, S, undefined, cache);
+        log(`U-Net oracle: ${net.parameterCount().toLocaleString('en')} parameters, ${set.size} training images at ${S}²`);
+        const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numeric(rec, 'unet/'), s) });
+        training = { parameters: net.parameterCount(), images: set.size, ...omitHistory(r), lossFirst20: mean(r.history.slice(0, 20)), lossLast20: mean(r.history.slice(-20)) };
+        majority = majorityForegroundClass(Array.from({ length: Math.min(set.size, 500) }, (_, i) => set.get(i).labels), C);
+      } else {
+        const fs = await fewShotRefs();
+        const set = splitImageSet(train, S, fs.refs, cache);
+        const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numeric(rec, 'unet/'), s) });
+        net = r.net;
+        log(`30-shot U-Net: dropout ${r.dropout} chosen on val (${r.grid.map((g) => `${g.dropout}: ${((g.bestValMIOU ?? 0) * 100).toFixed(1)}%`).join(', ')})`);
+        training = {
+          parameters: net.parameterCount(), images: set.size, chosenDropout: r.dropout, grid: r.grid, ...omitHistory(r.train),
+          fewShot: { instances: fs.instanceIds, views: fs.views, method: fs.method },
+        };
+        majority = majorityForegroundClass(fs.refs.map((_, i) => set.get(i).labels), C);
+      }
+      timings.trainSeconds = secs(t);
+      await evalOne(opts.kind === 'unet-oracle' ? 'unet-oracle' : 'unet-30shot', 'single', unetPredictor(net, { side: S }), majority, { training, oracleInput: 'ground-truth RGBA of every test view' });
+      net.dispose();
+    } else {
+      await runSrnUnet(cfg, { train, test, val: valSplit(), log, progress, run, evalOne, timings });
+    }
+    ok = true;
+  } finally {
+    await run.end(ok ? 'FINISHED' : 'FAILED');
+    if (!opts.tracker) await tracker.close();
+  }
+  summary.totalSeconds = secs(t0);
+  writeJsonAtomic(join(runDir, 'summary.json'), summary);
+  return summary;
+}
+
+function omitHistory<T extends { history: number[] }>(r: T): Omit<T, 'history'> {
+  const { history: _h, ...rest } = r;
+  return rest;
+}
+
+interface SrnUnetContext {
+  train: SplitInfo;
+  test: SplitInfo;
+  val: SplitInfo;
+  log: (m: string) => void;
+  progress?: import('../training/progress').ProgressCallback;
+  run: RunHandle;
+  evalOne: (method: string, protocol: 'single' | 'multi', p: import('../eval/runner').Predictor, majority: number | undefined, extra: Record<string, unknown>, file?: string) => Promise<EvalResults>;
+  timings: Record<string, number>;
+}
+
+/**
+ * SRN+U-Net, both meanings (reference §8): (a) the end-to-end semantic SRN (trainSemantic, U-Net head),
+ * codes fitted from RGB (single view 65 / 50 views), labels from its head; (b) a 2-D U-Net trained on the
+ * frozen SRN's renders of training objects and applied to its renders of the fitted test objects.
+ */
+async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void> {
+  const { presetConfig } = await import('../config/presets');
+  const { SrnModel } = await import('../srn/model');
+  const { trainSemantic } = await import('../training/stages');
+  const { splitSource } = await import('../training/data');
+  const { srnPredictor } = await import('../eval/srn_predictor');
+  const { renderViews } = await import('../srn/render');
+  const { loadView } = await import('../data/view_loader');
+  const { Unet2d } = await import('./unet2d');
+  const { unetArch, memoryImageSet, splitImageSet, trainUnet2d, predictLabels } = await import('./unet_train');
+  const { nearestResizeLabels } = await import('./util');
+  const C = c.train.numClasses;
+  const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, model: { numClasses: C } });
+  const model = new SrnModel(config.model, { numInstances: Math.max(...c.train.instances.map((i) => i.index)) + 1, seed: config.seed, heads: ['unet'] });
+  let t = performance.now();
+  const sem = await trainSemantic(config, model, splitSource(c.train, { seed: `${config.seed}/semantic` }), {
+    onProgress: c.progress ?? false,
+    onMetrics: (s, r) => c.run.logMetrics(Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'number').map(([k, v]) => [`semantic/${k}`, v as number])), s),
+  });
+  sem.adam?.dispose();
+  c.timings.semanticSeconds = (performance.now() - t) / 1000;
+  c.log(`semantic SRN: ${sem.step} steps in ${c.timings.semanticSeconds.toFixed(0)} s`);
+  const side = cfg.data.evalSide;
+  const training = { semanticSteps: sem.step, semanticLossLast20: mean(sem.history.slice(-20).map((r) => r.loss)), srnPreset: cfg.srnUnet.srnPreset };
+  await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet' }), undefined, { training }, 'results-single.json');
+  await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet' }), undefined, { training }, 'results-multi.json');
+
+  // (b) 2-D U-Net on SRN-rendered RGB.
+  t = performance.now();
+  const S = cfg.unet.side;
+  const images: { rgba: Float32Array; labels: Int32Array }[] = [];
+  c.train.instances.forEach((inst, pos) => {
+    const nv = Math.min(cfg.srnUnet.renderViewsPerInstance, inst.views.length);
+    const gts = Array.from({ length: nv }, (_, v) => loadView(c.train, pos, v, S, { skipDepth: true }));
+    const views = renderViews(model, model.latents.row(inst.index), gts.map((g) => g.pose), gts[0].intrinsics, { side: S, chunkRays: config.inference.chunkRays });
+    views.forEach((v, k) => images.push({ rgba: v.rgba, labels: gts[k].labels! }));
+  });
+  c.timings.renderTrainSeconds = (performance.now() - t) / 1000;
+  const net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
+  const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress });
+  c.timings.rgbUnetSeconds = r.seconds;
+  const inner = srnPredictor(config, model, { head: 'unet' });
+  const predictor: import('../eval/runner').Predictor = async (inst, vps, ctx) => {
+    const p = await inner(inst, vps, ctx);
+    const rgba = p.rgba!;
+    // The SRN renders at ctx.side; the U-Net runs at its own side.
+    if (side !== S) throw new Error(`srn-unet (rendered RGB): evaluation side ${side} must equal the U-Net side ${S}`);
+    return { labels: predictLabels(net, rgba, S).map((l) => nearestResizeLabels(l, S, ctx.side)), rgba };
+  };
+  await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, 'results-rendered-unet.json');
+  net.dispose();
+  model.dispose();
+}

@@ -1,0 +1,246 @@
+/**
+ * Training the 2-D U-Net on (RGBA image, label map) pairs with per-pixel softmax CE (spec baselines.md §B3):
+ * Adam, shuffled batches, optional validation mIOU every `evalEvery` steps with early stopping (the best
+ * weights are kept); the 30-shot variant picks its dropout on the validation split. The predictor feeds
+ * the ground-truth RGB of every test view (oracle) or any other image source (SRN renders) to the net.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadView, type ViewCache } from '../data/view_loader';
+import type { SplitInfo } from '../data/types';
+import type { Predictor } from '../eval/runner';
+import { SegmentationScores } from '../metrics/segmentation';
+import { DenseAdam } from '../training/adam';
+import { type ProgressCallback, ProgressMeter } from '../training/progress';
+import { Rng } from '../util/random';
+import type { Unet2dConfig, Unet2dTrainConfig } from './config';
+import { disposeRecord, logitsToLabels, pixelCrossEntropy } from './layers';
+import { Unet2d, type Unet2dArch } from './unet2d';
+import { nearestResizeLabels } from './util';
+
+export function unetArch(cfg: Unet2dConfig, numClasses: number, dropout = cfg.dropout): Unet2dArch {
+  return {
+    inChannels: cfg.inChannels,
+    outChannels: numClasses,
+    nf0: cfg.nf0,
+    numDown: cfg.numDown,
+    maxChannels: cfg.maxChannels,
+    dropout,
+    fixedDropout: cfg.fixedDropout,
+    upActivation: cfg.upActivation,
+    bnMomentum: cfg.bnMomentum,
+    bnEps: cfg.bnEps,
+  };
+}
+
+export interface LabelledImage {
+  /** S·S·4 RGBA in [−1, 1]. */
+  rgba: Float32Array;
+  /** S·S class ids. */
+  labels: Int32Array;
+}
+
+/** A (possibly lazily loaded) set of labelled images at one side. */
+export interface ImageSet {
+  size: number;
+  side: number;
+  get(i: number): LabelledImage;
+}
+
+/** Every (instance, view) of a split (or the given refs) at `side`, loaded on demand through `cache`. */
+export function splitImageSet(split: SplitInfo, side: number, refs?: readonly { instance: number; view: number }[], cache?: ViewCache): ImageSet {
+  const list = refs ?? split.instances.flatMap((inst, i) => inst.views.map((_, v) => ({ instance: i, view: v })));
+  return {
+    size: list.length,
+    side,
+    get(i) {
+      const r = list[i];
+      const v = loadView(split, r.instance, r.view, side, { cache, skipDepth: true });
+      if (!v.labels) throw new Error(`${split.instances[r.instance].dir} view ${r.view}: no seg/ labels (the U-Net trains on labelled images)`);
+      return { rgba: v.rgba, labels: v.labels };
+    },
+  };
+}
+
+export function memoryImageSet(images: LabelledImage[], side: number): ImageSet {
+  return { size: images.length, side, get: (i) => images[i] };
+}
+
+/** RGBA (S·S·4) → network input channels (4 = RGBA, 3 = RGB). */
+function inputTensor(images: Float32Array[], side: number, channels: number): tf.Tensor4D {
+  const n = side * side;
+  const out = new Float32Array(images.length * n * channels);
+  images.forEach((img, b) => {
+    if (channels === 4) out.set(img, b * n * 4);
+    else for (let p = 0; p < n; p++) for (let c = 0; c < channels; c++) out[(b * n + p) * channels + c] = img[p * 4 + c];
+  });
+  return tf.tensor4d(out, [images.length, side, side, channels]);
+}
+
+/** Eval-mode prediction of label maps for images at the net's side, in chunks. */
+export function predictLabels(net: Unet2d, images: Float32Array[], side: number, chunk = 16): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (let s = 0; s < images.length; s += chunk) {
+    const x = inputTensor(images.slice(s, s + chunk), side, net.arch.inChannels);
+    const logits = tf.tidy(() => net.apply(x, { training: false }));
+    out.push(...logitsToLabels(logits));
+    tf.dispose([x, logits]);
+  }
+  return out;
+}
+
+/** Per-image mIOU (the §6 metric) of the net over an image set. */
+export function imageSetMIOU(net: Unet2d, set: ImageSet, numClasses: number): number {
+  const scores = new SegmentationScores(numClasses);
+  const chunk = 16;
+  for (let s = 0; s < set.size; s += chunk) {
+    const imgs = Array.from({ length: Math.min(chunk, set.size - s) }, (_, k) => set.get(s + k));
+    const pred = predictLabels(net, imgs.map((i) => i.rgba), set.side, chunk);
+    pred.forEach((p, k) => scores.add(p, imgs[k].labels));
+  }
+  return scores.summary().mIOU;
+}
+
+export interface UnetTrainOptions {
+  onMetrics?: (step: number, record: Record<string, number>) => void;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  maxSteps?: number;
+  /** Label for progress lines. */
+  stage?: string;
+}
+
+export interface UnetTrainResult {
+  steps: number;
+  history: number[];
+  /** [step, val mIOU] at every evaluation. */
+  validation: [number, number][];
+  bestValMIOU: number | null;
+  bestStep: number | null;
+  stoppedEarly: boolean;
+  seconds: number;
+}
+
+/**
+ * Trains `net` in place. With a validation set and evalEvery > 0, the weights of the best validation
+ * mIOU are restored at the end, and training stops after `patience` evaluations without improvement.
+ */
+export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: ImageSet, val: ImageSet | null, numClasses: number, seed: number | string, opts: UnetTrainOptions = {}): Promise<UnetTrainResult> {
+  if (train.size === 0) throw new Error('trainUnet2d: empty training set');
+  const total = Math.min(cfg.steps, opts.maxSteps ?? cfg.steps);
+  const B = Math.min(cfg.batchSize, train.size);
+  const adam = new DenseAdam(net.params.trainable, cfg.adam);
+  const meter = new ProgressMeter(opts.stage ?? 'unet', total, 0, opts.onProgress);
+  const side = train.side;
+  const perEpoch = Math.floor(train.size / B);
+  const history: number[] = [];
+  const validation: [number, number][] = [];
+  let best: { miou: number; step: number; weights: Record<string, tf.Tensor> } | null = null;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  const t0 = performance.now();
+  let step = 0;
+  const validate = (at: number) => {
+    if (!val) return;
+    const m = imageSetMIOU(net, val, numClasses);
+    validation.push([at, m]);
+    opts.onMetrics?.(at, { val_mIOU: m });
+    if (!best || m > best.miou) {
+      if (best) disposeRecord(best.weights);
+      best = { miou: m, step: at, weights: net.params.snapshot() };
+      sinceBest = 0;
+    } else sinceBest++;
+  };
+  try {
+    for (; step < total; step++) {
+      if (opts.signal?.aborted) break;
+      // Shuffled epochs without replacement (drop_last), like a DataLoader.
+      const epoch = Math.floor(step / perEpoch);
+      const order = Rng.derive(seed, 'unet-epoch', epoch).shuffle(Array.from({ length: train.size }, (_, i) => i));
+      const pick = order.slice((step % perEpoch) * B, (step % perEpoch + 1) * B).map((i) => train.get(i));
+      const x = inputTensor(pick.map((p) => p.rgba), side, net.arch.inChannels);
+      const lab = new Int32Array(B * side * side);
+      pick.forEach((p, b) => lab.set(p.labels, b * side * side));
+      const y = tf.tensor3d(lab, [B, side, side], 'int32');
+      const s = step;
+      const { value, grads } = net.params.grads(() => tf.tidy(() => pixelCrossEntropy(net.apply(x, { training: true, seed: Rng.derive(seed, 'drop', s).nextUint32() % 1e6 }), y)));
+      adam.apply(grads);
+      const loss = (await value.data())[0];
+      tf.dispose([value, x, y, ...Object.values(grads)]);
+      history.push(loss);
+      opts.onMetrics?.(step + 1, { loss });
+      meter.tick(step + 1, loss);
+      if (val && cfg.evalEvery > 0 && (step + 1) % cfg.evalEvery === 0) {
+        validate(step + 1);
+        if (cfg.patience > 0 && sinceBest >= cfg.patience) {
+          stoppedEarly = true;
+          step++;
+          break;
+        }
+      }
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    if (val && cfg.evalEvery > 0 && validation.at(-1)?.[0] !== step) validate(step);
+  } finally {
+    adam.dispose();
+  }
+  const b = best as { miou: number; step: number; weights: Record<string, tf.Tensor> } | null;
+  if (b) {
+    net.params.load(b.weights);
+    disposeRecord(b.weights);
+  }
+  return {
+    steps: step,
+    history,
+    validation,
+    bestValMIOU: b?.miou ?? null,
+    bestStep: b?.step ?? null,
+    stoppedEarly,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+export interface FewShotUnetResult {
+  net: Unet2d;
+  dropout: number;
+  grid: { dropout: number; bestValMIOU: number | null; bestStep: number | null; steps: number; seconds: number }[];
+  train: UnetTrainResult;
+}
+
+/** The 30-shot U-Net: one training run per dropout of the grid, each early-stopped on val mIOU; the best is kept. */
+export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: ImageSet, numClasses: number, seed: number | string, opts: UnetTrainOptions = {}): Promise<FewShotUnetResult> {
+  let best: FewShotUnetResult | null = null;
+  const grid: FewShotUnetResult['grid'] = [];
+  for (const p of cfg.fewShot.dropoutGrid) {
+    const net = new Unet2d(unetArch(cfg, numClasses, p), seed);
+    const r = await trainUnet2d(net, cfg.fewShot, train, val, numClasses, `${seed}/fewshot`, {
+      ...opts,
+      stage: `unet-fewshot p=${p}`,
+      onMetrics: opts.onMetrics ? (s, rec) => opts.onMetrics!(s, Object.fromEntries(Object.entries(rec).map(([k, v]) => [`p${p}_${k}`, v]))) : undefined,
+    });
+    grid.push({ dropout: p, bestValMIOU: r.bestValMIOU, bestStep: r.bestStep, steps: r.steps, seconds: r.seconds });
+    if (!best || (r.bestValMIOU ?? -1) > (best.train.bestValMIOU ?? -1)) {
+      best?.net.dispose();
+      best = { net, dropout: p, grid, train: r };
+    } else net.dispose();
+  }
+  return best!;
+}
+
+export interface UnetPredictorOptions {
+  /** Image source per requested view; default the ground-truth RGB of the test view (the oracle). */
+  images?: (viewPositions: number[], ctx: Parameters<Predictor>[2]) => Promise<Float32Array[]> | Float32Array[];
+  /** Side of the net's input (default ctx.side). */
+  side?: number;
+}
+
+/** Labels from the U-Net for every requested view; the oracle sees the GT RGBA of each test view. */
+export function unetPredictor(net: Unet2d, opts: UnetPredictorOptions = {}): Predictor {
+  return async (_inst, viewPositions, ctx) => {
+    const side = opts.side ?? ctx.side;
+    const images = opts.images
+      ? await opts.images(viewPositions, ctx)
+      : viewPositions.map((p) => loadView(ctx.split, ctx.position, p, side, { skipDepth: true, skipLabels: true }).rgba);
+    const labels = predictLabels(net, images, side).map((l) => nearestResizeLabels(l, side, ctx.side));
+    return { labels };
+  };
+}

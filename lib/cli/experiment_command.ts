@@ -1,0 +1,95 @@
+/**
+ * `semantic-srn experiment <name> [--scale small|cpu|paper]`: runs one experiment of experiments/*.json
+ * through the same library function the notebooks call, logging to MLflow (./mlruns by default).
+ */
+import { parseArgs } from 'node:util';
+import type { CliCommand } from './main';
+
+const HELP = `usage: semantic-srn experiment <name> [options]
+       semantic-srn experiment --list
+
+  <name>                semi-supervised-probe, label-count-sweep, interpolation, mask-reconstruction,
+                        table-1, tco-baseline, unet-baselines (configs in experiments/<name>.json)
+  --scale S             small (CI smoke), cpu (default) or paper
+  --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/, shared
+                        pre-training in <out>/pretrain/
+  --data DIR            dataset root (default: the config's data.root)
+  --config FILE         read the config from FILE instead of experiments/<name>.json
+  --backend NAME        auto|node-gpu|node|wasm|cpu (default auto)
+  --tracking-uri URI    MLflow tracking URI (default MLFLOW_TRACKING_URI, else ./mlruns); --no-track disables
+  --quiet               no progress lines`;
+
+export const experimentCommand: CliCommand = {
+  summary: 'run an experiment of experiments/*.json at a scale (small, cpu, paper)',
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        scale: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
+        backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' },
+        quiet: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const { EXPERIMENT_NAMES, SCALES, loadExperimentConfig, experimentsDir } = await import('../experiments/config_loader').then(async (m) => ({ ...m, ...(await import('../experiments/types')) }));
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (values.list) {
+      for (const n of EXPERIMENT_NAMES) console.log(`${n.padEnd(24)} ${experimentsDir()}/${n}.json`);
+      return 0;
+    }
+    const [name, ...extra] = positionals;
+    if (!name || extra.length) {
+      console.error(`semantic-srn experiment: expected one experiment name\n\n${HELP}`);
+      return 2;
+    }
+    if (!(EXPERIMENT_NAMES as readonly string[]).includes(name)) {
+      console.error(`semantic-srn experiment: unknown experiment '${name}' (expected one of ${EXPERIMENT_NAMES.join(', ')})`);
+      return 2;
+    }
+    const scale = values.scale ?? 'cpu';
+    if (!(SCALES as readonly string[]).includes(scale)) {
+      console.error(`semantic-srn experiment: --scale: expected one of ${SCALES.join(', ')}, got '${scale}'`);
+      return 2;
+    }
+    const exp = name as (typeof EXPERIMENT_NAMES)[number];
+    const cfg = loadExperimentConfig(exp, scale as (typeof SCALES)[number], values.config ? { file: values.config } : {});
+
+    const { selectBackend, describeBackend, parseBackendChoice } = await import('../backend/select');
+    const { createTracker, NullTracker } = await import('../tracking/create_tracker');
+    const { stderrProgress } = await import('../training/progress');
+    const { runExperiment } = await import('../experiments/registry');
+    const backend = await selectBackend({ backend: values.backend ? parseBackendChoice(values.backend, '--backend') : undefined });
+    const log = (m: string) => console.error(`[${exp}] ${m}`);
+    if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.source}`);
+    const tracker = values['no-track'] ? new NullTracker() : createTracker(values['tracking-uri'] ? { uri: values['tracking-uri'] } : {});
+    try {
+      const out = await runExperiment(exp, cfg, {
+        tracker,
+        runsDir: values.out ?? 'runs',
+        dataRoot: values.data,
+        onProgress: values.quiet ? undefined : log,
+        stepProgress: values.quiet ? false : stderrProgress(5000),
+      });
+      console.log(JSON.stringify(summarize(out), null, 2));
+      console.log(`results:  ${out.resultsPath}`);
+      console.log(`tracking: ${out.tracking.uri} (run ${out.tracking.runId})`);
+      return 0;
+    } finally {
+      await tracker.close();
+    }
+  },
+};
+
+/** The headline numbers of a result (no long arrays). */
+function summarize(out: object): Record<string, unknown> {
+  const keep: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v === 'number' || typeof v === 'string' || v === null) keep[k] = v;
+    else if (k === 'summary' || k === 'records' || k === 'figures' || k === 'skipped' || k === 'table1') keep[k] = v;
+  }
+  return keep;
+}

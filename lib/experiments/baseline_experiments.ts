@@ -1,0 +1,91 @@
+/**
+ * Table 1 column 1 (TCO+linear) and columns 3/6 + Fig. 4's U-Net rows (2D U-Nets on ground-truth RGB,
+ * SRN+U-Net) through lib/baselines' `runBaseline`, one call per baseline kind of the scale's config.
+ * Their evaluation files (same schema as SRN+linear's) are summarised into this experiment's
+ * results.json with a `table1` entry per Table 1 row, so Table 1 finds them at this scale.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeResultsJson } from '../eval/runner';
+import { saveFigure } from '../plotting/save';
+import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
+import { NullTracker } from '../tracking/create_tracker';
+import { backendSummary, experimentRunDir, projectRoot, say, type ExperimentOptions, type ExperimentOutput } from './common';
+import { loadBaselines } from './baselines_bridge';
+import type { Table1Entry } from './semi_supervised_probe';
+import { table1Column } from './table1';
+import type { ExperimentConfig } from './types';
+
+export interface BaselineRow {
+  kind: string;
+  method: string;
+  protocol: string;
+  mIOU: number;
+  shapeMIOU: number;
+  psnr: number | null;
+  perClassIoU: Record<string, number | null>;
+  resultsPath: string;
+  /** Table 1 column, or null for rows that are not in Table 1 (e.g. the U-Net on SRN renders). */
+  column: number | null;
+}
+
+export interface BaselineExperimentResult extends ExperimentOutput {
+  rows: BaselineRow[];
+  table1: Table1Entry[];
+}
+
+const DEFAULT_KINDS: Record<string, string[]> = { 'tco-baseline': ['tco'], 'unet-baselines': ['unet-fewshot', 'unet-oracle'] };
+const SCALE_PRESET: Record<string, string> = { small: 'tiny', cpu: 'cpu', paper: 'paper' };
+
+export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline' | 'unet-baselines'>, opts: ExperimentOptions = {}): Promise<BaselineExperimentResult> {
+  const t0 = performance.now();
+  const b = await loadBaselines();
+  const runBaseline = b.module?.runBaseline as undefined | ((o: Record<string, unknown>) => Promise<{ results: Record<string, string>; totalSeconds: number }>);
+  if (!runBaseline) throw new Error(`${cfg.experiment}: ${b.reason ?? 'lib/baselines has no runBaseline'} (baselines not available)`);
+  const runDir = experimentRunDir(cfg, opts);
+  const bc = cfg.baseline as { preset?: string; kinds?: string[]; overrides?: Record<string, unknown> };
+  const kinds = bc.kinds ?? DEFAULT_KINDS[cfg.experiment];
+  const dataRoot = resolve(projectRoot(), opts.dataRoot ?? cfg.data.root);
+  const tracker = opts.tracker ?? new NullTracker();
+  const rows: BaselineRow[] = [];
+  for (const kind of kinds) {
+    say(opts, `${cfg.experiment}: baseline ${kind} (preset ${bc.preset ?? SCALE_PRESET[cfg.scale]})`);
+    const summary = await runBaseline({
+      kind,
+      preset: bc.preset ?? SCALE_PRESET[cfg.scale],
+      overrides: bc.overrides ?? {},
+      seed: cfg.seed,
+      data: dataRoot,
+      out: runDir,
+      name: kind,
+      resolution: cfg.data.resolution,
+      tracker,
+      quiet: !opts.onProgress,
+    });
+    for (const path of Object.values(summary.results)) {
+      if (!existsSync(path)) continue;
+      const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null> };
+      rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: table1Column(r.method, r.protocol.name) });
+      say(opts, `${cfg.experiment}: ${r.method} (${r.protocol.name}) mIOU ${(100 * r.mIOU).toFixed(1)}%, shape-mIOU ${(100 * r.shapeMIOU).toFixed(1)}%`);
+    }
+  }
+  const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
+  const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ column: r.column!, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU }));
+  const figures: Record<string, string> = {};
+  const classRecords: ClassIouRecord[] = rows.flatMap((r) => Object.entries(r.perClassIoU).map(([c, iou]) => ({ method: `${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`, className: c, iou: iou ?? 0 })));
+  if (classRecords.length) figures.perClassIou = (await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${cfg.experiment} (${cfg.scale})` }), join(runDir, 'per_class_iou'))).png;
+  const resultsPath = join(runDir, 'results.json');
+  const out: BaselineExperimentResult = {
+    experiment: cfg.experiment,
+    scale: cfg.scale,
+    runDir,
+    resultsPath,
+    figures,
+    tracking: { uri: tracker.uri, runId: '' },
+    seconds: (performance.now() - t0) / 1000,
+    rows,
+    table1,
+  };
+  writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, configSource: cfg.source, rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
+  return out;
+}

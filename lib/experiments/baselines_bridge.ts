@@ -1,0 +1,33 @@
+/**
+ * The baselines (lib/baselines: TCO, 2D U-Nets) as the experiments see them; entry points that the
+ * area does not (yet) provide are reported with a reason instead of failing.
+ */
+// Static import: tslab notebooks cannot require() a TypeScript folder at run time.
+import * as baselines from '../baselines';
+import type { SrnConfig } from '../config/types';
+import type { SplitInfo } from '../data/types';
+
+export interface SweepUnetArgs {
+  config: SrnConfig;
+  /** Labelled training subset. */
+  train: SplitInfo;
+  test: SplitInfo;
+  /** Evaluated test views (file indices), in the order the predictions are asked for. */
+  evalViews: number[];
+  side: number;
+  seed: number;
+  options: Record<string, unknown>;
+}
+
+export interface BaselinesBridge {
+  /** Why the baselines are unavailable (undefined when loaded). */
+  reason?: string;
+  /** Trains the U-Net on `train` and returns a predictor of the i-th evaluated test image's labels. */
+  sweepUnet?: (args: SweepUnetArgs) => Promise<(i: number) => Int32Array>;
+  module?: Record<string, unknown>;
+}
+
+export async function loadBaselines(): Promise<BaselinesBridge> {
+  const module = baselines as unknown as Record<string, unknown>;
+  return { module, reason: typeof module.sweepUnet === 'function' ? undefined : 'lib/baselines has no sweepUnet entry point (U-Net sweep points skipped)', sweepUnet: module.sweepUnet as BaselinesBridge['sweepUnet'] };
+}

@@ -1,0 +1,372 @@
+/**
+ * What every experiment shares: the dataset (generated if it is the built-in one), the SrnConfig of a
+ * scale, a pre-trained model that is reused across experiments for the same (preset config, data,
+ * seed), the linear probe on the few-shot labels (cached the same way), test-time code fitting, and
+ * the tracking run. The experiment functions in this folder are built from these pieces; the CLI and
+ * the notebooks call those functions.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { presetConfig } from '../config/presets';
+import { resolveConfig } from '../config/resolve';
+import type { DeepPartial, SrnConfig } from '../config/types';
+import { openSplit } from '../data/split';
+import { loadView, ViewCache } from '../data/view_loader';
+import { selectFewShot, type FewShotSelection } from '../data/sampler';
+import type { SplitInfo } from '../data/types';
+import { ensureSyntheticDataset } from '../data/synthetic/generate';
+import { protocolSpec, viewPositions } from '../eval/protocols';
+import { majorityForegroundClass } from '../eval/trivial';
+import { SrnModel } from '../srn/model';
+import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
+import { splitSource, type ObservedView } from '../training/data';
+import { loadCheckpoint, loadModelState, saveCheckpoint } from '../training/checkpoint';
+import type { ProgressCallback } from '../training/progress';
+import { NullTracker } from '../tracking/create_tracker';
+import type { RunHandle, Tracker } from '../tracking/types';
+import { writeJsonAtomic } from '../util/atomic_write';
+import { experimentsDir } from './config_loader';
+import type { BaseScaleConfig, ExperimentConfig, ExperimentName } from './types';
+
+/** How an experiment function is run (the same from the CLI, notebooks and tests). */
+export interface ExperimentOptions {
+  /** Where runs are logged (default: none). Pass `createTracker()` to log to MLflow. */
+  tracker?: Tracker;
+  /** Nest this experiment's run under a parent run (e.g. Table 1 runs its missing rows). */
+  parentRun?: RunHandle;
+  /** Runs folder: results under `<runsDir>/<experiment>/<scale>/`, shared pre-training under `<runsDir>/pretrain/` (default `runs`). */
+  runsDir?: string;
+  /** Overrides the config's data.root. */
+  dataRoot?: string;
+  /** One line per phase (default: none). */
+  onProgress?: (message: string) => void;
+  /** Per-step progress of the training loops (default: none). */
+  stepProgress?: ProgressCallback | false;
+  signal?: AbortSignal;
+}
+
+/** Fields every experiment result has. */
+export interface ExperimentOutput {
+  experiment: ExperimentName;
+  scale: string;
+  /** `<runsDir>/<experiment>/<scale>`. */
+  runDir: string;
+  resultsPath: string;
+  /** Figure files by name (PNG/SVG/HTML/GIF). */
+  figures: Record<string, string>;
+  tracking: { uri: string; runId: string };
+  seconds: number;
+}
+
+export interface PretrainInfo {
+  /** Checkpoint folder (reused by later experiments with the same key). */
+  dir: string;
+  key: string;
+  /** `<runsDir>/pretrain/<key>`: the probe cache and loss history live here. */
+  cacheDir: string;
+  reused: boolean;
+  steps: number;
+  seconds: number;
+  /** Loss per step (kept next to the checkpoint, so reuse still shows the curve). */
+  losses: number[];
+}
+
+export interface ProbeInfo {
+  dir: string;
+  reused: boolean;
+  steps: number;
+  seconds: number;
+  losses: number[];
+  images: number;
+  instanceIds: string[];
+  method: FewShotSelection['method'];
+  allClassesRule: boolean;
+  majorityClass: number;
+}
+
+export interface PreparedData {
+  root: string;
+  train: SplitInfo;
+  test: SplitInfo;
+  generatedSeconds: number;
+}
+
+const CLASS_FOLDER: Record<string, string> = { chair: 'Chair', table: 'Table' };
+
+/** Project root (the folder of `experiments/`); relative data roots are taken from here. */
+export function projectRoot(): string {
+  return dirname(experimentsDir());
+}
+
+export function say(opts: ExperimentOptions, msg: string): void {
+  opts.onProgress?.(msg);
+}
+
+/** The model/training config of a scale: preset + overrides + seed + data caps (+ the dataset's class count). */
+export function experimentSrnConfig(cfg: BaseScaleConfig, numClasses?: number): SrnConfig {
+  const fixed: DeepPartial<SrnConfig> = {
+    seed: cfg.seed,
+    data: { className: CLASS_FOLDER[cfg.data.className] ?? cfg.data.className, maxTrainInstances: cfg.data.train, maxTestInstances: cfg.data.test },
+    ...(numClasses !== undefined ? { model: { numClasses } } : {}),
+  };
+  return resolveConfig(fixed, presetConfig(cfg.preset, cfg.overrides));
+}
+
+/** Opens (and for the built-in objects first generates) the train and test splits of a scale. */
+export async function prepareData(cfg: BaseScaleConfig, opts: ExperimentOptions = {}): Promise<PreparedData> {
+  const rootIn = opts.dataRoot ?? cfg.data.root;
+  const root = resolve(projectRoot(), rootIn);
+  const t = performance.now();
+  if (cfg.data.synthetic) {
+    const gen = await ensureSyntheticDataset({
+      root,
+      className: cfg.data.className,
+      splits: { train: cfg.data.train, test: cfg.data.test },
+      resolution: cfg.data.resolution,
+      // Worker threads are not worth their start-up for a handful of objects.
+      workers: cfg.data.train + cfg.data.test <= 6 ? 1 : undefined,
+    });
+    const made = gen.reduce((s, g) => s + g.generated, 0);
+    if (made) say(opts, `data: generated ${made} objects under ${root} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const cls = CLASS_FOLDER[cfg.data.className] ?? cfg.data.className;
+  const train = openSplit(root, cls, 'train', { maxInstances: cfg.data.train });
+  const test = openSplit(root, cls, 'test', { maxInstances: cfg.data.test });
+  if (train.instances.length < cfg.data.train) throw new Error(`${train.splitDir}: ${train.instances.length} training objects, the config asks for ${cfg.data.train}`);
+  if (test.instances.length < cfg.data.test) throw new Error(`${test.splitDir}: ${test.instances.length} test objects, the config asks for ${cfg.data.test}`);
+  return { root, train, test, generatedSeconds: (performance.now() - t) / 1000 };
+}
+
+function hash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+}
+
+/** What identifies a pre-trained model: model + pre-training config, seed, and the exact training data. */
+export function pretrainKey(config: SrnConfig, data: PreparedData): Record<string, unknown> {
+  return {
+    model: config.model,
+    pretrain: config.training.pretrain,
+    seed: config.seed,
+    data: { root: data.root, className: data.train.className, instances: data.train.instances.map((i) => i.id) },
+  };
+}
+
+function totalSteps(config: SrnConfig): number {
+  return config.training.pretrain.schedule.reduce((s, x) => s + x.steps, 0);
+}
+
+/** Mean of the last `n` values (NaN for none). */
+export function tailMean(xs: readonly number[], n = 20): number {
+  const t = xs.slice(-n);
+  return t.length ? t.reduce((a, b) => a + b, 0) / t.length : NaN;
+}
+
+/**
+ * A pre-trained model for (config, data): loaded from `<runsDir>/pretrain/<preset>-<class>-s<seed>-<hash>/`
+ * when a finished checkpoint is there, resumed when an unfinished one is, else trained and saved there.
+ */
+export async function ensurePretrained(config: SrnConfig, data: PreparedData, opts: ExperimentOptions & { run?: RunHandle } = {}): Promise<{ model: SrnModel; info: PretrainInfo }> {
+  const runsDir = resolve(opts.runsDir ?? 'runs');
+  const keyObj = pretrainKey(config, data);
+  const key = `${config.preset}-${data.train.className.toLowerCase()}-s${config.seed}-${hash(keyObj)}`;
+  const dir = join(runsDir, 'pretrain', key);
+  const ckDir = join(dir, 'checkpoint');
+  const historyPath = join(dir, 'history.json');
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'key.json'), keyObj);
+  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed });
+  const total = totalSteps(config);
+  const prior: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
+  if (existsSync(join(ckDir, 'manifest.json')) || existsSync(join(`${ckDir}.old`, 'manifest.json'))) {
+    const ck = loadCheckpoint(ckDir);
+    if (ck.manifest.stage === 'pretrain' && ck.manifest.step >= total) {
+      loadModelState(ck, model);
+      say(opts, `pre-training: reusing ${ckDir} (${ck.manifest.step} steps)`);
+      return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: ck.manifest.step, seconds: 0, losses: prior } };
+    }
+  }
+  const foreign = findCompatiblePretrain(runsDir, config, model.latents.count);
+  if (foreign) {
+    loadModelState(foreign.ck, model);
+    say(opts, `pre-training: reusing ${foreign.ck.dir} (${foreign.ck.manifest.step} steps, same model, pre-training config, seed and training objects)`);
+    return { model, info: { dir: foreign.ck.dir, key, cacheDir: dir, reused: true, steps: foreign.ck.manifest.step, seconds: 0, losses: [] } };
+  }
+  const resumeFrom = existsSync(join(ckDir, 'manifest.json')) ? ckDir : undefined;
+  say(opts, resumeFrom ? `pre-training: resuming ${ckDir}` : `pre-training: ${total} steps → ${ckDir}`);
+  const t = performance.now();
+  const res = await pretrain(config, model, splitSource(data.train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
+    onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'pretrain/'), step) : undefined,
+    onProgress: opts.stepProgress ?? false,
+    checkpoint: { dir: ckDir, every: 500 },
+    resumeFrom,
+    signal: opts.signal,
+  });
+  res.adam?.dispose();
+  if (res.aborted) throw new Error('pre-training aborted');
+  // Resumed runs keep the earlier part of the curve.
+  const losses = resumeFrom ? [...prior.slice(0, res.step - res.history.length), ...res.history.map((r) => r.loss)] : res.history.map((r) => r.loss);
+  writeJsonAtomic(historyPath, { losses });
+  const seconds = (performance.now() - t) / 1000;
+  say(opts, `pre-training: ${res.step} steps in ${seconds.toFixed(1)} s (loss ${tailMean(losses).toPrecision(4)})`);
+  return { model, info: { dir: ckDir, key, cacheDir: dir, reused: false, steps: res.step, seconds, losses } };
+}
+
+/**
+ * A finished pre-training checkpoint written by another command (e.g. `quickstart`) under
+ * `<runsDir>/<name>/checkpoints/pretrain` or `<runsDir>/<group>/<name>/checkpoints/pretrain` with the
+ * same model and pre-training config, seed, class and number of training objects.
+ */
+export function findCompatiblePretrain(runsDir: string, config: SrnConfig, numInstances: number): { ck: ReturnType<typeof loadCheckpoint> } | undefined {
+  if (!existsSync(runsDir)) return undefined;
+  const candidates: string[] = [];
+  const sub = (d: string) => (existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).map((f) => join(d, f)) : []);
+  for (const a of sub(runsDir)) {
+    candidates.push(join(a, 'checkpoints', 'pretrain'));
+    for (const b of sub(a)) candidates.push(join(b, 'checkpoints', 'pretrain'));
+  }
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  for (const dir of candidates) {
+    const mpath = join(dir, 'manifest.json');
+    if (!existsSync(mpath)) continue;
+    try {
+      const m = JSON.parse(readFileSync(mpath, 'utf8')) as { stage: string; step: number; numInstances: number; config: SrnConfig };
+      if (m.stage !== 'pretrain' || m.step < totalSteps(config) || m.numInstances !== numInstances) continue;
+      if (!same(m.config.model, config.model) || !same(m.config.training.pretrain, config.training.pretrain) || m.config.seed !== config.seed) continue;
+      if (m.config.data.className !== config.data.className || m.config.data.maxTrainInstances !== config.data.maxTrainInstances) continue;
+      return { ck: loadCheckpoint(dir) };
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+/** The few-shot labelled views (reference §4.3) at the probe side; relaxes the all-classes rule only when impossible. */
+export function fewShotViews(config: SrnConfig, train: SplitInfo): { views: ObservedView[]; sel: FewShotSelection; allClassesRule: boolean } {
+  const fs = config.data.fewShot;
+  const side = config.training.probe.side;
+  const o = { instances: Math.min(fs.instances, train.instances.length), views: fs.views ?? [0, 1, 2].slice(0, fs.viewsPerInstance), seed: fs.seed, requireAllClasses: fs.allClassesPresent, side };
+  let sel: FewShotSelection;
+  let allClassesRule = o.requireAllClasses;
+  try {
+    sel = selectFewShot(train, o);
+  } catch (e) {
+    // Only when the training objects cannot cover every class at all (tiny runs); recorded in results.
+    if (!o.requireAllClasses) throw e;
+    sel = selectFewShot(train, { ...o, requireAllClasses: false });
+    allClassesRule = false;
+  }
+  return { views: observedViews(sel.info, side), sel, allClassesRule };
+}
+
+/** Every view of a (subset) split as labelled observations at `side`, keyed by latent row. */
+export function observedViews(info: SplitInfo, side: number): ObservedView[] {
+  return info.instances.flatMap((inst, pos) =>
+    inst.views.map((v, k) => ({ instanceIndex: inst.index, viewIndex: v.index ?? k, view: loadView(info, pos, k, side, { skipDepth: true }) })),
+  );
+}
+
+/**
+ * The linear probe of the scale's config on the few-shot labels, cached next to the pre-training
+ * checkpoint (`probe-<hash>/`), so the interpolation and mask experiments reuse the probe of the first.
+ */
+export async function ensureProbe(config: SrnConfig, model: SrnModel, data: PreparedData, pre: PretrainInfo, opts: ExperimentOptions & { run?: RunHandle } = {}): Promise<ProbeInfo> {
+  const { views, sel, allClassesRule } = fewShotViews(config, data.train);
+  const majorityClass = majorityForegroundClass(views.map((v) => v.view.labels!), data.train.numClasses);
+  const dir = join(pre.cacheDir, `probe-${hash({ probe: config.training.probe, fewShot: config.data.fewShot, ids: sel.instanceIds, pretrainSteps: pre.steps })}`);
+  const common = { images: views.length, instanceIds: sel.instanceIds, method: sel.method, allClassesRule, majorityClass };
+  const historyPath = join(dir, 'history.json');
+  if (existsSync(join(dir, 'manifest.json')) && existsSync(historyPath)) {
+    const ck = loadCheckpoint(dir);
+    for (const h of ck.manifest.heads) if (!model.heads.has(h)) model.addHead(h);
+    loadModelState(ck, model);
+    say(opts, `probe: reusing ${dir}`);
+    const losses = (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses;
+    return { dir, reused: true, steps: ck.manifest.step, seconds: 0, losses, ...common };
+  }
+  const t = performance.now();
+  const probe = await fitLinearProbe(config, model, views, {
+    onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'probe/'), step) : undefined,
+    onProgress: opts.stepProgress ?? false,
+    signal: opts.signal,
+  });
+  const losses = probe.history.map((r) => r.loss);
+  saveCheckpoint(dir, { config, model, stage: 'probe', step: probe.step, extra: { fewShot: sel.instanceIds } });
+  writeJsonAtomic(historyPath, { losses });
+  const seconds = (performance.now() - t) / 1000;
+  say(opts, `probe: ${views.length} labelled images (${sel.method}, ${sel.instanceIds.length} objects), ${probe.step} steps in ${seconds.toFixed(1)} s`);
+  return { dir, reused: false, steps: probe.step, seconds, losses, ...common };
+}
+
+/** Observed views (file indices) of a protocol for the test objects. */
+export function protocolViews(test: SplitInfo, protocol: 'single' | 'multi', config: SrnConfig): number[] {
+  const numViews = Math.min(...test.instances.map((i) => i.views.length));
+  return protocol === 'single' ? [config.training.latentFit.singleView] : protocolSpec('multi', numViews).observedViews;
+}
+
+/** Fits one code per test object (positions) from the protocol's RGB views; all weights frozen (§4.4). */
+export async function fitTestCodes(config: SrnConfig, model: SrnModel, test: SplitInfo, positions: readonly number[], protocol: 'single' | 'multi', opts: ExperimentOptions = {}): Promise<Float32Array[]> {
+  const side = config.training.latentFit.side;
+  const files = protocolViews(test, protocol, config);
+  const objects = positions.map((pos) =>
+    viewPositions(test.instances[pos], files).map((p) => ({ instanceIndex: 0, viewIndex: p, view: loadView(test, pos, p, side, { skipDepth: true }) })),
+  );
+  const { codes } = await fitLatentCodes(config, model, objects, { onProgress: opts.stepProgress ?? false, signal: opts.signal });
+  return codes;
+}
+
+/** Evaluated views as file indices: every n-th of `numViews` plus the observed ones (all views for n = 1). */
+export function evalViewIndices(numViews: number, every: number, observed: readonly number[] = []): number[] {
+  const set = new Set<number>(observed.filter((v) => v < numViews));
+  for (let v = 0; v < numViews; v += every) set.add(v);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Scalar fields of a record as metrics with a prefix. */
+export function numericMetrics(rec: object, prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && Number.isFinite(v)) out[prefix + k] = v;
+  return out;
+}
+
+/** `<runsDir>/<experiment>/<scale>`, created. */
+export function experimentRunDir(cfg: ExperimentConfig, opts: ExperimentOptions): string {
+  const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Runs `fn` inside a tracking run named `<experiment>/<scale>` (a child of opts.parentRun if given),
+ * ending it FINISHED or FAILED; logs the experiment config as params.
+ */
+export async function withExperimentRun<T>(cfg: ExperimentConfig, opts: ExperimentOptions, fn: (run: RunHandle, tracker: Tracker) => Promise<T>): Promise<T> {
+  const tracker = opts.tracker ?? new NullTracker();
+  const run = await tracker.startRun({
+    name: `${cfg.experiment}/${cfg.scale}`,
+    parent: opts.parentRun,
+    tags: { experiment: cfg.experiment, scale: cfg.scale, preset: cfg.preset, backend: tf.getBackend() ?? 'none' },
+    params: { experiment: { ...cfg, description: undefined } },
+  });
+  try {
+    const out = await fn(run, tracker);
+    await run.end('FINISHED');
+    return out;
+  } catch (e) {
+    await run.end('FAILED');
+    throw e;
+  }
+}
+
+/** The backend in use, for results files. */
+export function backendSummary(): { tfBackend: string; tfjs: string } {
+  return { tfBackend: tf.getBackend() ?? 'none', tfjs: tf.version.tfjs };
+}
+
+/** Logs every file under `dir` (recursively, small folders) as artifacts under `artifactPath`. */
+export async function logDir(run: RunHandle, dir: string, artifactPath?: string): Promise<void> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory() || readdirSync(dir).length === 0) return;
+  await run.logArtifact(dir, artifactPath);
+}

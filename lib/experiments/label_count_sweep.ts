@@ -1,0 +1,184 @@
+/**
+ * Supplement Fig. 1: mIOU against the number of labelled objects × views. The SRN is pre-trained once
+ * (shared) and the test codes are fitted once from view 65; their features at the evaluated views are
+ * rendered once and cached, so each sweep point only trains a fresh linear probe on its labelled subset
+ * (`selectLabelSubset`, nested across points for one seed) and applies it to the cached features.
+ * One parent run, one child run per (method, point) with the per-seed mIOU as steps.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { loadView } from '../data/view_loader';
+import { selectLabelSubset } from '../data/sampler';
+import { viewPositions } from '../eval/protocols';
+import { writeResultsJson } from '../eval/runner';
+import { SegmentationScores } from '../metrics/segmentation';
+import { miouVsLabelsSpec } from '../plotting/vegalite_specs';
+import { saveFigure } from '../plotting/save';
+import { summarizeSeeds, type LabelSweepRecord, type SeedSummary } from '../plotting/stats';
+import { renderViews } from '../srn/render';
+import { fitLinearProbe } from '../training/stages';
+import {
+  backendSummary,
+  ensurePretrained,
+  evalViewIndices,
+  experimentRunDir,
+  experimentSrnConfig,
+  fitTestCodes,
+  observedViews,
+  prepareData,
+  protocolViews,
+  say,
+  withExperimentRun,
+  type ExperimentOptions,
+  type ExperimentOutput,
+  type PretrainInfo,
+} from './common';
+import { loadBaselines } from './baselines_bridge';
+import type { ExperimentConfig } from './types';
+
+export interface SweepRecord extends LabelSweepRecord {
+  seed: number;
+  instances: number;
+  views: number;
+  shapeMIOU: number;
+  probeSeconds: number;
+}
+
+export interface LabelCountSweepResult extends ExperimentOutput {
+  records: SweepRecord[];
+  summary: SeedSummary[];
+  /** Methods asked for but not run, with the reason (e.g. the U-Net before lib/baselines exists). */
+  skipped: { method: string; reason: string }[];
+  pretrain: PretrainInfo;
+  evalImages: number;
+}
+
+export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-sweep'>, opts: ExperimentOptions = {}): Promise<LabelCountSweepResult> {
+  const t0 = performance.now();
+  const runDir = experimentRunDir(cfg, opts);
+  const data = await prepareData(cfg, opts);
+  const config = experimentSrnConfig(cfg, data.train.numClasses);
+  const C = data.test.numClasses;
+  return withExperimentRun(cfg, opts, async (run, tracker) => {
+    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run });
+    try {
+      // Test codes once (single view), then features and GT labels of the evaluated views, once.
+      const positions = data.test.instances.map((_, i) => i);
+      say(opts, `sweep: fitting ${positions.length} test codes from view ${config.training.latentFit.singleView}`);
+      const codes = await fitTestCodes(config, model, data.test, positions, 'single', opts);
+      const side = config.inference.side;
+      const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
+      const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery, protocolViews(data.test, 'single', config));
+      const F = model.cfg.phiWidth;
+      const feats: Float32Array[] = [];
+      const gts: Int32Array[] = [];
+      for (const pos of positions) {
+        const vp = viewPositions(data.test.instances[pos], evalFiles);
+        const views = vp.map((p) => loadView(data.test, pos, p, side, { skipDepth: true }));
+        const rendered = renderViews(model, codes[pos], views.map((v) => v.pose), views[0].intrinsics, { side, chunkRays: config.inference.chunkRays, features: true });
+        rendered.forEach((r, k) => {
+          feats.push(r.features!);
+          gts.push(views[k].labels!);
+        });
+      }
+      say(opts, `sweep: cached features of ${feats.length} test images at ${side}²`);
+
+      const records: SweepRecord[] = [];
+      const skipped: { method: string; reason: string }[] = [];
+      const baselines = cfg.methods.includes('unet') ? await loadBaselines() : undefined;
+      for (const method of cfg.methods) {
+        if (method === 'unet' && !baselines?.sweepUnet) {
+          skipped.push({ method, reason: baselines?.reason ?? 'lib/baselines has no U-Net sweep entry point' });
+          continue;
+        }
+        for (const point of cfg.points) {
+          const numLabels = point.instances * point.views;
+          const child = await (opts.tracker ?? tracker).startRun({
+            name: `${cfg.experiment}/${cfg.scale}/${method}/${point.instances}x${point.views}`,
+            parent: run,
+            tags: { experiment: cfg.experiment, scale: cfg.scale, method },
+            params: { method, instances: point.instances, views: point.views, labelledImages: numLabels, seeds: cfg.seeds },
+          });
+          try {
+            for (const seed of cfg.seeds) {
+              const subset = selectLabelSubset(data.train, { instances: point.instances, views: point.views, seed });
+              const t = performance.now();
+              let predict: (i: number) => Int32Array;
+              if (method === 'srn+linear') {
+                const labelled = observedViews(subset, config.training.probe.side);
+                const probeConfig = { ...config, seed: config.seed * 1000 + seed };
+                const probe = await fitLinearProbe(probeConfig, model, labelled, { onProgress: opts.stepProgress ?? false, signal: opts.signal });
+                predict = (i) => tf.tidy(() => tf.argMax(probe.head.apply(tf.tensor3d(feats[i], [1, side * side, F])), -1).dataSync() as Int32Array);
+              } else {
+                const fn = await baselines!.sweepUnet!({ config, train: subset, test: data.test, evalViews: evalFiles, side, seed, options: cfg.unet });
+                predict = fn;
+              }
+              const scores = new SegmentationScores(C);
+              for (let i = 0; i < gts.length; i++) scores.add(predict(i), gts[i]);
+              const s = scores.summary();
+              const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000 };
+              records.push(rec);
+              child.logMetrics({ mIOU: s.mIOU, shapeMIOU: s.shapeMIOU }, seed);
+              say(opts, `sweep: ${method} ${point.instances}×${point.views} (${numLabels} images) seed ${seed}: mIOU ${(100 * s.mIOU).toFixed(1)}%`);
+            }
+            const mine = records.filter((r) => r.method === method && r.numLabels === numLabels && r.instances === point.instances);
+            const [sum] = summarizeSeeds(mine);
+            child.logMetrics({ mIOU_mean: sum.mean, mIOU_std: sum.std });
+            run.logMetrics({ [`${method.replace('+', '_')}/mIOU_mean`]: sum.mean }, numLabels);
+            await child.end('FINISHED');
+          } catch (e) {
+            await child.end('FAILED');
+            throw e;
+          }
+        }
+      }
+
+      const summary = summarizeSeeds(records);
+      const figures: Record<string, string> = {};
+      if (records.length) {
+        const fig = await saveFigure(
+          miouVsLabelsSpec(records, { title: `mIOU vs labelled images (${cfg.seeds.length} seeds, mean ± std)`, xTitle: 'labelled images (objects × views)', logX: true }),
+          join(runDir, 'miou_vs_labels'),
+        );
+        figures.miouVsLabels = fig.png;
+        for (const f of Object.values(fig)) await run.logArtifact(f, 'figures');
+      }
+      const resultsPath = join(runDir, 'results.json');
+      const out: LabelCountSweepResult = {
+        experiment: cfg.experiment,
+        scale: cfg.scale,
+        runDir,
+        resultsPath,
+        figures,
+        tracking: { uri: tracker.uri, runId: run.runId },
+        seconds: (performance.now() - t0) / 1000,
+        records,
+        summary,
+        skipped,
+        pretrain: pre,
+        evalImages: gts.length,
+      };
+      writeResultsJson(resultsPath, {
+        schema: 'semantic-srn/label-count-sweep@1',
+        experiment: cfg.experiment,
+        scale: cfg.scale,
+        configSource: cfg.source,
+        records,
+        summary,
+        skipped,
+        evalImages: gts.length,
+        evalViews: evalFiles,
+        pretrain: { ...pre, losses: undefined },
+        backend: backendSummary(),
+        figures,
+        totalSeconds: out.seconds,
+        tracking: out.tracking,
+        createdAt: new Date().toISOString(),
+      });
+      await run.logArtifact(resultsPath);
+      return out;
+    } finally {
+      model.dispose();
+    }
+  });
+}

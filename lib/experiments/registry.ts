@@ -1,0 +1,29 @@
+/** One entry point per experiment name, for the CLI and Table 1 (which runs missing rows). */
+import type { ExperimentOptions, ExperimentOutput } from './common';
+import { runBaselineExperiment } from './baseline_experiments';
+import { runInterpolation } from './interpolation';
+import { runLabelCountSweep } from './label_count_sweep';
+import { runMaskReconstruction } from './mask_reconstruction';
+import { runSemiSupervisedProbe } from './semi_supervised_probe';
+import { runTable1 } from './table1';
+import type { ExperimentConfig, ExperimentName } from './types';
+
+/** Runs the experiment `name` with its loaded config. */
+export async function runExperiment(name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions = {}): Promise<ExperimentOutput> {
+  if (cfg.experiment !== name) throw new Error(`runExperiment: config from ${cfg.source} is for '${cfg.experiment}', not '${name}'`);
+  switch (name) {
+    case 'semi-supervised-probe':
+      return runSemiSupervisedProbe(cfg as ExperimentConfig<'semi-supervised-probe'>, opts);
+    case 'label-count-sweep':
+      return runLabelCountSweep(cfg as ExperimentConfig<'label-count-sweep'>, opts);
+    case 'interpolation':
+      return runInterpolation(cfg as ExperimentConfig<'interpolation'>, opts);
+    case 'mask-reconstruction':
+      return runMaskReconstruction(cfg as ExperimentConfig<'mask-reconstruction'>, opts);
+    case 'table-1':
+      return runTable1(cfg as ExperimentConfig<'table-1'>, opts);
+    case 'tco-baseline':
+    case 'unet-baselines':
+      return runBaselineExperiment(cfg as ExperimentConfig<'tco-baseline' | 'unet-baselines'>, opts);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Table 1 column 2, Figs 3–4 (reference §4.1–4.6): pre-train on RGB (shared), fit the linear probe on
+ * 10 × 3 labelled images, fit a code per test object from one view (65), render every evaluated view
+ * with the probe and score mIOU / shape-mIOU next to the trivial predictors.
+ */
+import { join } from 'node:path';
+import { ViewCache } from '../data/view_loader';
+import { evaluate, writeResultsJson, type EvalResults } from '../eval/runner';
+import { srnPredictor } from '../eval/srn_predictor';
+import { lossCurvesSpec, perClassIouSpec } from '../plotting/vegalite_specs';
+import { saveFigure } from '../plotting/save';
+import { writeComparisonGrid } from '../viz/figures';
+import { writeLabelledPointCloudPly, pointCloudViews } from '../viz/ply';
+import type { ClassIouRecord } from '../plotting/vegalite_specs';
+import {
+  backendSummary,
+  ensurePretrained,
+  ensureProbe,
+  evalViewIndices,
+  experimentRunDir,
+  experimentSrnConfig,
+  numericMetrics,
+  prepareData,
+  protocolViews,
+  say,
+  withExperimentRun,
+  type ExperimentOptions,
+  type ExperimentOutput,
+  type PretrainInfo,
+  type ProbeInfo,
+} from './common';
+import type { ExperimentConfig } from './types';
+
+export interface Table1Entry {
+  /** Table 1 column (1–6), see reference §6.1. */
+  column: number;
+  method: string;
+  protocol: string;
+  className: string;
+  mIOU: number;
+  shapeMIOU: number;
+}
+
+export interface SemiSupervisedProbeResult extends ExperimentOutput {
+  mIOU: number;
+  shapeMIOU: number;
+  psnr: number | null;
+  perClassIoU: Record<string, number | null>;
+  trivial: { allBackgroundMIOU: number; majorityPartMIOU: number | null };
+  pretrain: PretrainInfo;
+  probe: ProbeInfo;
+  /** Comparison grids (input | predicted RGB | GT RGB | predicted labels | GT labels), one per figure object. */
+  renders: string[];
+  pointCloud: string | null;
+  counts: EvalResults['counts'];
+  table1: Table1Entry;
+  timings: { dataSeconds: number; evalSeconds: number; secondsPerObject: number };
+}
+
+/** Evenly spaced view positions including `must`. */
+function figurePositions(numViews: number, must: number, count: number): number[] {
+  const set = new Set<number>([must]);
+  for (let i = 0; set.size < Math.min(count, numViews) && i < count * 4; i++) set.add(Math.floor((i * numViews) / count) % numViews);
+  return [...set].sort((a, b) => a - b);
+}
+
+export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervised-probe'>, opts: ExperimentOptions = {}): Promise<SemiSupervisedProbeResult> {
+  const t0 = performance.now();
+  const runDir = experimentRunDir(cfg, opts);
+  const data = await prepareData(cfg, opts);
+  const config = experimentSrnConfig(cfg, data.train.numClasses);
+  return withExperimentRun(cfg, opts, async (run, tracker) => {
+    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run });
+    try {
+      const probe = await ensureProbe(config, model, data, pre, { ...opts, run });
+      const side = config.inference.side;
+      const observed = protocolViews(data.test, cfg.protocol, config);
+      const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
+      const evalViews = evalViewIndices(numViews, cfg.evalViewEvery, observed);
+      const rendersDir = join(runDir, 'renders');
+      const renders: string[] = [];
+      let pointCloud: string | null = null;
+      let fitStep = 0;
+      say(opts, `eval: ${data.test.instances.length} test objects × ${evalViews.length} views at ${side}², fitted from ${cfg.protocol === 'single' ? `view ${observed[0]}` : `${observed.length} views`}`);
+      const tEval = performance.now();
+      const results = await evaluate({
+        split: data.test,
+        side,
+        protocol: { name: cfg.protocol, observedViews: observed },
+        evalViews,
+        predictor: srnPredictor(config, model, {
+          head: config.training.probe.head,
+          fit: { onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, 'fit/'), fitStep + step), onProgress: opts.stepProgress ?? false, signal: opts.signal },
+          onRendered: ({ position, views }) => {
+            fitStep += config.training.latentFit.steps;
+            if (position === 0) {
+              const chunks = pointCloudViews(views.length, Math.max(1, Math.round(views.length / 10))).map((k) => ({ points: views[k].points, labels: views[k].labels! }));
+              pointCloud = join(rendersDir, `pointcloud_${data.test.instances[0].id.slice(0, 8)}.ply`);
+              writeLabelledPointCloudPly(pointCloud, chunks, data.test.numClasses);
+            }
+          },
+        }),
+        method: `srn+${config.training.probe.head}`,
+        majorityClass: probe.majorityClass,
+        cache: new ViewCache(512 * 2 ** 20),
+        backend: backendSummary(),
+        onProgress: (p) => {
+          run.logMetric('eval/running_mIOU', p.mIOU, p.instance);
+          say(opts, `eval: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`);
+        },
+        onInstance: ({ position, instance, viewPositions: vp, prediction, gt }) => {
+          if (position >= cfg.figureInstances) return;
+          const obsPos = vp.findIndex((p) => (instance.views[p].index ?? p) === observed[0]);
+          const input = gt[obsPos >= 0 ? obsPos : 0].rgba;
+          const rows = figurePositions(vp.length, obsPos >= 0 ? obsPos : 0, cfg.figureViews).map((k) => ({
+            predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,
+          }));
+          const png = join(rendersDir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
+          writeComparisonGrid(png, { inputRgba: input, rows, numClasses: data.test.numClasses });
+          renders.push(png);
+        },
+      });
+      const evalSeconds = (performance.now() - tEval) / 1000;
+
+      const figures: Record<string, string> = {};
+      const classRecords: ClassIouRecord[] = Object.entries(results.perClassIoU).map(([className, iou]) => ({ method: results.method, className, iou: iou ?? 0 }));
+      const iouFig = await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${results.method} (${cfg.scale})`, classOrder: data.test.classNames }), join(runDir, 'per_class_iou'));
+      figures.perClassIou = iouFig.png;
+      const curves = [{ name: 'pre-training', values: pre.losses }, { name: 'linear probe', values: probe.losses }].filter((c) => c.values.length > 0);
+      if (curves.length) figures.lossCurves = (await saveFigure(lossCurvesSpec(curves, { title: 'Training losses', logY: true }), join(runDir, 'loss_curves'))).png;
+      renders.forEach((r, i) => (figures[`comparison${i}`] = r));
+
+      const table1: Table1Entry = { column: 2, method: 'srn+linear', protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU };
+      const resultsPath = join(runDir, 'results.json');
+      const out: SemiSupervisedProbeResult = {
+        experiment: cfg.experiment,
+        scale: cfg.scale,
+        runDir,
+        resultsPath,
+        figures,
+        tracking: { uri: tracker.uri, runId: run.runId },
+        seconds: (performance.now() - t0) / 1000,
+        mIOU: results.mIOU,
+        shapeMIOU: results.shapeMIOU,
+        psnr: results.psnr,
+        perClassIoU: results.perClassIoU,
+        trivial: { allBackgroundMIOU: results.trivial.allBackground.mIOU, majorityPartMIOU: results.trivial.majorityPart?.mIOU ?? null },
+        pretrain: pre,
+        probe,
+        renders,
+        pointCloud,
+        counts: results.counts,
+        table1,
+        timings: { dataSeconds: data.generatedSeconds, evalSeconds, secondsPerObject: evalSeconds / data.test.instances.length },
+      };
+      writeResultsJson(resultsPath, {
+        ...results,
+        experiment: cfg.experiment,
+        scale: cfg.scale,
+        configSource: cfg.source,
+        table1,
+        pretrain: { ...pre, losses: undefined },
+        probe: { ...probe, losses: undefined },
+        renders,
+        pointCloud,
+        figures,
+        totalSeconds: out.seconds,
+        tracking: out.tracking,
+      });
+      run.logMetrics({
+        'eval/mIOU': results.mIOU,
+        'eval/shapeMIOU': results.shapeMIOU,
+        ...(results.psnr !== null ? { 'eval/psnr': results.psnr } : {}),
+        'eval/trivial_all_background_mIOU': results.trivial.allBackground.mIOU,
+        ...(results.trivial.majorityPart ? { 'eval/trivial_majority_part_mIOU': results.trivial.majorityPart.mIOU } : {}),
+        'time/total_seconds': out.seconds,
+      });
+      await run.logArtifact(resultsPath);
+      await run.logArtifact(rendersDir, 'renders');
+      for (const f of Object.values(iouFig)) await run.logArtifact(f, 'figures');
+      return out;
+    } finally {
+      model.dispose();
+    }
+  });
+}

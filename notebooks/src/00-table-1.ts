@@ -1,0 +1,86 @@
+// Source of notebooks/00-table-1.ipynb — edit this file, then run
+// `python3 tools/ts-to-ipynb.py notebooks/src/00-table-1.ts` (see docs/notebooks.md).
+
+// %% [markdown]
+// # 00 · Table 1: ours beside the paper
+//
+// Collects every Table 1 row found under the runs folder (`results.json` files written by the experiment
+// notebooks, the CLI `semantic-srn experiment …`, or `semantic-srn quickstart`), runs the experiments of
+// missing rows at the chosen scale (`runMissing` in `experiments/table-1.json`), and prints our numbers
+// beside the paper's (reference §6.1). Columns: (1) TCO+linear, (2) SRN+linear — ours, (3) oracle RGB +
+// 2D U-Net on the same 30 labelled images; (4–6) fully supervised on the full dataset.
+//
+// Our numbers come from the built-in procedural chairs at `small`/`cpu` scale, so they are not comparable
+// in value with the paper's ShapeNet/PartNet numbers — compare the ordering of the rows.
+
+// %% tags=["parameters"]
+const SMALL = process.env.SRN_NOTEBOOK_SMALL === '1';
+let SCALE: string = SMALL ? 'small' : 'cpu';
+let RUNS_DIR = SMALL ? '../out/notebooks/runs' : '../runs';
+// '' = MLFLOW_TRACKING_URI if set, else ../mlruns
+let TRACKING_URI = SMALL ? '../out/notebooks/mlruns' : '';
+// '' = the config's data.root
+let DATA_ROOT = '';
+
+// %%
+import {
+  collectTable1Rows,
+  createTracker,
+  describeBackend,
+  loadExperimentConfig,
+  resultsTable,
+  runTable1,
+  selectBackend,
+  showTable,
+  showVegaLite,
+  stderrProgress,
+  table1ChartSpec,
+  type Scale,
+} from './lib';
+
+console.log(describeBackend(await selectBackend()));
+
+// %%
+const cfg = loadExperimentConfig('table-1', SCALE as Scale);
+console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.data.train} training / ${cfg.data.test} test ${cfg.data.className}s at ${cfg.data.resolution}² (${cfg.data.root})`);
+console.log(cfg.description);
+const tracker = createTracker(TRACKING_URI ? { uri: TRACKING_URI } : { localStore: '../mlruns' });
+const runOptions = {
+  tracker: tracker,
+  runsDir: RUNS_DIR,
+  dataRoot: DATA_ROOT || undefined,
+  onProgress: (m: string) => console.log(m),
+  stepProgress: SMALL ? (false as const) : stderrProgress(30000),
+};
+console.log(`rows already under ${RUNS_DIR}: ${collectTable1Rows(RUNS_DIR).length}; missing rows are made by: ${cfg.runMissing.join(', ') || 'nothing'}`);
+
+// %% [markdown]
+// ## Collect (and run what is missing)
+
+// %%
+const t1 = await runTable1(cfg, runOptions);
+for (const s of t1.skipped) console.log(`skipped ${s.experiment}: ${s.reason}`);
+console.log(`ran now: ${t1.ran.join(', ') || 'nothing'} · ${t1.rows.length} rows found · ${t1.seconds.toFixed(1)} s`);
+
+// %% [markdown]
+// ## Table 1 (mIOU / shape-mIOU, %)
+
+// %%
+await showVegaLite(table1ChartSpec(t1.records, `Table 1: mIOU, ours (${cfg.scale}) vs paper`));
+showTable(
+  resultsTable(
+    t1.records.map((r) => ({
+      col: r.column,
+      method: r.method,
+      class: r.class,
+      'ours mIOU': r['ours mIOU %'],
+      'ours shape-mIOU': r['ours shape-mIOU %'],
+      'paper mIOU': r['paper mIOU %'],
+      'paper shape-mIOU': r['paper shape-mIOU %'],
+      'our scale': r.scale,
+    })),
+  ),
+  { digits: 1 },
+);
+console.log(`table: ${t1.table.csv}\ntracking: ${t1.tracking.uri} (run ${t1.tracking.runId})`);
+await tracker.close();

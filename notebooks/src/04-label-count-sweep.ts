@@ -1,0 +1,82 @@
+// Source of notebooks/04-label-count-sweep.ipynb — edit this file, then run
+// `python3 tools/ts-to-ipynb.py notebooks/src/04-label-count-sweep.ts` (see docs/notebooks.md).
+
+// %% [markdown]
+// # 04 · Label-count sweep (supplement Fig. 1)
+//
+// How does mIOU grow with the number of labelled images? For each sweep point (labelled objects × views
+// per object) and each seed, `selectLabelSubset` draws the labelled images (nested across points for one
+// seed), a fresh linear probe is trained on the frozen SRN's features of those images, and the probe is
+// scored on the test objects, whose codes were fitted once from view 65. The curve is the mean over
+// seeds with a ± std band. The 2D U-Net (oracle RGB) joins the plot when `lib/baselines` provides it.
+//
+// Tracking: one parent run `label-count-sweep/<scale>`, one child run per (method, point), the
+// per-seed mIOU logged as steps. Pre-training is reused from notebook 01 when it exists.
+
+// %% tags=["parameters"]
+const SMALL = process.env.SRN_NOTEBOOK_SMALL === '1';
+let SCALE: string = SMALL ? 'small' : 'cpu';
+let RUNS_DIR = SMALL ? '../out/notebooks/runs' : '../runs';
+// '' = MLFLOW_TRACKING_URI if set, else ../mlruns
+let TRACKING_URI = SMALL ? '../out/notebooks/mlruns' : '';
+// '' = the config's data.root
+let DATA_ROOT = '';
+
+// %%
+import {
+  createTracker,
+  describeBackend,
+  loadExperimentConfig,
+  miouVsLabelsSpec,
+  resultsTable,
+  runLabelCountSweep,
+  selectBackend,
+  showTable,
+  showVegaLite,
+  stderrProgress,
+  type Scale,
+} from './lib';
+
+console.log(describeBackend(await selectBackend()));
+
+// %%
+const cfg = loadExperimentConfig('label-count-sweep', SCALE as Scale);
+console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.data.train} training / ${cfg.data.test} test ${cfg.data.className}s at ${cfg.data.resolution}² (${cfg.data.root})`);
+console.log(cfg.description);
+const tracker = createTracker(TRACKING_URI ? { uri: TRACKING_URI } : { localStore: '../mlruns' });
+const runOptions = {
+  tracker: tracker,
+  runsDir: RUNS_DIR,
+  dataRoot: DATA_ROOT || undefined,
+  onProgress: (m: string) => console.log(m),
+  stepProgress: SMALL ? (false as const) : stderrProgress(30000),
+};
+console.log(`points: ${cfg.points.map((p) => `${p.instances}×${p.views}`).join(', ')} · seeds ${cfg.seeds.join(', ')} · methods ${cfg.methods.join(', ')}`);
+
+// %% [markdown]
+// ## Run the sweep
+
+// %%
+const sweep = await runLabelCountSweep(cfg, runOptions);
+for (const s of sweep.skipped) console.log(`skipped ${s.method}: ${s.reason}`);
+console.log(`${sweep.records.length} probes scored on ${sweep.evalImages} test images each; ${sweep.seconds.toFixed(1)} s`);
+
+// %% [markdown]
+// ## mIOU vs number of labelled images (mean ± std over seeds)
+
+// %%
+await showVegaLite(
+  miouVsLabelsSpec(sweep.records, {
+    title: `mIOU vs labelled images (${cfg.scale}, ${cfg.seeds.length} seeds, mean ± std)`,
+    xTitle: 'labelled images (objects × views)',
+    logX: true,
+  }),
+);
+showTable(
+  resultsTable(
+    sweep.summary.map((s) => ({ method: s.method, 'labelled images': s.numLabels, seeds: s.n, 'mIOU %': 100 * s.mean, 'std %': 100 * s.std, 'min %': 100 * s.min, 'max %': 100 * s.max })),
+  ),
+  { digits: 1 },
+);
+console.log(`results: ${sweep.resultsPath}\ntracking: ${sweep.tracking.uri} (run ${sweep.tracking.runId})`);
+await tracker.close();

@@ -1,0 +1,69 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXPERIMENT_NAMES, SCALES, experimentsDir, loadExperimentConfig } from '../../lib/experiments';
+
+const dir = mkdtempSync(join(tmpdir(), 'srn-exp-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Writes experiments/<name>.json into the temp folder from the shipped file with `edit` applied. */
+function variant(name: string, edit: (doc: any) => void, raw?: string): string {
+  const doc = JSON.parse(readFileSync(join(experimentsDir(), `${name}.json`), 'utf8'));
+  edit(doc);
+  writeFileSync(join(dir, `${name}.json`), raw ?? JSON.stringify(doc));
+  return join(dir, `${name}.json`);
+}
+
+test('every shipped experiment config loads at every scale', () => {
+  for (const name of EXPERIMENT_NAMES) {
+    for (const scale of SCALES) {
+      const c = loadExperimentConfig(name, scale);
+      assert.equal(c.experiment, name);
+      assert.equal(c.scale, scale);
+      assert.ok(c.source.endsWith(`${name}.json`));
+      assert.ok(c.data.train >= 1 && c.data.test >= 1);
+    }
+  }
+  const small = loadExperimentConfig('label-count-sweep', 'small');
+  assert.ok(small.points.every((p) => p.instances <= small.data.train));
+  assert.equal(loadExperimentConfig('semi-supervised-probe', 'small').preset, 'tiny');
+});
+
+test('loader errors name the file and the field', () => {
+  const cases: [string, (d: any) => void, RegExp][] = [
+    ['interpolation', (d) => (d.scales.cpu.pair = [3, -1]), /interpolation\.json: scales\.cpu\.pair\[1\]: expected an integer ≥ 0, got -1/],
+    ['interpolation', (d) => (d.scales.cpu.pair = [3, 99]), /scales\.cpu\.pair\[1\]: expected a test position < data\.test = 10, got 99/],
+    ['semi-supervised-probe', (d) => (d.scales.cpu.protocol = 'triple'), /scales\.cpu\.protocol: expected one of 'single', 'multi', got 'triple'/],
+    ['semi-supervised-probe', (d) => (d.scales.cpu.protcol = 'single'), /scales\.cpu\.protcol: unknown field/],
+    ['semi-supervised-probe', (d) => delete d.scales.cpu.data.train, /scales\.cpu\.data\.train: expected an integer ≥ 1, got nothing \(field missing\)/],
+    ['semi-supervised-probe', (d) => (d.scales.cpu.preset = 'huge'), /scales\.cpu\.preset: expected one of 'paper', 'paper-released', 'cpu', 'tiny', got 'huge'/],
+    ['semi-supervised-probe', (d) => (d.scales.cpu.overrides = { training: { probe: { stepz: 3 } } }), /scales\.cpu\.overrides: config\.training\.probe\.stepz: unknown field/],
+    ['semi-supervised-probe', (d) => (d.scales.cpu.overrides = { training: { probe: { steps: -1 } } }), /scales\.cpu\.overrides: config\.training\.probe\.steps: expected an integer/],
+    ['label-count-sweep', (d) => (d.scales.cpu.points = [{ instances: 500, views: 1 }]), /scales\.cpu\.points\[0\]\.instances: expected at most data\.train = 50, got 500/],
+    ['label-count-sweep', (d) => (d.scales.cpu.methods = ['srn+linear', 'tco']), /scales\.cpu\.methods\[1\]: expected one of 'srn\+linear', 'unet', got 'tco'/],
+    ['label-count-sweep', (d) => (d.scales.cpu.seeds = []), /scales\.cpu\.seeds: expected an array with at least 1 element/],
+    ['mask-reconstruction', (d) => (d.experiment = 'interpolation'), /mask-reconstruction\.json: experiment: expected 'mask-reconstruction' \(the file name\), got 'interpolation'/],
+    ['table-1', (d) => (d.scales.cpu.runMissing = ['everything']), /scales\.cpu\.runMissing\[0\]: expected one of/],
+    ['table-1', (d) => (d.scales.huge = d.scales.cpu), /scales\.huge \(scale name\): expected one of 'small', 'cpu', 'paper'/],
+  ];
+  for (const [name, edit, re] of cases) {
+    const file = variant(name, edit);
+    assert.throws(() => loadExperimentConfig(name as any, 'cpu', { dir }), (e: Error) => {
+      assert.match(e.message, re);
+      assert.ok(e.message.startsWith(file), e.message);
+      return true;
+    });
+  }
+});
+
+test('loader: missing file, bad JSON, missing scale, unknown names', () => {
+  assert.throws(() => loadExperimentConfig('interpolation', 'cpu', { dir: join(dir, 'nowhere') }), /nowhere\/interpolation\.json: cannot read the experiment config/);
+  variant('interpolation', () => {}, '{ "experiment": ');
+  assert.throws(() => loadExperimentConfig('interpolation', 'cpu', { dir }), /interpolation\.json: not valid JSON/);
+  variant('interpolation', (d) => delete d.scales.paper);
+  assert.throws(() => loadExperimentConfig('interpolation', 'paper', { dir }), /scales\.paper: no configuration for scale 'paper' \(has small, cpu\)/);
+  assert.throws(() => loadExperimentConfig('nope' as any, 'cpu'), /experiment: expected one of semi-supervised-probe/);
+  assert.throws(() => loadExperimentConfig('interpolation', 'huge' as any), /scale: expected one of small, cpu, paper, got 'huge'/);
+});

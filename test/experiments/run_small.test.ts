@@ -1,0 +1,103 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryTracker } from '../../lib/tracking/create_tracker';
+import {
+  collectTable1Rows,
+  loadExperimentConfig,
+  runExperiment,
+  runInterpolation,
+  runLabelCountSweep,
+  runMaskReconstruction,
+  runSemiSupervisedProbe,
+  runTable1,
+  table1Column,
+} from '../../lib/experiments';
+import { useBackend } from '../helpers/tf';
+
+// Every experiment at the `small` scale (tiny preset, 8² renders), sharing one pre-training.
+const tmp = mkdtempSync(join(tmpdir(), 'srn-exp-run-'));
+const runsDir = join(tmp, 'runs');
+const dataRoot = join(tmp, 'data');
+const tracker = createMemoryTracker();
+const opts = { tracker, runsDir, dataRoot };
+before(async () => useBackend());
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const json = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
+
+test('semi-supervised probe (small): scores, renders, results.json, Table 1 entry, one tracked run', async () => {
+  const r = await runSemiSupervisedProbe(loadExperimentConfig('semi-supervised-probe', 'small'), opts);
+  for (const v of [r.mIOU, r.shapeMIOU, r.trivial.allBackgroundMIOU]) assert.ok(v >= 0 && v <= 1);
+  assert.equal(r.counts.instances, 2);
+  assert.equal(r.counts.images, 2 * 12); // views 0, 25, …, 250 plus 65
+  assert.equal(r.pretrain.reused, false);
+  assert.equal(r.pretrain.losses.length, 16);
+  assert.equal(r.probe.steps, 20);
+  assert.equal(r.renders.length, 1);
+  for (const f of [...r.renders, r.resultsPath, r.figures.perClassIou, r.figures.lossCurves, r.pointCloud!]) assert.ok(existsSync(f), f);
+  const saved = json(r.resultsPath);
+  assert.equal(saved.table1.column, 2);
+  assert.equal(saved.mIOU, r.mIOU);
+  assert.equal(saved.experiment, 'semi-supervised-probe');
+  const run = tracker.backend.runs.get(r.tracking.runId)!;
+  assert.equal(run.info.status, 'FINISHED');
+});
+
+test('label-count sweep (small): reuses pre-training, one child run per point, seeds × points records', async () => {
+  const cfg = loadExperimentConfig('label-count-sweep', 'small');
+  const r = await runLabelCountSweep({ ...cfg, methods: ['srn+linear'] }, opts);
+  assert.equal(r.pretrain.reused, true);
+  assert.equal(r.records.length, cfg.points.length * cfg.seeds.length);
+  assert.deepEqual(r.summary.map((s) => [s.numLabels, s.n]), cfg.points.map((p) => [p.instances * p.views, cfg.seeds.length]));
+  for (const rec of r.records) assert.ok(rec.miou >= 0 && rec.miou <= 1);
+  assert.ok(existsSync(r.figures.miouVsLabels));
+  const children = [...tracker.backend.runs.values()].filter((x) => x.tags?.['mlflow.parentRunId'] === r.tracking.runId);
+  assert.equal(children.length, cfg.points.length);
+  assert.equal(json(r.resultsPath).records.length, r.records.length);
+});
+
+test('interpolation (small): frames, strip, a decodable GIF', async () => {
+  const cfg = loadExperimentConfig('interpolation', 'small');
+  const r = await runInterpolation(cfg, opts);
+  assert.equal(r.pretrain.reused, true);
+  assert.equal(r.probe.reused, true);
+  assert.equal(r.framePaths.length, cfg.frames);
+  assert.equal(r.foreground.length, cfg.frames);
+  assert.equal(r.stripT.length, cfg.stripFrames);
+  assert.deepEqual([r.stripT[0], r.stripT.at(-1)], [0, (cfg.frames - 1) / cfg.frames]);
+  for (const f of [...r.framePaths, r.strip, r.gif!, r.resultsPath]) assert.ok(existsSync(f), f);
+  assert.equal(readFileSync(r.gif!).subarray(0, 6).toString(), 'GIF89a');
+});
+
+test('mask reconstruction (small): per-object scores and figures', async () => {
+  const cfg = loadExperimentConfig('mask-reconstruction', 'small');
+  const r = await runMaskReconstruction(cfg, opts);
+  assert.equal(r.objects.length, cfg.instances.length);
+  assert.equal(r.objects[0].fitLoss.length, cfg.fitSteps);
+  assert.equal(r.novelViews.length, cfg.novelViews);
+  assert.ok(!r.novelViews.includes(cfg.maskView));
+  assert.ok(r.mIOU >= 0 && r.mIOU <= 1 && Number.isFinite(r.psnr));
+  for (const o of r.objects) assert.ok(existsSync(o.figure));
+  assert.equal(json(r.resultsPath).objects.length, cfg.instances.length);
+});
+
+test('table 1 (small): collects the probe row beside the paper, runs the missing TCO row', async () => {
+  const cfg = loadExperimentConfig('table-1', 'small');
+  const r = await runTable1({ ...cfg, runMissing: ['semi-supervised-probe', 'tco-baseline'] }, opts);
+  assert.deepEqual(r.ran, ['tco-baseline']); // the probe row exists from the first test; TCO runs now
+  assert.equal(typeof r.records.find((x) => x.column === 1)!['ours mIOU %'], 'number');
+  const col2 = r.records.find((x) => x.column === 2)!;
+  assert.equal(col2['paper mIOU %'], 48.7);
+  assert.equal(typeof col2['ours mIOU %'], 'number');
+  assert.equal(col2.scale, 'small');
+  assert.equal(r.records.length, 6);
+  for (const f of [r.table.csv, r.table.json, r.figures.chart]) assert.ok(existsSync(f));
+  // the table's own results.json is not a row
+  assert.equal(collectTable1Rows(runsDir).filter((x) => x.column === 2).length, 1);
+  assert.equal(table1Column('srn+linear', 'single'), 2);
+  assert.equal(table1Column('oracle-unet-30', 'single'), 3);
+  await assert.rejects(runExperiment('interpolation', cfg, opts), /is for 'table-1', not 'interpolation'/);
+});
