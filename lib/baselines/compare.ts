@@ -11,7 +11,7 @@ import type { DeepPartial } from '../config/types';
 import type { BaselineConfig } from './config';
 import { runBaseline, type BaselineKind } from './run';
 
-export interface ComparisonRow {
+export interface BaselineComparisonRow {
   method: string;
   column: string;
   protocol: string;
@@ -55,11 +55,11 @@ function readResults(path: string): { mIOU: number; shapeMIOU: number; method: s
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-export async function runTable1Comparison(opts: ComparisonOptions = {}): Promise<{ rows: ComparisonRow[]; markdown: string; outDir: string }> {
+export async function runTable1Comparison(opts: ComparisonOptions = {}): Promise<{ rows: BaselineComparisonRow[]; markdown: string; outDir: string }> {
   const preset = opts.preset ?? 'cpu';
   const outDir = resolve(opts.out ?? join('runs', `table1-${preset}`));
   const seed = opts.seed ?? 0;
-  const rows: ComparisonRow[] = [];
+  const rows: BaselineComparisonRow[] = [];
   const wanted = opts.rows ?? [...ROW_KEYS];
   for (const key of wanted) {
     const dir = join(outDir, key);

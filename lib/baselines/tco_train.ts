@@ -149,7 +149,7 @@ export interface LabelledRef {
   view: number;
 }
 
-export interface ProbeResult extends LoopResult {
+export interface TcoProbeResult extends LoopResult {
   head: TcoProbeHead;
   /** The input view positions used per target (for the record). */
   inputs: number[][];
@@ -161,7 +161,7 @@ export interface ProbeResult extends LoopResult {
  * input views ('other-view': random other views of the same instance, any view of it, labelled or not;
  * 'same-view': the target itself); features are computed once and cached.
  */
-export async function fitTcoProbe(cfg: TcoConfig, net: TcoNet, split: SplitInfo, labelled: readonly LabelledRef[], seed: number | string, opts: LoopOptions = {}): Promise<ProbeResult> {
+export async function fitTcoProbe(cfg: TcoConfig, net: TcoNet, split: SplitInfo, labelled: readonly LabelledRef[], seed: number | string, opts: LoopOptions = {}): Promise<TcoProbeResult> {
   if (labelled.length === 0) throw new Error('fitTcoProbe: no labelled images');
   const S = cfg.side;
   const C = split.numClasses;

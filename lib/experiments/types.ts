@@ -95,7 +95,7 @@ export interface MaskReconstructionConfig extends BaseScaleConfig {
   fitSteps: number | null;
 }
 
-export interface BaselineConfig extends BaseScaleConfig {
+export interface BaselineExperimentConfig extends BaseScaleConfig {
   /** Options for lib/baselines (validated there). */
   baseline: Record<string, unknown>;
 }
@@ -107,8 +107,8 @@ export interface Table1Config extends BaseScaleConfig {
 
 export interface ExperimentConfigMap {
   'semi-supervised-probe': SemiSupervisedProbeConfig;
-  'tco-baseline': BaselineConfig;
-  'unet-baselines': BaselineConfig;
+  'tco-baseline': BaselineExperimentConfig;
+  'unet-baselines': BaselineExperimentConfig;
   'label-count-sweep': LabelCountSweepConfig;
   interpolation: InterpolationConfig;
   'mask-reconstruction': MaskReconstructionConfig;
