@@ -5,7 +5,7 @@
  * conv over the zero-inserted input ([k, k, Cin, Cout], the spatially flipped transpose kernel).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dValid } from '../srn/unet';
+import { conv2dValid, zeroInsert } from '../srn/unet';
 import { Rng } from '../util/random';
 
 /** Named variables of one network: trainable ones (for DenseAdam) and non-trainable state (BN stats). */
@@ -121,13 +121,6 @@ export function conv2dReflect(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): t
   return conv2dValid(tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect') as tf.Tensor4D, w, stride);
 }
 
-/** Inserts a zero after every pixel along H and W: [B,H,W,C] → [B,2H,2W,C] with x at even positions. */
-export function zeroInsert(x: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  const a = tf.pad(x.reshape([b, h, w, 1, c]), [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0]]).reshape([b, h, 1, 2 * w, c]);
-  return tf.pad(a, [[0, 0], [0, 0], [0, 1], [0, 0], [0, 0]]).reshape([b, 2 * h, 2 * w, c]) as tf.Tensor4D;
-}
-
 /**
  * Stride-2 transpose conv with exact 2× output (TF `conv2d_transpose(..., 'same')`, and PyTorch's
  * ConvTranspose2d(k4, s2, p1) / (k5, s2, p2, output_padding 1)), as a direct conv of the zero-inserted
@@ -180,17 +173,6 @@ export function spatialDropout(x: tf.Tensor4D, p: number, training: boolean, see
   if (!training || p <= 0) return x;
   const [b, , , c] = x.shape;
   return tf.dropout(x, p, [b, 1, 1, c], seed) as tf.Tensor4D;
-}
-
-/** Mean per-pixel softmax cross-entropy of logits [B,H,W,C] against int labels [B,H,W] (or [B,H·W]). */
-export function pixelCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const c = logits.shape[logits.rank - 1];
-    const flat = logits.reshape([-1, c]);
-    const lse = tf.logSumExp(flat, 1);
-    const picked = tf.sum(tf.mul(flat, tf.oneHot(tf.cast(labels.reshape([-1]), 'int32'), c)), 1);
-    return tf.mean(tf.sub(lse, picked)) as tf.Scalar;
-  });
 }
 
 /** Argmax over the last axis of logits [B,H,W,C] → one Int32Array (H·W) per image. */

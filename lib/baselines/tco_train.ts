@@ -12,7 +12,8 @@ import { DenseAdam } from '../training/adam';
 import { type ProgressCallback, ProgressMeter } from '../training/progress';
 import { Rng } from '../util/random';
 import type { TcoConfig } from './config';
-import { convTranspose2x, logitsToLabels, ParamSet, pixelCrossEntropy, uniformTensor } from './layers';
+import { crossEntropyLoss } from '../losses/losses';
+import { convTranspose2x, logitsToLabels, ParamSet, uniformTensor } from './layers';
 import { poseDim, poseVector, TCO_FEATURE_CHANNELS, tcoDepth, tcoImage, TcoNet, type TcoArch } from './tco';
 import { nearestResizeLabels } from './util';
 
@@ -206,7 +207,7 @@ export async function fitTcoProbe(cfg: TcoConfig, net: TcoNet, split: SplitInfo,
       const idx = tf.tensor1d(pick, 'int32');
       const lidx = tf.tensor1d(pick.map((k) => owner[k]), 'int32');
       const { value, grads } = head.params.grads(() =>
-        tf.tidy(() => tf.mul(cfg.probe.ceWeight, pixelCrossEntropy(head.apply(tf.gather(all, idx)), tf.gather(labelT, lidx))) as tf.Scalar),
+        tf.tidy(() => tf.mul(cfg.probe.ceWeight, crossEntropyLoss(head.apply(tf.gather(all, idx)), tf.gather(labelT, lidx))) as tf.Scalar),
       );
       adam.apply(grads);
       const loss = (await value.data())[0];

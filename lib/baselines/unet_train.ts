@@ -4,6 +4,7 @@
  * weights are kept); the 30-shot variant picks its dropout on the validation split. The predictor feeds
  * the ground-truth RGB of every test view (oracle) or any other image source (SRN renders) to the net.
  */
+import { crossEntropyLoss } from '../losses/losses';
 import * as tf from '@tensorflow/tfjs';
 import { loadView, type ViewCache } from '../data/view_loader';
 import type { SplitInfo } from '../data/types';
@@ -13,7 +14,7 @@ import { DenseAdam } from '../training/adam';
 import { type ProgressCallback, ProgressMeter } from '../training/progress';
 import { Rng } from '../util/random';
 import type { Unet2dConfig, Unet2dTrainConfig } from './config';
-import { disposeRecord, logitsToLabels, pixelCrossEntropy } from './layers';
+import { disposeRecord, logitsToLabels } from './layers';
 import { Unet2d, type Unet2dArch } from './unet2d';
 import { nearestResizeLabels } from './util';
 
@@ -162,7 +163,7 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
       pick.forEach((p, b) => lab.set(p.labels, b * side * side));
       const y = tf.tensor3d(lab, [B, side, side], 'int32');
       const s = step;
-      const { value, grads } = net.params.grads(() => tf.tidy(() => pixelCrossEntropy(net.apply(x, { training: true, seed: Rng.derive(seed, 'drop', s).nextUint32() % 1e6 }), y)));
+      const { value, grads } = net.params.grads(() => tf.tidy(() => crossEntropyLoss(net.apply(x, { training: true, seed: Rng.derive(seed, 'drop', s).nextUint32() % 1e6 }), y)));
       adam.apply(grads);
       const loss = (await value.data())[0];
       tf.dispose([value, x, y, ...Object.values(grads)]);

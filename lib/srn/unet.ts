@@ -48,7 +48,7 @@ function reflectPad(x: tf.Tensor4D, top: number, bottom: number, left: number, r
 }
 
 /** Inserts a zero after every pixel along H and W: [B,H,W,C] → [B,2H,2W,C] with x at even positions. */
-function zeroInsert(x: tf.Tensor4D): tf.Tensor4D {
+export function zeroInsert(x: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   const a = tf.pad(x.reshape([b, h, w, 1, c]), [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0]]).reshape([b, h, 1, 2 * w, c]);
   return tf.pad(a, [[0, 0], [0, 0], [0, 1], [0, 0], [0, 0]]).reshape([b, 2 * h, 2 * w, c]) as tf.Tensor4D;

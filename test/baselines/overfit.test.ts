@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { DEFAULT_BASELINE_CONFIG } from '../../lib/baselines/config';
-import { pixelCrossEntropy } from '../../lib/baselines/layers';
+import { crossEntropyLoss } from '../../lib/losses/losses';
 import { TcoNet } from '../../lib/baselines/tco';
 import { TcoProbeHead, tcoLoss } from '../../lib/baselines/tco_train';
 import { Unet2d } from '../../lib/baselines/unet2d';
@@ -67,7 +67,7 @@ describe('TCO', () => {
     const lab = tf.tensor3d(toyImages(S).labels, [2, S, S], 'int32');
     const losses: number[] = [];
     for (let i = 0; i < 60; i++) {
-      const { value, grads } = head.params.grads(() => tf.tidy(() => tf.mul(8, pixelCrossEntropy(head.apply(f), lab)) as tf.Scalar));
+      const { value, grads } = head.params.grads(() => tf.tidy(() => tf.mul(8, crossEntropyLoss(head.apply(f), lab)) as tf.Scalar));
       adam.apply(grads);
       losses.push(value.dataSync()[0]);
       tf.dispose([value, ...Object.values(grads)]);
