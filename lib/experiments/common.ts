@@ -47,7 +47,7 @@ export interface ExperimentOptions {
   signal?: AbortSignal;
 }
 
-/** Fields every experiment result has. */
+/** Fields every experiment result has; build them with `experimentOutput`. */
 export interface ExperimentOutput {
   experiment: ExperimentName;
   scale: string;
@@ -96,6 +96,19 @@ export interface PreparedData {
 const CLASS_FOLDER: Record<string, string> = { chair: 'Chair', table: 'Table' };
 
 /** Project root (the folder of `experiments/`); relative data roots are taken from here. */
+/** The fields every experiment result shares, built one way. */
+export function experimentOutput(cfg: ExperimentConfig, runDir: string, figures: Record<string, string>, tracker: Tracker, run: RunHandle, t0: number): ExperimentOutput {
+  return {
+    experiment: cfg.experiment,
+    scale: cfg.scale,
+    runDir,
+    resultsPath: join(runDir, 'results.json'),
+    figures,
+    tracking: { uri: tracker.uri, runId: run.runId },
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
 export function projectRoot(): string {
   return dirname(experimentsDir());
 }

@@ -27,6 +27,7 @@ import {
   type ExperimentOutput,
   type PretrainInfo,
   type ProbeInfo,
+  experimentOutput,
 } from './common';
 import { encodeGif } from './gif';
 import type { ExperimentConfig } from './types';
@@ -105,15 +106,8 @@ export async function runInterpolation(cfg: ExperimentConfig<'interpolation'>, o
         writeFileSync(gif, encodeGif(gifFrames, cfg.gifDelayMs));
       }
       const figures: Record<string, string> = { strip: strip.png, ...(gif ? { gif } : {}) };
-      const resultsPath = join(runDir, 'results.json');
       const out: InterpolationResult = {
-        experiment: cfg.experiment,
-        scale: cfg.scale,
-        runDir,
-        resultsPath,
-        figures,
-        tracking: { uri: tracker.uri, runId: run.runId },
-        seconds: (performance.now() - t0) / 1000,
+        ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         objects: ids,
         frames: cfg.frames,
         side: cfg.side,
@@ -125,6 +119,7 @@ export async function runInterpolation(cfg: ExperimentConfig<'interpolation'>, o
         pretrain: pre,
         probe,
       };
+      const resultsPath = out.resultsPath;
       writeResultsJson(resultsPath, {
         schema: 'semantic-srn/interpolation@1',
         experiment: cfg.experiment,

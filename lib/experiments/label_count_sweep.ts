@@ -32,6 +32,7 @@ import {
   type ExperimentOptions,
   type ExperimentOutput,
   type PretrainInfo,
+  experimentOutput,
 } from './common';
 import { loadBaselines } from './baselines_bridge';
 import type { ExperimentConfig } from './types';
@@ -143,21 +144,15 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
         figures.miouVsLabels = fig.png;
         for (const f of Object.values(fig)) await run.logArtifact(f, 'figures');
       }
-      const resultsPath = join(runDir, 'results.json');
       const out: LabelCountSweepResult = {
-        experiment: cfg.experiment,
-        scale: cfg.scale,
-        runDir,
-        resultsPath,
-        figures,
-        tracking: { uri: tracker.uri, runId: run.runId },
-        seconds: (performance.now() - t0) / 1000,
+        ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         records,
         summary,
         skipped,
         pretrain: pre,
         evalImages: gts.length,
       };
+      const resultsPath = out.resultsPath;
       writeResultsJson(resultsPath, {
         schema: 'semantic-srn/label-count-sweep@1',
         experiment: cfg.experiment,

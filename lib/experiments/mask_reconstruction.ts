@@ -29,6 +29,7 @@ import {
   type ExperimentOutput,
   type PretrainInfo,
   type ProbeInfo,
+  experimentOutput,
 } from './common';
 import type { ExperimentConfig } from './types';
 
@@ -125,15 +126,8 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
       }
       const s = all.summary();
       const figures: Record<string, string> = Object.fromEntries(objects.map((o, i) => [`object${i}`, o.figure]));
-      const resultsPath = join(runDir, 'results.json');
       const out: MaskReconstructionResult = {
-        experiment: cfg.experiment,
-        scale: cfg.scale,
-        runDir,
-        resultsPath,
-        figures,
-        tracking: { uri: tracker.uri, runId: run.runId },
-        seconds: (performance.now() - t0) / 1000,
+        ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         objects,
         mIOU: s.mIOU,
         shapeMIOU: s.shapeMIOU,
@@ -143,6 +137,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         pretrain: pre,
         probe,
       };
+      const resultsPath = out.resultsPath;
       writeResultsJson(resultsPath, {
         schema: 'semantic-srn/mask-reconstruction@1',
         experiment: cfg.experiment,

@@ -28,6 +28,7 @@ import {
   type ExperimentOutput,
   type PretrainInfo,
   type ProbeInfo,
+  experimentOutput,
 } from './common';
 import type { ExperimentConfig } from './types';
 
@@ -131,15 +132,8 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
       renders.forEach((r, i) => (figures[`comparison${i}`] = r));
 
       const table1: Table1Entry = { column: 2, method: 'srn+linear', protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU };
-      const resultsPath = join(runDir, 'results.json');
       const out: SemiSupervisedProbeResult = {
-        experiment: cfg.experiment,
-        scale: cfg.scale,
-        runDir,
-        resultsPath,
-        figures,
-        tracking: { uri: tracker.uri, runId: run.runId },
-        seconds: (performance.now() - t0) / 1000,
+        ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         mIOU: results.mIOU,
         shapeMIOU: results.shapeMIOU,
         psnr: results.psnr,
@@ -153,6 +147,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
         table1,
         timings: { dataSeconds: data.generatedSeconds, evalSeconds, secondsPerObject: evalSeconds / data.test.instances.length },
       };
+      const resultsPath = out.resultsPath;
       writeResultsJson(resultsPath, {
         ...results,
         experiment: cfg.experiment,

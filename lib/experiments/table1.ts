@@ -10,7 +10,7 @@ import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
 import { VEGA_LITE_SCHEMA } from '../plotting/vegalite_specs';
 import { resultsTable, saveTable, type ResultRecord } from '../tables/results_table';
-import { experimentRunDir, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
+import { experimentOutput, experimentRunDir, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadExperimentConfig } from './config_loader';
 import type { ExperimentConfig, ExperimentName, Scale } from './types';
 
@@ -254,21 +254,15 @@ export async function runTable1(cfg: ExperimentConfig<'table-1'>, opts: Experime
     const records = table1Records(rows, [className]);
     const table = saveTable(resultsTable(records.map((r) => ({ ...r, source: r.source ? relative(runsDir, r.source) : null }))), join(runDir, 'table1'));
     const fig = await saveFigure(table1ChartSpec(records), join(runDir, 'table1_chart'));
-    const resultsPath = join(runDir, 'results.json');
     const out: Table1Result = {
-      experiment: cfg.experiment,
-      scale: cfg.scale,
-      runDir,
-      resultsPath,
-      figures: { chart: fig.png },
-      tracking: { uri: tracker.uri, runId: run.runId },
-      seconds: (performance.now() - t0) / 1000,
+      ...experimentOutput(cfg, runDir, { chart: fig.png }, tracker, run, t0),
       rows,
       records,
       ran,
       skipped,
       table,
     };
+    const resultsPath = out.resultsPath;
     // No `table1` field here: this file must not be collected as a row itself.
     writeResultsJson(resultsPath, { schema: 'semantic-srn/table-1@1', experiment: cfg.experiment, scale: cfg.scale, records, rows, ran, skipped, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
     for (const r of records) if (r['ours mIOU %'] !== null) run.logMetrics({ [`col${r.column}/mIOU`]: r['ours mIOU %']!, [`col${r.column}/shapeMIOU`]: r['ours shape-mIOU %'] ?? NaN });
