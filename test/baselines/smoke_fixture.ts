@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { ensureSyntheticDataset } from '../../lib/data/synthetic/generate';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
 import { baselineConfig } from '../../lib/baselines/config';
+import { runBaseline, type BaselineKind } from '../../lib/baselines/run';
+import { createMemoryTracker } from '../../lib/tracking/create_tracker';
 import { TcoNet } from '../../lib/baselines/tco';
 import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from '../../lib/baselines/tco_train';
 import { Unet2d } from '../../lib/baselines/unet2d';
@@ -72,4 +75,29 @@ export async function presetSmoke(preset: string, splits: { train: SplitInfo; te
     fs.net.dispose();
   }
   assert.equal(tf.memory().numTensors, tensors);
+}
+
+/** One baseline, `tiny` preset, 2 steps, through runBaseline: results.json of the runner's shape, one finished tracker run, no tensors left. */
+export async function tinyBaselineSmoke(kind: BaselineKind, root: string): Promise<void> {
+  const tracker = createMemoryTracker();
+  const tensors = tf.memory().numTensors;
+  const s = await runBaseline({
+    kind, preset: 'tiny', data: root, out: join(root, 'runs'), name: kind, seed: 1, quiet: true, tracker,
+    overrides: twoStepOverrides(baselineConfig('tiny').unet.numDown),
+  });
+  assert.equal(tf.memory().numTensors, tensors, 'no tensors left behind');
+  const paths = Object.values(s.results);
+  assert.equal(paths.length, (kind as string) === 'srn-unet' ? 3 : 1);
+  for (const p of paths) {
+    assert.ok(existsSync(p));
+    const r = JSON.parse(readFileSync(p, 'utf8'));
+    assert.equal(r.schema, 'semantic-srn/eval-results@1');
+    assert.ok(r.mIOU >= 0 && r.mIOU <= 1 && r.shapeMIOU >= 0 && r.shapeMIOU <= 1);
+    assert.equal(r.counts.images, 2 * 70);
+    assert.ok(r.trivial.allBackground.mIOU > 0);
+    assert.ok(r.training, 'training record');
+  }
+  const runs = [...tracker.backend.runs.values()];
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].info.status, 'FINISHED');
 }
