@@ -23,8 +23,8 @@ import { SrnModel } from '../srn/model';
 import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
 import { loadCheckpoint, loadModelState, saveCheckpoint } from '../training/checkpoint';
-import type { ProgressCallback } from '../training/progress';
-import { NullTracker } from '../tracking/create_tracker';
+import { stderrProgress, type ProgressCallback } from '../training/progress';
+import { createTracker, NullTracker } from '../tracking/create_tracker';
 import type { RunHandle, Tracker } from '../tracking/types';
 import { writeJsonAtomic } from '../util/atomic_write';
 import { experimentsDir } from './config_loader';
@@ -45,6 +45,20 @@ export interface ExperimentOptions {
   /** Per-step progress of the training loops (default: none). */
   stepProgress?: ProgressCallback | false;
   signal?: AbortSignal;
+}
+
+/**
+ * Options for a notebook's experiment runs: a tracker on `trackingUri` (else the local store `localStore`), phase
+ * lines printed in the cell, per-step progress on stderr every 30 s unless `quiet` (the CI small mode).
+ */
+export function notebookRunOptions(o: { trackingUri: string; runsDir: string; dataRoot: string; quiet: boolean; localStore?: string }): ExperimentOptions & { tracker: Tracker } {
+  return {
+    tracker: createTracker(o.trackingUri ? { uri: o.trackingUri } : { localStore: o.localStore ?? '../mlruns' }),
+    runsDir: o.runsDir,
+    dataRoot: o.dataRoot || undefined,
+    onProgress: (m: string) => console.log(m),
+    stepProgress: o.quiet ? false : stderrProgress(30000),
+  };
 }
 
 /** Fields every experiment result has; build them with `experimentOutput`. */

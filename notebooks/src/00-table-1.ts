@@ -25,15 +25,14 @@ let DATA_ROOT = '';
 // %%
 import {
   collectTable1Rows,
-  createTracker,
   describeBackend,
   loadExperimentConfig,
+  notebookRunOptions,
   resultsTable,
   runTable1,
   selectBackend,
   showTable,
   showVegaLite,
-  stderrProgress,
   table1ChartSpec,
   type Scale,
 } from './lib';
@@ -44,14 +43,8 @@ console.log(describeBackend(await selectBackend()));
 const cfg = loadExperimentConfig('table-1', SCALE as Scale);
 console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.data.train} training / ${cfg.data.test} test ${cfg.data.className}s at ${cfg.data.resolution}² (${cfg.data.root})`);
 console.log(cfg.description);
-const tracker = createTracker(TRACKING_URI ? { uri: TRACKING_URI } : { localStore: '../mlruns' });
-const runOptions = {
-  tracker: tracker,
-  runsDir: RUNS_DIR,
-  dataRoot: DATA_ROOT || undefined,
-  onProgress: (m: string) => console.log(m),
-  stepProgress: SMALL ? (false as const) : stderrProgress(30000),
-};
+const runOptions = notebookRunOptions({ trackingUri: TRACKING_URI, runsDir: RUNS_DIR, dataRoot: DATA_ROOT, quiet: SMALL });
+const tracker = runOptions.tracker;
 console.log(`rows already under ${RUNS_DIR}: ${collectTable1Rows(RUNS_DIR).length}; missing rows are made by: ${cfg.runMissing.join(', ') || 'nothing'}`);
 
 // %% [markdown]

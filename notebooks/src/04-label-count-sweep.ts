@@ -24,16 +24,15 @@ let DATA_ROOT = '';
 
 // %%
 import {
-  createTracker,
   describeBackend,
   loadExperimentConfig,
+  notebookRunOptions,
   miouVsLabelsSpec,
   resultsTable,
   runLabelCountSweep,
   selectBackend,
   showTable,
   showVegaLite,
-  stderrProgress,
   type Scale,
 } from './lib';
 
@@ -43,14 +42,8 @@ console.log(describeBackend(await selectBackend()));
 const cfg = loadExperimentConfig('label-count-sweep', SCALE as Scale);
 console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.data.train} training / ${cfg.data.test} test ${cfg.data.className}s at ${cfg.data.resolution}² (${cfg.data.root})`);
 console.log(cfg.description);
-const tracker = createTracker(TRACKING_URI ? { uri: TRACKING_URI } : { localStore: '../mlruns' });
-const runOptions = {
-  tracker: tracker,
-  runsDir: RUNS_DIR,
-  dataRoot: DATA_ROOT || undefined,
-  onProgress: (m: string) => console.log(m),
-  stepProgress: SMALL ? (false as const) : stderrProgress(30000),
-};
+const runOptions = notebookRunOptions({ trackingUri: TRACKING_URI, runsDir: RUNS_DIR, dataRoot: DATA_ROOT, quiet: SMALL });
+const tracker = runOptions.tracker;
 console.log(`points: ${cfg.points.map((p) => `${p.instances}×${p.views}`).join(', ')} · seeds ${cfg.seeds.join(', ')} · methods ${cfg.methods.join(', ')}`);
 
 // %% [markdown]

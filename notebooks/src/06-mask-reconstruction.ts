@@ -22,15 +22,14 @@ let DATA_ROOT = '';
 // %%
 import { readFileSync } from 'node:fs';
 import {
-  createTracker,
   describeBackend,
   loadExperimentConfig,
+  notebookRunOptions,
   resultsTable,
   runMaskReconstruction,
   selectBackend,
   showImageGrid,
   showTable,
-  stderrProgress,
   type Scale,
 } from './lib';
 
@@ -40,14 +39,8 @@ console.log(describeBackend(await selectBackend()));
 const cfg = loadExperimentConfig('mask-reconstruction', SCALE as Scale);
 console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.data.train} training / ${cfg.data.test} test ${cfg.data.className}s at ${cfg.data.resolution}² (${cfg.data.root})`);
 console.log(cfg.description);
-const tracker = createTracker(TRACKING_URI ? { uri: TRACKING_URI } : { localStore: '../mlruns' });
-const runOptions = {
-  tracker: tracker,
-  runsDir: RUNS_DIR,
-  dataRoot: DATA_ROOT || undefined,
-  onProgress: (m: string) => console.log(m),
-  stepProgress: SMALL ? (false as const) : stderrProgress(30000),
-};
+const runOptions = notebookRunOptions({ trackingUri: TRACKING_URI, runsDir: RUNS_DIR, dataRoot: DATA_ROOT, quiet: SMALL });
+const tracker = runOptions.tracker;
 console.log(`objects ${cfg.instances.join(', ')} · mask of view ${cfg.maskView} · ${cfg.novelViews} novel poses each`);
 
 // %% [markdown]
