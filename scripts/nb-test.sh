@@ -5,6 +5,7 @@
 #   bash scripts/nb-test.sh            # all notebooks/*.ipynb
 #   bash scripts/nb-test.sh 99 04      # only notebooks whose name contains one of these
 #   NB_SCREENSHOT=1 bash scripts/nb-test.sh   # also PNG screenshots of the HTML (needs chromium)
+#   SRN_NOTEBOOK_SMALL=0 NB_TIMEOUT=14400 NB_OUT=out/notebooks-cpu bash scripts/nb-test.sh 01   # cpu scale
 #
 # Executed copies, HTML exports, screenshots and the notebooks' own artifacts go to out/notebooks/
 # (git-ignored). Needs: npm ci, and the Debian packages of scripts/setup-notebooks.sh.
@@ -14,7 +15,7 @@ ROOT=$PWD
 export PATH="$ROOT/node_modules/.bin:$PATH" JUPYTER_PATH="$ROOT/jupyter"
 export SRN_NOTEBOOK_SMALL="${SRN_NOTEBOOK_SMALL:-1}"
 PY=/usr/bin/python3   # Debian's python: it has nbclient (a pyenv/venv python3 usually does not)
-OUT=out/notebooks
+OUT="${NB_OUT:-out/notebooks}"   # NB_OUT=out/notebooks-cpu keeps cpu-scale runs apart from CI's small ones
 TIMEOUT="${NB_TIMEOUT:-900}"
 
 missing=()

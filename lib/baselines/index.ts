@@ -6,3 +6,4 @@ export * from './unet2d';
 export * from './unet_train';
 export * from './run';
 export * from './compare';
+export * from './sweep_unet';

@@ -338,6 +338,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
         probeFinalLoss: probe.history.length ? mean(probe.history.slice(-20).map((r) => r.loss)) : null,
         fewShot: { method: sel.method, allClassesRule, instances: sel.instanceIds, views: fs.views, images: labelled.length, classPixelCounts: sel.classPixelCounts },
         latentFitSteps: config.training.latentFit.steps,
+        latentFitObjectsPerStep: config.training.latentFit.objectsPerStep,
       },
       renders,
       checkpoints: { pretrain: ckPretrain, probe: join(ckDir, 'probe') },
@@ -361,7 +362,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
 
     console.log(formatResults(results));
     console.log(`  quality bar: SRN mIOU ${pct(bar.srnMIOU)} vs all-background ${pct(bar.allBackgroundMIOU)}, majority part ${pct(bar.majorityPartMIOU)} → ${bar.marginOverBest > 0 ? 'above' : 'NOT above'} both`);
-    console.log(`  time: total ${timings.totalSeconds.toFixed(0)} s (data ${timings.dataSeconds.toFixed(0)}, pre-train ${timings.pretrainSeconds.toFixed(0)}, probe ${timings.probeSeconds.toFixed(0)}, fit+eval ${timings.evalSeconds.toFixed(0)}; ${timings.meanFitSecondsPerObject.toFixed(1)} s per single-view fit)`);
+    console.log(`  time: total ${timings.totalSeconds.toFixed(0)} s (data ${timings.dataSeconds.toFixed(0)}, pre-train ${timings.pretrainSeconds.toFixed(0)}, probe ${timings.probeSeconds.toFixed(0)}, fit+eval ${timings.evalSeconds.toFixed(0)}; ${timings.meanFitSecondsPerObject.toFixed(1)} s per single-view fit, ${config.training.latentFit.objectsPerStep} objects per step)`);
     console.log(`results:     ${resultsPath}`);
     console.log(`renders:     ${rendersDir} (${renders.length} files)`);
     console.log(`checkpoints: ${ckDir}`);

@@ -86,6 +86,9 @@ export const DEFAULT_LATENT_FIT: LatentFitConfig = {
   initStd: 0.01,
   singleView: 65,
   multiViewEvery: 5,
+  // One object per step at 128² with batch 4 is already the reference's per-step batch.
+  objectsPerStep: 1,
+  unetHeadMode: 'train',
 };
 
 export const DEFAULT_TRAINING: TrainingConfig = {

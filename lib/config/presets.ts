@@ -39,7 +39,8 @@ const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
       // left the linear head predicting seat for almost every foreground pixel (single-view mIOU 37.2% vs
       // 57.9% on the first test chair with 5,000, same pre-trained SRN).
       probe: { steps: 5000, batchSize: 10, side: 32 },
-      latentFit: { steps: 300, batchSize: 1, side: 32, raysPerImage: null },
+      // 10 test objects share each step (each still its own fit): 2.4× less time per object than one by one.
+      latentFit: { steps: 300, batchSize: 1, side: 32, raysPerImage: null, objectsPerStep: 10 },
     },
     data: { maxTrainInstances: 50, maxTestInstances: 10 },
     inference: { side: 32, chunkRays: 4096 },

@@ -90,7 +90,7 @@ export function validateConfig(cfg: SrnConfig): void {
   });
   checkAll(cfg.training.latentFit, 'config.training.latentFit', {
     steps: int(0), batchSize: int(1), side: int(2, 4096), raysPerImage: nullable(int(1)), weights, latent: adam,
-    initStd: num(0), singleView: int(0), multiViewEvery: int(1),
+    initStd: num(0), singleView: int(0), multiViewEvery: int(1), objectsPerStep: int(1), unetHeadMode: oneOf('train', 'eval'),
   });
   checkAll(cfg.data, 'config.data', { className: str, maxTrainInstances: nullable(int(1)), maxTestInstances: nullable(int(1)) });
   checkAll(cfg.data.fewShot, 'config.data.fewShot', {

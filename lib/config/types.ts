@@ -122,6 +122,17 @@ export interface LatentFitConfig {
   singleView: number;
   /** Multi view: every n-th view (reference 5 → 0, 5, …, 245). */
   multiViewEvery: number;
+  /**
+   * Objects fitted together in one step, each still getting exactly its solo fit's gradient (reference:
+   * all test codes in one joint run). Only a speed/memory trade-off: G objects cost one batch of G·batchSize images.
+   */
+  objectsPerStep: number;
+  /**
+   * The feature U-Net head during fits through it (mask targets): 'train' as the reference code (the model stays
+   * in train mode: batch statistics, and BN running statistics keep updating, §1.6c) or 'eval' (frozen running
+   * statistics; fits of different objects stay independent, also when they share a step).
+   */
+  unetHeadMode: 'train' | 'eval';
 }
 
 export interface TrainingConfig {

@@ -23,6 +23,11 @@ export interface PredictorContext {
   side: number;
   /** Loads a preprocessed view of this instance (position in `instance.views`), GT labels included. */
   loadView(viewPosition: number): LoadedView;
+  /**
+   * This instance's context and those of the next n−1 instances (fewer at the end of the split), for
+   * predictors that batch work across instances (the SRN fits several codes in one step).
+   */
+  following(n: number): PredictorContext[];
 }
 
 export interface Prediction {
@@ -132,12 +137,24 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
   let tLoad = 0;
   let tMetric = 0;
 
+  const contextAt = (pos: number): PredictorContext => ({
+    split,
+    position: pos,
+    protocol,
+    observedViews: viewPositions(split.instances[pos], protocol.observedViews),
+    side,
+    loadView: (p: number) => loadView(split, pos, p, side, { cache: opts.cache, skipDepth: true }),
+    following: (n: number) => {
+      const end = Math.min(split.instances.length, pos + Math.max(1, Math.floor(n)));
+      return Array.from({ length: end - pos }, (_, k) => contextAt(pos + k));
+    },
+  });
+
   for (let pos = 0; pos < split.instances.length; pos++) {
     const inst = split.instances[pos];
-    const observed = viewPositions(inst, protocol.observedViews);
     const evalPositions = opts.evalViews ? viewPositions(inst, opts.evalViews) : inst.views.map((_, p) => p);
-    const load = (p: number) => loadView(split, pos, p, side, { cache: opts.cache, skipDepth: true });
-    const ctx: PredictorContext = { split, position: pos, protocol, observedViews: observed, side, loadView: load };
+    const ctx = contextAt(pos);
+    const load = ctx.loadView;
 
     let t = now();
     const pred = await opts.predictor(inst, evalPositions, ctx);

@@ -1,7 +1,7 @@
 /**
  * The SRN+head predictor for the evaluation runner: fits a fresh latent code to the protocol's observed
- * views (RGB only, as §4.4; every model weight frozen) with `fitLatentCodes`, then renders every requested
- * view with the given segmentation head (§4.6).
+ * views (RGB only, as §4.4; every model weight frozen) with `fitLatentCodes` — objectsPerStep instances
+ * at a time, each still its own fit — then renders every requested view with the given segmentation head (§4.6).
  */
 import type { SegHeadKind, SrnConfig } from '../config/types';
 import type { SplitInfo } from '../data/types';
@@ -10,7 +10,7 @@ import type { SrnModel } from '../srn/model';
 import { renderViews, type RenderedView } from '../srn/render';
 import { fitLatentCodes, type LatentFitOptions } from '../training/stages';
 import type { ObservedView } from '../training/data';
-import type { Predictor } from './runner';
+import type { Predictor, PredictorContext } from './runner';
 
 export interface SrnPredictorOptions {
   /** Head used for labels (default 'linear'). */
@@ -26,24 +26,39 @@ export interface SrnPredictorOptions {
 export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredictorOptions = {}): Predictor {
   const head = opts.head ?? 'linear';
   const fitSide = opts.fitSide ?? config.training.latentFit.side;
-  return async (_instance, viewPositions, ctx) => {
-    const obs: ObservedView[] = ctx.observedViews.map((p) => ({
+  const perStep = opts.fit?.objectsPerStep ?? config.training.latentFit.objectsPerStep;
+  // Codes fitted ahead for the next instances of the split (objectsPerStep at a time), by position.
+  const fitted = new Map<number, { code: Float32Array; fitSeconds: number }>();
+  const observed = (ctx: PredictorContext): ObservedView[] =>
+    ctx.observedViews.map((p) => ({
       instanceIndex: 0,
       viewIndex: p,
       view: fitSide === ctx.side ? ctx.loadView(p) : loadAt(ctx.split, ctx.position, p, fitSide),
     }));
-    let t = performance.now();
-    const { codes } = await fitLatentCodes(config, model, [obs], { ...opts.fit, onProgress: opts.fit?.onProgress ?? false });
-    const fitSeconds = (performance.now() - t) / 1000;
+  return async (_instance, viewPositions, ctx) => {
+    if (!fitted.has(ctx.position)) {
+      const group = ctx.following(perStep);
+      const t = performance.now();
+      const { codes } = await fitLatentCodes(config, model, group.map(observed), {
+        ...opts.fit,
+        onProgress: opts.fit?.onProgress ?? false,
+        seedKeys: group.map((c) => c.position),
+      });
+      // Seconds per object: the group's fit time shared equally.
+      const fitSeconds = (performance.now() - t) / 1000 / group.length;
+      group.forEach((c, k) => fitted.set(c.position, { code: codes[k], fitSeconds }));
+    }
+    const { code, fitSeconds } = fitted.get(ctx.position)!;
+    fitted.delete(ctx.position);
     const gts = viewPositions.map((p) => ctx.loadView(p));
-    t = performance.now();
-    const views = renderViews(model, codes[0], gts.map((g) => g.pose), gts[0].intrinsics, {
+    const t = performance.now();
+    const views = renderViews(model, code, gts.map((g) => g.pose), gts[0].intrinsics, {
       side: ctx.side,
       chunkRays: config.inference.chunkRays,
       head,
     });
     const renderSeconds = (performance.now() - t) / 1000;
-    opts.onRendered?.({ position: ctx.position, code: codes[0], views, viewPositions, fitSeconds, renderSeconds });
+    opts.onRendered?.({ position: ctx.position, code, views, viewPositions, fitSeconds, renderSeconds });
     return { labels: views.map((v) => v.labels!), rgba: views.map((v) => v.rgba) };
   };
 }

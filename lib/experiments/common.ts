@@ -142,7 +142,7 @@ export function experimentSrnConfig(cfg: BaseScaleConfig, numClasses?: number): 
 }
 
 /** Opens (and for the built-in objects first generates) the train and test splits of a scale. */
-export async function prepareData(cfg: BaseScaleConfig, opts: ExperimentOptions = {}): Promise<PreparedData> {
+export async function prepareData(cfg: BaseScaleConfig, opts: ExperimentOptions = {}, extra: { valInstances?: number } = {}): Promise<PreparedData> {
   const rootIn = opts.dataRoot ?? cfg.data.root;
   const root = resolve(projectRoot(), rootIn);
   const t = performance.now();
@@ -150,7 +150,7 @@ export async function prepareData(cfg: BaseScaleConfig, opts: ExperimentOptions 
     const gen = await ensureSyntheticDataset({
       root,
       className: cfg.data.className,
-      splits: { train: cfg.data.train, test: cfg.data.test },
+      splits: { train: cfg.data.train, test: cfg.data.test, ...(extra.valInstances ? { val: extra.valInstances } : {}) },
       resolution: cfg.data.resolution,
       // Worker threads are not worth their start-up for a handful of objects.
       workers: cfg.data.train + cfg.data.test <= 6 ? 1 : undefined,
@@ -240,19 +240,24 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
   return { model, info: { dir: ckDir, key, cacheDir: dir, reused: false, steps: res.step, seconds, losses } };
 }
 
+/** The repo's folder of shipped pre-training checkpoints. */
+export const SHIPPED_PRETRAINED_DIR = resolve(__dirname, '..', '..', 'pretrained');
+
 /**
  * A finished pre-training checkpoint written by another command (e.g. `quickstart`) under
  * `<runsDir>/<name>/checkpoints/pretrain` or `<runsDir>/<group>/<name>/checkpoints/pretrain` with the
- * same model and pre-training config, seed, class and number of training objects.
+ * same model and pre-training config, seed, class and number of training objects — or shipped in pretrained/.
  */
 export function findCompatiblePretrain(runsDir: string, config: SrnConfig, numInstances: number): { ck: ReturnType<typeof loadCheckpoint> } | undefined {
-  if (!existsSync(runsDir)) return undefined;
   const candidates: string[] = [];
   const sub = (d: string) => (existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).map((f) => join(d, f)) : []);
   for (const a of sub(runsDir)) {
     candidates.push(join(a, 'checkpoints', 'pretrain'));
     for (const b of sub(a)) candidates.push(join(b, 'checkpoints', 'pretrain'));
   }
+  // Last: the checkpoints shipped in the repo (pretrained/*, each with its PROVENANCE.md), so that a fresh
+  // clone's cpu-scale notebooks start from the same pre-training as the quickstart.
+  candidates.push(...sub(SHIPPED_PRETRAINED_DIR));
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   for (const dir of candidates) {
     const mpath = join(dir, 'manifest.json');

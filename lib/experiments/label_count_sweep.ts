@@ -34,6 +34,7 @@ import {
   type PretrainInfo,
   experimentOutput,
 } from './common';
+import { sweepUnetConfig } from '../baselines/sweep_unet';
 import { loadBaselines } from './baselines_bridge';
 import type { ExperimentConfig } from './types';
 
@@ -57,7 +58,9 @@ export interface LabelCountSweepResult extends ExperimentOutput {
 export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-sweep'>, opts: ExperimentOptions = {}): Promise<LabelCountSweepResult> {
   const t0 = performance.now();
   const runDir = experimentRunDir(cfg, opts);
-  const data = await prepareData(cfg, opts);
+  // The U-Net selects its weights on validation images: synthetic data gets a val split of the size it uses.
+  const valInstances = cfg.methods.includes('unet') ? sweepUnetConfig(cfg.preset, cfg.unet).data.valInstances : undefined;
+  const data = await prepareData(cfg, opts, { valInstances });
   const config = experimentSrnConfig(cfg, data.train.numClasses);
   const C = data.test.numClasses;
   return withExperimentRun(cfg, opts, async (run, tracker) => {

@@ -39,15 +39,19 @@ export interface TableHtmlOptions {
   digits?: number;
 }
 
-/** HTML <table> of (the first `limit` rows of) a table, numbers right-aligned and rounded. */
-export function tableHtml(table: ColumnTable, opts: TableHtmlOptions = {}): string {
-  const digits = opts.digits ?? 4;
+/** Per-column formatters: non-integer numbers rounded to `digits`, null/undefined blank. */
+function roundingFormat(table: ColumnTable, digits: number): Record<string, (v: unknown) => string> {
   const format: Record<string, (v: unknown) => string> = {};
   for (const name of table.columnNames()) {
     format[name] = (v: unknown) =>
       typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v) ? v.toFixed(digits) : v === null || v === undefined ? '' : String(v);
   }
-  const html = table.toHTML({ limit: opts.limit ?? 200, format });
+  return format;
+}
+
+/** HTML <table> of (the first `limit` rows of) a table, numbers right-aligned and rounded. */
+export function tableHtml(table: ColumnTable, opts: TableHtmlOptions = {}): string {
+  const html = table.toHTML({ limit: opts.limit ?? 200, format: roundingFormat(table, opts.digits ?? 4) });
   const more = table.numRows() > (opts.limit ?? 200) ? `<p><i>${table.numRows()} rows, first ${opts.limit ?? 200} shown</i></p>` : '';
   return html + more;
 }
@@ -55,7 +59,7 @@ export function tableHtml(table: ColumnTable, opts: TableHtmlOptions = {}): stri
 /** Shows the table in a tslab notebook (HTML + a plain-text fallback); a one-line notice outside a kernel. */
 export function showTable(table: ColumnTable, opts: TableHtmlOptions = {}): void {
   showBundle(
-    { 'text/html': tableHtml(table, opts), 'text/plain': table.toMarkdown({ limit: opts.limit ?? 200 }) },
+    { 'text/html': tableHtml(table, opts), 'text/plain': table.toMarkdown({ limit: opts.limit ?? 200, format: roundingFormat(table, opts.digits ?? 4) }) },
     {},
     'showTable',
   );

@@ -94,13 +94,15 @@ export function observationViews(mode: 'single' | 'multi', numViews: number, sin
 }
 
 /** R distinct random pixel indices per image, [B, R] int32, drawn from `rng` (host side). */
-export function sampleRayIndices(rng: Rng, batch: number, pixels: number, rays: number): Int32Array {
+export function sampleRayIndices(rng: Rng | readonly Rng[], batch: number, pixels: number, rays: number): Int32Array {
+  if (Array.isArray(rng) && rng.length !== batch) throw new Error(`sampleRayIndices: ${rng.length} generators for ${batch} images`);
   const out = new Int32Array(batch * rays);
   const idx = new Int32Array(pixels);
   for (let b = 0; b < batch; b++) {
+    const r = Array.isArray(rng) ? (rng as readonly Rng[])[b] : (rng as Rng);
     for (let i = 0; i < pixels; i++) idx[i] = i;
     for (let i = 0; i < rays; i++) {
-      const j = i + Math.floor(rng.next() * (pixels - i));
+      const j = i + Math.floor(r.next() * (pixels - i));
       const t = idx[i];
       idx[i] = idx[j];
       idx[j] = t;

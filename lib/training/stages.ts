@@ -227,11 +227,19 @@ export interface LatentFitOptions extends StageOptions {
   head?: SegHeadKind;
   /** Loss weights; default config.training.latentFit.weights for RGB, 8·CE (linear head) or 8·CE + regularisers (U-Net) for masks. */
   weights?: LossWeights;
+  /** Objects fitted together in one step (default config.training.latentFit.objectsPerStep). */
+  objectsPerStep?: number;
+  /**
+   * Per object, the key its initial code, view order and ray subsets are drawn with (default its index in
+   * `objects`); e.g. the instance's position in the split, so that a fit does not depend on the batching.
+   */
+  seedKeys?: readonly (number | string)[];
 }
 
 export interface LatentFitResult {
   /** One fitted code per object. */
   codes: Float32Array[];
+  /** Per object, one record per step; objects fitted together share their group's records (mean over the group). */
   history: StepRecord[][];
 }
 
@@ -244,9 +252,31 @@ function defaultFitWeights(config: SrnConfig, target: LatentFitTarget, head: Seg
 }
 
 /**
+ * Consecutive runs of at most `size` objects that observe the same number of images per step (so that
+ * every loss term is a mean over equal shares of the batch, see fitLatentCodes).
+ */
+export function fitGroups(imagesPerStep: readonly number[], size: number): number[][] {
+  const groups: number[][] = [];
+  imagesPerStep.forEach((n, o) => {
+    const last = groups[groups.length - 1];
+    if (last && last.length < size && imagesPerStep[last[0]] === n) last.push(o);
+    else groups.push([o]);
+  });
+  return groups;
+}
+
+/**
  * Stage 3: test-time inference of codes for new objects (reference §4.4, §4.5). Each object gets a fresh
- * code N(0, initStd²) fitted alone by SparseAdam to its observations (one or several posed views, all at
- * one side); every model weight stays frozen (no gradient reaches it; U-Net heads run in eval mode).
+ * code N(0, initStd²) (drawn from its own seed) fitted by SparseAdam to its observations (one or several
+ * posed views, all at one side); no gradient reaches any model weight. A U-Net head runs as
+ * `latentFit.unetHeadMode` says: in train mode (the reference) its BN running statistics keep updating and
+ * the images of a step share batch statistics; in eval mode images do not interact.
+ *
+ * `objectsPerStep` objects share one step — one batch of all their images — which on 2 cores costs far
+ * less than one step each, because per-op overhead dominates small batches. The fit stays each object's
+ * own: every loss term is a mean over equal shares of the batch, so scaling the weights by the group size
+ * G gives each code exactly the gradient of its solo fit, and SparseAdam's moments are per row (exactly so
+ * unless a U-Net head in train mode couples the images through batch statistics, as in the reference's joint run).
  */
 export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects: readonly (readonly ObservedView[])[], opts: LatentFitOptions = {}): Promise<LatentFitResult> {
   const fc = config.training.latentFit;
@@ -255,38 +285,64 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
   const weights = opts.weights ?? defaultFitWeights(config, target, headKind);
   const head = weights.ce !== 0 ? model.head(headKind) : undefined;
   const steps = Math.min(fc.steps, opts.maxSteps ?? Infinity);
-  const meter = new ProgressMeter('latent-fit', steps * objects.length, 0, progressOf(opts));
-  const codes: Float32Array[] = [];
-  const history: StepRecord[][] = [];
-  let done = 0;
-  for (const [o, obs] of objects.entries()) {
+  const perStep = opts.objectsPerStep ?? fc.objectsPerStep;
+  if (!Number.isInteger(perStep) || perStep < 1) throw new Error(`fitLatentCodes: objectsPerStep must be an integer ≥ 1, got ${perStep}`);
+  objects.forEach((obs, o) => {
     if (obs.length === 0) throw new Error(`fitLatentCodes: object ${o} has no observations`);
-    const table = new LatentTable(1, model.cfg.latentDim, { rng: Rng.derive(config.seed, 'latentFit', o), std: fc.initStd, adam: fc.latent });
-    const sampler = new ViewSampler(obs.map((_, i) => ({ instance: i, view: 0 })), { batchSize: Math.min(fc.batchSize, obs.length), seed: `${config.seed}/latentFit/${o}` });
+  });
+  if (opts.seedKeys && opts.seedKeys.length !== objects.length) {
+    throw new Error(`fitLatentCodes: seedKeys has ${opts.seedKeys.length} entries for ${objects.length} objects`);
+  }
+  const key = (o: number) => opts.seedKeys?.[o] ?? o;
+  const imagesPerStep = objects.map((obs) => Math.min(fc.batchSize, obs.length));
+  const meter = new ProgressMeter('latent-fit', steps * objects.length, 0, progressOf(opts));
+  const codes: Float32Array[] = new Array(objects.length);
+  const history: StepRecord[][] = new Array(objects.length);
+  let done = 0;
+  for (const group of fitGroups(imagesPerStep, perStep)) {
+    const G = group.length;
+    const table = new LatentTable(G, model.cfg.latentDim, { std: fc.initStd, adam: fc.latent, rng: Rng.derive(config.seed, 'latentFit', key(group[0])) });
+    group.forEach((o, k) => table.setRow(k, Rng.derive(config.seed, 'latentFit', key(o)).normalArray(model.cfg.latentDim, 0, fc.initStd)));
+    const samplers = group.map((o) => new ViewSampler(objects[o].map((_, i) => ({ instance: i, view: 0 })), { batchSize: imagesPerStep[o], seed: `${config.seed}/latentFit/${key(o)}` }));
+    const scaled: LossWeights = { img: weights.img * G, ce: weights.ce * G, latent: weights.latent * G, depth: weights.depth * G };
     const hist: StepRecord[] = [];
     for (let step = 0; step < steps; step++) {
       await yieldToEventLoop();
       if (opts.signal?.aborted) break;
-      const refs = sampler.at(step).refs;
-      const batch = batchFromViews(refs.map((r) => obs[r.instance]));
+      const views: ObservedView[] = [];
+      const rows: number[] = [];
+      const rayRngs: Rng[] = [];
+      group.forEach((o, k) => {
+        const rng = Rng.derive(config.seed, 'latentFit', key(o), 'rays', step);
+        for (const r of samplers[k].at(step).refs) {
+          views.push(objects[o][r.instance]);
+          rows.push(k);
+          rayRngs.push(rng);
+        }
+      });
+      const batch = batchFromViews(views);
       try {
         const rec = trainStep({
-          model, batch, weights,
-          latent: { table, rows: refs.map(() => 0), trainable: true },
-          head, headTraining: false,
+          model, batch, weights: scaled,
+          latent: { table, rows, trainable: true },
+          head, headTraining: head?.kind === 'unet' && fc.unetHeadMode === 'train',
           raysPerImage: head?.kind === 'unet' ? null : fc.raysPerImage,
-          rng: Rng.derive(config.seed, 'latentFit', o, 'rays', step),
+          rng: rayRngs,
         });
+        rec.loss /= G;
         hist.push(rec);
-        opts.onMetrics?.(++done, rec);
+        done += G;
+        opts.onMetrics?.(done, rec);
         meter.tick(done, rec.loss);
       } finally {
         tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
         if (batch.labels) batch.labels.dispose();
       }
     }
-    codes.push(table.row(0));
-    history.push(hist);
+    group.forEach((o, k) => {
+      codes[o] = table.row(k);
+      history[o] = hist;
+    });
   }
   return { codes, history };
 }

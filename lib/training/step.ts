@@ -39,12 +39,12 @@ export interface StepSpec {
   headTraining?: boolean;
   /** Random rays per image (null = all pixels). */
   raysPerImage: number | null;
-  /** Draws the ray subset. */
-  rng: Rng;
+  /** Draws the ray subset: one generator for the batch, or one per image (images of one object share theirs). */
+  rng: Rng | readonly Rng[];
 }
 
 /** Builds the per-step rays and targets (uv, rgba, labels), subsetting pixels when asked. */
-function stepRays(batch: ViewBatch, raysPerImage: number | null, rng: Rng) {
+function stepRays(batch: ViewBatch, raysPerImage: number | null, rng: Rng | readonly Rng[]) {
   const n = batch.side * batch.side;
   const b = batch.rgba.shape[0];
   const grid = pixelGrid(batch.side);

@@ -8,7 +8,8 @@
 // per object) and each seed, `selectLabelSubset` draws the labelled images (nested across points for one
 // seed), a fresh linear probe is trained on the frozen SRN's features of those images, and the probe is
 // scored on the test objects, whose codes were fitted once from view 65. The curve is the mean over
-// seeds with a ± std band. The 2D U-Net (oracle RGB) joins the plot when `lib/baselines` provides it.
+// seeds with a ± std band. Next to it, the 2D U-Net on the same labelled images (the 30-shot recipe of
+// notebook 03 at one dropout, early-stopped on validation), run on the ground-truth RGB of each test view.
 //
 // Tracking: one parent run `label-count-sweep/<scale>`, one child run per (method, point), the
 // per-seed mIOU logged as steps. Pre-training is reused from notebook 01 when it exists.

@@ -46,7 +46,10 @@ export function twoStepOverrides(numDown: number) {
 /** 2 steps of TCO pre-training, probe, U-Net oracle (and 30-shot) training with a preset's architecture, one prediction each, no leak. */
 export async function presetSmoke(preset: string, splits: { train: SplitInfo; test: SplitInfo; val: SplitInfo }, fewShot = true): Promise<void> {
   const { train, test, val } = splits;
-  const ctx = (side: number): PredictorContext => ({ split: test, position: 0, protocol: protocolSpec('single', 70), observedViews: [65], side, loadView: (p) => loadView(test, 0, p, side) });
+  const ctx = (side: number): PredictorContext => {
+    const c: PredictorContext = { split: test, position: 0, protocol: protocolSpec('single', 70), observedViews: [65], side, loadView: (p) => loadView(test, 0, p, side), following: () => [c] };
+    return c;
+  };
   const base = baselineConfig(preset);
   const cfg = baselineConfig(preset, twoStepOverrides(base.unet.numDown));
   const tensors = tf.memory().numTensors;

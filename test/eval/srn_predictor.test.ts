@@ -8,7 +8,7 @@ import { SrnModel } from '../../lib/srn/model';
 import { evaluate } from '../../lib/eval/runner';
 import { srnPredictor } from '../../lib/eval/srn_predictor';
 import { parseQuickstartArgs } from '../../lib/cli/quickstart_command';
-import { useBackend } from '../helpers/tf';
+import { maxAbsDiff, useBackend } from '../helpers/tf';
 import { makeTestSplit } from './fixture';
 
 const root = makeTestSplit(70, 1);
@@ -29,6 +29,34 @@ test('SRN predictor: fits from the observed view, renders every view, no tensor 
   assert.ok(r.mIOU >= 0 && r.mIOU <= 1);
   assert.ok(Number.isFinite(r.psnr!));
   model.dispose();
+});
+
+test('SRN predictor: objectsPerStep fits several instances per step, same codes as one by one', async () => {
+  const root3 = makeTestSplit(70, 3);
+  try {
+    const split = openSplit(root3, 'Chair', 'test');
+    const run = async (objectsPerStep: number) => {
+      const config = presetConfig('tiny', { training: { latentFit: { steps: 3, side: 4, objectsPerStep } }, inference: { side: 4 } });
+      const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['linear'] });
+      const codes: Float32Array[] = [];
+      let fitSteps = 0;
+      const predictor = srnPredictor(config, model, { fit: { onMetrics: () => fitSteps++ }, onRendered: (r) => (codes[r.position] = r.code) });
+      const before = tf.memory().numTensors;
+      const r = await evaluate({ split, side: 4, protocol: 'single', predictor, majorityClass: 2, evalViews: [0, 65] });
+      assert.equal(tf.memory().numTensors, before);
+      model.dispose();
+      return { codes, fitSteps, mIOU: r.mIOU };
+    };
+    const solo = await run(1);
+    const joint = await run(2);
+    assert.equal(solo.fitSteps, 9); // 3 instances × 3 steps
+    assert.equal(joint.fitSteps, 6); // instances {0, 1} together, then {2}
+    assert.equal(joint.codes.length, 3);
+    joint.codes.forEach((c, i) => assert.ok(maxAbsDiff(c, solo.codes[i]) < 1e-5, `instance ${i}: ${maxAbsDiff(c, solo.codes[i])}`));
+    assert.ok(Math.abs(joint.mIOU - solo.mIOU) < 1e-6);
+  } finally {
+    rmSync(root3, { recursive: true, force: true });
+  }
 });
 
 test('quickstart options: defaults, --steps overrides, clear errors', () => {

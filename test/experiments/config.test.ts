@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXPERIMENT_NAMES, SCALES, experimentsDir, loadExperimentConfig } from '../../lib/experiments';
+import { sweepUnetConfig } from '../../lib/baselines/sweep_unet';
 
 const dir = mkdtempSync(join(tmpdir(), 'srn-exp-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,4 +67,18 @@ test('loader: missing file, bad JSON, missing scale, unknown names', () => {
   assert.throws(() => loadExperimentConfig('interpolation', 'paper', { dir }), /scales\.paper: no configuration for scale 'paper' \(has small, cpu\)/);
   assert.throws(() => loadExperimentConfig('nope' as any, 'cpu'), /experiment: expected one of semi-supervised-probe/);
   assert.throws(() => loadExperimentConfig('interpolation', 'huge' as any), /scale: expected one of small, cpu, paper, got 'huge'/);
+});
+
+test("label-count sweep: the U-Net options resolve to a baseline config; bad ones name the field", () => {
+  for (const scale of SCALES) {
+    const cfg = loadExperimentConfig('label-count-sweep', scale);
+    const u = sweepUnetConfig(cfg.preset, cfg.unet);
+    assert.equal(u.preset, scale === 'small' ? 'tiny' : scale);
+  }
+  const cpu = sweepUnetConfig('cpu', loadExperimentConfig('label-count-sweep', 'cpu').unet);
+  assert.equal(cpu.unet.dropout, 0.2);
+  assert.equal(cpu.unet.fewShot.steps, 200);
+  assert.throws(() => sweepUnetConfig('cpu', { dropout: 0.2 }), /unet\.dropout: unknown option \(expected preset, overrides\)/);
+  assert.throws(() => sweepUnetConfig('cpu', { overrides: { unet: { dropot: 0.2 } } }), /baseline\.unet\.dropot: unknown field/);
+  assert.throws(() => sweepUnetConfig('cpu', { preset: 'huge' }), /baseline preset: expected one of paper, cpu, tiny, got 'huge'/);
 });

@@ -46,16 +46,21 @@ test('semi-supervised probe (small): scores, renders, results.json, Table 1 entr
   assert.equal(run.info.status, 'FINISHED');
 });
 
-test('label-count sweep (small): reuses pre-training, one child run per point, seeds × points records', async () => {
+test('label-count sweep (small): reuses pre-training, one child run per method and point, seeds × points records', async () => {
   const cfg = loadExperimentConfig('label-count-sweep', 'small');
-  const r = await runLabelCountSweep({ ...cfg, methods: ['srn+linear'] }, opts);
+  assert.deepEqual(cfg.methods, ['srn+linear', 'unet']);
+  const r = await runLabelCountSweep(cfg, opts);
   assert.equal(r.pretrain.reused, true);
-  assert.equal(r.records.length, cfg.points.length * cfg.seeds.length);
-  assert.deepEqual(r.summary.map((s) => [s.numLabels, s.n]), cfg.points.map((p) => [p.instances * p.views, cfg.seeds.length]));
+  assert.deepEqual(r.skipped, []);
+  assert.equal(r.records.length, 2 * cfg.points.length * cfg.seeds.length);
+  for (const method of cfg.methods) {
+    const mine = r.summary.filter((s) => s.method === method);
+    assert.deepEqual(mine.map((s) => [s.numLabels, s.n]), cfg.points.map((p) => [p.instances * p.views, cfg.seeds.length]), method);
+  }
   for (const rec of r.records) assert.ok(rec.miou >= 0 && rec.miou <= 1);
   assert.ok(existsSync(r.figures.miouVsLabels));
   const children = [...tracker.backend.runs.values()].filter((x) => x.tags?.['mlflow.parentRunId'] === r.tracking.runId);
-  assert.equal(children.length, cfg.points.length);
+  assert.equal(children.length, 2 * cfg.points.length);
   assert.equal(json(r.resultsPath).records.length, r.records.length);
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, renameSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, renameSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +9,7 @@ import { presetConfig } from '../../lib/config';
 import { SrnModel, renderViews, interpolateCodes } from '../../lib/srn';
 import {
   pretrain, trainSemantic, fitLinearProbe, fitLatentCodes, memorySource, trainStep, DenseAdam, trainableNames, batchFromViews,
-  saveCheckpoint, loadCheckpoint, restoreModel, observationViews,
+  saveCheckpoint, loadCheckpoint, restoreModel, observationViews, fitGroups,
 } from '../../lib/training';
 import { Rng } from '../../lib/util/random';
 import { sphereViews } from './fixtures';
@@ -107,6 +107,62 @@ test('latent fitting: only the fresh codes move (RGB, mask through the linear he
   m.dispose();
 });
 
+test('joint latent fit: objects sharing a step get the codes of their solo fits (rgb, mask through U-Net, ray subsets)', async () => {
+  await useBackend('cpu');
+  const m = new SrnModel(presetConfig('tiny').model, { numInstances: 1, heads: ['linear', 'unet'] });
+  // Three objects with different colours/radii.
+  const objects = [sphereViews(8, 2, 0, 0.45), sphereViews(8, 2, 0, 0.3, [-0.5, 0.6, 0.1]), sphereViews(8, 3, 0, 0.5, [0.1, 0.1, 0.9])];
+  const cases = [
+    { target: 'rgb' as const, batchSize: 1, raysPerImage: null, objs: objects },
+    { target: 'rgb' as const, batchSize: 2, raysPerImage: 20, objs: objects },
+    { target: 'mask' as const, head: 'unet' as const, batchSize: 2, raysPerImage: null, objs: [objects[0], objects[2].slice(0, 1), objects[1], objects[2]] }, // 2, 1, 2, 2 images per step → 3 groups
+  ];
+  for (const c of cases) {
+    const cfg = presetConfig('tiny', { training: { latentFit: { steps: 6, batchSize: c.batchSize, raysPerImage: c.raysPerImage, unetHeadMode: 'eval' } } });
+    const solo = await fitLatentCodes(cfg, m, c.objs, { ...quiet, target: c.target, head: c.head, objectsPerStep: 1 });
+    const joint = await fitLatentCodes(cfg, m, c.objs, { ...quiet, target: c.target, head: c.head, objectsPerStep: 4 });
+    assert.equal(joint.codes.length, c.objs.length);
+    c.objs.forEach((_, o) => {
+      const moved = maxAbsDiff(solo.codes[o], Rng.derive(cfg.seed, 'latentFit', o).normalArray(m.cfg.latentDim, 0, 0.01));
+      assert.ok(moved > 1e-4, `${c.target}: object ${o} did not move (${moved})`);
+      assert.ok(maxAbsDiff(joint.codes[o], solo.codes[o]) < 1e-3 * moved, `${c.target}: object ${o} joint ≠ solo (${maxAbsDiff(joint.codes[o], solo.codes[o])} vs moved ${moved})`);
+      assert.equal(joint.history[o].length, 6);
+    });
+    if (c === cases[0]) {
+      // All three share each step: its reported loss is the mean of their solo losses.
+      const meanSolo = (solo.history[0][0].loss + solo.history[1][0].loss + solo.history[2][0].loss) / 3;
+      assert.ok(Math.abs(joint.history[0][0].loss - meanSolo) < 1e-4 * meanSolo, `${joint.history[0][0].loss} vs ${meanSolo}`);
+      assert.equal(joint.history[0], joint.history[2]);
+    }
+    if (c === cases[2]) assert.notEqual(joint.history[1], joint.history[2]);
+  }
+  m.dispose();
+});
+
+test('mask fit through the U-Net head: train mode (reference) updates BN running statistics, eval mode does not', async () => {
+  await useBackend('cpu');
+  const obs = sphereViews(8, 2, 0);
+  for (const mode of ['train', 'eval'] as const) {
+    const cfg = presetConfig('tiny', { training: { latentFit: { steps: 2, unetHeadMode: mode } } });
+    const m = new SrnModel(cfg.model, { numInstances: 1, heads: ['unet'] });
+    const stats = () => new Map(Object.entries(m.head('unet').namedState()).map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
+    const before = stats();
+    assert.ok(before.size > 0);
+    await fitLatentCodes(cfg, m, [obs], { ...quiet, target: 'mask', head: 'unet' });
+    const after = stats();
+    const moved = [...before].some(([k, v]) => maxAbsDiff(v, after.get(k)!) > 0);
+    assert.equal(moved, mode === 'train', `${mode}: running statistics ${moved ? 'moved' : 'stayed'}`);
+    m.dispose();
+  }
+});
+
+test('fitGroups: consecutive objects with equal images per step, at most `size` each', () => {
+  assert.deepEqual(fitGroups([1, 1, 1, 1, 1], 2), [[0, 1], [2, 3], [4]]);
+  assert.deepEqual(fitGroups([1, 1, 2, 2, 1], 10), [[0, 1], [2, 3], [4]]);
+  assert.deepEqual(fitGroups([3], 4), [[0]]);
+  assert.throws(() => presetConfig('tiny', { training: { latentFit: { objectsPerStep: 0 } } }), /config\.training\.latentFit\.objectsPerStep/);
+});
+
 class LatentTable0 {
   constructor(private readonly seed: number) {}
   first(dim: number): Float32Array {
@@ -145,6 +201,15 @@ test('checkpoint resume is exact: 4 steps = 2 steps, save, load, 2 steps (cpu, U
     assert.ok(!existsSync(join(dir, 'ck.old')));
     assert.equal(loadCheckpoint(join(dir, 'ck')).manifest.step, 4);
     assert.throws(() => loadCheckpoint(join(dir, 'none')), /no checkpoint/);
+    // A checkpoint written before a config field existed loads with that field's default; unknown fields are errors.
+    const mpath = join(dir, 'ck', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(mpath, 'utf8'));
+    delete manifest.config.training.latentFit.objectsPerStep;
+    writeFileSync(mpath, JSON.stringify(manifest));
+    assert.equal(loadCheckpoint(join(dir, 'ck')).manifest.config.training.latentFit.objectsPerStep, 1);
+    manifest.config.training.latentFit.objectsPerStp = 2;
+    writeFileSync(mpath, JSON.stringify(manifest));
+    assert.throws(() => loadCheckpoint(join(dir, 'ck')), /manifest\.json: config\.training\.latentFit\.objectsPerStp: unknown field/);
     tf.dispose([...Object.values(wa), ...Object.values(wc)]);
     a.dispose();
     c.dispose();

@@ -1,0 +1,77 @@
+/**
+ * The 2-D U-Net of the label-count sweep (supplement Fig. 1): trained on one labelled subset with the 30-shot
+ * recipe (early stopping on validation mIOU, best weights kept) at one dropout — the 30-shot baseline's grid
+ * search would cost one training per value at each of the sweep's points — then run on the ground-truth RGB of
+ * every evaluated test view, like the 30-shot U-Net row of Table 1.
+ */
+import type { DeepPartial, SrnConfig } from '../config/types';
+import { openSplit, subsetSplit } from '../data/split';
+import type { SplitInfo } from '../data/types';
+import { loadView, ViewCache } from '../data/view_loader';
+import { viewPositions } from '../eval/protocols';
+import { baselineConfig, type BaselineConfig } from './config';
+import { Unet2d } from './unet2d';
+import { predictLabels, splitImageSet, trainUnet2d, unetArch } from './unet_train';
+import { nearestResizeLabels } from './util';
+
+export interface SweepUnetOptions {
+  /** Baseline preset (default: the SRN preset's namesake, 'cpu' / 'tiny', else 'paper'). */
+  preset?: string;
+  /** Overrides of that preset; the sweep trains with `unet.dropout` and `unet.fewShot` (its dropoutGrid is not used). */
+  overrides?: DeepPartial<BaselineConfig>;
+}
+
+export interface SweepUnetRequest {
+  config: SrnConfig;
+  /** The labelled training subset of this point and draw. */
+  train: SplitInfo;
+  test: SplitInfo;
+  /** Evaluated test views (file indices); predictions come in the order instance by instance, view by view. */
+  evalViews: number[];
+  /** Side at which predictions are scored. */
+  side: number;
+  /** The draw's seed (weights, batches and dropout masks follow it). */
+  seed: number;
+  /** SweepUnetOptions as found in the experiment config (validated here). */
+  options: Record<string, unknown>;
+}
+
+/** The baseline config the sweep's U-Net trains with, for an SRN preset name and the experiment's `unet` options. */
+export function sweepUnetConfig(srnPreset: string, options: Record<string, unknown>): BaselineConfig {
+  for (const k of Object.keys(options)) {
+    if (k !== 'preset' && k !== 'overrides') throw new Error(`unet.${k}: unknown option (expected preset, overrides)`);
+  }
+  const o = options as SweepUnetOptions;
+  if (o.preset !== undefined && typeof o.preset !== 'string') throw new Error(`unet.preset: expected a baseline preset name, got ${JSON.stringify(o.preset)}`);
+  const preset = o.preset ?? (srnPreset === 'cpu' || srnPreset === 'tiny' ? srnPreset : 'paper');
+  return baselineConfig(preset, o.overrides ?? {});
+}
+
+/** Trains the sweep's U-Net on `train` and returns the label map of the i-th evaluated test image. */
+export async function sweepUnet(req: SweepUnetRequest): Promise<(i: number) => Int32Array> {
+  const cfg = sweepUnetConfig(req.config.preset, req.options);
+  const C = req.train.numClasses;
+  const S = cfg.unet.side;
+  const cache = new ViewCache(256 * 2 ** 20);
+  // Synthetic data: runLabelCountSweep generates the val split (cfg.data.valInstances objects) with the rest.
+  const v = openSplit(req.train.root, req.train.className, 'val', { maxInstances: cfg.data.valInstances });
+  const nv = Math.min(...v.instances.map((i) => i.views.length), cfg.data.valViews);
+  const val = splitImageSet(subsetSplit(v, { views: Array.from({ length: nv }, (_, k) => k) }), S, undefined, cache);
+  const train = splitImageSet(req.train, S, undefined, cache);
+  const net = new Unet2d(unetArch(cfg.unet, C, cfg.unet.dropout), `${cfg.seed}/sweep/${req.seed}`);
+  try {
+    const fewShot = { ...cfg.unet.fewShot, batchSize: Math.min(cfg.unet.fewShot.batchSize, train.size) };
+    await trainUnet2d(net, fewShot, train, val, C, `${cfg.seed}/sweep/${req.seed}/fewshot`, { stage: `sweep-unet ${train.size} images` });
+    const labels: Int32Array[] = [];
+    req.test.instances.forEach((inst, pos) => {
+      const images = viewPositions(inst, req.evalViews).map((p) => loadView(req.test, pos, p, S, { skipDepth: true, skipLabels: true }).rgba);
+      for (const l of predictLabels(net, images, S)) labels.push(nearestResizeLabels(l, S, req.side));
+    });
+    return (i: number) => {
+      if (i < 0 || i >= labels.length) throw new Error(`sweepUnet: image ${i} outside [0, ${labels.length})`);
+      return labels[i];
+    };
+  } finally {
+    net.dispose();
+  }
+}
