@@ -4,20 +4,10 @@
  */
 // Static import: tslab notebooks cannot require() a TypeScript folder at run time.
 import * as baselines from '../baselines';
-import type { SrnConfig } from '../config/types';
-import type { SplitInfo } from '../data/types';
+import type { SweepUnetRequest } from '../baselines/sweep_unet';
 
-export interface SweepUnetArgs {
-  config: SrnConfig;
-  /** Labelled training subset. */
-  train: SplitInfo;
-  test: SplitInfo;
-  /** Evaluated test views (file indices), in the order the predictions are asked for. */
-  evalViews: number[];
-  side: number;
-  seed: number;
-  options: Record<string, unknown>;
-}
+/** What the sweep hands the U-Net (lib/baselines/sweep_unet.ts). */
+export type SweepUnetArgs = SweepUnetRequest;
 
 export interface BaselinesBridge {
   /** Why the baselines are unavailable (undefined when loaded). */
