@@ -136,6 +136,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const { writeComparisonGrid } = await import('../viz/figures');
   const { writeLabelledPointCloudPly, pointCloudViews } = await import('../viz/ply');
   const { createTracker, NullTracker } = await import('../tracking/create_tracker');
+  const { runInterruptibly } = await import('../tracking/signals');
   const { writeJsonAtomic } = await import('../util/atomic_write');
 
   const t0 = performance.now();
@@ -198,6 +199,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     params: { config, data: { root: dataRoot, className, train: train.instances.length, test: test.instances.length, resolution: args.resolution } },
   });
   let ok = false;
+  let interrupted = false;
   try {
     const model = new SrnModel(config.model, { numInstances: Math.max(...train.instances.map((i) => i.index)) + 1, seed: config.seed });
 
@@ -221,13 +223,23 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
       }
       log(`pre-training resumes from ${resumeFrom}`);
     }
-    const pre = await pretrain(config, model, splitSource(train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
-      onMetrics: (step, rec) => run.logMetrics(numeric(rec, 'pretrain/'), step),
-      onProgress: progress,
-      checkpoint: { dir: ckPretrain, every: 500 },
-      resumeFrom,
-    });
+    // Ctrl-C during pre-training: the stage finishes its step and writes its checkpoint, then the run ends KILLED.
+    const pre = await runInterruptibly(
+      (signal) =>
+        pretrain(config, model, splitSource(train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
+          onMetrics: (step, rec) => run.logMetrics(numeric(rec, 'pretrain/'), step),
+          onProgress: progress,
+          checkpoint: { dir: ckPretrain, every: 500 },
+          resumeFrom,
+          signal,
+        }),
+      () => log('interrupted: pre-training stops after this step and writes its checkpoint (Ctrl-C again quits at once)'),
+    );
     pre.adam?.dispose();
+    if (pre.aborted) {
+      interrupted = true;
+      throw new Error(`pre-training interrupted at step ${pre.step}; checkpoint written to ${ckPretrain} (run the same command again to resume)`);
+    }
     timings.pretrainSeconds = secs(t);
     const preLoss = pre.history.length ? mean(pre.history.slice(-50).map((r) => r.loss)) : null;
     log(`pre-training: ${pre.step} steps in ${timings.pretrainSeconds.toFixed(1)} s (loss over the last 50 steps ${preLoss?.toPrecision(4) ?? 'n/a'})`);
@@ -370,7 +382,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     model.dispose();
     return { ok, runDir, resultsPath };
   } finally {
-    await run.end(ok ? 'FINISHED' : 'FAILED');
+    await run.end(ok ? 'FINISHED' : interrupted ? 'KILLED' : 'FAILED');
     await tracker.close();
   }
 }

@@ -9,5 +9,6 @@ export { FileStore, type LocalRun, type LocalExperiment } from './file_store';
 export { MemoryBackend, type MemoryRun } from './memory_store';
 export { MLFLOW_TAG, EXPERIMENT_KIND, systemTags, type SystemTagOptions } from './system_tags';
 export { MlflowTracker, DEFAULT_EXPERIMENT, type TrackerOptions } from './tracker';
+export { runInterruptibly, registerInterruptible, type Interruptible } from './signals';
 export * from './create_tracker';
 export { syncLocalStore, type SyncOptions, type SyncedRun } from './sync';
