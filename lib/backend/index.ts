@@ -2,3 +2,4 @@ export * from './select';
 export * from './wasm_kernels';
 export * from './wasm_threads';
 export * from './fused_dense';
+export * from './native_ops';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { denseLayerNormRelu, layerNorm } from '../../lib/backend/fused_dense';
 import { selectBackend } from '../../lib/backend/select';
-import { assertNoTensorLeak } from '../helpers/tf';
+import { assertNoTensorLeak, maxRelDiff } from '../helpers/tf';
 
 const rnd = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
 
@@ -42,17 +42,6 @@ function evaluate(c: Case, fused: boolean): Float32Array[] {
     const grads = tf.grads((...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), w)))(inputs);
     return [y, ...grads].map((t) => Float32Array.from(t.dataSync()));
   });
-}
-
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let scale = 1;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(a[i]));
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-  }
-  return d / scale;
 }
 
 for (const backend of ['cpu', 'wasm'] as const) {

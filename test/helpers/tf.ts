@@ -19,6 +19,18 @@ export async function assertNoTensorLeak(step: () => unknown | Promise<unknown>,
 }
 
 /** Max absolute difference between two tensors or arrays. */
+/** Largest absolute difference over max(1, largest |a|): a relative error that tolerates values near 0. */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, `length mismatch ${a.length} vs ${b.length}`);
+  let scale = 1;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(a[i]));
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+  }
+  return d / scale;
+}
+
 export function maxAbsDiff(a: tf.Tensor | ArrayLike<number>, b: tf.Tensor | ArrayLike<number>): number {
   const x = a instanceof tf.Tensor ? a.dataSync() : a;
   const y = b instanceof tf.Tensor ? b.dataSync() : b;

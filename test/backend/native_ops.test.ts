@@ -1,0 +1,236 @@
+/**
+ * The fast paths against the plain-tf path on the same backend: on the native backend (ReluGrad, LayerNorm
+ * gradient, bias sums as matMuls, fused Adam on resource variables; skipped with the reason when
+ * `npm run setup:native` has not been run) and the wasm Adam kernel.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { denseLayerNormRelu } from '../../lib/backend/fused_dense';
+import { nativeBackend, nativeLayerNormGrad, nativeReluGrad, setFastOps } from '../../lib/backend/native_ops';
+import { selectBackend } from '../../lib/backend/select';
+import { DenseAdam } from '../../lib/training/adam';
+import { assertNoTensorLeak, maxAbsDiff, maxRelDiff } from '../helpers/tf';
+
+const rnd = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
+
+/** Runs `f` with the fast paths on or off, restoring the setting. */
+function withFastOps<T>(on: boolean, f: () => T): T {
+  const was = setFastOps(on);
+  try {
+    return f();
+  } finally {
+    setFastOps(was);
+  }
+}
+
+/** Live tensors of the TF binding (handles included): must not grow either. */
+function bindingTensors(): number {
+  return (tf.backend() as unknown as { getNumOfTFTensors(): number }).getNumOfTFTensors();
+}
+
+let nativeSkip: string | false = false;
+before(async () => {
+  try {
+    await selectBackend({ backend: 'node' });
+  } catch (e) {
+    nativeSkip = `native backend not available: ${(e as Error).message.split('\n')[0]}`;
+  }
+});
+
+const ADAM = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+const SHAPES = [[3, 4], [257], [1], [2, 3, 5]];
+
+/** Three Adam steps over variables of SHAPES with fixed gradients; returns x, m, v after each step. */
+function adamRun(fast: boolean, steps = 3): Float32Array[][] {
+  return withFastOps(fast, () => {
+    const vars = new Map(SHAPES.map((s, i) => [`p${i}`, tf.variable(rnd(s, 10 + i))] as const));
+    const adam = new DenseAdam(vars, { ...ADAM });
+    const out: Float32Array[][] = [];
+    for (let k = 0; k < steps; k++) {
+      const grads = Object.fromEntries(SHAPES.map((s, i) => [`p${i}`, tf.mul(rnd(s, 100 * k + i), k + 1)]));
+      adam.apply(grads);
+      tf.dispose(Object.values(grads));
+      out.push(
+        [...vars.keys()].flatMap((n) => [vars.get(n)!, adam.m.get(n)!, adam.v.get(n)!].map((t) => Float32Array.from(t.dataSync()))),
+      );
+    }
+    adam.dispose();
+    for (const v of vars.values()) v.dispose();
+    return out;
+  });
+}
+
+function assertAdamRunsAgree(got: Float32Array[][], ref: Float32Array[][]): void {
+  got.forEach((step, k) => step.forEach((a, i) => assert.ok(maxRelDiff(a, ref[k][i]) < 1e-5, `step ${k + 1}, tensor ${i}: ${maxRelDiff(a, ref[k][i])}`)));
+}
+
+describe('native ops (tensorflow backend)', () => {
+  it('ReluGrad equals dy·(x > 0)', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    tf.tidy(() => {
+      const x = rnd([7, 33], 1);
+      const dy = rnd([7, 33], 2);
+      const ref = tf.mul(dy, tf.cast(tf.greater(x, 0), 'float32'));
+      assert.equal(maxAbsDiff(nativeReluGrad(nativeBackend()!, dy, x), ref), 0);
+    });
+  });
+
+  it('LayerNorm gradient through FusedBatchNormGradV3 equals the formula', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    tf.tidy(() => {
+      const z = tf.add(tf.mul(rnd([3, 40, 24], 3), 4), 1);
+      const { mean, variance } = tf.moments(z, -1, true);
+      const rstd = tf.rsqrt(tf.add(variance, 1e-5));
+      const xhat = tf.mul(tf.sub(z, mean), rstd);
+      const g = rnd([3, 40, 24], 4);
+      const ref = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))), rstd);
+      const got = nativeLayerNormGrad(nativeBackend()!, g, xhat, rstd);
+      assert.deepEqual(got.shape, ref.shape);
+      assert.ok(maxRelDiff(got.dataSync(), ref.dataSync()) < 1e-5);
+    });
+  });
+
+  const CASES = [
+    { name: '2-D', x: [40, 12], W: [12, 24], b: [24], affine: false, relu: true },
+    { name: '2-D affine', x: [40, 12], W: [12, 24], b: [24], affine: true, relu: true },
+    { name: '2-D affine, no relu', x: [40, 12], W: [12, 24], b: [24], affine: true, relu: false },
+    { name: 'batched, b [B,1,out]', x: [3, 20, 12], W: [3, 12, 24], b: [3, 1, 24], affine: false, relu: true },
+    { name: 'batched affine, b [out]', x: [3, 20, 12], W: [3, 12, 24], b: [24], affine: true, relu: true },
+  ];
+  for (const c of CASES) {
+    it(`denseLayerNormRelu ${c.name}: native backward equals the plain one`, async (t) => {
+      if (nativeSkip) return t.skip(nativeSkip);
+      await selectBackend({ backend: 'node' });
+      const run = (fast: boolean) =>
+        withFastOps(fast, () =>
+          tf.tidy(() => {
+            const inputs = [rnd(c.x, 1), rnd(c.W, 2), rnd(c.b, 3)];
+            if (c.affine) inputs.push(tf.add(1, rnd([24], 4)), rnd([24], 5));
+            const f = (...a: tf.Tensor[]) => denseLayerNormRelu(a[0], a[1], a[2], { gamma: a[3], beta: a[4], relu: c.relu });
+            const w = rnd(f(...inputs).shape, 6);
+            const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), w)))(inputs);
+            return [f(...inputs), ...grads].map((g) => Float32Array.from(g.dataSync()));
+          }),
+        );
+      const got = run(true);
+      const ref = run(false);
+      got.forEach((g, i) => assert.ok(maxRelDiff(g, ref[i]) < 2e-5, `output ${i}: ${maxRelDiff(g, ref[i])}`));
+    });
+  }
+
+  it('denseLayerNormRelu backward leaks no tensors or TF handles', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    const x = rnd([3, 20, 12], 1);
+    const W = rnd([3, 12, 24], 2);
+    const b = rnd([3, 1, 24], 3);
+    const step = () => tf.tidy(() => void tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(denseLayerNormRelu(p, q, b)))([x, W]));
+    step();
+    const handles = bindingTensors();
+    await assertNoTensorLeak(step);
+    assert.equal(bindingTensors(), handles);
+    tf.dispose([x, W, b]);
+  });
+
+  it('DenseAdam: fused ResourceApplyAdam equals the plain update over 3 steps', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    assertAdamRunsAgree(adamRun(true), adamRun(false));
+  });
+
+  it('DenseAdam (native): state()/load() resume; a copy aliasing a variable keeps its value', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    const ref = adamRun(false, 3)[2];
+    const vars = new Map(SHAPES.map((s, i) => [`p${i}`, tf.variable(rnd(s, 10 + i))] as const));
+    const grads = (k: number) => Object.fromEntries(SHAPES.map((s, i) => [`p${i}`, tf.mul(rnd(s, 100 * k + i), k + 1)]));
+    const a = new DenseAdam(vars, { ...ADAM });
+    for (let k = 0; k < 2; k++) {
+      const g = grads(k);
+      a.apply(g);
+      tf.dispose(Object.values(g));
+    }
+    const saved = a.state();
+    const before = vars.get('p0')!.clone(); // shares the buffer (Identity): must keep its value
+    const beforeValues = Float32Array.from(before.dataSync());
+    a.dispose();
+    const b = new DenseAdam(vars, { ...ADAM });
+    b.load(saved);
+    tf.dispose([...Object.values(saved.m), ...Object.values(saved.v)]);
+    const g = grads(2);
+    b.apply(g);
+    tf.dispose(Object.values(g));
+    const got = [...vars.keys()].flatMap((n) => [vars.get(n)!, b.m.get(n)!, b.v.get(n)!].map((x) => Float32Array.from(x.dataSync())));
+    got.forEach((x, i) => assert.ok(maxRelDiff(x, ref[i]) < 1e-5, `tensor ${i}`));
+    assert.deepEqual(Float32Array.from(before.dataSync()), beforeValues);
+    assert.ok(maxAbsDiff(before, vars.get('p0')!) > 0);
+    before.dispose();
+    b.dispose();
+    for (const v of vars.values()) v.dispose();
+  });
+
+  it('DenseAdam (native): a value assigned from outside between steps is where the next step starts', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    const run = (fast: boolean) =>
+      withFastOps(fast, () => {
+        const x = tf.variable(tf.ones([5, 3]));
+        const g = rnd([5, 3], 7);
+        const adam = new DenseAdam(new Map([['x', x]]), { ...ADAM });
+        adam.apply({ x: g });
+        const two = tf.fill([5, 3], 2);
+        x.assign(two); // e.g. a checkpoint restore
+        two.dispose();
+        adam.apply({ x: g });
+        const out = Float32Array.from(x.dataSync());
+        adam.dispose();
+        tf.dispose([x, g]);
+        return out;
+      });
+    const got = run(true);
+    assert.ok(maxRelDiff(got, run(false)) < 1e-6);
+    for (const v of got) assert.ok(Math.abs(v - 2) < 0.05, `started from 2: ${v}`);
+  });
+
+  it('DenseAdam (native) leaks no tensors or TF handles, and dispose() frees its resource variables', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    const handles0 = bindingTensors();
+    const init = rnd([64, 32], 1);
+    const x = tf.variable(init);
+    init.dispose();
+    const g = rnd([64, 32], 2);
+    const adam = new DenseAdam(new Map([['x', x]]), { ...ADAM });
+    adam.apply({ x: g });
+    const handles = bindingTensors();
+    await assertNoTensorLeak(() => adam.apply({ x: g }));
+    assert.equal(bindingTensors(), handles);
+    adam.dispose();
+    tf.dispose([x, g]);
+    assert.equal(bindingTensors(), handles0);
+  });
+});
+
+describe('wasm Adam kernel', () => {
+  it('equals the plain update over 3 steps', async () => {
+    await selectBackend({ backend: 'wasm' });
+    assertAdamRunsAgree(adamRun(true), adamRun(false));
+  });
+
+  it('leaves copies of a variable alone and leaks no tensors', async () => {
+    await selectBackend({ backend: 'wasm' });
+    const x = tf.variable(rnd([40, 8], 1));
+    const g = rnd([40, 8], 2);
+    const adam = new DenseAdam(new Map([['x', x]]), { ...ADAM });
+    const copy = x.clone();
+    const values = Float32Array.from(copy.dataSync());
+    adam.apply({ x: g });
+    assert.deepEqual(Float32Array.from(copy.dataSync()), values);
+    await assertNoTensorLeak(() => adam.apply({ x: g }));
+    adam.dispose();
+    tf.dispose([x, g, copy]);
+  });
+});
