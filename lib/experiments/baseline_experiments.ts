@@ -9,11 +9,12 @@ import { join, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
 import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
+import { resultsTable, type ColumnTable } from '../tables/results_table';
 import { NullTracker } from '../tracking/create_tracker';
 import { backendSummary, experimentRunDir, projectRoot, say, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';
 import type { Table1Entry } from './semi_supervised_probe';
-import { table1Column } from './table1';
+import { PAPER_TABLE1, table1Column } from './table1';
 import type { ExperimentConfig } from './types';
 
 export interface BaselineRow {
@@ -72,7 +73,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
   const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ column: r.column!, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU }));
   const figures: Record<string, string> = {};
-  const classRecords: ClassIouRecord[] = rows.flatMap((r) => Object.entries(r.perClassIoU).map(([c, iou]) => ({ method: `${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`, className: c, iou: iou ?? 0 })));
+  const classRecords = baselineClassRecords(rows);
   if (classRecords.length) figures.perClassIou = (await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${cfg.experiment} (${cfg.scale})` }), join(runDir, 'per_class_iou'))).png;
   const resultsPath = join(runDir, 'results.json');
   const out: BaselineExperimentResult = {
@@ -88,4 +89,27 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   };
   writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, configSource: cfg.source, rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
   return out;
+}
+
+/** Per-class IoU records of baseline rows (multi-view rows labelled as such), for perClassIouSpec. */
+export function baselineClassRecords(rows: readonly BaselineRow[]): ClassIouRecord[] {
+  return rows.flatMap((r) => Object.entries(r.perClassIoU).map(([c, iou]) => ({ method: `${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`, className: c, iou: iou ?? 0 })));
+}
+
+/** Baseline rows beside the paper's Table 1 chair numbers (percent). */
+export function baselineRowsTable(rows: readonly BaselineRow[]): ColumnTable {
+  return resultsTable(
+    rows.map((r) => {
+      const paper = PAPER_TABLE1.find((p) => p.column === r.column)?.chair ?? null;
+      return {
+        method: r.method,
+        protocol: r.protocol,
+        'Table 1 col': r.column,
+        'mIOU %': 100 * r.mIOU,
+        'shape-mIOU %': 100 * r.shapeMIOU,
+        'paper mIOU % (chairs)': paper ? paper[0] : null,
+        'paper shape-mIOU %': paper ? paper[1] : null,
+      };
+    }),
+  );
 }

@@ -21,12 +21,12 @@ let DATA_ROOT = '';
 
 // %%
 import {
-  createTracker,
+  baselineClassRecords,
+  baselineRowsTable,
   describeBackend,
   loadExperimentConfig,
-  PAPER_TABLE1,
+  notebookRunOptions,
   perClassIouSpec,
-  resultsTable,
   runBaselineExperiment,
   selectBackend,
   showTable,
@@ -40,46 +40,21 @@ console.log(describeBackend(await selectBackend()));
 const cfg = loadExperimentConfig('unet-baselines', SCALE as Scale);
 console.log(`${cfg.source} · scale ${cfg.scale}: ${JSON.stringify(cfg.baseline)} · data ${cfg.data.root} at ${cfg.data.resolution}²`);
 console.log(cfg.description);
-const tracker = createTracker(TRACKING_URI ? { uri: TRACKING_URI } : { localStore: '../mlruns' });
+const runOptions = notebookRunOptions({ trackingUri: TRACKING_URI, runsDir: RUNS_DIR, dataRoot: DATA_ROOT, quiet: SMALL });
+const tracker = runOptions.tracker;
 
 // %% [markdown]
 // ## Train and evaluate (lib/baselines through `runBaselineExperiment`)
 
 // %%
-const baselines = await runBaselineExperiment(cfg, {
-  tracker: tracker,
-  runsDir: RUNS_DIR,
-  dataRoot: DATA_ROOT || undefined,
-  onProgress: (m: string) => console.log(m),
-});
+const baselines = await runBaselineExperiment(cfg, runOptions);
 console.log(`${baselines.rows.length} evaluations in ${baselines.seconds.toFixed(1)} s`);
 
 // %% [markdown]
 // ## Per-class IoU and the Table 1 rows beside the paper
 
 // %%
-await showVegaLite(
-  perClassIouSpec(
-    baselines.rows.flatMap((r) => Object.entries(r.perClassIoU).map(([c, iou]) => ({ method: `${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`, className: c, iou: iou ?? 0 }))),
-    { title: `Per-class IoU (${cfg.scale})` },
-  ),
-);
-showTable(
-  resultsTable(
-    baselines.rows.map((r) => {
-      const paper = PAPER_TABLE1.find((p) => p.column === r.column)?.chair ?? null;
-      return {
-        method: r.method,
-        protocol: r.protocol,
-        'Table 1 col': r.column,
-        'mIOU %': 100 * r.mIOU,
-        'shape-mIOU %': 100 * r.shapeMIOU,
-        'paper mIOU % (chairs)': paper ? paper[0] : null,
-        'paper shape-mIOU %': paper ? paper[1] : null,
-      };
-    }),
-  ),
-  { digits: 1 },
-);
+await showVegaLite(perClassIouSpec(baselineClassRecords(baselines.rows), { title: `Per-class IoU (${cfg.scale})` }));
+showTable(baselineRowsTable(baselines.rows), { digits: 1 });
 console.log(`results: ${baselines.resultsPath}`);
 await tracker.close();
