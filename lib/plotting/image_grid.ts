@@ -46,7 +46,10 @@ export function imageGridSvg(items: readonly GridImage[], opts: ImageGridOptions
   const captionH = hasCaptions ? 18 : 0;
   const titleH = opts.title ? 26 : 0;
   const labelW = opts.rowLabels?.length ? 14 + 7 * Math.max(...opts.rowLabels.map((l) => l.length)) : 0;
-  const width = labelW + cols * cell + (cols + 1) * gap;
+  const gridW = labelW + cols * cell + (cols + 1) * gap;
+  // A title wider than the grid widens the picture (≈8.5 px per character at 14 px bold), grid centred below.
+  const width = Math.max(gridW, opts.title ? Math.ceil(8.5 * opts.title.length) + 2 * gap : 0);
+  const dx = (width - gridW) / 2;
   const height = titleH + rows * (cell + captionH) + (rows + 1) * gap;
   const parts: string[] = [];
   parts.push(
@@ -63,7 +66,7 @@ export function imageGridSvg(items: readonly GridImage[], opts: ImageGridOptions
     const h = dims.height * s;
     const r = Math.floor(i / cols);
     const c = i % cols;
-    const x0 = labelW + gap + c * (cell + gap);
+    const x0 = dx + labelW + gap + c * (cell + gap);
     const y0 = titleH + gap + r * (cell + captionH + gap);
     parts.push(
       `<image x="${x0 + (cell - w) / 2}" y="${y0 + (cell - h) / 2}" width="${w}" height="${h}" image-rendering="optimizeSpeed" style="image-rendering:pixelated" xlink:href="data:image/png;base64,${Buffer.from(png).toString('base64')}"/>`,
@@ -74,7 +77,7 @@ export function imageGridSvg(items: readonly GridImage[], opts: ImageGridOptions
   });
   opts.rowLabels?.slice(0, rows).forEach((l, r) => {
     const y = titleH + gap + r * (cell + captionH + gap) + cell / 2;
-    parts.push(`<text x="${labelW - 6}" y="${y}" font-size="12" text-anchor="end" dominant-baseline="middle">${escapeXml(l)}</text>`);
+    parts.push(`<text x="${dx + labelW - 6}" y="${y}" font-size="12" text-anchor="end" dominant-baseline="middle">${escapeXml(l)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -52,6 +52,13 @@ test('imageGridSvg / saveImageGrid: layout size and embedded PNGs', () => {
   const { png } = saveImageGrid([{ image: img }], join(dir, 'grid'), { cellSize: 32, scale: 1 });
   assert.deepEqual(pngSize(readFileSync(png)), { width: 32 + 16, height: 32 + 16 });
   assert.throws(() => imageGridSvg([{ image: new Uint8Array(30) }]), /items\[0\]: bytes are not a PNG image/);
+  // A title wider than one 64-px cell widens the picture instead of being clipped; the image is centred under it.
+  const title = 'Single-view reconstruction: RGB and labels from new poses';
+  const titled = imageGridSvg([{ image: img }], { cellSize: 64, gap: 8, title });
+  const { width } = svgSize(titled);
+  assert.ok(width >= 8.5 * title.length, `width ${width} for a ${title.length}-character title`);
+  const x = Number(/<image x="([\d.]+)"/.exec(titled)![1]);
+  assert.ok(Math.abs(x + 32 - width / 2) < 1e-6, `image centred: x ${x}, width ${width}`);
 });
 
 test('show* outside a kernel: a clear one-line message, nothing else', async () => {
