@@ -57,7 +57,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const { openSplit, subsetSplit } = await import('../data/split');
   const { ViewCache, loadView } = await import('../data/view_loader');
   const { createTracker, NullTracker } = await import('../tracking/create_tracker');
-  const { evaluate, formatResults, writeResultsJson } = await import('../eval/runner');
+  const { evaluate, evalMetrics, formatResults, writeResultsJson } = await import('../eval/runner');
   const { majorityForegroundClass } = await import('../eval/trivial');
   const { stderrProgress } = await import('../training/progress');
   const { writeJsonAtomic } = await import('../util/atomic_write');
@@ -157,12 +157,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
     const path = join(runDir, file);
     const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, tracking: { uri: tracker.uri, runId: run.runId } };
     writeResultsJson(path, full);
-    run.logMetrics({
-      [`eval/${mkey(method)}/${protocol}/mIOU`]: results.mIOU,
-      [`eval/${mkey(method)}/${protocol}/shapeMIOU`]: results.shapeMIOU,
-      ...(results.psnr !== null ? { [`eval/${mkey(method)}/${protocol}/psnr`]: results.psnr } : {}),
-      ...Object.fromEntries(Object.entries(results.perClassIoU).filter(([, v]) => v !== null).map(([k, v]) => [`eval/${mkey(method)}/${protocol}/iou_${k}`, v as number])),
-    });
+    run.logMetrics(evalMetrics(results, `eval/${mkey(method)}/${protocol}/`, { perClass: true }));
     await run.logArtifact(path);
     const key = protocol === 'single' ? method : `${method} (${protocol})`;
     summary.results[key] = path;

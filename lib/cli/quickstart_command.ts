@@ -130,7 +130,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const { splitSource } = await import('../training/data');
   const { saveCheckpoint } = await import('../training/checkpoint');
   const { stderrProgress } = await import('../training/progress');
-  const { evaluate, formatResults, writeResultsJson } = await import('../eval/runner');
+  const { evaluate, evalMetrics, formatResults, writeResultsJson } = await import('../eval/runner');
   const { srnPredictor } = await import('../eval/srn_predictor');
   const { majorityForegroundClass } = await import('../eval/trivial');
   const { writeComparisonGrid } = await import('../viz/figures');
@@ -360,12 +360,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     writeJsonAtomic(join(runDir, 'config.json'), config);
 
     run.logMetrics({
-      'eval/mIOU': results.mIOU,
-      'eval/shapeMIOU': results.shapeMIOU,
-      ...(results.psnr !== null ? { 'eval/psnr': results.psnr } : {}),
-      'eval/trivial_all_background_mIOU': results.trivial.allBackground.mIOU,
-      ...(results.trivial.majorityPart ? { 'eval/trivial_majority_part_mIOU': results.trivial.majorityPart.mIOU } : {}),
-      ...Object.fromEntries(Object.entries(results.perClassIoU).filter(([, v]) => v !== null).map(([k, v]) => [`eval/iou_${k}`, v as number])),
+      ...evalMetrics(results, 'eval/', { trivial: true, perClass: true }),
       ...Object.fromEntries(Object.entries(timings).map(([k, v]) => [`time/${k}`, v])),
     });
     await run.logArtifact(resultsPath);

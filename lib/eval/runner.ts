@@ -251,6 +251,21 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
   return results;
 }
 
+/**
+ * An evaluation's tracker metrics under `prefix` (e.g. 'eval/'): mIOU, shapeMIOU and PSNR (when rendered), plus
+ * the trivial predictors' mIOU and the per-class IoU (absent classes skipped) when asked for.
+ */
+export function evalMetrics(r: EvalResults, prefix: string, include: { trivial?: boolean; perClass?: boolean } = {}): Record<string, number> {
+  const out: Record<string, number> = { [`${prefix}mIOU`]: r.mIOU, [`${prefix}shapeMIOU`]: r.shapeMIOU };
+  if (r.psnr !== null) out[`${prefix}psnr`] = r.psnr;
+  if (include.trivial) {
+    out[`${prefix}trivial_all_background_mIOU`] = r.trivial.allBackground.mIOU;
+    if (r.trivial.majorityPart) out[`${prefix}trivial_majority_part_mIOU`] = r.trivial.majorityPart.mIOU;
+  }
+  if (include.perClass) for (const [k, v] of Object.entries(r.perClassIoU)) if (v !== null) out[`${prefix}iou_${k}`] = v;
+  return out;
+}
+
 /** JSON with NaN/±Infinity written as null (JSON has no such numbers). */
 export function toJsonSafe(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));

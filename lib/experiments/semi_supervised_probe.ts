@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { ViewCache } from '../data/view_loader';
-import { evaluate, writeResultsJson, type EvalResults } from '../eval/runner';
+import { evalMetrics, evaluate, writeResultsJson, type EvalResults } from '../eval/runner';
 import { srnPredictor } from '../eval/srn_predictor';
 import { lossCurvesSpec, perClassIouSpec } from '../plotting/vegalite_specs';
 import { saveFigure } from '../plotting/save';
@@ -162,14 +162,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
         totalSeconds: out.seconds,
         tracking: out.tracking,
       });
-      run.logMetrics({
-        'eval/mIOU': results.mIOU,
-        'eval/shapeMIOU': results.shapeMIOU,
-        ...(results.psnr !== null ? { 'eval/psnr': results.psnr } : {}),
-        'eval/trivial_all_background_mIOU': results.trivial.allBackground.mIOU,
-        ...(results.trivial.majorityPart ? { 'eval/trivial_majority_part_mIOU': results.trivial.majorityPart.mIOU } : {}),
-        'time/total_seconds': out.seconds,
-      });
+      run.logMetrics({ ...evalMetrics(results, 'eval/', { trivial: true }), 'time/total_seconds': out.seconds });
       await run.logArtifact(resultsPath);
       await run.logArtifact(rendersDir, 'renders');
       for (const f of Object.values(iouFig)) await run.logArtifact(f, 'figures');

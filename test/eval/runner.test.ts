@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSplit } from '../../lib/data/split';
-import { evaluate, formatResults, type Predictor } from '../../lib/eval/runner';
+import { evalMetrics, evaluate, formatResults, type Predictor } from '../../lib/eval/runner';
 import { multiViewIndices, protocolSpec } from '../../lib/eval/protocols';
 import { majorityForegroundClass, majorityPartLabels, allBackgroundLabels } from '../../lib/eval/trivial';
 import { psnr } from '../../lib/metrics/psnr';
@@ -84,6 +84,15 @@ test('the model is scored by the same code as the trivial predictors', async () 
   const m = await evaluate({ split, side: 4, protocol: 'single', predictor: maj, majorityClass: 2, evalViews: [0, 65] });
   assert.equal(m.counts.images, 2);
   close(m.mIOU, 0.25);
+  // The tracker metrics of a result: no PSNR without renders; trivial and per-class only when asked, absent classes skipped.
+  assert.deepEqual(evalMetrics(m, 'eval/'), { 'eval/mIOU': m.mIOU, 'eval/shapeMIOU': m.shapeMIOU });
+  const all = evalMetrics(m, 'x/', { trivial: true, perClass: true });
+  assert.equal(all['x/trivial_all_background_mIOU'], m.trivial.allBackground.mIOU);
+  assert.equal(all['x/trivial_majority_part_mIOU'], m.trivial.majorityPart!.mIOU);
+  const present = Object.entries(m.perClassIoU).filter(([, v]) => v !== null);
+  assert.ok(present.length > 0 && present.length < Object.keys(m.perClassIoU).length);
+  for (const [k, v] of present) assert.equal(all[`x/iou_${k}`], v);
+  assert.equal(Object.keys(all).length, 4 + present.length);
 });
 
 test('bad predictions throw errors naming the instance and view', async () => {
