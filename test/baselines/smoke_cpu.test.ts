@@ -1,21 +1,10 @@
 /** 2-step smoke run of the `cpu` preset (architecture unchanged, 16² data); also the preset validation. */
-import { rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { openSplit } from '../../lib/data/split';
-import type { SplitInfo } from '../../lib/data/types';
-import { useBackend } from '../helpers/tf';
-import { presetSmoke, tinyChairs } from './smoke_fixture';
+import { describe, it } from 'node:test';
+import { presetSmoke, useTinyChairs } from './smoke_fixture';
 import assert from 'node:assert/strict';
 import { baselineConfig, BASELINE_PRESET_NAMES } from '../../lib/baselines/config';
 
-let root = '';
-let splits: { train: SplitInfo; test: SplitInfo; val: SplitInfo };
-before(async () => {
-  await useBackend('wasm');
-  root = await tinyChairs();
-  splits = { train: openSplit(root, 'Chair', 'train'), test: openSplit(root, 'Chair', 'test'), val: openSplit(root, 'Chair', 'val') };
-});
-after(() => rmSync(root, { recursive: true, force: true }));
+const data = useTinyChairs();
 
 describe('baseline preset cpu', () => {
   it('presets validate; paper keeps the authors\' numbers', () => {
@@ -32,6 +21,6 @@ describe('baseline preset cpu', () => {
   });
 
   it('2 steps of TCO pre-training, probe, U-Net training and the 30-shot grid with the cpu architecture, one prediction each, no leak', async () => {
-    await presetSmoke('cpu', splits);
+    await presetSmoke('cpu', data.splits());
   });
 });

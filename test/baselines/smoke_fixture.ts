@@ -1,5 +1,6 @@
 /** A tiny generated chair dataset shared by the baseline smoke tests (train 3×4 views, val 2×2, test 2×70 at 16²). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSyntheticDataset } from '../../lib/data/synthetic/generate';
@@ -17,7 +18,34 @@ import { loadView } from '../../lib/data/view_loader';
 import { protocolSpec } from '../../lib/eval/protocols';
 import type { PredictorContext } from '../../lib/eval/runner';
 import type { SplitInfo } from '../../lib/data/types';
+import { openSplit } from '../../lib/data/split';
+import { useBackend } from '../helpers/tf';
 
+
+export interface TinySplits {
+  train: SplitInfo;
+  test: SplitInfo;
+  val: SplitInfo;
+}
+
+/**
+ * The hooks every baseline smoke file needs: the wasm backend and a fresh tiny dataset before its tests, the
+ * dataset removed after. Read `root` / `splits()` inside the tests (they exist once `before` has run).
+ */
+export function useTinyChairs(): { readonly root: string; splits(): TinySplits } {
+  let root = '';
+  before(async () => {
+    await useBackend('wasm');
+    root = await tinyChairs();
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+  return {
+    get root() {
+      return root;
+    },
+    splits: () => ({ train: openSplit(root, 'Chair', 'train'), test: openSplit(root, 'Chair', 'test'), val: openSplit(root, 'Chair', 'val') }),
+  };
+}
 
 export async function tinyChairs(): Promise<string> {
   const root = mkdtempSync(join(tmpdir(), 'baseline-smoke-'));
@@ -44,7 +72,7 @@ export function twoStepOverrides(numDown: number) {
 }
 
 /** 2 steps of TCO pre-training, probe, U-Net oracle (and 30-shot) training with a preset's architecture, one prediction each, no leak. */
-export async function presetSmoke(preset: string, splits: { train: SplitInfo; test: SplitInfo; val: SplitInfo }, fewShot = true): Promise<void> {
+export async function presetSmoke(preset: string, splits: TinySplits, fewShot = true): Promise<void> {
   const { train, test, val } = splits;
   const ctx = (side: number): PredictorContext => {
     const c: PredictorContext = { split: test, position: 0, protocol: protocolSpec('single', 70), observedViews: [65], side, loadView: (p) => loadView(test, 0, p, side), following: () => [c] };
