@@ -4,7 +4,8 @@
 # from storage.googleapis.com, which we cannot reach). Registry packages only, pinned and hash-checked.
 #
 # Usage: npm run setup:native [-- --force]      (after `npm ci`; Linux x86_64; needs python3 + pip, make, g++)
-# Result: .cache/native/tfjs-node (git-ignored, ~720 MB). lib/backend/select.ts finds it there, so
+# Result: .cache/native/tfjs-node (git-ignored, ~720 MB) and .cache/native/srn_ops.node, our fused LayerNorm
+# kernels (native/srn_ops.cc) compiled against the same wheel's headers and libtensorflow_framework. lib/backend/select.ts finds it there, so
 # selectBackend() picks 'node' (tfjs backend 'tensorflow'); package.json, the lockfile and node_modules
 # are not touched, and `npm ci` does not remove it. Remove with `rm -rf .cache/native`.
 # It must live inside the project: tfjs-node resolves @tensorflow/tfjs upward, to the project's node_modules.
@@ -55,11 +56,19 @@ smoke_test() {
     if (String(Array.from(c)) !== "19,22,43,50") throw new Error("matMul gave " + Array.from(c));
     const g = tf.grad((x) => x.square().sum())(tf.tensor1d([1, -2])).dataSync();
     if (String(Array.from(g)) !== "2,-4") throw new Error("grad gave " + Array.from(g));
-    console.log("tfjs-node " + tf.version["tfjs-node"] + " OK: backend tensorflow, matMul and grad checked");
-  ' "$1/tfjs-node")
+    process.dlopen({ exports: {} }, process.argv[2]);
+    const be = tf.backend();
+    const [y] = be.executeMultipleOutputs("SrnLayerNormRelu", [{ name: "epsilon", type: be.binding.TF_ATTR_FLOAT, value: 0 }],
+      [tf.tensor2d([[1, 2, 3]]), tf.zeros([1, 3]), tf.ones([3]), tf.zeros([3])], 3);
+    const yv = Array.from(y.dataSync()).map((v) => v.toFixed(4));
+    if (String(yv) !== "0.0000,0.0000,1.2247") throw new Error("SrnLayerNormRelu gave " + yv);
+    console.log("tfjs-node " + tf.version["tfjs-node"] + " OK: backend tensorflow, matMul, grad and the fused kernels checked");
+  ' "$1/tfjs-node" "$1/srn_ops.node")
 }
 
-STAMP="tfjs-node=$TFJS_NODE_VERSION tf=$TF_WHEEL_PKG-$TF_VERSION napi=$NAPI_VERSION node-abi=$(node -p process.versions.modules)"
+OPS_SRC=$ROOT/native/srn_ops.cc
+[ -f "$OPS_SRC" ] || die "$OPS_SRC is missing"
+STAMP="tfjs-node=$TFJS_NODE_VERSION tf=$TF_WHEEL_PKG-$TF_VERSION napi=$NAPI_VERSION node-abi=$(node -p process.versions.modules) srn_ops=$(sha1sum "$OPS_SRC" | cut -c1-12)"
 if [ "$FORCE" = 0 ] && [ -f "$DEST/BUILD-STAMP" ] && [ "$(cat "$DEST/BUILD-STAMP")" = "$STAMP" ]; then
   if smoke_test "$DEST"; then log "already built in $DEST (use --force to rebuild)"; exit 0; fi
   log "existing build in $DEST fails its smoke test; rebuilding"
@@ -89,15 +98,21 @@ tar xzf "$TGZ" -C "$PKG" --strip-components=1
 # From the wheel: the C API library (libtensorflow_cc.so.2 exports all TF_*/TFE_* symbols the binding
 # uses and, unlike _pywrap_tensorflow_internal.so, needs no libpython), its framework library, and the
 # headers c_api.h / eager/c_api.h pull in.
-"$PY" - "$DL/$TF_WHEEL" "$PKG/deps" <<'PY'
+# The whole include tree (Eigen, absl, framework headers) goes to downloads/ for compiling srn_ops.cc only.
+"$PY" - "$DL/$TF_WHEEL" "$PKG/deps" "$DL/tf-include" <<'PY'
 import os, shutil, sys, zipfile
-whl, deps = sys.argv[1], sys.argv[2]
+whl, deps, full_inc = sys.argv[1], sys.argv[2], sys.argv[3]
 libs = {'tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2'}
 inc = 'tensorflow/include/'
 headers = tuple(inc + p for p in ('tensorflow/c/', 'tensorflow/core/platform/', 'tsl/', 'xla/tsl/'))
 n = 0
 with zipfile.ZipFile(whl) as z:
     for name in z.namelist():
+        if name.startswith(inc) and not name.endswith('/'):
+            out = os.path.join(full_inc, name[len(inc):])
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            with z.open(name) as src, open(out, 'wb') as dst:
+                shutil.copyfileobj(src, dst)
         if name in libs:
             out = os.path.join(deps, 'lib', os.path.basename(name))
         elif name.startswith(headers) and not name.endswith('/'):
@@ -137,6 +152,19 @@ EXPECTED=$(cd "$PKG" && node -e 'console.log(require(process.argv[1]).find(proce
 [ -f "$EXPECTED" ] || die "built addon is not where node-pre-gyp looks ($EXPECTED)"
 rm -rf "$PKG/build"
 mv "$WORK/node-gyp.log" "$PKG/node-gyp.log"
+
+# Our kernels: TF's custom-op flags (tf.sysconfig: C++17, the new libstdc++ ABI, Eigen's alignment), linked
+# against the wheel's framework library found through the rpath; -march=native because it is built where it runs.
+log "compiling native/srn_ops.cc (fused LayerNorm kernels)"
+NODE_INC=""
+for d in "$NODE_PREFIX/include/node" "$HOME/.cache/node-gyp/$(node -p process.versions.node)/include/node"; do
+  [ -f "$d/node_api.h" ] && { NODE_INC=$d; break; }
+done
+[ -n "$NODE_INC" ] || die "node_api.h not found (looked in $NODE_PREFIX/include/node and node-gyp's cache)"
+g++ -std=c++17 -shared -fPIC -O3 -march=native -fopenmp-simd -D_GLIBCXX_USE_CXX11_ABI=1 -DEIGEN_MAX_ALIGN_BYTES=64 \
+  -isystem "$DL/tf-include" -isystem "$NODE_INC" "$OPS_SRC" -o "$WORK/srn_ops.node" \
+  -L"$PKG/deps/lib" -l:libtensorflow_framework.so.2 -Wl,-rpath,'$ORIGIN/tfjs-node/deps/lib' 2>"$WORK/srn_ops.log" ||
+  { tail -30 "$WORK/srn_ops.log" >&2; die "compiling $OPS_SRC failed, full log: $WORK/srn_ops.log"; }
 
 smoke_test "$WORK" || die "the fresh build fails its smoke test (left in $WORK)"
 [ "${KEEP_DOWNLOADS:-0}" = 1 ] || rm -rf "$DL"

@@ -6,7 +6,9 @@
  * are matMuls with ones, same formulas.
  */
 import * as tf from '@tensorflow/tfjs';
-import { nativeBackend, nativeLayerNormGrad, nativeReluGrad } from './native_ops';
+import {
+  fusedKernelBackend, fusedLayerNormRelu, fusedLayerNormReluGrad, nativeBackend, nativeLayerNormGrad, nativeReluGrad,
+} from './native_ops';
 
 export interface DenseLayerNormOptions {
   /** LayerNorm epsilon (default 1e-5). */
@@ -74,6 +76,10 @@ export function denseLayerNormRelu(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, opt
   checkShapes(x, W, b, gamma, beta);
   const hasGamma = gamma !== undefined;
   const hasBeta = beta !== undefined;
+  if (relu && x.size > 0) {
+    const be = fusedKernelBackend();
+    if (be) return denseLayerNormReluKernels(be, x, W, b, eps, gamma, beta);
+  }
 
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -123,6 +129,60 @@ export function denseLayerNormRelu(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, opt
           grads.push(sum(dz, bi.shape)); // db
           if (hasGamma) grads.push(sum(tf.mul(gy, sxhat), [sxhat.shape[sxhat.rank - 1]]));
           if (hasBeta) grads.push(sum(gy, [sxhat.shape[sxhat.rank - 1]]));
+          return grads;
+        }),
+    };
+  });
+  const inputs = [x, W, b];
+  if (gamma) inputs.push(gamma);
+  if (beta) inputs.push(beta);
+  return (op as (...t: tf.Tensor[]) => tf.Tensor)(...inputs);
+}
+
+/** [F] tensors of ones / zeros per width, kept for the process: the kernels' γ and β when LN has no affine. */
+const constantRows = new Map<string, tf.Tensor>();
+function constantRow(width: number, value: 0 | 1): tf.Tensor {
+  const key = `${tf.getBackend()}/${width}/${value}`;
+  let t = constantRows.get(key);
+  if (!t || t.isDisposed) {
+    t = tf.keep(tf.fill([width], value));
+    constantRows.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * The ReLU case (φ without affine; the pixel generator and hyper-MLPs with it) with our two TF kernels
+ * (native/srn_ops.cc): the forward is the matMul plus one kernel for bias + LayerNorm + affine + ReLU, the
+ * backward one kernel for the ReLU mask, LayerNorm and the bias/γ/β sums, then the two matMuls.
+ * Saves z = x·W (pre-bias) and per-row mean and 1/σ.
+ */
+function denseLayerNormReluKernels(
+  be: NonNullable<ReturnType<typeof fusedKernelBackend>>, x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, eps: number, gamma?: tf.Tensor, beta?: tf.Tensor,
+): tf.Tensor {
+  const out = W.shape[W.rank - 1];
+  const hasGamma = gamma !== undefined;
+  const hasBeta = beta !== undefined;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xi, Wi, bi] = args as tf.Tensor[];
+    let k = 3;
+    const g = hasGamma ? (args[k++] as tf.Tensor) : constantRow(out, 1);
+    const bt = hasBeta ? (args[k++] as tf.Tensor) : constantRow(out, 0);
+    const z = tf.matMul(xi, Wi);
+    // Bias groups: one row of biases per instance ([B, 1, out]) or one shared row ([out] / [1, out]).
+    const bias = tf.reshape(bi, [bi.size / out, out]);
+    const [value, mean, rstd] = fusedLayerNormRelu(be, z, bias, g, bt, eps);
+    save([xi, Wi, z, bias, g, bt, mean, rstd]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sW, sz, sbias, sg, sbt, smean, srstd] = saved;
+          const [dz, db, dgamma, dbeta] = fusedLayerNormReluGrad(be, dy, sz, sbias, sg, sbt, smean, srstd);
+          const grads = [tf.matMul(dz, sW, false, true), tf.matMul(sx, dz, true, false), tf.reshape(db, bi.shape)];
+          if (hasGamma) grads.push(dgamma);
+          if (hasBeta) grads.push(dbeta);
           return grads;
         }),
     };

@@ -65,6 +65,42 @@ export function nativeBackend(): NodeBackendLike | null {
 
 const floatT = (b: TfBinding, name = 'T'): OpAttr => ({ name, type: b.TF_ATTR_TYPE, value: b.TF_FLOAT });
 
+// ---------------------------------------------------------------------------------------------
+// Our own TF kernels (native/srn_ops.cc, built by setup-native.sh into .cache/native/srn_ops.node).
+
+let fusedKernels = false;
+
+/** Records whether select.ts loaded the fused LayerNorm kernels into this process's TensorFlow. */
+export function setFusedKernelsLoaded(loaded: boolean): void {
+  fusedKernels = loaded;
+}
+
+/** The native backend when our fused kernels are loaded (and the fast paths are on), else null. */
+export function fusedKernelBackend(): NodeBackendLike | null {
+  return fusedKernels ? nativeBackend() : null;
+}
+
+/**
+ * relu(γ·LayerNorm(z + bias) + β) over the last axis, one kernel: z [..., F], bias [G, F] where the rows of z
+ * fall into G equal consecutive groups (instances), γ and β [F] (1 and 0 for LayerNorm without affine).
+ * Returns y (z's shape) and per-row mean and 1/σ.
+ */
+export function fusedLayerNormRelu(
+  be: NodeBackendLike, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const attrs: OpAttr[] = [{ name: 'epsilon', type: be.binding.TF_ATTR_FLOAT, value: eps }];
+  const [y, mean, rstd] = be.executeMultipleOutputs('SrnLayerNormRelu', attrs, [z, bias, gamma, beta], 3);
+  return [y, mean, rstd];
+}
+
+/** The gradient of `fusedLayerNormRelu` with respect to z, bias ([G, F]), γ and β, one kernel. */
+export function fusedLayerNormReluGrad(
+  be: NodeBackendLike, dy: tf.Tensor, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor,
+): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
+  const [dz, db, dgamma, dbeta] = be.executeMultipleOutputs('SrnLayerNormReluGrad', [], [dy, z, bias, gamma, beta, mean, rstd], 4);
+  return [dz, db, dgamma, dbeta];
+}
+
 let nextVarId = 0;
 
 /**

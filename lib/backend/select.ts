@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { setFusedKernelsLoaded } from './native_ops';
 import { installWasmKernelFixes } from './wasm_kernels';
 import { disableWasmThreads, parseWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm_threads';
 
@@ -24,6 +25,14 @@ export interface BackendOptions {
    * 2..4 threads; must be chosen before the wasm backend first initialises. Falls back to 1 thread with a reason.
    */
   wasmThreads?: number;
+  /**
+   * node only: TensorFlow's intra-op threads (default `SRN_NATIVE_THREADS`, else TensorFlow's own default, one
+   * per core). Read once, when tfjs-node first loads in the process. 1 is faster for the `cpu` preset's small
+   * ops (docs/native-backend.md, "Threads"), all cores for the `paper` preset.
+   */
+  nativeThreads?: number;
+  /** node only: the thread count when neither `nativeThreads` nor `SRN_NATIVE_THREADS` is given (see `nativeThreadsForPreset`). */
+  nativeThreadsDefault?: number;
   /** Print the report to stderr (default false). */
   verbose?: boolean;
 }
@@ -44,6 +53,15 @@ export interface BackendReport {
     /** Why fewer threads than requested run, if so. */
     threadsReason?: string;
   };
+  native?: {
+    /** TensorFlow intra-op threads; null = TensorFlow's default (one per core). */
+    intraOpThreads: number | null;
+    /** Why the requested thread count does not apply, if so. */
+    threadsReason?: string;
+    /** Whether our fused LayerNorm kernels (native/srn_ops.cc) are loaded; the reason when not. */
+    fusedKernels: boolean;
+    fusedKernelsReason?: string;
+  };
 }
 
 const ORDER: ConcreteBackend[] = ['node-gpu', 'node', 'wasm', 'cpu'];
@@ -59,9 +77,29 @@ const NODE_PACKAGES: Record<'node-gpu' | 'node', string> = {
  * the same tfjs-core instance. Found from tfjs's location rather than __dirname, which differs when lib/
  * is loaded through a symlink (tslab notebooks use notebooks/lib).
  */
-function localTfjsNodeDir(): string {
+function localNativeDir(): string {
   const tfjsPackageJson = require.resolve('@tensorflow/tfjs/package.json');
-  return join(dirname(tfjsPackageJson), '..', '..', '..', '.cache', 'native', 'tfjs-node');
+  return join(dirname(tfjsPackageJson), '..', '..', '..', '.cache', 'native');
+}
+
+function localTfjsNodeDir(): string {
+  return join(localNativeDir(), 'tfjs-node');
+}
+
+/**
+ * The native backend's thread count that suits a preset: 1 for `cpu` and `tiny`, whose 64-wide layers make
+ * ops too small to split across cores (one thread: single-view fit 19.3 s instead of 28.8 s, training step
+ * 0.179 s instead of 0.204 s; docs/native-backend.md), else undefined (TensorFlow's default, one per core).
+ */
+export function nativeThreadsForPreset(preset: string): number | undefined {
+  return preset === 'cpu' || preset === 'tiny' ? 1 : undefined;
+}
+
+/** Parses a thread count for the native backend, naming the source on error. */
+export function parseNativeThreads(value: string | number, source = 'nativeThreads'): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${source}: expected an integer from 1 to 256, got '${value}'`);
+  return n;
 }
 
 let current: BackendReport | undefined;
@@ -77,11 +115,21 @@ function errorText(e: unknown): string {
   return msg.split('\n')[0];
 }
 
+/** Whether the local build (not an installed tfjs-node) was loaded; our kernels are linked against it. */
+let localBuildLoaded = false;
+/** Intra-op threads TensorFlow was started with in this process (undefined before load, null = default). */
+let loadedThreads: number | null | undefined;
+
 /** Loads tfjs-node(-gpu): the installed package, else (cpu only) the local build of setup-native.sh. */
-function requireNodePackage(kind: 'node-gpu' | 'node'): void {
+function requireNodePackage(kind: 'node-gpu' | 'node', threads: number | null): void {
   const name = NODE_PACKAGES[kind];
   // libtensorflow logs INFO lines (oneDNN, CPU features) to stderr on load; keep warnings and errors.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+  // TensorFlow reads this when tfjs-node creates its eager context, i.e. on first load.
+  if (loadedThreads === undefined) {
+    if (threads !== null) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+    loadedThreads = threads;
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(name);
@@ -96,15 +144,48 @@ function requireNodePackage(kind: 'node-gpu' | 'node'): void {
   const local = localTfjsNodeDir();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(local);
+  localBuildLoaded = true;
   if (tf.findBackendFactory('tensorflow') == null) {
     throw new Error(`${local} loaded but registered 'tensorflow' with another copy of @tensorflow/tfjs`);
   }
 }
 
-async function tryNode(kind: 'node-gpu' | 'node'): Promise<string> {
-  requireNodePackage(kind);
+let kernelsState: { loaded: boolean; reason?: string } | undefined;
+
+/**
+ * Loads native/srn_ops.cc's kernels (built by setup-native.sh next to the local tfjs-node build, linked
+ * against the same libtensorflow) into TensorFlow's op registry, once per process. An installed tfjs-node
+ * brings its own libtensorflow, which the kernels were not built for: then they stay off.
+ */
+function loadFusedKernels(): { loaded: boolean; reason?: string } {
+  if (kernelsState) return kernelsState;
+  const path = join(localNativeDir(), 'srn_ops.node');
+  if (process.env.SRN_FUSED_KERNELS === '0') kernelsState = { loaded: false, reason: 'SRN_FUSED_KERNELS=0' };
+  else if (!localBuildLoaded) kernelsState = { loaded: false, reason: 'tfjs-node is an installed package, not the setup:native build they link against' };
+  else if (!existsSync(path)) kernelsState = { loaded: false, reason: `${path} is missing (npm run setup:native -- --force rebuilds)` };
+  else {
+    try {
+      process.dlopen({ exports: {} } as NodeJS.Module, path);
+      kernelsState = { loaded: true };
+    } catch (e) {
+      kernelsState = { loaded: false, reason: errorText(e) };
+    }
+  }
+  setFusedKernelsLoaded(kernelsState.loaded);
+  return kernelsState;
+}
+
+async function tryNode(kind: 'node-gpu' | 'node', threads: number | null): Promise<NonNullable<BackendReport['native']>> {
+  const firstLoad = loadedThreads === undefined;
+  requireNodePackage(kind, threads);
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${NODE_PACKAGES[kind]} loaded but the 'tensorflow' backend failed to initialise`);
-  return 'tensorflow';
+  const kernels = loadFusedKernels();
+  const report: NonNullable<BackendReport['native']> = { intraOpThreads: loadedThreads ?? null, fusedKernels: kernels.loaded };
+  if (kernels.reason) report.fusedKernelsReason = kernels.reason;
+  if (!firstLoad && threads !== null && threads !== loadedThreads) {
+    report.threadsReason = `tfjs-node was already loaded in this process with ${loadedThreads ?? 'the default'} threads`;
+  }
+  return report;
 }
 
 /** Resolves after `ms` with false, so a hung threaded init cannot block selection forever. */
@@ -158,6 +239,12 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendR
   if (current && (choice === 'auto' || choice === current.chosen) && tf.getBackend() === current.tfBackend) {
     return current;
   }
+  const envNative = process.env.SRN_NATIVE_THREADS;
+  const nativeThreads =
+    opts.nativeThreads !== undefined ? parseNativeThreads(opts.nativeThreads)
+    : envNative ? parseNativeThreads(envNative, 'SRN_NATIVE_THREADS')
+    : opts.nativeThreadsDefault !== undefined ? parseNativeThreads(opts.nativeThreadsDefault, 'nativeThreadsDefault')
+    : null;
   const envThreads = process.env.SRN_WASM_THREADS;
   const wasmThreads = opts.wasmThreads ?? (envThreads ? parseWasmThreads(envThreads, 'SRN_WASM_THREADS') : 0);
   const candidates = choice === 'auto' ? ORDER : [choice];
@@ -166,7 +253,7 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendR
     try {
       let report: BackendReport;
       if (cand === 'node-gpu' || cand === 'node') {
-        report = { chosen: cand, tfBackend: await tryNode(cand), skipped };
+        report = { chosen: cand, tfBackend: 'tensorflow', skipped, native: await tryNode(cand, nativeThreads) };
       } else if (cand === 'wasm') {
         report = { chosen: cand, tfBackend: 'wasm', skipped, wasm: await tryWasm({ ...opts, wasmThreads }) };
       } else {
@@ -195,7 +282,11 @@ export function currentBackend(): BackendReport | undefined {
 /** One line for logs and notebooks. */
 export function describeBackend(r: BackendReport): string {
   const why3 = r.wasm?.threadsReason ? ` [${r.wasm.threadsReason}]` : '';
-  const extra = r.wasm ? ` (simd=${r.wasm.simd}, threads=${r.wasm.threads}${why3}, kernel fixes=${r.wasm.kernelFixes})` : '';
+  const n = r.native;
+  const nativeExtra = n
+    ? ` (threads=${n.intraOpThreads ?? 'default'}${n.threadsReason ? ` [${n.threadsReason}]` : ''}, fused kernels=${n.fusedKernels}${n.fusedKernelsReason ? ` [${n.fusedKernelsReason}]` : ''})`
+    : '';
+  const extra = r.wasm ? ` (simd=${r.wasm.simd}, threads=${r.wasm.threads}${why3}, kernel fixes=${r.wasm.kernelFixes})` : nativeExtra;
   const why = r.skipped.length ? `; skipped ${r.skipped.map((s) => `${s.backend} [${s.reason}]`).join(', ')}` : '';
   return `backend: ${r.chosen}${extra}${why}`;
 }

@@ -58,11 +58,15 @@ export const experimentCommand: CliCommand = {
     const exp = name as (typeof EXPERIMENT_NAMES)[number];
     const cfg = loadExperimentConfig(exp, scale as (typeof SCALES)[number], values.config ? { file: values.config } : {});
 
-    const { selectBackend, describeBackend, parseBackendChoice } = await import('../backend/select');
+    const { selectBackend, describeBackend, nativeThreadsForPreset, parseBackendChoice } = await import('../backend/select');
     const { createTracker, NullTracker } = await import('../tracking/create_tracker');
     const { stderrProgress } = await import('../training/progress');
     const { runExperiment } = await import('../experiments/registry');
-    const backend = await selectBackend({ backend: values.backend ? parseBackendChoice(values.backend, '--backend') : undefined });
+    const backend = await selectBackend({
+      backend: values.backend ? parseBackendChoice(values.backend, '--backend') : undefined,
+      // The small and cpu scales run the cpu/tiny presets.
+      nativeThreadsDefault: scale === 'paper' ? undefined : nativeThreadsForPreset('cpu'),
+    });
     const log = (m: string) => console.error(`[${exp}] ${m}`);
     if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.source}`);
     const tracker = values['no-track'] ? new NullTracker() : createTracker(values['tracking-uri'] ? { uri: values['tracking-uri'] } : {});

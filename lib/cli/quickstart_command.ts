@@ -119,7 +119,7 @@ function figureViews(numViews: number, must: number, count = 6): number[] {
 
 export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean; runDir: string; resultsPath: string }> {
   // Lazy imports keep `--help` free of TF.js.
-  const { selectBackend, describeBackend, parseBackendChoice } = await import('../backend/select');
+  const { selectBackend, describeBackend, nativeThreadsForPreset, parseBackendChoice } = await import('../backend/select');
   const { presetConfig } = await import('../config/presets');
   const { ensureSyntheticDataset } = await import('../data/synthetic/generate');
   const { openSplit } = await import('../data/split');
@@ -145,7 +145,10 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const progress = args.quiet ? (false as const) : stderrProgress(5000);
   const timings: Record<string, number> = {};
 
-  const backend = await selectBackend({ backend: args.backend ? parseBackendChoice(args.backend, '--backend') : undefined });
+  const backend = await selectBackend({
+    backend: args.backend ? parseBackendChoice(args.backend, '--backend') : undefined,
+    nativeThreadsDefault: nativeThreadsForPreset(args.preset),
+  });
   log(describeBackend(backend));
 
   // ---- config

@@ -7,7 +7,9 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { denseLayerNormRelu } from '../../lib/backend/fused_dense';
-import { nativeBackend, nativeLayerNormGrad, nativeReluGrad, setFastOps } from '../../lib/backend/native_ops';
+import {
+  fusedKernelBackend, fusedLayerNormRelu, fusedLayerNormReluGrad, nativeBackend, nativeLayerNormGrad, nativeReluGrad, setFastOps,
+} from '../../lib/backend/native_ops';
 import { selectBackend } from '../../lib/backend/select';
 import { DenseAdam } from '../../lib/training/adam';
 import { assertNoTensorLeak, maxAbsDiff, maxRelDiff } from '../helpers/tf';
@@ -93,8 +95,68 @@ describe('native ops (tensorflow backend)', () => {
     });
   });
 
+  for (const affine of [false, true]) {
+    it(`fused kernels (native/srn_ops.cc)${affine ? ' with γ, β' : ''}: relu(LN(z + bias)) and its gradient equal the formula per bias group`, async (t) => {
+      if (nativeSkip) return t.skip(nativeSkip);
+      await selectBackend({ backend: 'node' });
+      const be = fusedKernelBackend();
+      assert.ok(be, 'setup:native builds the kernels with the binding; they must be loaded');
+      tf.tidy(() => {
+        const [B, R, F] = [3, 17, 24];
+        // Row 0 of instance 0 is constant after the bias: variance 0, so 1/σ = 1/sqrt(eps) and x̂ = 0.
+        const z = tf.concat([tf.neg(rnd([1, 1, F], 9)), rnd([1, R - 1, F], 10)], 1).concat(tf.mul(rnd([B - 1, R, F], 11), 3), 0);
+        const bias = tf.concat([rnd([1, F], 9), rnd([B - 1, F], 12)], 0);
+        const gamma = affine ? tf.add(1, rnd([F], 14)) : tf.ones([F]);
+        const beta = affine ? tf.mul(rnd([F], 15), 0.5) : tf.zeros([F]);
+        const eps = 1e-5;
+        const ref = (zz: tf.Tensor, bb: tf.Tensor, gg: tf.Tensor, be2: tf.Tensor) => {
+          const q = tf.add(zz, tf.reshape(bb, [B, 1, F]));
+          const { mean, variance } = tf.moments(q, -1, true);
+          return tf.relu(tf.add(tf.mul(tf.mul(tf.sub(q, mean), tf.rsqrt(tf.add(variance, eps))), gg), be2));
+        };
+        const [y, mean, rstd] = fusedLayerNormRelu(be!, z, bias, gamma, beta, eps);
+        assert.deepEqual(y.shape, [B, R, F]);
+        assert.deepEqual(mean.shape, [B * R]);
+        assert.ok(maxAbsDiff(y, ref(z, bias, gamma, beta)) < 1e-5);
+        assert.ok(Math.abs(rstd.dataSync()[0] - 1 / Math.sqrt(eps)) < 1e-2 * (1 / Math.sqrt(eps)));
+        assert.deepEqual(Array.from(y.dataSync().slice(0, F)), Array.from(tf.relu(beta).dataSync()));
+        const dy = rnd([B, R, F], 13);
+        // The constant row's gradient is ill-conditioned (1/σ = 316): compare it loosely, the rest tightly.
+        const [dzRef, dbRef, dgRef, dbeRef] = tf.grads(ref)([z, bias, gamma, beta], dy);
+        const [dz, db, dgamma, dbeta] = fusedLayerNormReluGrad(be!, dy, z, bias, gamma, beta, mean, rstd);
+        assert.deepEqual(db.shape, [B, F]);
+        assert.deepEqual(dgamma.shape, [F]);
+        const tight = (a: tf.Tensor, r: tf.Tensor, from: number, what: string) => {
+          const d = maxRelDiff(a.dataSync().slice(from), r.dataSync().slice(from));
+          assert.ok(d < 1e-4, `${what}: ${d}`);
+        };
+        tight(dz, dzRef, F, 'dz');
+        tight(db, dbRef, F, 'dbias');
+        tight(dgamma, dgRef, 0, 'dgamma');
+        tight(dbeta, dbeRef, 0, 'dbeta');
+        // One shared bias row for every row of z.
+        const row = bias.slice([1, 0], [1, F]);
+        const [y1] = fusedLayerNormRelu(be!, z, row, gamma, beta, eps);
+        assert.ok(maxAbsDiff(y1, ref(z, tf.tile(row, [B, 1]), gamma, beta)) < 1e-5);
+      });
+    });
+  }
+
+  it('fused kernels reject bias groups that do not divide the rows, and are off with the fast paths', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    const be = fusedKernelBackend()!;
+    const [z, bias, wide, ones, zeros] = [tf.zeros([3, 4]), tf.zeros([2, 4]), tf.zeros([1, 5]), tf.ones([4]), tf.zeros([4])];
+    assert.throws(() => fusedLayerNormRelu(be, z, bias, ones, zeros, 1e-5), /SrnLayerNormRelu: 2 bias groups do not divide 3 rows/);
+    assert.throws(() => fusedLayerNormRelu(be, z, wide, ones, zeros, 1e-5), /bias must be \[groups, 4\]/);
+    assert.throws(() => fusedLayerNormRelu(be, z, zeros.reshape([1, 4]), wide, zeros, 1e-5), /gamma and beta must have 4 values/);
+    withFastOps(false, () => assert.equal(fusedKernelBackend(), null));
+    tf.dispose([z, bias, wide, ones, zeros]);
+  });
+
   const CASES = [
     { name: '2-D', x: [40, 12], W: [12, 24], b: [24], affine: false, relu: true },
+    { name: '2-D, b [1,out]', x: [40, 12], W: [12, 24], b: [1, 24], affine: false, relu: true },
     { name: '2-D affine', x: [40, 12], W: [12, 24], b: [24], affine: true, relu: true },
     { name: '2-D affine, no relu', x: [40, 12], W: [12, 24], b: [24], affine: true, relu: false },
     { name: 'batched, b [B,1,out]', x: [3, 20, 12], W: [3, 12, 24], b: [3, 1, 24], affine: false, relu: true },
