@@ -137,6 +137,63 @@ class SrnLayerNormReluOp : public OpKernel {
 
 REGISTER_KERNEL_BUILDER(Name("SrnLayerNormRelu").Device(DEVICE_CPU), SrnLayerNormReluOp);
 
+// The backward over rows [begin, end) of one worker; kAffine = false skips the γ/β work (φ: γ = 1, β = 0),
+// which keeps both loops vectorised.
+struct GradRows {
+  const float* __restrict dy;
+  const float* __restrict z;
+  const float* __restrict bias;
+  const float* __restrict gamma;
+  const float* __restrict beta;
+  const float* __restrict mean;
+  const float* __restrict rstd;
+  float* __restrict dz;
+  float* __restrict acc;  // [groups + 2, width]: bias gradient per group, then dgamma, dbeta
+  float* __restrict xhat;
+  float* __restrict d;
+  int64_t width, groups, per_group;
+
+  template <bool kAffine>
+  void Run(int64_t begin, int64_t end) const {
+    float* __restrict acc_gamma = acc + groups * width;
+    float* __restrict acc_beta = acc_gamma + width;
+    for (int64_t r = begin; r < end; ++r) {
+      const float* __restrict gr = dy + r * width;
+      const float* __restrict zr = z + r * width;
+      const float* __restrict br = bias + (r / per_group) * width;
+      const float mu = mean[r], inv = rstd[r];
+      float s1 = 0, s2 = 0;
+#pragma omp simd reduction(+ : s1, s2)
+      for (int64_t j = 0; j < width; ++j) {
+        const float xh = (zr[j] + br[j] - mu) * inv;
+        float dj;
+        if (kAffine) {
+          const float gj = xh * gamma[j] + beta[j] > 0 ? gr[j] : 0.0f;
+          acc_gamma[j] += gj * xh;
+          acc_beta[j] += gj;
+          dj = gj * gamma[j];
+        } else {
+          dj = xh > 0 ? gr[j] : 0.0f;
+        }
+        xhat[j] = xh;
+        d[j] = dj;
+        s1 += dj;
+        s2 += dj * xh;
+      }
+      s1 /= width;
+      s2 /= width;
+      float* __restrict dr = dz + r * width;
+      float* __restrict ar = acc + (r / per_group) * width;
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j) {
+        const float v = inv * (d[j] - s1 - xhat[j] * s2);
+        dr[j] = v;
+        ar[j] += v;
+      }
+    }
+  }
+};
+
 REGISTER_OP("SrnLayerNormReluGrad")
     .Input("dy: float")
     .Input("z: float")
@@ -149,6 +206,7 @@ REGISTER_OP("SrnLayerNormReluGrad")
     .Output("dbias: float")
     .Output("dgamma: float")
     .Output("dbeta: float")
+    .Attr("affine: bool = true")
     .SetShapeFn([](InferenceContext* c) {
       c->set_output(0, c->input(1));
       c->set_output(1, c->input(2));
@@ -157,11 +215,14 @@ REGISTER_OP("SrnLayerNormReluGrad")
       return absl::OkStatus();
     })
     .Doc("Gradient of SrnLayerNormRelu: with g = dy*(y > 0) and d = g*gamma, dz = rstd*(d - mean(d) - "
-         "xhat*mean(d*xhat)); dbias = dz summed over each group's rows; dgamma = sum(g*xhat), dbeta = sum(g).");
+         "xhat*mean(d*xhat)); dbias = dz summed over each group's rows; dgamma = sum(g*xhat), dbeta = sum(g). "
+         "affine = false takes gamma = 1, beta = 0 whatever is passed, and returns dgamma = dbeta = 0.");
 
 class SrnLayerNormReluGradOp : public OpKernel {
  public:
-  explicit SrnLayerNormReluGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
+  explicit SrnLayerNormReluGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("affine", &affine_));
+  }
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& dy = ctx->input(0);
@@ -196,40 +257,13 @@ class SrnLayerNormReluGradOp : public OpKernel {
     const float* mp = mean.flat<float>().data();
     const float* rp = rstd.flat<float>().data();
     float* dp = dz->flat<float>().data();
+    const bool affine = affine_;
     ForRows(ctx, rows, width, [&](int64_t begin, int64_t end, int worker) {
       std::vector<float> xhat(width), g(width);
       float* acc = partial.data() + static_cast<size_t>(worker) * stride;
-      float* acc_gamma = acc + groups * width;
-      float* acc_beta = acc_gamma + width;
-      for (int64_t r = begin; r < end; ++r) {
-        const float* gr = gp + r * width;
-        const float* zr = zp + r * width;
-        const float* br = bp + (r / per_group) * width;
-        const float mu = mp[r], inv = rp[r];
-        float s1 = 0, s2 = 0;
-#pragma omp simd reduction(+ : s1, s2)
-        for (int64_t j = 0; j < width; ++j) {
-          const float xh = (zr[j] + br[j] - mu) * inv;
-          const float gj = xh * gam[j] + bet[j] > 0 ? gr[j] : 0.0f;
-          acc_gamma[j] += gj * xh;
-          acc_beta[j] += gj;
-          const float dj = gj * gam[j];
-          xhat[j] = xh;
-          g[j] = dj;
-          s1 += dj;
-          s2 += dj * xh;
-        }
-        s1 /= width;
-        s2 /= width;
-        float* dr = dp + r * width;
-        float* ar = acc + (r / per_group) * width;
-#pragma omp simd
-        for (int64_t j = 0; j < width; ++j) {
-          const float d = inv * (g[j] - s1 - xhat[j] * s2);
-          dr[j] = d;
-          ar[j] += d;
-        }
-      }
+      const GradRows rowsIn{gp, zp, bp, gam, bet, mp, rp, dp, acc, xhat.data(), g.data(), width, groups, per_group};
+      if (affine) rowsIn.Run<true>(begin, end);
+      else rowsIn.Run<false>(begin, end);
     });
     float* dbp = dbias->flat<float>().data();
     float* dgp = dgamma->flat<float>().data();
@@ -247,6 +281,8 @@ class SrnLayerNormReluGradOp : public OpKernel {
       }
     }
   }
+ private:
+  bool affine_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("SrnLayerNormReluGrad").Device(DEVICE_CPU), SrnLayerNormReluGradOp);

@@ -179,7 +179,7 @@ function denseLayerNormReluKernels(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sx, sW, sz, sbias, sg, sbt, smean, srstd] = saved;
-          const [dz, db, dgamma, dbeta] = fusedLayerNormReluGrad(be, dy, sz, sbias, sg, sbt, smean, srstd);
+          const [dz, db, dgamma, dbeta] = fusedLayerNormReluGrad(be, dy, sz, sbias, sg, sbt, smean, srstd, hasGamma || hasBeta);
           const grads = [tf.matMul(dz, sW, false, true), tf.matMul(sx, dz, true, false), tf.reshape(db, bi.shape)];
           if (hasGamma) grads.push(dgamma);
           if (hasBeta) grads.push(dbeta);

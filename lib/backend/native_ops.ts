@@ -93,11 +93,15 @@ export function fusedLayerNormRelu(
   return [y, mean, rstd];
 }
 
-/** The gradient of `fusedLayerNormRelu` with respect to z, bias ([G, F]), γ and β, one kernel. */
+/**
+ * The gradient of `fusedLayerNormRelu` with respect to z, bias ([G, F]), γ and β, one kernel. `affine` false
+ * takes γ = 1, β = 0 (a faster loop) and returns zeros for dγ, dβ.
+ */
 export function fusedLayerNormReluGrad(
-  be: NodeBackendLike, dy: tf.Tensor, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor,
+  be: NodeBackendLike, dy: tf.Tensor, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor, affine: boolean,
 ): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
-  const [dz, db, dgamma, dbeta] = be.executeMultipleOutputs('SrnLayerNormReluGrad', [], [dy, z, bias, gamma, beta, mean, rstd], 4);
+  const attrs: OpAttr[] = [{ name: 'affine', type: be.binding.TF_ATTR_BOOL, value: affine }];
+  const [dz, db, dgamma, dbeta] = be.executeMultipleOutputs('SrnLayerNormReluGrad', attrs, [dy, z, bias, gamma, beta, mean, rstd], 4);
   return [dz, db, dgamma, dbeta];
 }
 
