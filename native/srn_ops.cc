@@ -56,10 +56,13 @@ absl::Status CheckInputs(const Tensor& z, const Tensor& bias, int64_t* rows, int
   return absl::OkStatus();
 }
 
-absl::Status CheckAffine(const Tensor& gamma, const Tensor& beta, int64_t width) {
-  if (gamma.NumElements() != width || beta.NumElements() != width) {
-    return InvalidArgument("SrnLayerNormRelu: gamma and beta must have ", width, " values, got ", gamma.shape().DebugString(),
-                           " and ", beta.shape().DebugString());
+// gamma and beta: both [F] (affine) or both empty (no affine: gamma = 1, beta = 0); sets *affine.
+absl::Status CheckAffine(const Tensor& gamma, const Tensor& beta, int64_t width, bool* affine) {
+  *affine = gamma.NumElements() != 0;
+  const int64_t want = *affine ? width : 0;
+  if (gamma.NumElements() != want || beta.NumElements() != want) {
+    return InvalidArgument("SrnLayerNormRelu: gamma and beta must both have ", width, " values or both be empty, got ",
+                           gamma.shape().DebugString(), " and ", beta.shape().DebugString());
   }
   return absl::OkStatus();
 }
@@ -80,7 +83,7 @@ REGISTER_OP("SrnLayerNormRelu")
       return absl::OkStatus();
     })
     .Doc("y = relu(gamma * (z + bias[row group] - mean) * rstd + beta), LayerNorm over the last axis with biased "
-         "variance; gamma = 1, beta = 0 for LayerNorm without affine.");
+         "variance; gamma and beta empty for LayerNorm without affine.");
 
 class SrnLayerNormReluOp : public OpKernel {
  public:
@@ -93,7 +96,8 @@ class SrnLayerNormReluOp : public OpKernel {
     const Tensor& bias = ctx->input(1);
     int64_t rows = 0, width = 0, per_group = 1;
     OP_REQUIRES_OK(ctx, CheckInputs(z, bias, &rows, &width, &per_group));
-    OP_REQUIRES_OK(ctx, CheckAffine(ctx->input(2), ctx->input(3), width));
+    bool affine = false;
+    OP_REQUIRES_OK(ctx, CheckAffine(ctx->input(2), ctx->input(3), width, &affine));
     const float* gam = ctx->input(2).flat<float>().data();
     const float* bet = ctx->input(3).flat<float>().data();
     Tensor *y = nullptr, *mean = nullptr, *rstd = nullptr;
@@ -123,8 +127,13 @@ class SrnLayerNormReluOp : public OpKernel {
           v += d * d;
         }
         const float inv = 1.0f / std::sqrt(v / width + eps);
+        if (affine) {
 #pragma omp simd
-        for (int64_t j = 0; j < width; ++j) yr[j] = std::max(0.0f, (zr[j] + br[j] - mu) * inv * gam[j] + bet[j]);
+          for (int64_t j = 0; j < width; ++j) yr[j] = std::max(0.0f, (zr[j] + br[j] - mu) * inv * gam[j] + bet[j]);
+        } else {
+#pragma omp simd
+          for (int64_t j = 0; j < width; ++j) yr[j] = std::max(0.0f, (zr[j] + br[j] - mu) * inv);
+        }
         mp[r] = mu;
         rp[r] = inv;
       }
@@ -206,7 +215,6 @@ REGISTER_OP("SrnLayerNormReluGrad")
     .Output("dbias: float")
     .Output("dgamma: float")
     .Output("dbeta: float")
-    .Attr("affine: bool = true")
     .SetShapeFn([](InferenceContext* c) {
       c->set_output(0, c->input(1));
       c->set_output(1, c->input(2));
@@ -216,13 +224,11 @@ REGISTER_OP("SrnLayerNormReluGrad")
     })
     .Doc("Gradient of SrnLayerNormRelu: with g = dy*(y > 0) and d = g*gamma, dz = rstd*(d - mean(d) - "
          "xhat*mean(d*xhat)); dbias = dz summed over each group's rows; dgamma = sum(g*xhat), dbeta = sum(g). "
-         "affine = false takes gamma = 1, beta = 0 whatever is passed, and returns dgamma = dbeta = 0.");
+         "Empty gamma and beta (no affine) give empty dgamma and dbeta.");
 
 class SrnLayerNormReluGradOp : public OpKernel {
  public:
-  explicit SrnLayerNormReluGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("affine", &affine_));
-  }
+  explicit SrnLayerNormReluGradOp(OpKernelConstruction* ctx) : OpKernel(ctx) {}
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& dy = ctx->input(0);
@@ -234,7 +240,8 @@ class SrnLayerNormReluGradOp : public OpKernel {
     const Tensor& rstd = ctx->input(6);
     int64_t rows = 0, width = 0, per_group = 1;
     OP_REQUIRES_OK(ctx, CheckInputs(z, bias, &rows, &width, &per_group));
-    OP_REQUIRES_OK(ctx, CheckAffine(gamma, beta, width));
+    bool affine = false;
+    OP_REQUIRES_OK(ctx, CheckAffine(gamma, beta, width, &affine));
     OP_REQUIRES(ctx, dy.shape() == z.shape(),
                 InvalidArgument("SrnLayerNormReluGrad: dy ", dy.shape().DebugString(), " != z ", z.shape().DebugString()));
     OP_REQUIRES(ctx, mean.NumElements() == rows && rstd.NumElements() == rows,
@@ -257,7 +264,6 @@ class SrnLayerNormReluGradOp : public OpKernel {
     const float* mp = mean.flat<float>().data();
     const float* rp = rstd.flat<float>().data();
     float* dp = dz->flat<float>().data();
-    const bool affine = affine_;
     ForRows(ctx, rows, width, [&](int64_t begin, int64_t end, int worker) {
       std::vector<float> xhat(width), g(width);
       float* acc = partial.data() + static_cast<size_t>(worker) * stride;
@@ -270,19 +276,18 @@ class SrnLayerNormReluGradOp : public OpKernel {
     float* dep = dbeta->flat<float>().data();
     const size_t n = static_cast<size_t>(groups) * width;
     std::fill(dbp, dbp + n, 0.0f);
-    std::fill(dgp, dgp + width, 0.0f);
-    std::fill(dep, dep + width, 0.0f);
+    const int64_t affine_width = affine ? width : 0;  // dgamma, dbeta are empty without affine
+    std::fill(dgp, dgp + affine_width, 0.0f);
+    std::fill(dep, dep + affine_width, 0.0f);
     for (int w = 0; w < workers; ++w) {
       const float* p = partial.data() + w * stride;
       for (size_t i = 0; i < n; ++i) dbp[i] += p[i];
-      for (int64_t j = 0; j < width; ++j) {
+      for (int64_t j = 0; j < affine_width; ++j) {
         dgp[j] += p[n + j];
         dep[j] += p[n + width + j];
       }
     }
   }
- private:
-  bool affine_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("SrnLayerNormReluGrad").Device(DEVICE_CPU), SrnLayerNormReluGradOp);

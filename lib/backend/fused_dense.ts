@@ -139,18 +139,6 @@ export function denseLayerNormRelu(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, opt
   return (op as (...t: tf.Tensor[]) => tf.Tensor)(...inputs);
 }
 
-/** [F] tensors of ones / zeros per width, kept for the process: the kernels' γ and β when LN has no affine. */
-const constantRows = new Map<string, tf.Tensor>();
-function constantRow(width: number, value: 0 | 1): tf.Tensor {
-  const key = `${tf.getBackend()}/${width}/${value}`;
-  let t = constantRows.get(key);
-  if (!t || t.isDisposed) {
-    t = tf.keep(tf.fill([width], value));
-    constantRows.set(key, t);
-  }
-  return t;
-}
-
 /**
  * The ReLU case (φ without affine; the pixel generator and hyper-MLPs with it) with our two TF kernels
  * (native/srn_ops.cc): the forward is the matMul plus one kernel for bias + LayerNorm + affine + ReLU, the
@@ -167,8 +155,10 @@ function denseLayerNormReluKernels(
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [xi, Wi, bi] = args as tf.Tensor[];
     let k = 3;
-    const g = hasGamma ? (args[k++] as tf.Tensor) : constantRow(out, 1);
-    const bt = hasBeta ? (args[k++] as tf.Tensor) : constantRow(out, 0);
+    // The kernels take γ and β both [out] or both empty (no affine: a faster loop).
+    const none = hasGamma && hasBeta ? undefined : tf.zeros([0]);
+    const g = hasGamma ? (args[k++] as tf.Tensor) : hasBeta ? tf.ones([out]) : none!;
+    const bt = hasBeta ? (args[k++] as tf.Tensor) : hasGamma ? tf.zeros([out]) : none!;
     const z = tf.matMul(xi, Wi);
     // Bias groups: one row of biases per instance ([B, 1, out]) or one shared row ([out] / [1, out]).
     const bias = tf.reshape(bi, [bi.size / out, out]);
@@ -179,7 +169,7 @@ function denseLayerNormReluKernels(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sx, sW, sz, sbias, sg, sbt, smean, srstd] = saved;
-          const [dz, db, dgamma, dbeta] = fusedLayerNormReluGrad(be, dy, sz, sbias, sg, sbt, smean, srstd, hasGamma || hasBeta);
+          const [dz, db, dgamma, dbeta] = fusedLayerNormReluGrad(be, dy, sz, sbias, sg, sbt, smean, srstd);
           const grads = [tf.matMul(dz, sW, false, true), tf.matMul(sx, dz, true, false), tf.reshape(db, bi.shape)];
           if (hasGamma) grads.push(dgamma);
           if (hasBeta) grads.push(dbeta);

@@ -82,8 +82,8 @@ export function fusedKernelBackend(): NodeBackendLike | null {
 
 /**
  * relu(γ·LayerNorm(z + bias) + β) over the last axis, one kernel: z [..., F], bias [G, F] where the rows of z
- * fall into G equal consecutive groups (instances), γ and β [F] (1 and 0 for LayerNorm without affine).
- * Returns y (z's shape) and per-row mean and 1/σ.
+ * fall into G equal consecutive groups (instances), γ and β both [F], or both empty for LayerNorm without
+ * affine. Returns y (z's shape) and per-row mean and 1/σ.
  */
 export function fusedLayerNormRelu(
   be: NodeBackendLike, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number,
@@ -93,15 +93,11 @@ export function fusedLayerNormRelu(
   return [y, mean, rstd];
 }
 
-/**
- * The gradient of `fusedLayerNormRelu` with respect to z, bias ([G, F]), γ and β, one kernel. `affine` false
- * takes γ = 1, β = 0 (a faster loop) and returns zeros for dγ, dβ.
- */
+/** The gradient of `fusedLayerNormRelu` with respect to z, bias ([G, F]), γ and β (empty without affine), one kernel. */
 export function fusedLayerNormReluGrad(
-  be: NodeBackendLike, dy: tf.Tensor, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor, affine: boolean,
+  be: NodeBackendLike, dy: tf.Tensor, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor,
 ): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
-  const attrs: OpAttr[] = [{ name: 'affine', type: be.binding.TF_ATTR_BOOL, value: affine }];
-  const [dz, db, dgamma, dbeta] = be.executeMultipleOutputs('SrnLayerNormReluGrad', attrs, [dy, z, bias, gamma, beta, mean, rstd], 4);
+  const [dz, db, dgamma, dbeta] = be.executeMultipleOutputs('SrnLayerNormReluGrad', [], [dy, z, bias, gamma, beta, mean, rstd], 4);
   return [dz, db, dgamma, dbeta];
 }
 
