@@ -40,15 +40,16 @@ int NumWorkers(OpKernelContext* ctx) {
   return ctx->device()->tensorflow_cpu_worker_threads()->workers->NumThreads() + 1;
 }
 
-// Checks z [..., F] and bias [G, F] with G dividing the row count; sets rows, F, rows per group.
+// Checks z [..., F] and bias [..., F] holding G rows of F (e.g. [G, F] or [G, 1, F]) with G dividing the
+// row count of z; sets rows, F, rows per group.
 absl::Status CheckInputs(const Tensor& z, const Tensor& bias, int64_t* rows, int64_t* width, int64_t* per_group) {
   if (z.dims() < 1) return InvalidArgument("SrnLayerNormRelu: z must have rank >= 1");
   *width = z.dim_size(z.dims() - 1);
   *rows = *width == 0 ? 0 : z.NumElements() / *width;
-  if (bias.dims() != 2 || bias.dim_size(1) != *width) {
-    return InvalidArgument("SrnLayerNormRelu: bias must be [groups, ", *width, "], got ", bias.shape().DebugString());
+  if (bias.dims() < 1 || bias.dim_size(bias.dims() - 1) != *width) {
+    return InvalidArgument("SrnLayerNormRelu: bias must be [..., ", *width, "], got ", bias.shape().DebugString());
   }
-  const int64_t groups = bias.dim_size(0);
+  const int64_t groups = *width == 0 ? 0 : bias.NumElements() / *width;
   if (groups < 1 || *rows % groups != 0) {
     return InvalidArgument("SrnLayerNormRelu: ", groups, " bias groups do not divide ", *rows, " rows");
   }
@@ -251,7 +252,7 @@ class SrnLayerNormReluGradOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, bias.shape(), &dbias));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(2, gamma.shape(), &dgamma));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(3, beta.shape(), &dbeta));
-    const int64_t groups = bias.dim_size(0);
+    const int64_t groups = bias.NumElements() / width;
     const int workers = NumWorkers(ctx);
     // Per worker (no atomics), summed below: the bias gradient of every group, then dgamma and dbeta.
     const size_t stride = static_cast<size_t>(groups + 2) * width;

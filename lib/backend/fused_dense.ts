@@ -161,16 +161,15 @@ function denseLayerNormReluKernels(
     const bt = hasBeta ? (args[k++] as tf.Tensor) : hasGamma ? tf.zeros([out]) : none!;
     const z = tf.matMul(xi, Wi);
     // Bias groups: one row of biases per instance ([B, 1, out]) or one shared row ([out] / [1, out]).
-    const bias = tf.reshape(bi, [bi.size / out, out]);
-    const [value, mean, rstd] = fusedLayerNormRelu(be, z, bias, g, bt, eps);
-    save([xi, Wi, z, bias, g, bt, mean, rstd]);
+    const [value, mean, rstd] = fusedLayerNormRelu(be, z, bi, g, bt, eps);
+    save([xi, Wi, z, bi, g, bt, mean, rstd]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sx, sW, sz, sbias, sg, sbt, smean, srstd] = saved;
           const [dz, db, dgamma, dbeta] = fusedLayerNormReluGrad(be, dy, sz, sbias, sg, sbt, smean, srstd);
-          const grads = [tf.matMul(dz, sW, false, true), tf.matMul(sx, dz, true, false), tf.reshape(db, bi.shape)];
+          const grads = [tf.matMul(dz, sW, false, true), tf.matMul(sx, dz, true, false), db];
           if (hasGamma) grads.push(dgamma);
           if (hasBeta) grads.push(dbeta);
           return grads;

@@ -81,8 +81,8 @@ export function fusedKernelBackend(): NodeBackendLike | null {
 }
 
 /**
- * relu(γ·LayerNorm(z + bias) + β) over the last axis, one kernel: z [..., F], bias [G, F] where the rows of z
- * fall into G equal consecutive groups (instances), γ and β both [F], or both empty for LayerNorm without
+ * relu(γ·LayerNorm(z + bias) + β) over the last axis, one kernel: z [..., F], bias G rows of F ([G, F], [G, 1, F],
+ * [F]) where the rows of z fall into G equal consecutive groups (instances), γ and β both [F], or both empty for LayerNorm without
  * affine. Returns y (z's shape) and per-row mean and 1/σ.
  */
 export function fusedLayerNormRelu(
@@ -93,7 +93,7 @@ export function fusedLayerNormRelu(
   return [y, mean, rstd];
 }
 
-/** The gradient of `fusedLayerNormRelu` with respect to z, bias ([G, F]), γ and β (empty without affine), one kernel. */
+/** The gradient of `fusedLayerNormRelu` with respect to z, bias (its shape), γ and β (empty without affine), one kernel. */
 export function fusedLayerNormReluGrad(
   be: NodeBackendLike, dy: tf.Tensor, z: tf.Tensor, bias: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor,
 ): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
