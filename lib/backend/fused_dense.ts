@@ -1,9 +1,10 @@
 /**
  * relu(LayerNorm(x·W + b)) as one tf.customGrad op with an analytic backward (spec/backends.md §2):
  * on wasm it is faster than op-by-op LN and keeps far fewer intermediates alive for backprop
- * (only x, W, x̂ and 1/σ are saved). Plain tf ops inside; on the native backend the backward's ReLU mask and
- * LayerNorm gradient use TF's fused ReluGrad / FusedBatchNormGradV3 (native_ops.ts) and the bias/affine sums
- * are matMuls with ones, same formulas.
+ * (only x, W, x̂ and 1/σ are saved). Plain tf ops inside. On the native backend with our kernels loaded
+ * (native/srn_ops.cc) every ReLU case is the matMul plus one kernel each way; without them, the backward's ReLU
+ * mask and LayerNorm gradient use TF's fused ReluGrad / FusedBatchNormGradV3 (native_ops.ts) and the
+ * bias/affine sums are matMuls with ones, same formulas.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -133,6 +134,11 @@ export function denseLayerNormRelu(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, opt
         }),
     };
   });
+  return applyDenseOp(op, x, W, b, gamma, beta);
+}
+
+/** Calls a customGrad op of (x, W, b[, γ][, β]) with the affine inputs that are present. */
+function applyDenseOp(op: unknown, x: tf.Tensor, W: tf.Tensor, b: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor): tf.Tensor {
   const inputs = [x, W, b];
   if (gamma) inputs.push(gamma);
   if (beta) inputs.push(beta);
@@ -176,10 +182,7 @@ function denseLayerNormReluKernels(
         }),
     };
   });
-  const inputs = [x, W, b];
-  if (gamma) inputs.push(gamma);
-  if (beta) inputs.push(beta);
-  return (op as (...t: tf.Tensor[]) => tf.Tensor)(...inputs);
+  return applyDenseOp(op, x, W, b, gamma, beta);
 }
 
 /** Plain op-by-op LayerNorm over the last axis (biased variance), with optional affine gamma/beta. */
