@@ -88,8 +88,8 @@ function localTfjsNodeDir(): string {
 
 /**
  * The native backend's thread count that suits a preset: 1 for `cpu` and `tiny`, whose 64-wide layers make
- * ops too small to split across cores (one thread: single-view fit 19.3 s instead of 28.8 s, training step
- * 0.179 s instead of 0.204 s; docs/native-backend.md), else undefined (TensorFlow's default, one per core).
+ * ops too small to split across cores (one thread: single-view fit 17.0 s instead of 24.9 s, training step
+ * 0.154 s instead of 0.174 s; docs/native-backend.md), else undefined (TensorFlow's default, one per core).
  */
 export function nativeThreadsForPreset(preset: string): number | undefined {
   return preset === 'cpu' || preset === 'tiny' ? 1 : undefined;
