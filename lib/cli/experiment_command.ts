@@ -32,7 +32,7 @@ export const experimentCommand: CliCommand = {
         quiet: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
-    const { EXPERIMENT_NAMES, SCALES, loadExperimentConfig, experimentsDir } = await import('../experiments/config_loader').then(async (m) => ({ ...m, ...(await import('../experiments/types')) }));
+    const { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, loadExperimentConfig, experimentsDir } = await import('../experiments/config_loader').then(async (m) => ({ ...m, ...(await import('../experiments/types')) }));
     if (values.help) {
       console.log(HELP);
       return 0;
@@ -64,8 +64,7 @@ export const experimentCommand: CliCommand = {
     const { runExperiment } = await import('../experiments/registry');
     const backend = await selectBackend({
       backend: values.backend ? parseBackendChoice(values.backend, '--backend') : undefined,
-      // The small and cpu scales run the cpu/tiny presets.
-      nativeThreadsDefault: scale === 'paper' ? undefined : nativeThreadsForPreset('cpu'),
+      nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[scale as (typeof SCALES)[number]]),
     });
     const log = (m: string) => console.error(`[${exp}] ${m}`);
     if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.source}`);

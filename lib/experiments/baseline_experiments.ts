@@ -15,7 +15,7 @@ import { backendSummary, experimentRunDir, projectRoot, say, type ExperimentOpti
 import { loadBaselines } from './baselines_bridge';
 import type { Table1Entry } from './semi_supervised_probe';
 import { PAPER_TABLE1, table1Column } from './table1';
-import type { ExperimentConfig } from './types';
+import { type ExperimentConfig, SCALE_PRESETS } from './types';
 
 export interface BaselineRow {
   kind: string;
@@ -36,7 +36,6 @@ export interface BaselineExperimentResult extends ExperimentOutput {
 }
 
 const DEFAULT_KINDS: Record<string, string[]> = { 'tco-baseline': ['tco'], 'unet-baselines': ['unet-fewshot', 'unet-oracle'] };
-const SCALE_PRESET: Record<string, string> = { small: 'tiny', cpu: 'cpu', paper: 'paper' };
 
 export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline' | 'unet-baselines'>, opts: ExperimentOptions = {}): Promise<BaselineExperimentResult> {
   const t0 = performance.now();
@@ -50,10 +49,10 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   const tracker = opts.tracker ?? new NullTracker();
   const rows: BaselineRow[] = [];
   for (const kind of kinds) {
-    say(opts, `${cfg.experiment}: baseline ${kind} (preset ${bc.preset ?? SCALE_PRESET[cfg.scale]})`);
+    say(opts, `${cfg.experiment}: baseline ${kind} (preset ${bc.preset ?? SCALE_PRESETS[cfg.scale]})`);
     const summary = await runBaseline({
       kind,
-      preset: bc.preset ?? SCALE_PRESET[cfg.scale],
+      preset: bc.preset ?? SCALE_PRESETS[cfg.scale],
       overrides: bc.overrides ?? {},
       seed: cfg.seed,
       data: dataRoot,

@@ -19,6 +19,9 @@ export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 export const SCALES = ['small', 'cpu', 'paper'] as const;
 export type Scale = (typeof SCALES)[number];
 
+/** The model preset each scale runs by default. */
+export const SCALE_PRESETS: Record<Scale, string> = { small: 'tiny', cpu: 'cpu', paper: 'paper' };
+
 /** Where the objects come from. */
 export interface ExperimentDataConfig {
   /** 'chair' or 'table'. */

@@ -27,17 +27,20 @@ import {
   collectTable1Rows,
   describeBackend,
   loadExperimentConfig,
+  nativeThreadsForPreset,
   notebookRunOptions,
   resultsTable,
   runTable1,
+  type Scale,
+  SCALE_PRESETS,
   selectBackend,
   showTable,
   showVegaLite,
   table1ChartSpec,
-  type Scale,
 } from './lib';
 
-console.log(describeBackend(await selectBackend()));
+// One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
+console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
 const cfg = loadExperimentConfig('table-1', SCALE as Scale);

@@ -32,18 +32,21 @@ import {
   describeBackend,
   loadExperimentConfig,
   lossCurvesSpec,
+  nativeThreadsForPreset,
   perClassIouSpec,
   resultsTable,
   runSemiSupervisedProbe,
+  type Scale,
+  SCALE_PRESETS,
   selectBackend,
   showImageGrid,
   showTable,
   showVegaLite,
   stderrProgress,
-  type Scale,
 } from './lib';
 
-console.log(describeBackend(await selectBackend()));
+// One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
+console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
 const cfg = loadExperimentConfig('semi-supervised-probe', SCALE as Scale);

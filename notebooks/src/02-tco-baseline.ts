@@ -25,16 +25,19 @@ import {
   baselineRowsTable,
   describeBackend,
   loadExperimentConfig,
+  nativeThreadsForPreset,
   notebookRunOptions,
   perClassIouSpec,
   runBaselineExperiment,
+  type Scale,
+  SCALE_PRESETS,
   selectBackend,
   showTable,
   showVegaLite,
-  type Scale,
 } from './lib';
 
-console.log(describeBackend(await selectBackend()));
+// One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
+console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
 const cfg = loadExperimentConfig('tco-baseline', SCALE as Scale);

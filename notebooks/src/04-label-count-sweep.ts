@@ -27,17 +27,20 @@ let DATA_ROOT = '';
 import {
   describeBackend,
   loadExperimentConfig,
-  notebookRunOptions,
   miouVsLabelsSpec,
+  nativeThreadsForPreset,
+  notebookRunOptions,
   resultsTable,
   runLabelCountSweep,
+  type Scale,
+  SCALE_PRESETS,
   selectBackend,
   showTable,
   showVegaLite,
-  type Scale,
 } from './lib';
 
-console.log(describeBackend(await selectBackend()));
+// One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
+console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
 const cfg = loadExperimentConfig('label-count-sweep', SCALE as Scale);

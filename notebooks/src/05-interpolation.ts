@@ -24,17 +24,20 @@ import { readFileSync } from 'node:fs';
 import {
   describeBackend,
   loadExperimentConfig,
+  nativeThreadsForPreset,
   notebookRunOptions,
   resultsTable,
   runInterpolation,
+  type Scale,
+  SCALE_PRESETS,
   selectBackend,
   showBundle,
   showImageGrid,
   showTable,
-  type Scale,
 } from './lib';
 
-console.log(describeBackend(await selectBackend()));
+// One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
+console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
 const cfg = loadExperimentConfig('interpolation', SCALE as Scale);

@@ -24,16 +24,19 @@ import { readFileSync } from 'node:fs';
 import {
   describeBackend,
   loadExperimentConfig,
+  nativeThreadsForPreset,
   notebookRunOptions,
   resultsTable,
   runMaskReconstruction,
+  type Scale,
+  SCALE_PRESETS,
   selectBackend,
   showImageGrid,
   showTable,
-  type Scale,
 } from './lib';
 
-console.log(describeBackend(await selectBackend()));
+// One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
+console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
 const cfg = loadExperimentConfig('mask-reconstruction', SCALE as Scale);
