@@ -45,6 +45,9 @@ export class DenseAdam {
     if (!be) this.disposeNative();
     const scalars = be ? adamScalars(be, this.step, lr, beta1, beta2, eps) : null;
     const wasm = !be && wasmAdamAvailable();
+    // Bias corrections of this step (the native path folds them into its scalars).
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2 = Math.sqrt(1 - beta2 ** this.step);
     try {
       for (const [name, g] of Object.entries(grads)) {
         const x = this.vars.get(name);
@@ -58,10 +61,9 @@ export class DenseAdam {
           if (!slot) this.native.set(name, (slot = createNativeAdamSlot(be, x.shape)));
           nativeAdamUpdate(be, slot, x, m, v, g, scalars);
         } else if (wasm) {
-          const bc2 = Math.sqrt(1 - beta2 ** this.step);
-          wasmAdamUpdate(x, m, v, g, { beta1, beta2, stepSize: lr / (1 - beta1 ** this.step), bc2, eps });
+          wasmAdamUpdate(x, m, v, g, { beta1, beta2, stepSize: lr / bc1, bc2, eps });
         } else {
-          this.plainUpdate(x, m, v, g);
+          this.plainUpdate(x, m, v, g, bc1, bc2);
         }
       }
     } finally {
@@ -69,10 +71,8 @@ export class DenseAdam {
     }
   }
 
-  private plainUpdate(x: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor): void {
+  private plainUpdate(x: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, bc1: number, bc2: number): void {
     const { lr, beta1, beta2, eps } = this.cfg;
-    const bc1 = 1 - beta1 ** this.step;
-    const bc2 = Math.sqrt(1 - beta2 ** this.step);
     tf.tidy(() => {
       const m2 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
       const v2 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
