@@ -1,8 +1,8 @@
 // Two TensorFlow CPU kernels for the native backend (docs/native-backend.md, "Fused LayerNorm kernels"):
 // relu(LayerNorm(z + b)) over the last axis, without affine (every phi layer, spec/reference.md §1.2) or with
 // it (the pixel generator, the hypernetwork's hidden layers), and its gradient, each one pass over rows that
-// fit in L1. TF.js composes the same forward from ~9 kernels that
-// each stream the whole [rows, F] tensor through memory; on the `paper` step that was ~40% of the time.
+// fit in L1. TF.js composes the same forward from ~9 kernels that each stream the whole [rows, F] tensor
+// through memory; with the backward's, that was ~30% of a `paper` step (~240 of ~800 ms).
 //
 // Built by scripts/setup-native.sh against the headers and libtensorflow_framework of the same PyPI wheel
 // the tfjs-node binding links; the ops land in TF's global registry when the library is loaded, so
@@ -41,19 +41,23 @@ int NumWorkers(OpKernelContext* ctx) {
 }
 
 // Checks z [..., F] and bias [..., F] holding G rows of F (e.g. [G, F] or [G, 1, F]) with G dividing the
-// row count of z; sets rows, F, rows per group.
-absl::Status CheckInputs(const Tensor& z, const Tensor& bias, int64_t* rows, int64_t* width, int64_t* per_group) {
+// row count of z; sets rows, F, the group count and rows per group.
+struct RowGroups {
+  int64_t rows = 0, width = 0, groups = 1, per_group = 1;
+};
+
+absl::Status CheckInputs(const Tensor& z, const Tensor& bias, RowGroups* out) {
   if (z.dims() < 1) return InvalidArgument("SrnLayerNormRelu: z must have rank >= 1");
-  *width = z.dim_size(z.dims() - 1);
-  *rows = *width == 0 ? 0 : z.NumElements() / *width;
-  if (bias.dims() < 1 || bias.dim_size(bias.dims() - 1) != *width) {
-    return InvalidArgument("SrnLayerNormRelu: bias must be [..., ", *width, "], got ", bias.shape().DebugString());
+  const int64_t width = z.dim_size(z.dims() - 1);
+  const int64_t rows = width == 0 ? 0 : z.NumElements() / width;
+  if (bias.dims() < 1 || bias.dim_size(bias.dims() - 1) != width) {
+    return InvalidArgument("SrnLayerNormRelu: bias must be [..., ", width, "], got ", bias.shape().DebugString());
   }
-  const int64_t groups = *width == 0 ? 0 : bias.NumElements() / *width;
-  if (groups < 1 || *rows % groups != 0) {
-    return InvalidArgument("SrnLayerNormRelu: ", groups, " bias groups do not divide ", *rows, " rows");
+  const int64_t groups = width == 0 ? 0 : bias.NumElements() / width;
+  if (groups < 1 || rows % groups != 0) {
+    return InvalidArgument("SrnLayerNormRelu: ", groups, " bias groups do not divide ", rows, " rows");
   }
-  *per_group = *rows / groups;
+  *out = RowGroups{rows, width, groups, rows / groups};
   return absl::OkStatus();
 }
 
@@ -95,8 +99,9 @@ class SrnLayerNormReluOp : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     const Tensor& z = ctx->input(0);
     const Tensor& bias = ctx->input(1);
-    int64_t rows = 0, width = 0, per_group = 1;
-    OP_REQUIRES_OK(ctx, CheckInputs(z, bias, &rows, &width, &per_group));
+    RowGroups rg;
+    OP_REQUIRES_OK(ctx, CheckInputs(z, bias, &rg));
+    const int64_t rows = rg.rows, width = rg.width, per_group = rg.per_group;
     bool affine = false;
     OP_REQUIRES_OK(ctx, CheckAffine(ctx->input(2), ctx->input(3), width, &affine));
     const float* gam = ctx->input(2).flat<float>().data();
@@ -239,8 +244,9 @@ class SrnLayerNormReluGradOp : public OpKernel {
     const Tensor& beta = ctx->input(4);
     const Tensor& mean = ctx->input(5);
     const Tensor& rstd = ctx->input(6);
-    int64_t rows = 0, width = 0, per_group = 1;
-    OP_REQUIRES_OK(ctx, CheckInputs(z, bias, &rows, &width, &per_group));
+    RowGroups rg;
+    OP_REQUIRES_OK(ctx, CheckInputs(z, bias, &rg));
+    const int64_t rows = rg.rows, width = rg.width, groups = rg.groups, per_group = rg.per_group;
     bool affine = false;
     OP_REQUIRES_OK(ctx, CheckAffine(gamma, beta, width, &affine));
     OP_REQUIRES(ctx, dy.shape() == z.shape(),
@@ -252,7 +258,6 @@ class SrnLayerNormReluGradOp : public OpKernel {
     OP_REQUIRES_OK(ctx, ctx->allocate_output(1, bias.shape(), &dbias));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(2, gamma.shape(), &dgamma));
     OP_REQUIRES_OK(ctx, ctx->allocate_output(3, beta.shape(), &dbeta));
-    const int64_t groups = bias.NumElements() / width;
     const int workers = NumWorkers(ctx);
     // Per worker (no atomics), summed below: the bias gradient of every group, then dgamma and dbeta.
     const size_t stride = static_cast<size_t>(groups + 2) * width;
@@ -266,9 +271,9 @@ class SrnLayerNormReluGradOp : public OpKernel {
     const float* rp = rstd.flat<float>().data();
     float* dp = dz->flat<float>().data();
     ForRows(ctx, rows, width, [&](int64_t begin, int64_t end, int worker) {
-      std::vector<float> xhat(width), g(width);
+      std::vector<float> xhat(width), d(width);
       float* acc = partial.data() + static_cast<size_t>(worker) * stride;
-      const GradRows rowsIn{gp, zp, bp, gam, bet, mp, rp, dp, acc, xhat.data(), g.data(), width, groups, per_group};
+      const GradRows rowsIn{gp, zp, bp, gam, bet, mp, rp, dp, acc, xhat.data(), d.data(), width, groups, per_group};
       if (affine) rowsIn.Run<true>(begin, end);
       else rowsIn.Run<false>(begin, end);
     });
