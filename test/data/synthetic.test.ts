@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   pixelRayDirection,
 } from '../../lib/geometry/cameras';
 import { readNpy } from '../../lib/io/npy';
+import { Rng } from '../../lib/util/random';
 import { readPng } from '../../lib/io/png';
 import { loadView, openSplit } from '../../lib/data';
 import type { SplitName } from '../../lib/data/types';
@@ -24,7 +25,11 @@ import {
   castRay,
   CLASS_NAMES,
   ensureSyntheticDataset,
+  generatedVersion,
   generateSplit,
+  GENERATOR_VERSION,
+  MATERIAL_SCHEMES,
+  syntheticPoses,
   instanceDir,
   instanceId,
   OBJECT_RADIUS,
@@ -182,13 +187,16 @@ describe('synthetic dataset generator', () => {
     }
   });
 
-  it('train cameras lie on the upper hemisphere at the fixed radius, looking at the origin', () => {
+  it('train cameras lie on the whole sphere at the fixed radius (as the SRN renderer samples them), looking at the origin', () => {
+    const poses = syntheticPoses('train', 400, new Rng(11));
+    const below = poses.filter((m) => cameraCenter(m)[2] < 0).length;
+    // Uniform on the sphere: half the views from below (binomial sd 10 at n = 400).
+    assert.ok(below > 160 && below < 240, `${below} of 400 cameras below the equator`);
     const dir = instanceDir(rootA, { seed: SEED, className: 'chair', split: 'train', index: 0 });
     for (const name of readdirSync(join(dir, 'pose'))) {
       const m = parsePose(readFileSync(join(dir, 'pose', name), 'utf8'));
       const c = cameraCenter(m);
       assert.ok(Math.abs(Math.hypot(...c) - CAMERA_DISTANCE) < 1e-6);
-      assert.ok(c[2] >= -1e-9, 'camera below the equator');
       const fwd = [m[2], m[6], m[10]];
       const cos = -(fwd[0] * c[0] + fwd[1] * c[1] + fwd[2] * c[2]) / CAMERA_DISTANCE;
       assert.ok(cos > 1 - 1e-6, 'camera does not look at the origin');
@@ -248,6 +256,42 @@ describe('synthetic dataset generator', () => {
     await assert.rejects(generateSplit({ root, className: 'table', split: 'train', count: 1, views: 3, resolution: 16, seed: 1 }), /2 views per instance \(asked 3\)/);
     await assert.rejects(generateSplit({ root, className: 'sofa' as SyntheticClass, split: 'train', count: 1 }), /sofa/);
     await assert.rejects(ensureSyntheticDataset({ root, className: 'sofa', splits: { train: 1 } }), /unknown synthetic class 'sofa'/);
+  });
+
+  it('never mixes generator versions: generateSplit refuses, the managed cache replaces', async () => {
+    const root = temp('version');
+    await generateSplit({ root, className: 'chair', split: 'train', count: 1, views: 2, resolution: 16, seed: 1, workers: 1 });
+    const recPath = join(root, 'Chair', 'generator.json');
+    const rec = JSON.parse(readFileSync(recPath, 'utf8'));
+    assert.equal(rec.version, GENERATOR_VERSION);
+    assert.equal(generatedVersion(root, 'chair'), GENERATOR_VERSION);
+    // Pretend an older generator made this folder (its instance ids differ: they include the version).
+    writeFileSync(recPath, JSON.stringify({ ...rec, version: GENERATOR_VERSION - 1 }));
+    mkdirSync(join(root, 'Chair', 'Chair.train', 'old-version-instance'));
+    await assert.rejects(
+      generateSplit({ root, className: 'chair', split: 'train', count: 1, views: 2, resolution: 16, seed: 1 }),
+      new RegExp(`generator version ${GENERATOR_VERSION - 1}, this code makes version ${GENERATOR_VERSION}.*never mixed`),
+    );
+    const notices: string[] = [];
+    await ensureSyntheticDataset({ root, className: 'chair', splits: { train: 1 }, views: { train: 2 }, resolution: 16, seed: 1, onNotice: (m) => notices.push(m) });
+    assert.match(notices.join('\n'), new RegExp(`holds generator version ${GENERATOR_VERSION - 1}; replacing it`));
+    assert.deepEqual(readdirSync(join(root, 'Chair', 'Chair.train')), [instanceId(1, 'chair', 'train', 0)]);
+    assert.equal(generatedVersion(root, 'chair'), GENERATOR_VERSION);
+  });
+
+  it('materials: mostly one or two per object, one per part in a minority (MATERIAL_SCHEMES)', () => {
+    const counts = { one: 0, two: 0, more: 0 };
+    const n = 300;
+    for (let i = 0; i < n; i++) {
+      const { primitives } = buildObject(5, 'chair', 'train', i);
+      const colours = new Set(primitives.map((p) => p.color.join(',')));
+      if (colours.size === 1) counts.one++;
+      else if (colours.size === 2) counts.two++;
+      else counts.more++;
+    }
+    // Expected shares 0.45 / 0.40 / 0.15 (a per-part object with only two parts present counts as two).
+    assert.ok(Math.abs(counts.one / n - MATERIAL_SCHEMES.single) < 0.09, JSON.stringify(counts));
+    assert.ok(counts.more / n < MATERIAL_SCHEMES.perPart + 0.06 && counts.more > 0, JSON.stringify(counts));
   });
 
   it('reads back through the loader: white background, values in [-1, 1], labels in range', () => {

@@ -18,7 +18,7 @@ export const CHAIR_PROBABILITIES = {
 } as const;
 
 export function buildChair(rng: Rng): Primitive[] {
-  const col = partColors(rng, [CHAIR.head, CHAIR.back, CHAIR.arm, CHAIR.base, CHAIR.seat]);
+  const col = partColors(rng, [[CHAIR.seat, CHAIR.back, CHAIR.head], [CHAIR.base, CHAIR.arm]]);
   const P = CHAIR_PROBABILITIES;
   const out: Primitive[] = [];
 

@@ -139,6 +139,24 @@ interface GeneratorRecord {
   splits: Partial<Record<SplitName, { count: number; views: number }>>;
 }
 
+/** The generator version that made `<root>/<Class>` (undefined when it holds no generated data). */
+export function generatedVersion(root: string, c: SyntheticClass): number | undefined {
+  const path = join(root, classFolder(c), 'generator.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const v = (JSON.parse(readFileSync(path, 'utf8')) as Partial<GeneratorRecord>).version;
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined; // updateGeneratorRecord reports the broken file
+  }
+}
+
+/** Deletes the generated splits and generator.json of `<root>/<Class>` (only what our generator writes). */
+function removeGenerated(root: string, c: SyntheticClass): void {
+  for (const s of SPLITS) rmSync(splitDir(root, c, s), { recursive: true, force: true });
+  rmSync(join(root, classFolder(c), 'generator.json'), { force: true });
+}
+
 function updateGeneratorRecord(root: string, c: SyntheticClass, seed: number, resolution: number, split: SplitName, count: number, views: number): void {
   const path = join(root, classFolder(c), 'generator.json');
   let rec: GeneratorRecord = {
@@ -158,7 +176,13 @@ function updateGeneratorRecord(root: string, c: SyntheticClass, seed: number, re
     } catch (e) {
       throw new Error(`${path}: not valid JSON (${(e as Error).message}); delete it or choose another --out`);
     }
-    const clash = (['version', 'seed', 'resolution'] as const).filter((f) => old[f] !== rec[f]);
+    if (old.version !== rec.version) {
+      throw new Error(
+        `${path}: this folder holds data of generator version ${old.version}, this code makes version ${rec.version}; ` +
+          `versions are never mixed: delete ${join(root, classFolder(c))} (it is regenerated on the next run) or use another --out`,
+      );
+    }
+    const clash = (['seed', 'resolution'] as const).filter((f) => old[f] !== rec[f]);
     if (clash.length > 0) {
       const what = clash.map((f) => `${f} ${old[f]} (asked ${rec[f]})`).join(', ');
       throw new Error(`${path}: this folder was generated with ${what}; use another --out to keep both`);
@@ -202,6 +226,14 @@ export interface GenerateSplitOptions {
   durable?: boolean;
   /** Called after each instance with (instances finished, total asked). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * What to do when the class folder holds data of another generator version: refuse (default, with a
+   * message naming both versions) or delete that folder's generated splits and make the data anew.
+   * Data of two versions is never mixed.
+   */
+  otherVersion?: 'refuse' | 'replace';
+  /** Told when data of another version is replaced (default: a line on stderr). */
+  onNotice?: (message: string) => void;
 }
 
 export interface GenerateSplitResult {
@@ -247,6 +279,13 @@ export async function generateSplit(opts: GenerateSplitOptions): Promise<Generat
   syntheticIntrinsics(resolution); // validates the resolution
   if (!SPLITS.includes(split)) throw new Error(`synthetic data: unknown split '${split}', expected train, val or test`);
 
+  const found = generatedVersion(root, className);
+  if (found !== undefined && found !== GENERATOR_VERSION && opts.otherVersion === 'replace') {
+    (opts.onNotice ?? ((m: string) => process.stderr.write(m + '\n')))(
+      `synthetic data: ${join(root, classFolder(className))} holds generator version ${found}; replacing it with version ${GENERATOR_VERSION}`,
+    );
+    removeGenerated(root, className);
+  }
   mkdirSync(splitDir(root, className, split), { recursive: true });
   updateGeneratorRecord(root, className, seed, resolution, split, count, views);
   writeLevelOne(root, className);
@@ -334,6 +373,9 @@ export interface EnsureSyntheticOptions {
   views?: Partial<Record<SplitName, number>>;
   workers?: number;
   onProgress?: (split: SplitName, done: number, total: number) => void;
+  /** Data of another generator version under `root`: 'replace' (default here: this is the managed cache) or 'refuse'. */
+  otherVersion?: 'refuse' | 'replace';
+  onNotice?: (message: string) => void;
 }
 
 /** Generates whatever of the asked splits is missing under `root`; returns one result per split. */
@@ -354,6 +396,8 @@ export async function ensureSyntheticDataset(opts: EnsureSyntheticOptions): Prom
         seed: opts.seed,
         workers: opts.workers,
         onProgress: opts.onProgress ? (d, t) => opts.onProgress!(split, d, t) : undefined,
+        otherVersion: opts.otherVersion ?? 'replace',
+        onNotice: opts.onNotice,
       }),
     );
   }

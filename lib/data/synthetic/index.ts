@@ -21,4 +21,4 @@ export * from './render';
 export * from './generate';
 export { buildChair, CHAIR_PROBABILITIES } from './chairs';
 export { buildTable, TABLE_PROBABILITIES, type TableKind } from './tables';
-export { SINGLE_COLOR_SHARE } from './sampling';
+export { COLOR_JITTER, MATERIAL_SCHEMES } from './sampling';

@@ -12,7 +12,7 @@ import type { SyntheticClass } from './classes';
 import { aabb, translateScale, type Primitive } from './primitives';
 
 /** Bumped whenever the shapes, cameras or rendering change: it is part of every stream label. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** Every object fits in this sphere around the origin (half the normalised bbox diagonal). */
 export const OBJECT_RADIUS = 0.5;

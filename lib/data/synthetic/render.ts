@@ -1,7 +1,7 @@
 /**
  * Exact ray casting of an object's primitives: one ray per pixel through integer pixel coordinates
  * (u = column, v = row, no +0.5, spec/reference.md §2), nearest hit → label, colour, normal and
- * camera z-depth; Lambertian shading with one directional light plus ambient.
+ * camera z-depth; Lambertian shading under the lights of the SRN ShapeNet renderer (see LIGHTS).
  * Ray directions are computed with exactly the arithmetic of `pixelRayDirection`, so re-casting a
  * pixel's ray from the written pose and intrinsics reproduces the renderer's hit bit for bit.
  */
@@ -13,10 +13,28 @@ import { boundingRadius, hitNormal, intersectLocal, normalize, toLocal, type Pri
 /** Distance of every camera from the origin (the object's centre). */
 export const CAMERA_DISTANCE = 1.3;
 
-/** World direction towards the light (from the front-left, above). */
-export const LIGHT_DIRECTION: Vec3 = normalize([-0.35, -0.55, 0.76]);
-export const AMBIENT = 0.45;
-export const DIFFUSE = 0.55;
+/**
+ * The SRN ShapeNet renderer (vsitzmann/shapenet_renderer, blender_interface.py) lights every object with
+ * white environment light plus three shadowless, non-specular sun lamps: Blender's default lamp
+ * (energy 1), a copy turned by 180 (radians, as written) about x (energy 1) and one turned by 90 (energy
+ * 0.3). These are the directions towards those suns, from the default lamp's Euler angles (0.6503,
+ * 0.0552, 1.8664), in our z-up world. Blender Internal's exact exposure is not reproduced: ambient and
+ * diffuse are scaled so that a surface facing the main sun reaches white without clipping most colours.
+ */
+export const LIGHTS: readonly { direction: Vec3; energy: number }[] = [
+  { direction: normalize([0.5664, 0.2184, 0.7947]), energy: 1 },
+  { direction: normalize([-0.9567, -0.2908, 0.0087]), energy: 1 },
+  { direction: normalize([0.4356, 0.0808, -0.8965]), energy: 0.3 },
+];
+export const AMBIENT = 0.5;
+export const DIFFUSE = 0.5;
+
+/** Ambient plus the Lambert terms of LIGHTS for a unit normal facing the camera. */
+export function shading(nx: number, ny: number, nz: number): number {
+  let s = AMBIENT;
+  for (const { direction: d, energy } of LIGHTS) s += DIFFUSE * energy * Math.max(0, nx * d[0] + ny * d[1] + nz * d[2]);
+  return s;
+}
 
 /**
  * Intrinsics of a side×side render: principal point at S/2 as in the official files, and a focal
@@ -30,10 +48,14 @@ export function syntheticIntrinsics(side: number): Intrinsics {
   return { fx: f, fy: f, cx: side / 2, cy: side / 2, height: side, width: side };
 }
 
-/** Camera poses of one instance: random on the upper hemisphere (train/val) or the test spiral. */
+/**
+ * Camera poses of one instance: uniform on the whole sphere for train/val (the SRN renderer's
+ * `sample_spherical` normalises 3D Gaussian draws, so views from below are as common as from above),
+ * and the upper-hemisphere Archimedean spiral for test.
+ */
 export function syntheticPoses(split: 'train' | 'val' | 'test', count: number, rng: Rng): Mat4[] {
   if (split === 'test') return archimedeanSpiralPoses(count, CAMERA_DISTANCE);
-  return randomSpherePoses(count, CAMERA_DISTANCE, () => rng.next());
+  return randomSpherePoses(count, CAMERA_DISTANCE, () => rng.next(), -Math.PI / 2, Math.PI / 2);
 }
 
 export interface SyntheticView {
@@ -139,7 +161,6 @@ export function renderView(prims: readonly Primitive[], cam2world: Mat4, k: Intr
   const rgba = new Uint8Array(4 * n);
   const labels = new Uint8Array(n);
   const depth = new Float32Array(n);
-  const [lx, ly, lz] = LIGHT_DIRECTION;
   for (let q = 0; q < n; q++) {
     const pi = hit[q];
     if (pi < 0) continue;
@@ -155,7 +176,7 @@ export function renderView(prims: readonly Primitive[], cam2world: Mat4, k: Intr
       ny = -ny;
       nz = -nz;
     }
-    const shade = AMBIENT + DIFFUSE * Math.max(0, nx * lx + ny * ly + nz * lz);
+    const shade = shading(nx, ny, nz);
     rgba[4 * q] = Math.min(255, Math.round(p.color[0] * shade));
     rgba[4 * q + 1] = Math.min(255, Math.round(p.color[1] * shade));
     rgba[4 * q + 2] = Math.min(255, Math.round(p.color[2] * shade));

@@ -3,8 +3,16 @@ import type { Rng } from '../../util/random';
 import { PALETTE } from './classes';
 import type { Rgb } from './primitives';
 
-/** Share of objects painted one colour all over, so colour alone cannot give the parts away. */
-export const SINGLE_COLOR_SHARE = 0.3;
+/**
+ * How an object's colours are assigned. ShapeNet furniture is mostly one or two materials (a frame and
+ * an upholstery or top), rarely one per part; a 2D network must not get the part boundaries from colour
+ * alone (docs/synthetic-data.md).
+ */
+export const MATERIAL_SCHEMES = { single: 0.45, two: 0.4, perPart: 0.15 } as const;
+export type MaterialScheme = keyof typeof MATERIAL_SCHEMES;
+
+/** Per-channel spread of a material around its palette colour (real materials vary continuously). */
+export const COLOR_JITTER = 0.12;
 
 /** Picks a key with the given probabilities (they should sum to 1). */
 export function choose<T extends string>(rng: Rng, probs: Readonly<Record<T, number>>): T {
@@ -17,10 +25,23 @@ export function choose<T extends string>(rng: Rng, probs: Readonly<Record<T, num
   return keys[keys.length - 1];
 }
 
-/** A palette colour per part label (one shared colour for a share of objects). */
-export function partColors(rng: Rng, labels: readonly number[]): Record<number, Rgb> {
+function material(rng: Rng): Rgb {
+  const c = rng.pick(PALETTE);
+  const vary = (v: number) => Math.max(0, Math.min(255, Math.round(v * (1 + COLOR_JITTER * (2 * rng.next() - 1)))));
+  return [vary(c[0]), vary(c[1]), vary(c[2])];
+}
+
+/**
+ * A colour per part label. `groups` splits the labels into the object's two materials (e.g. frame vs
+ * upholstery); the scheme decides whether the object has one material, those two, or one per part.
+ */
+export function partColors(rng: Rng, groups: readonly (readonly number[])[]): Record<number, Rgb> {
+  const scheme = choose(rng, MATERIAL_SCHEMES);
   const out: Record<number, Rgb> = {};
-  const single = rng.bool(SINGLE_COLOR_SHARE) ? rng.pick(PALETTE) : undefined;
-  for (const l of labels) out[l] = single ?? rng.pick(PALETTE);
+  const single = scheme === 'single' ? material(rng) : undefined;
+  for (const group of groups) {
+    const shared = single ?? (scheme === 'two' ? material(rng) : undefined);
+    for (const l of group) out[l] = shared ?? material(rng);
+  }
   return out;
 }

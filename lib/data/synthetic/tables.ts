@@ -33,7 +33,7 @@ function fourLegs(rng: Rng, w: number, d: number, z: number, label: number, colo
 }
 
 function regularTable(rng: Rng): Primitive[] {
-  const col = partColors(rng, [TABLE.regularTop, TABLE.regularBase]);
+  const col = partColors(rng, [[TABLE.regularTop], [TABLE.regularBase]]);
   const top = col[TABLE.regularTop];
   const base = col[TABLE.regularBase];
   const L = TABLE.regularBase;
@@ -99,7 +99,7 @@ function regularTable(rng: Rng): Primitive[] {
 }
 
 function pingPongTable(rng: Rng): Primitive[] {
-  const col = partColors(rng, [TABLE.pingPongNet, TABLE.pingPongTop, TABLE.pingPongBase]);
+  const col = partColors(rng, [[TABLE.pingPongTop], [TABLE.pingPongBase, TABLE.pingPongNet]]);
   const out: Primitive[] = [];
   const w = rng.uniform(1.6, 2.4);
   const d = w * rng.uniform(0.5, 0.6);
@@ -130,7 +130,7 @@ function pingPongTable(rng: Rng): Primitive[] {
 }
 
 function poolTable(rng: Rng): Primitive[] {
-  const col = partColors(rng, [TABLE.poolTop, TABLE.poolBase]);
+  const col = partColors(rng, [[TABLE.poolTop], [TABLE.poolBase]]);
   const felt: Rgb = rng.pick<Rgb>([
     [40, 110, 60],
     [34, 80, 140],
@@ -169,7 +169,7 @@ function poolTable(rng: Rng): Primitive[] {
 }
 
 function picnicTable(rng: Rng): Primitive[] {
-  const col = partColors(rng, [TABLE.picnicTop, TABLE.picnicBase, TABLE.picnicBench]);
+  const col = partColors(rng, [[TABLE.picnicTop, TABLE.picnicBench], [TABLE.picnicBase]]);
   const out: Primitive[] = [];
   const w = rng.uniform(1.2, 2.0);
   const d = rng.uniform(0.6, 0.85);
