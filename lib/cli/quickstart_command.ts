@@ -9,21 +9,25 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { presetConfig } from '../config/presets';
+import type { SrnConfig } from '../config/types';
+import { classFolder, parseSyntheticClass } from '../data/synthetic/classes';
 import type { CliCommand } from './main';
 
 const HELP = `usage: semantic-srn quickstart [options]
 
   --name NAME           run name (default quickstart); outputs go to <out>/<name>/
   --out DIR             runs folder (default runs)
-  --data DIR            dataset root; built-in chairs are generated here if absent (default .cache/data)
-  --preset NAME         config preset: cpu (default), tiny, paper, paper-released
+  --data DIR            dataset root; built-in objects are generated here if absent (default .cache/data)
+  --class NAME          chair (default) or table
+  --preset NAME         config preset: cpu (default), cpu64, tiny, paper, paper-released
   --seed N              seed for init, ray sampling and the few-shot draw (default 0)
   --from-scratch        ignore an existing pre-training checkpoint of this run
   --pretrained DIR      start from this pre-training checkpoint (made by our own pre-training)
   --steps K=N,...       step overrides: pretrain=N, probe=N, fit=N
   --train-instances N   training objects (default: preset's data.maxTrainInstances)
   --test-instances N    test objects to fit and evaluate (default: preset's data.maxTestInstances)
-  --resolution N        rendered size of generated data (default 64)
+  --resolution N        rendered size of generated data (default: the preset's, 64 for cpu, 128 for cpu64)
   --backend NAME        auto|node-gpu|node|wasm|cpu (default auto, i.e. wasm here)
   --tracking-uri URI    MLflow tracking URI (default MLFLOW_TRACKING_URI, else ./mlruns); --no-track disables
   --quiet               no progress lines`;
@@ -33,13 +37,15 @@ interface QuickstartArgs {
   out: string;
   data: string;
   preset: string;
+  /** Dataset class folder: 'Chair' or 'Table'. */
+  className: string;
   seed: number;
   fromScratch: boolean;
   pretrained?: string;
   steps: { pretrain?: number; probe?: number; fit?: number };
   trainInstances?: number;
   testInstances?: number;
-  resolution: number;
+  resolution?: number;
   backend?: string;
   trackingUri?: string;
   track: boolean;
@@ -57,7 +63,7 @@ export function parseQuickstartArgs(argv: string[]): QuickstartArgs | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
-      name: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, preset: { type: 'string' },
+      name: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, preset: { type: 'string' }, class: { type: 'string' },
       seed: { type: 'string' }, 'from-scratch': { type: 'boolean' }, pretrained: { type: 'string' }, steps: { type: 'string' },
       'train-instances': { type: 'string' }, 'test-instances': { type: 'string' }, resolution: { type: 'string' },
       backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' }, quiet: { type: 'boolean' },
@@ -83,13 +89,14 @@ export function parseQuickstartArgs(argv: string[]): QuickstartArgs | 'help' {
     out: values.out ?? 'runs',
     data: values.data ?? '.cache/data',
     preset: values.preset ?? 'cpu',
+    className: classFolder(parseSyntheticClass(values.class ?? 'chair')),
     seed: intArg(values.seed, '--seed') ?? 0,
     fromScratch: values['from-scratch'] ?? false,
     pretrained: values.pretrained,
     steps,
     trainInstances: intArg(values['train-instances'], '--train-instances', 1),
     testInstances: intArg(values['test-instances'], '--test-instances', 1),
-    resolution: intArg(values.resolution, '--resolution', 8) ?? 64,
+    resolution: intArg(values.resolution, '--resolution', 8),
     backend: values.backend,
     trackingUri: values['tracking-uri'],
     track: !values['no-track'],
@@ -120,8 +127,7 @@ function figureViews(numViews: number, must: number, count = 6): number[] {
 export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean; runDir: string; resultsPath: string }> {
   // Lazy imports keep `--help` free of TF.js.
   const { selectBackend, describeBackend, nativeThreadsForPreset, parseBackendChoice } = await import('../backend/select');
-  const { presetConfig } = await import('../config/presets');
-  const { ensureSyntheticDataset } = await import('../data/synthetic/generate');
+  const { datasetVersion, ensureSyntheticDataset } = await import('../data/synthetic/generate');
   const { openSplit } = await import('../data/split');
   const { loadView, ViewCache } = await import('../data/view_loader');
   const { selectFewShot } = await import('../data/sampler');
@@ -156,6 +162,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const over = {
     seed: args.seed,
     data: {
+      className: args.className,
       ...(args.trainInstances ? { maxTrainInstances: args.trainInstances } : {}),
       ...(args.testInstances ? { maxTestInstances: args.testInstances } : {}),
       fewShot: { seed: args.seed },
@@ -170,6 +177,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const nTrain = config.data.maxTrainInstances ?? 50;
   const nTest = config.data.maxTestInstances ?? 10;
   const className = config.data.className;
+  const resolution = args.resolution ?? config.data.renderResolution;
 
   const runDir = resolve(args.out, args.name);
   const resultsPath = join(runDir, 'results.json');
@@ -185,7 +193,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     root: dataRoot,
     className,
     splits: { train: nTrain, test: nTest },
-    resolution: args.resolution,
+    resolution,
     onProgress: args.quiet ? undefined : (split, d, n) => d === n || d % 10 === 0 ? log(`data ${split}: ${d}/${n} objects`) : undefined,
   });
   timings.dataSeconds = secs(t);
@@ -199,7 +207,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const run = await tracker.startRun({
     name: args.name,
     tags: { command: 'quickstart', preset: args.preset, backend: backend.chosen },
-    params: { config, data: { root: dataRoot, className, train: train.instances.length, test: test.instances.length, resolution: args.resolution } },
+    params: { config, data: { root: dataRoot, className, train: train.instances.length, test: test.instances.length, resolution } },
   });
   let ok = false;
   let interrupted = false;
@@ -209,14 +217,21 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     // ---- pre-training
     t = performance.now();
     const ckPretrain = join(ckDir, 'pretrain');
-    const resumeFrom =
-      args.pretrained ??
-      (existsSync(join(ckPretrain, 'manifest.json')) ? ckPretrain : undefined) ??
-      (args.fromScratch ? undefined : shippedCheckpoint(args, config.seed, nTrain));
+    const { loadCheckpoint, versionMismatch } = await import('../training/checkpoint');
+    const dataVersion = datasetVersion(dataRoot, className);
+    let shipped = args.fromScratch ? undefined : shippedCheckpoint(args, config, resolution);
+    const shippedStale = shipped && versionMismatch(loadCheckpoint(shipped).manifest, dataVersion);
+    if (shipped && shippedStale) {
+      log(`pre-training: not using the shipped ${shipped}: ${shippedStale}; pre-training from scratch (pretrained/README.md says how to re-make it)`);
+      shipped = undefined;
+    }
+    const resumeFrom = args.pretrained ?? (existsSync(join(ckPretrain, 'manifest.json')) ? ckPretrain : undefined) ?? shipped;
     if (resumeFrom) {
-      // A checkpoint from another model config cannot be resumed (e.g. the preset changed since): say so.
-      const { loadCheckpoint } = await import('../training/checkpoint');
-      const saved = loadCheckpoint(resumeFrom).manifest.config.model;
+      // A checkpoint from another model config or code/data version cannot be resumed: say so.
+      const savedManifest = loadCheckpoint(resumeFrom).manifest;
+      const stale = versionMismatch(savedManifest, dataVersion);
+      if (stale) throw new Error(`${resumeFrom}: cannot resume this pre-training checkpoint: ${stale}; use --from-scratch or another --name`);
+      const saved = savedManifest.config.model;
       const diff = (Object.keys(config.model) as (keyof typeof config.model)[]).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(config.model[k]));
       if (diff.length) {
         throw new Error(
@@ -232,7 +247,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
         pretrain(config, model, splitSource(train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
           onMetrics: (step, rec) => run.logMetrics(numeric(rec, 'pretrain/'), step),
           onProgress: progress,
-          checkpoint: { dir: ckPretrain, every: 500 },
+          checkpoint: { dir: ckPretrain, every: 500, dataVersion },
           resumeFrom,
           signal,
         }),
@@ -416,12 +431,14 @@ function configSummary(c: import('../config/types').SrnConfig) {
 }
 
 /**
- * The pre-training checkpoint shipped in the repo (`pretrained/cpu-chair-seed0`), made by this command with
- * `--from-scratch` (see its PROVENANCE.md). Used only when the run matches how it was made: the cpu preset,
- * seed 0, the default 50 generated training chairs at 64²; `--from-scratch` never uses it.
+ * The pre-training checkpoint shipped in the repo for this preset, class and seed
+ * (`pretrained/<preset>-<class>-seed<seed>`, see pretrained/README.md). Used only when the run matches how
+ * it was made: the preset's training-object count, data resolution and pre-training steps.
  */
-function shippedCheckpoint(args: QuickstartArgs, seed: number, nTrain: number): string | undefined {
-  const dir = resolve(__dirname, '..', '..', 'pretrained', 'cpu-chair-seed0');
-  const matches = args.preset === 'cpu' && seed === 0 && nTrain === 50 && args.resolution === 64 && args.steps.pretrain === undefined;
+function shippedCheckpoint(args: QuickstartArgs, config: SrnConfig, resolution: number): string | undefined {
+  const dir = resolve(__dirname, '..', '..', 'pretrained', `${args.preset}-${args.className.toLowerCase()}-seed${config.seed}`);
+  const preset = presetConfig(args.preset);
+  const matches =
+    config.data.maxTrainInstances === preset.data.maxTrainInstances && resolution === preset.data.renderResolution && args.steps.pretrain === undefined;
   return matches && existsSync(join(dir, 'manifest.json')) ? dir : undefined;
 }

@@ -100,6 +100,8 @@ export const DEFAULT_TRAINING: TrainingConfig = {
 
 export const DEFAULT_DATA: DataConfig = {
   className: 'Chair',
+  // The official renders are 128² (spec/reference.md §5); the built-in data is generated at this size.
+  renderResolution: 128,
   maxTrainInstances: null,
   maxTestInstances: null,
   fewShot: { instances: 10, viewsPerInstance: 3, views: [0, 1, 2], allClassesPresent: true, seed: 0 },

@@ -42,7 +42,7 @@ const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
       // 10 test objects share each step (each still its own fit): 2.4× less time per object than one by one.
       latentFit: { steps: 300, batchSize: 1, side: 32, raysPerImage: null, objectsPerStep: 10 },
     },
-    data: { maxTrainInstances: 50, maxTestInstances: 10 },
+    data: { renderResolution: 64, maxTrainInstances: 50, maxTestInstances: 10 },
     inference: { side: 32, chunkRays: 4096 },
   },
   tiny: {
@@ -65,7 +65,7 @@ const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
       probe: { steps: 4, batchSize: 2, side: 8 },
       latentFit: { steps: 4, batchSize: 1, side: 8 },
     },
-    data: { maxTrainInstances: 3, maxTestInstances: 2, fewShot: { instances: 2, viewsPerInstance: 2, views: [0, 1] } },
+    data: { renderResolution: 16, maxTrainInstances: 3, maxTestInstances: 2, fewShot: { instances: 2, viewsPerInstance: 2, views: [0, 1] } },
     inference: { side: 8, chunkRays: 32 },
   },
 };

@@ -92,7 +92,7 @@ export function validateConfig(cfg: SrnConfig): void {
     steps: int(0), batchSize: int(1), side: int(2, 4096), raysPerImage: nullable(int(1)), weights, latent: adam,
     initStd: num(0), singleView: int(0), multiViewEvery: int(1), objectsPerStep: int(1), unetHeadMode: oneOf('train', 'eval'),
   });
-  checkAll(cfg.data, 'config.data', { className: str, maxTrainInstances: nullable(int(1)), maxTestInstances: nullable(int(1)) });
+  checkAll(cfg.data, 'config.data', { className: str, renderResolution: int(8, 4096), maxTrainInstances: nullable(int(1)), maxTestInstances: nullable(int(1)) });
   checkAll(cfg.data.fewShot, 'config.data.fewShot', {
     instances: int(1), viewsPerInstance: int(1), allClassesPresent: bool, seed: int(0),
     views: nullable((p, v) => {

@@ -154,6 +154,8 @@ export interface FewShotConfig {
 
 export interface DataConfig {
   className: string;
+  /** Side of the built-in data when it is generated (the loader area-resizes it to each stage's side). */
+  renderResolution: number;
   /** Cap on training instances (null = all). */
   maxTrainInstances: number | null;
   /** Cap on test instances (null = all). */

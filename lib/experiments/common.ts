@@ -16,13 +16,13 @@ import { openSplit } from '../data/split';
 import { loadView, ViewCache } from '../data/view_loader';
 import { selectFewShot, type FewShotSelection } from '../data/sampler';
 import type { SplitInfo } from '../data/types';
-import { ensureSyntheticDataset } from '../data/synthetic/generate';
+import { datasetVersion, ensureSyntheticDataset } from '../data/synthetic/generate';
 import { protocolSpec, viewPositions } from '../eval/protocols';
 import { majorityForegroundClass } from '../eval/trivial';
 import { SrnModel } from '../srn/model';
 import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
-import { loadCheckpoint, loadModelState, saveCheckpoint } from '../training/checkpoint';
+import { loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch } from '../training/checkpoint';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import type { RunHandle, Tracker } from '../tracking/types';
@@ -105,6 +105,8 @@ export interface PreparedData {
   train: SplitInfo;
   test: SplitInfo;
   generatedSeconds: number;
+  /** What checkpoints record as their training data (`synthetic-v<N>` or `external`). */
+  dataVersion: string;
 }
 
 const CLASS_FOLDER: Record<string, string> = { chair: 'Chair', table: 'Table' };
@@ -163,7 +165,7 @@ export async function prepareData(cfg: BaseScaleConfig, opts: ExperimentOptions 
   const test = openSplit(root, cls, 'test', { maxInstances: cfg.data.test });
   if (train.instances.length < cfg.data.train) throw new Error(`${train.splitDir}: ${train.instances.length} training objects, the config asks for ${cfg.data.train}`);
   if (test.instances.length < cfg.data.test) throw new Error(`${test.splitDir}: ${test.instances.length} test objects, the config asks for ${cfg.data.test}`);
-  return { root, train, test, generatedSeconds: (performance.now() - t) / 1000 };
+  return { root, train, test, generatedSeconds: (performance.now() - t) / 1000, dataVersion: datasetVersion(root, cls) };
 }
 
 function hash(value: unknown): string {
@@ -208,13 +210,15 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
   const prior: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
   if (existsSync(join(ckDir, 'manifest.json')) || existsSync(join(`${ckDir}.old`, 'manifest.json'))) {
     const ck = loadCheckpoint(ckDir);
+    const stale = versionMismatch(ck.manifest, data.dataVersion);
+    if (stale) throw new Error(`${ck.dir}: cannot reuse or resume this pre-training: ${stale}; delete ${dir} to pre-train anew`);
     if (ck.manifest.stage === 'pretrain' && ck.manifest.step >= total) {
       loadModelState(ck, model);
       say(opts, `pre-training: reusing ${ckDir} (${ck.manifest.step} steps)`);
       return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: ck.manifest.step, seconds: 0, losses: prior } };
     }
   }
-  const foreign = findCompatiblePretrain(runsDir, config, model.latents.count);
+  const foreign = findCompatiblePretrain(runsDir, config, model.latents.count, data.dataVersion, (m) => say(opts, m));
   if (foreign) {
     loadModelState(foreign.ck, model);
     say(opts, `pre-training: reusing ${foreign.ck.dir} (${foreign.ck.manifest.step} steps, same model, pre-training config, seed and training objects)`);
@@ -226,7 +230,7 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
   const res = await pretrain(config, model, splitSource(data.train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
     onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'pretrain/'), step) : undefined,
     onProgress: opts.stepProgress ?? false,
-    checkpoint: { dir: ckDir, every: 500 },
+    checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
     resumeFrom,
     signal: opts.signal,
   });
@@ -246,9 +250,17 @@ export const SHIPPED_PRETRAINED_DIR = resolve(__dirname, '..', '..', 'pretrained
 /**
  * A finished pre-training checkpoint written by another command (e.g. `quickstart`) under
  * `<runsDir>/<name>/checkpoints/pretrain` or `<runsDir>/<group>/<name>/checkpoints/pretrain` with the
- * same model and pre-training config, seed, class and number of training objects — or shipped in pretrained/.
+ * same model and pre-training config, seed, class and number of training objects — or shipped in pretrained/ —
+ * made by this model code on data of `dataVersion`. A checkpoint that matches but was made by other code
+ * or data is refused, and `onRefused` says why and how to re-train.
  */
-export function findCompatiblePretrain(runsDir: string, config: SrnConfig, numInstances: number): { ck: ReturnType<typeof loadCheckpoint> } | undefined {
+export function findCompatiblePretrain(
+  runsDir: string,
+  config: SrnConfig,
+  numInstances: number,
+  dataVersion: string,
+  onRefused: (message: string) => void = () => {},
+): { ck: ReturnType<typeof loadCheckpoint> } | undefined {
   const candidates: string[] = [];
   const sub = (d: string) => (existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).map((f) => join(d, f)) : []);
   for (const a of sub(runsDir)) {
@@ -267,7 +279,13 @@ export function findCompatiblePretrain(runsDir: string, config: SrnConfig, numIn
       if (m.stage !== 'pretrain' || m.step < totalSteps(config) || m.numInstances !== numInstances) continue;
       if (!same(m.config.model, config.model) || !same(m.config.training.pretrain, config.training.pretrain) || m.config.seed !== config.seed) continue;
       if (m.config.data.className !== config.data.className || m.config.data.maxTrainInstances !== config.data.maxTrainInstances) continue;
-      return { ck: loadCheckpoint(dir) };
+      const ck = loadCheckpoint(dir);
+      const stale = versionMismatch(ck.manifest, dataVersion);
+      if (stale) {
+        onRefused(`pre-training: not using ${dir}: ${stale}; pre-training anew (to re-make a shipped checkpoint see ${join(SHIPPED_PRETRAINED_DIR, 'README.md')})`);
+        continue;
+      }
+      return { ck };
     } catch {
       continue;
     }

@@ -19,6 +19,18 @@ import type { DenseAdam } from './adam';
 
 export const CHECKPOINT_FORMAT = 'semantic-srn-checkpoint/1';
 
+/**
+ * Bumped whenever the model's or the training's numerics change (layers, initialisation, losses, optimiser
+ * arithmetic), so that weights made by older code are never taken for the current model's.
+ */
+export const MODEL_CODE_VERSION = 1;
+
+/** What a checkpoint was made with: the model code and the data (`synthetic-v<N>` or `external`). */
+export interface CheckpointVersions {
+  modelCode: number;
+  data: string;
+}
+
 export interface TensorEntry {
   name: string;
   shape: number[];
@@ -39,6 +51,8 @@ export interface CheckpointManifest {
   adamStep: number | null;
   tensors: TensorEntry[];
   savedAt: string;
+  /** Absent in checkpoints written before versions were recorded. */
+  versions?: CheckpointVersions;
   extra?: Record<string, unknown>;
 }
 
@@ -55,7 +69,22 @@ export interface SaveCheckpointInput {
   stage: string;
   step: number;
   adam?: DenseAdam;
+  /** The training data's version (`datasetVersion`); 'unknown' when not given. */
+  dataVersion?: string;
   extra?: Record<string, unknown>;
+}
+
+/**
+ * Why a checkpoint cannot stand for a model of this code trained on data of `dataVersion`, or undefined
+ * when it can. Unversioned checkpoints (written before versions were recorded) never match.
+ */
+export function versionMismatch(manifest: CheckpointManifest, dataVersion: string): string | undefined {
+  const v = manifest.versions;
+  if (!v) return `it records no model-code or data version (written before versions were recorded)`;
+  const diffs: string[] = [];
+  if (v.modelCode !== MODEL_CODE_VERSION) diffs.push(`model code v${v.modelCode} (this code is v${MODEL_CODE_VERSION})`);
+  if (v.data !== dataVersion) diffs.push(`data '${v.data}' (this data is '${dataVersion}')`);
+  return diffs.length ? `it was trained with ${diffs.join(' and ')}` : undefined;
 }
 
 let seq = 0;
@@ -93,6 +122,7 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
     adamStep: input.adam ? input.adam.step : null,
     tensors,
     savedAt: new Date().toISOString(),
+    versions: { modelCode: MODEL_CODE_VERSION, data: input.dataVersion ?? 'unknown' },
     extra: input.extra,
   };
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${seq++}`);

@@ -36,7 +36,7 @@ export interface StageOptions {
   /** Stops after the current step (a checkpoint is written when `checkpoint` is set). */
   signal?: AbortSignal;
   /** Where to write checkpoints: every `every` steps (default the stage config's checkpointEvery) and at the end. */
-  checkpoint?: { dir: string; every?: number };
+  checkpoint?: { dir: string; every?: number; dataVersion?: string };
   /** Resume from a checkpoint (directory or loaded) written by the same stage. */
   resumeFrom?: string | LoadedCheckpoint;
   /** Stop after this many steps in total (for tests/benchmarks); default the whole schedule. */
@@ -109,7 +109,7 @@ async function runSrnStage(
   const history: StepRecord[] = [];
   const trainLatents = groups.includes('latents');
   let aborted = false;
-  const save = () => opts.checkpoint && saveCheckpoint(opts.checkpoint.dir, { config, model, stage, step, adam });
+  const save = () => opts.checkpoint && saveCheckpoint(opts.checkpoint.dir, { config, model, stage, step, adam, dataVersion: opts.checkpoint.dataVersion });
   while (step < total) {
     await yieldToEventLoop();
     if (opts.signal?.aborted) {

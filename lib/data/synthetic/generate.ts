@@ -151,6 +151,16 @@ export function generatedVersion(root: string, c: SyntheticClass): number | unde
   }
 }
 
+/**
+ * The version of the data under `<root>/<Class>` as checkpoints record it: `synthetic-v<N>` for data of our
+ * generator, `external` for anything else (the official renders).
+ */
+export function datasetVersion(root: string, className: string): string {
+  const c = className.toLowerCase();
+  const v = c === 'chair' || c === 'table' ? generatedVersion(root, c) : undefined;
+  return v === undefined ? 'external' : `synthetic-v${v}`;
+}
+
 /** Deletes the generated splits and generator.json of `<root>/<Class>` (only what our generator writes). */
 function removeGenerated(root: string, c: SyntheticClass): void {
   for (const s of SPLITS) rmSync(splitDir(root, c, s), { recursive: true, force: true });
