@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG, PAPER_SCHEDULE, RELEASED_SCRIPT_SCHEDULE } from './defa
 import { resolveConfig } from './resolve';
 import type { DeepPartial, SrnConfig } from './types';
 
-export const PRESET_NAMES = ['paper', 'paper-released', 'cpu', 'tiny'] as const;
+export const PRESET_NAMES = ['paper', 'paper-released', 'cpu', 'cpu64', 'tiny'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
@@ -44,6 +44,32 @@ const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
     },
     data: { renderResolution: 64, maxTrainInstances: 50, maxTestInstances: 10 },
     inference: { side: 32, chunkRays: 4096 },
+  },
+  // The 64² scale (docs/presets.md): thin parts (legs, arms) are ~2 px wide at 64² and ~1 px at 32².
+  // Data generated at 128² like the official renders; every stage (pre-training, probe, fit, evaluation) at 64².
+  cpu64: {
+    preset: 'cpu64',
+    // Width 128 (hypernet 6.6M params): capacity for thin parts at 1.45× the step time of width 64 over the
+    // same whole 64² images (bench/scale.ts, docs/presets.md). A 1,024-ray subset was no faster per step.
+    model: {
+      latentDim: 128,
+      phiWidth: 128,
+      hyperHidden: 128,
+      rendererWidth: 128,
+      rendererHiddenLayers: 2,
+      mlpHeadWidth: 128,
+      unet: { nf0: 32, numDown: 4, maxChannels: 64 },
+    },
+    training: {
+      // 10,000 steps of 4 whole images: a third of the paper's 64² stage in images seen per object
+      // (paper: 20k steps × 92 images over 4,489 objects; here 10k × 4 over 50). Resumable across sittings.
+      pretrain: { schedule: [{ side: 64, batchSize: 4, steps: 10000 }], raysPerImage: null, checkpointEvery: 500 },
+      semantic: { schedule: [{ side: 64, batchSize: 4, steps: 10000 }] },
+      probe: { steps: 5000, batchSize: 10, side: 64 },
+      latentFit: { steps: 300, batchSize: 1, side: 64, raysPerImage: null, objectsPerStep: 10 },
+    },
+    data: { renderResolution: 128, maxTrainInstances: 50, maxTestInstances: 10 },
+    inference: { side: 64, chunkRays: 4096 },
   },
   tiny: {
     preset: 'tiny',

@@ -71,6 +71,8 @@ export interface SaveCheckpointInput {
   adam?: DenseAdam;
   /** The training data's version (`datasetVersion`); 'unknown' when not given. */
   dataVersion?: string;
+  /** Only what a model needs to run (for shipping): no Adam or SparseAdam moments. */
+  weightsOnly?: boolean;
   extra?: Record<string, unknown>;
 }
 
@@ -96,9 +98,11 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
   for (const [name, t] of Object.entries(weights)) items.push({ name, shape: t.shape, data: t.dataSync() as Float32Array });
   tf.dispose(Object.values(weights));
   const L = model.latents;
-  items.push({ name: 'latents.m', shape: [L.count, L.dim], data: L.m });
-  items.push({ name: 'latents.v', shape: [L.count, L.dim], data: L.v });
-  if (input.adam) {
+  if (!input.weightsOnly) {
+    items.push({ name: 'latents.m', shape: [L.count, L.dim], data: L.m });
+    items.push({ name: 'latents.v', shape: [L.count, L.dim], data: L.v });
+  }
+  if (input.adam && !input.weightsOnly) {
     for (const [k, t] of input.adam.m) items.push({ name: `adam.m.${k}`, shape: t.shape, data: t.dataSync() as Float32Array });
     for (const [k, t] of input.adam.v) items.push({ name: `adam.v.${k}`, shape: t.shape, data: t.dataSync() as Float32Array });
   }
@@ -118,8 +122,8 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
     numInstances: L.count,
     seed: model.seed,
     heads: [...model.heads.keys()],
-    latentStep: L.step,
-    adamStep: input.adam ? input.adam.step : null,
+    latentStep: input.weightsOnly ? 0 : L.step,
+    adamStep: input.adam && !input.weightsOnly ? input.adam.step : null,
     tensors,
     savedAt: new Date().toISOString(),
     versions: { modelCode: MODEL_CODE_VERSION, data: input.dataVersion ?? 'unknown' },
@@ -168,9 +172,18 @@ export function loadModelState(ck: LoadedCheckpoint, model: SrnModel): void {
     tf.dispose(Object.values(weights));
   }
   const L = model.latents;
-  L.m.set(ck.arrays.get('latents.m')!.data);
-  L.v.set(ck.arrays.get('latents.v')!.data);
-  L.step = ck.manifest.latentStep;
+  // Weights-only checkpoints (shipped ones) carry no SparseAdam moments: a later stage starts them afresh.
+  const m = ck.arrays.get('latents.m');
+  const v = ck.arrays.get('latents.v');
+  if (m && v) {
+    L.m.set(m.data);
+    L.v.set(v.data);
+    L.step = ck.manifest.latentStep;
+  } else {
+    L.m.fill(0);
+    L.v.fill(0);
+    L.step = 0;
+  }
 }
 
 /** Builds the model a checkpoint describes (config, table size, heads) and loads it. */

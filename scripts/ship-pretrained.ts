@@ -1,0 +1,90 @@
+/**
+ * Makes a shipped pre-training checkpoint: `npx tsx scripts/ship-pretrained.ts SRC --name NAME --command "…"
+ * --losses FILE [--wall-seconds S] [--backend B]`.
+ * SRC is a finished `pretrain` checkpoint made by this code (its recorded model-code version must be the
+ * current one). Writes `pretrained/NAME/`: the weights only (no Adam/SparseAdam moments, ≤ 30 MB), the
+ * loss curve (loss.png/.svg) and PROVENANCE.md with the command, commit, data version and wall time.
+ * FILE holds the pre-training losses: `{ "losses": [...] }` (experiments' history.json) or an MLflow
+ * file-store metric file (`<run>/metrics/pretrain/loss`: "timestamp value step" lines).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lossCurvesSpec } from '../lib/plotting/vegalite_specs';
+import { saveFigure } from '../lib/plotting/save';
+import { loadCheckpoint, MODEL_CODE_VERSION, restoreModel, saveCheckpoint } from '../lib/training/checkpoint';
+
+const MAX_BYTES = 30 * 2 ** 20;
+
+function readLosses(path: string): { steps: number[]; values: number[] } {
+  const text = readFileSync(path, 'utf8');
+  if (text.trimStart().startsWith('{')) {
+    const losses = (JSON.parse(text) as { losses?: number[] }).losses;
+    if (!Array.isArray(losses)) throw new Error(`${path}: expected { "losses": [numbers] }`);
+    return { steps: losses.map((_, i) => i + 1), values: losses };
+  }
+  const rows = text.trim().split('\n').map((line, i) => {
+    const f = line.trim().split(/\s+/).map(Number);
+    if (f.length !== 3 || f.some((x) => !Number.isFinite(x))) throw new Error(`${path}:${i + 1}: expected 'timestamp value step', got '${line}'`);
+    return { step: f[2], value: f[1] };
+  });
+  rows.sort((a, b) => a.step - b.step);
+  return { steps: rows.map((r) => r.step), values: rows.map((r) => r.value) };
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, command: { type: 'string' }, losses: { type: 'string' }, 'wall-seconds': { type: 'string' }, backend: { type: 'string' } },
+  });
+  const [src] = positionals;
+  if (!src || !values.name || !values.command || !values.losses) {
+    throw new Error('usage: ship-pretrained.ts SRC --name NAME --command "…" --losses FILE [--wall-seconds S] [--backend B]');
+  }
+  const ck = loadCheckpoint(src);
+  const m = ck.manifest;
+  if (m.stage !== 'pretrain') throw new Error(`${src}: a '${m.stage}' checkpoint, expected 'pretrain'`);
+  if (!m.versions || m.versions.modelCode !== MODEL_CODE_VERSION) {
+    throw new Error(`${src}: made by model code ${m.versions ? `v${m.versions.modelCode}` : '(unversioned)'}, this code is v${MODEL_CODE_VERSION}: re-train before shipping`);
+  }
+  const dest = resolve(__dirname, '..', 'pretrained', values.name);
+  const model = restoreModel(ck);
+  saveCheckpoint(dest, { config: m.config, model, stage: 'pretrain', step: m.step, dataVersion: m.versions.data, weightsOnly: true });
+  model.dispose();
+  const bytes = statSync(join(dest, 'weights.bin')).size;
+  if (bytes > MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for shipped weights`);
+  const losses = readLosses(values.losses);
+  await saveFigure(lossCurvesSpec([{ name: 'pre-training loss', values: losses.values, steps: losses.steps }], { title: `${values.name}: pre-training loss`, logY: true }), join(dest, 'loss'));
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const sha = createHash('sha256').update(readFileSync(join(dest, 'weights.bin'))).digest('hex');
+  const tail = losses.values.slice(-50);
+  const wall = values['wall-seconds'] ? `${Number(values['wall-seconds']).toFixed(0)} s` : 'not recorded';
+  writeFileSync(
+    join(dest, 'PROVENANCE.md'),
+    `# Pre-training checkpoint \`${values.name}\`
+
+| | |
+|---|---|
+| command | \`${values.command}\` |
+| code | semantic-srn at commit ${commit} (model code v${MODEL_CODE_VERSION}; recorded in manifest.json \`versions\`) |
+| data | ${m.versions.data}, class ${m.config.data.className}, ${m.numInstances} training objects |
+| config | preset \`${m.config.preset}\`, seed ${m.config.seed}: stored verbatim in manifest.json |
+| schedule | ${m.config.training.pretrain.schedule.map((s) => `${s.steps} steps at ${s.side}², batch ${s.batchSize}`).join(' + ')} |
+| backend | ${values.backend ?? 'not recorded'} |
+| wall time | ${wall} |
+| final loss | ${(tail.reduce((a, b) => a + b, 0) / tail.length).toPrecision(4)} (mean of the last ${tail.length} logged steps) |
+| weights.bin | ${(bytes / 2 ** 20).toFixed(2)} MB, sha256 ${sha} |
+
+Weights only: model weights and the training latent codes, without Adam or SparseAdam moments. The loss
+curve is \`loss.png\`. Loading it with code or data of another version is refused (pretrained/README.md).
+`,
+  );
+  console.log(`shipped ${dest} (${(bytes / 2 ** 20).toFixed(2)} MB)`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
