@@ -18,7 +18,8 @@ const HELP = `usage: semantic-srn quickstart [options]
 
   --name NAME           run name (default quickstart); outputs go to <out>/<name>/
   --out DIR             runs folder (default runs)
-  --data DIR            dataset root; built-in objects are generated here if absent (default .cache/data)
+  --data DIR            dataset root; built-in objects are generated here if absent
+                        (default .cache/data for 64² data, .cache/data-<side> otherwise)
   --class NAME          chair (default) or table
   --preset NAME         config preset: cpu (default), cpu64, tiny, paper, paper-released
   --seed N              seed for init, ray sampling and the few-shot draw (default 0)
@@ -35,7 +36,8 @@ const HELP = `usage: semantic-srn quickstart [options]
 interface QuickstartArgs {
   name: string;
   out: string;
-  data: string;
+  /** Default: `.cache/data` for 64² data, `.cache/data-<side>` for other sizes (one size per folder). */
+  data?: string;
   preset: string;
   /** Dataset class folder: 'Chair' or 'Table'. */
   className: string;
@@ -87,7 +89,7 @@ export function parseQuickstartArgs(argv: string[]): QuickstartArgs | 'help' {
   return {
     name,
     out: values.out ?? 'runs',
-    data: values.data ?? '.cache/data',
+    data: values.data,
     preset: values.preset ?? 'cpu',
     className: classFolder(parseSyntheticClass(values.class ?? 'chair')),
     seed: intArg(values.seed, '--seed') ?? 0,
@@ -188,7 +190,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
 
   // ---- data
   let t = performance.now();
-  const dataRoot = resolve(args.data);
+  const dataRoot = resolve(args.data ?? (resolution === 64 ? '.cache/data' : `.cache/data-${resolution}`));
   const gen = await ensureSyntheticDataset({
     root: dataRoot,
     className,
