@@ -1,14 +1,14 @@
 /**
  * `npm run bench` — speed of the model on the chosen backend, as JSON on stdout and in
  * bench/results/<date>.json (issue 3, "Speed"):
- *  - training step time and rays/s: `cpu` preset (its own schedule/rays), `paper` preset at batch 1, 64²;
- *  - forward-only render rays/s (renderViews, 64², one view) for both;
- *  - seconds of a single-view latent fit at the `cpu` preset (its full step count);
+ *  - training step time and rays/s: `cpu` and `cpu64` presets (their own schedule/rays), `paper` preset at batch 1, 64²;
+ *  - forward-only render rays/s (renderViews, 64², one view) for each;
+ *  - seconds of a single-view latent fit at the `cpu` and `cpu64` presets (their full step counts);
  *  - peak memory: process RSS and the wasm heap (capped at 4 GiB) when on wasm;
  *  - achieved GFLOP/s of a training step (3 × forward matMul FLOPs, spec/backends.md) next to a plain
  *    1024² tf.matMul measured in the same run.
  * Options: --backend auto|wasm|cpu|node, --steps N (timed steps per case, default 5), --quick (fewer steps,
- * no paper preset), --skip-paper, --out DIR.
+ * no paper preset), --skip-paper, --skip-cpu64, --skip-fit, --out DIR.
  * The inputs are random images with real camera poses: speed does not depend on pixel values.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -222,11 +222,11 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       backend: { type: 'string' }, steps: { type: 'string' }, quick: { type: 'boolean' }, 'skip-paper': { type: 'boolean' },
-      'skip-fit': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean' },
+      'skip-fit': { type: 'boolean' }, 'skip-cpu64': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--backend auto|wasm|cpu|node] [--steps N] [--quick] [--skip-paper] [--skip-fit] [--out DIR]');
+    console.log('usage: npm run bench -- [--backend auto|wasm|cpu|node] [--steps N] [--quick] [--skip-paper] [--skip-cpu64] [--skip-fit] [--out DIR]');
     return;
   }
   const report = await selectBackend({ backend: values.backend ? parseBackendChoice(values.backend, '--backend') : undefined });
@@ -247,6 +247,12 @@ async function main(): Promise<void> {
   const cases: TrainCase[] = [
     { name: 'cpu preset', config: cpu, side: cpuStage.side, batchSize: cpuStage.batchSize, raysPerImage: Math.min(cpu.training.pretrain.raysPerImage ?? Infinity, cpuStage.side ** 2) },
   ];
+  // The 64² scale beside the cpu scale (issue 12): its own schedule's batch over whole 64² images.
+  const cpu64 = presetConfig('cpu64');
+  const cpu64Stage = cpu64.training.pretrain.schedule[0];
+  if (!values['skip-cpu64']) {
+    cases.push({ name: 'cpu64 preset', config: cpu64, side: cpu64Stage.side, batchSize: cpu64Stage.batchSize, raysPerImage: cpu64Stage.side ** 2 });
+  }
   const paper = presetConfig('paper', { training: { pretrain: { raysPerImage: null } } });
   if (!quick && !values['skip-paper']) cases.push({ name: 'paper preset, batch 1, 64²', config: paper, side: 64, batchSize: 1, raysPerImage: 64 * 64 });
 
@@ -259,6 +265,10 @@ async function main(): Promise<void> {
   const render = [];
   log('render: cpu preset 64² …');
   render.push(await benchRender('cpu preset', cpu, 64, quick ? 1 : 3));
+  if (!values['skip-cpu64']) {
+    log('render: cpu64 preset 64² …');
+    render.push(await benchRender('cpu64 preset', cpu64, 64, quick ? 1 : 3));
+  }
   if (!quick && !values['skip-paper']) {
     log('render: paper preset 64² …');
     render.push(await benchRender('paper preset', paper, 64, 2));
@@ -268,6 +278,11 @@ async function main(): Promise<void> {
   if (!values['skip-fit']) {
     log(`single-view latent fit: cpu preset, ${cpu.training.latentFit.steps} steps, 1 object, then ${cpu.training.latentFit.objectsPerStep} per step …`);
     latentFit = await benchLatentFit(quick ? presetConfig('cpu', { training: { latentFit: { steps: 20 } } }) : cpu);
+  }
+  let latentFit64 = null;
+  if (!values['skip-fit'] && !values['skip-cpu64']) {
+    log(`single-view latent fit: cpu64 preset, ${cpu64.training.latentFit.steps} steps at 64², 1 object, then ${cpu64.training.latentFit.objectsPerStep} per step …`);
+    latentFit64 = await benchLatentFit(quick ? presetConfig('cpu64', { training: { latentFit: { steps: 20 } } }) : cpu64);
   }
   const memory = mem.stop();
 
@@ -280,6 +295,7 @@ async function main(): Promise<void> {
     training: training.map((t) => ({ ...t, fractionOfMatMul: round(t.achievedGflops / matMul.gflops, 3) })),
     render,
     latentFit,
+    latentFit64,
     memory,
     targets: {
       singleViewFitUnder30s: latentFit ? latentFit.seconds < 30 : null,
