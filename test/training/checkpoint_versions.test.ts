@@ -1,0 +1,72 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { presetConfig } from '../../lib/config/presets';
+import { SrnModel } from '../../lib/srn/model';
+import { loadCheckpoint, loadModelState, MODEL_CODE_VERSION, saveCheckpoint, versionMismatch } from '../../lib/training/checkpoint';
+import { findCompatiblePretrain } from '../../lib/experiments/common';
+
+describe('checkpoint versions and weights-only checkpoints', () => {
+  const root = mkdtempSync(join(tmpdir(), 'srn-ckver-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const config = presetConfig('tiny', { data: { className: 'Chair', maxTrainInstances: 3 } });
+  const model = new SrnModel(config.model, { numInstances: 3, seed: 0 });
+  after(() => model.dispose());
+  const steps = config.training.pretrain.schedule.reduce((s, x) => s + x.steps, 0);
+
+  it('records the model-code and data versions; a mismatch or an unversioned checkpoint is named', () => {
+    const dir = join(root, 'v');
+    saveCheckpoint(dir, { config, model, stage: 'pretrain', step: steps, dataVersion: 'synthetic-v2' });
+    const m = loadCheckpoint(dir).manifest;
+    assert.deepEqual(m.versions, { modelCode: MODEL_CODE_VERSION, data: 'synthetic-v2' });
+    assert.equal(versionMismatch(m, 'synthetic-v2'), undefined);
+    assert.match(versionMismatch(m, 'synthetic-v3')!, /data 'synthetic-v2' \(this data is 'synthetic-v3'\)/);
+    assert.match(versionMismatch({ ...m, versions: { modelCode: MODEL_CODE_VERSION + 1, data: 'synthetic-v2' } }, 'synthetic-v2')!, new RegExp(`model code v${MODEL_CODE_VERSION + 1} \\(this code is v${MODEL_CODE_VERSION}\\)`));
+    assert.match(versionMismatch({ ...m, versions: undefined }, 'synthetic-v2')!, /records no model-code or data version/);
+  });
+
+  it('a matching pre-training of other data is refused with a message that says how to re-train', () => {
+    const runs = join(root, 'runs');
+    const ck = join(runs, 'old-run', 'checkpoints', 'pretrain');
+    saveCheckpoint(ck, { config, model, stage: 'pretrain', step: steps, dataVersion: 'synthetic-v1' });
+    const said: string[] = [];
+    assert.equal(findCompatiblePretrain(runs, config, 3, 'synthetic-v2', (m) => said.push(m)), undefined);
+    assert.match(said.join('\n'), /not using .*old-run.*trained with data 'synthetic-v1' \(this data is 'synthetic-v2'\); pre-training anew .*README/);
+    // The same checkpoint is found for the data it was made on.
+    assert.equal(findCompatiblePretrain(runs, config, 3, 'synthetic-v1')?.ck.dir, ck);
+  });
+
+  it('weights-only checkpoints drop the optimiser moments and load with them reset, weights unchanged', () => {
+    const dir = join(root, 'w');
+    model.latents.m.fill(0.5);
+    model.latents.step = 7;
+    saveCheckpoint(dir, { config, model, stage: 'pretrain', step: steps, dataVersion: 'synthetic-v2', weightsOnly: true });
+    const ck = loadCheckpoint(dir);
+    assert.ok(!ck.arrays.has('latents.m') && !ck.arrays.has('latents.v'));
+    assert.equal(ck.manifest.adamStep, null);
+    const other = new SrnModel(config.model, { numInstances: 3, seed: 1 });
+    const before = tf.memory().numTensors;
+    loadModelState(ck, other);
+    assert.equal(tf.memory().numTensors, before);
+    const a = model.namedWeights();
+    const b = other.namedWeights();
+    for (const k of Object.keys(a)) assert.deepEqual(Array.from(b[k].dataSync()), Array.from(a[k].dataSync()), k);
+    tf.dispose([...Object.values(a), ...Object.values(b)]);
+    assert.ok(other.latents.m.every((x) => x === 0));
+    assert.equal(other.latents.step, 0);
+    other.dispose();
+  });
+
+  it('the manifest of a checkpoint without versions still loads (and is then refused by versionMismatch)', () => {
+    const dir = join(root, 'legacy');
+    saveCheckpoint(dir, { config, model, stage: 'pretrain', step: steps });
+    const path = join(dir, 'manifest.json');
+    const m = JSON.parse(readFileSync(path, 'utf8'));
+    delete m.versions;
+    writeFileSync(path, JSON.stringify(m));
+    assert.ok(versionMismatch(loadCheckpoint(dir).manifest, 'synthetic-v2'));
+  });
+});
