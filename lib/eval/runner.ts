@@ -78,7 +78,10 @@ export interface EvaluateOptions {
 
 export interface ScoreBlock {
   mIOU: number;
+  /** The released protocol: every class with a non-zero pooled union, absent-from-GT classes included. */
   shapeMIOU: number;
+  /** The option: classes present in the split's ground truth only (see lib/metrics/segmentation.ts). */
+  shapeMIOUPresent: number;
   perClassIoU: Record<string, number | null>;
 }
 
@@ -106,7 +109,7 @@ export interface EvalResults extends ScoreBlock {
 }
 
 function block(s: SegmentationSummary): ScoreBlock {
-  return { mIOU: s.mIOU, shapeMIOU: s.shapeMIOU, perClassIoU: perClassByName(s) };
+  return { mIOU: s.mIOU, shapeMIOU: s.shapeMIOU, shapeMIOUPresent: s.shapeMIOUPresent, perClassIoU: perClassByName(s) };
 }
 
 const now = () => performance.now() / 1000;
@@ -256,7 +259,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
  * the trivial predictors' mIOU and the per-class IoU (absent classes skipped) when asked for.
  */
 export function evalMetrics(r: EvalResults, prefix: string, include: { trivial?: boolean; perClass?: boolean } = {}): Record<string, number> {
-  const out: Record<string, number> = { [`${prefix}mIOU`]: r.mIOU, [`${prefix}shapeMIOU`]: r.shapeMIOU };
+  const out: Record<string, number> = { [`${prefix}mIOU`]: r.mIOU, [`${prefix}shapeMIOU`]: r.shapeMIOU, [`${prefix}shapeMIOUPresent`]: r.shapeMIOUPresent };
   if (r.psnr !== null) out[`${prefix}psnr`] = r.psnr;
   if (include.trivial) {
     out[`${prefix}trivial_all_background_mIOU`] = r.trivial.allBackground.mIOU;
@@ -280,7 +283,7 @@ export function formatResults(r: EvalResults): string {
   const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${(100 * v).toFixed(1)}%`);
   const lines = [
     `${r.method} · ${r.protocol.name}-view (observed ${r.protocol.observedViews.length === 1 ? `view ${r.protocol.observedViews[0]}` : `${r.protocol.observedViews.length} views`}) · ${r.counts.instances} instances, ${r.counts.images} images at ${r.side}²`,
-    `  mIOU ${pct(r.mIOU)}  shape-mIOU ${pct(r.shapeMIOU)}${r.psnr !== null ? `  PSNR ${r.psnr.toFixed(2)} dB` : ''}`,
+    `  mIOU ${pct(r.mIOU)}  shape-mIOU ${pct(r.shapeMIOU)} (over classes present in the ground truth ${pct(r.shapeMIOUPresent)})${r.psnr !== null ? `  PSNR ${r.psnr.toFixed(2)} dB` : ''}`,
     `  per class: ${Object.entries(r.perClassIoU).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}`,
     `  trivial: all-background mIOU ${pct(r.trivial.allBackground.mIOU)} / shape ${pct(r.trivial.allBackground.shapeMIOU)}` +
       (r.trivial.majorityPart

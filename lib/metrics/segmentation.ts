@@ -6,6 +6,10 @@
  * - shape-mIOU: intersection and union pooled per class over all images and instances, zero-union
  *   classes dropped, mean over the remaining classes;
  * - per-class IoU: the pooled ratio per class (null where the pooled union is 0).
+ * - shape-mIOU over present classes (an option, not the released protocol): the same mean, over the classes
+ *   that occur in the split's ground truth only. Under the released protocol a class absent from every
+ *   ground-truth image but predicted at even one pixel (e.g. a stray chair_head) counts with IoU 0 and can
+ *   move shape-mIOU by a whole class's share (60.0 → 50.0 with 5 classes).
  * Host-side on typed arrays: one pass per image, no tensors.
  */
 
@@ -86,6 +90,10 @@ export interface SegmentationSummary {
   mIOU: number;
   /** Mean over classes with non-zero pooled union of pooled intersection / union (NaN if none). */
   shapeMIOU: number;
+  /** The same mean over the classes present in the ground truth only (NaN if none). */
+  shapeMIOUPresent: number;
+  /** Pooled ground-truth pixels per class id. */
+  groundTruthPixels: number[];
   /** Pooled IoU per class id; null where the class never occurred in GT or prediction. */
   perClassIoU: (number | null)[];
   /** Pooled counts per class id. */
@@ -104,6 +112,7 @@ export class SegmentationScores {
   readonly classNames: string[];
   private readonly inter: Float64Array;
   private readonly uni: Float64Array;
+  private readonly gtPixels: Float64Array;
   private scoreSum = 0;
   private count = 0;
   /** Per-image scores in the order added. */
@@ -120,6 +129,7 @@ export class SegmentationScores {
     this.classNames = classNames ? [...classNames] : Array.from({ length: numClasses }, (_, i) => `class${i}`);
     this.inter = new Float64Array(numClasses);
     this.uni = new Float64Array(numClasses);
+    this.gtPixels = new Float64Array(numClasses);
   }
 
   /** Adds one image; returns its per-image IoU. Throws on size mismatch or out-of-range labels. */
@@ -132,6 +142,7 @@ export class SegmentationScores {
       this.inter[c] += i[c];
       this.uni[c] += u[c];
     }
+    for (let p = 0; p < gt.length; p++) this.gtPixels[gt[p]]++;
     this.scoreSum += s;
     this.count++;
     this.imageScores.push(s);
@@ -146,6 +157,7 @@ export class SegmentationScores {
     for (let c = 0; c < this.numClasses; c++) {
       this.inter[c] += other.inter[c];
       this.uni[c] += other.uni[c];
+      this.gtPixels[c] += other.gtPixels[c];
     }
     this.scoreSum += other.scoreSum;
     this.count += other.count;
@@ -160,6 +172,8 @@ export class SegmentationScores {
     const perClassIoU: (number | null)[] = [];
     let sum = 0;
     let kept = 0;
+    let sumPresent = 0;
+    let present = 0;
     for (let c = 0; c < this.numClasses; c++) {
       if (this.uni[c] === 0) {
         perClassIoU.push(null);
@@ -169,11 +183,17 @@ export class SegmentationScores {
       perClassIoU.push(iou);
       sum += iou;
       kept++;
+      if (this.gtPixels[c] > 0) {
+        sumPresent += iou;
+        present++;
+      }
     }
     return {
       images: this.count,
       mIOU: this.count === 0 ? NaN : this.scoreSum / this.count,
       shapeMIOU: kept === 0 ? NaN : sum / kept,
+      shapeMIOUPresent: present === 0 ? NaN : sumPresent / present,
+      groundTruthPixels: Array.from(this.gtPixels),
       perClassIoU,
       intersection: Array.from(this.inter),
       union: Array.from(this.uni),

@@ -85,14 +85,14 @@ test('the model is scored by the same code as the trivial predictors', async () 
   assert.equal(m.counts.images, 2);
   close(m.mIOU, 0.25);
   // The tracker metrics of a result: no PSNR without renders; trivial and per-class only when asked, absent classes skipped.
-  assert.deepEqual(evalMetrics(m, 'eval/'), { 'eval/mIOU': m.mIOU, 'eval/shapeMIOU': m.shapeMIOU });
+  assert.deepEqual(evalMetrics(m, 'eval/'), { 'eval/mIOU': m.mIOU, 'eval/shapeMIOU': m.shapeMIOU, 'eval/shapeMIOUPresent': m.shapeMIOUPresent });
   const all = evalMetrics(m, 'x/', { trivial: true, perClass: true });
   assert.equal(all['x/trivial_all_background_mIOU'], m.trivial.allBackground.mIOU);
   assert.equal(all['x/trivial_majority_part_mIOU'], m.trivial.majorityPart!.mIOU);
   const present = Object.entries(m.perClassIoU).filter(([, v]) => v !== null);
   assert.ok(present.length > 0 && present.length < Object.keys(m.perClassIoU).length);
   for (const [k, v] of present) assert.equal(all[`x/iou_${k}`], v);
-  assert.equal(Object.keys(all).length, 4 + present.length);
+  assert.equal(Object.keys(all).length, 5 + present.length);
 });
 
 test('bad predictions throw errors naming the instance and view', async () => {

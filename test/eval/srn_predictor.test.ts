@@ -65,8 +65,15 @@ test('quickstart options: defaults, --steps overrides, clear errors', () => {
   assert.deepEqual(a.steps, { pretrain: 10, fit: 5 });
   assert.equal(a.preset, 'cpu');
   assert.equal(a.out, 'runs');
-  assert.equal(a.data, '.cache/data');
+  assert.equal(a.data, undefined, 'the data folder follows the generated size (.cache/data for 64²)');
+  assert.equal(a.className, 'Chair');
   assert.equal(a.seed, 3);
+  const t = parseQuickstartArgs(['--class', 'TABLE', '--preset', 'cpu64', '--resolution', '96']);
+  assert.ok(t !== 'help');
+  assert.equal(t.className, 'Table');
+  assert.equal(t.preset, 'cpu64');
+  assert.equal(t.resolution, 96);
+  assert.throws(() => parseQuickstartArgs(['--class', 'sofa']), /unknown synthetic class 'sofa'/);
   assert.equal(parseQuickstartArgs(['--help']), 'help');
   assert.throws(() => parseQuickstartArgs(['--steps', 'warmup=3']), /--steps: expected comma-separated pretrain=N/);
   assert.throws(() => parseQuickstartArgs(['--seed=1.5']), /--seed: expected an integer ≥ 0/);

@@ -91,3 +91,23 @@ test('merge equals adding everything to one accumulator', () => {
   a.merge(b);
   assert.deepEqual(a.summary(), all.summary());
 });
+
+test('shape-mIOU over present classes drops a class absent from the ground truth; the released one keeps it at 0', () => {
+  // 5 classes; class 4 never occurs in the ground truth but one pixel of it is predicted.
+  const gt = [0, 0, 1, 1, 2, 2, 3, 3];
+  const pred = [0, 0, 1, 1, 2, 2, 3, 4];
+  const s = new SegmentationScores(5);
+  s.add(pred, gt);
+  const r = s.summary();
+  // Per class: 0 → 1, 1 → 1, 2 → 1, 3 → 1/2, 4 → 0 (union 1, no GT).
+  assert.equal(r.shapeMIOU, (1 + 1 + 1 + 0.5 + 0) / 5);
+  assert.equal(r.shapeMIOUPresent, (1 + 1 + 1 + 0.5) / 4);
+  assert.deepEqual(r.groundTruthPixels, [2, 2, 2, 2, 0]);
+  // Merging keeps the ground-truth counts.
+  const a = new SegmentationScores(5);
+  a.add(pred.slice(0, 4), gt.slice(0, 4));
+  const b = new SegmentationScores(5);
+  b.add(pred.slice(4), gt.slice(4));
+  a.merge(b);
+  assert.equal(a.summary().shapeMIOUPresent, r.shapeMIOUPresent);
+});
