@@ -128,7 +128,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const { SrnModel } = await import('../srn/model');
   const { pretrain, fitLinearProbe } = await import('../training/stages');
   const { splitSource } = await import('../training/data');
-  const { saveCheckpoint } = await import('../training/checkpoint');
+  const { saveCheckpoint, findCheckpoint } = await import('../training/checkpoint');
   const { stderrProgress } = await import('../training/progress');
   const { evaluate, evalMetrics, formatResults, writeResultsJson } = await import('../eval/runner');
   const { srnPredictor } = await import('../eval/srn_predictor');
@@ -211,7 +211,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     const ckPretrain = join(ckDir, 'pretrain');
     const resumeFrom =
       args.pretrained ??
-      (existsSync(join(ckPretrain, 'manifest.json')) ? ckPretrain : undefined) ??
+      (findCheckpoint(ckPretrain) ? ckPretrain : undefined) ??
       (args.fromScratch ? undefined : shippedCheckpoint(args, config.seed, nTrain));
     if (resumeFrom) {
       // A checkpoint from another model config cannot be resumed (e.g. the preset changed since): say so.
@@ -379,6 +379,10 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     console.log(`tracking:    ${tracker.uri} (experiment ${tracker.experimentName}, run ${run.runId})`);
     model.dispose();
     return { ok, runDir, resultsPath };
+  } catch (e) {
+    // The reason (e.g. the step and loss term that went NaN) goes on the FAILED run, not only to stderr.
+    if (!interrupted) await run.setTag('semantic_srn.failure', (e as Error).message.slice(0, 4000)).catch(() => undefined);
+    throw e;
   } finally {
     await run.end(ok ? 'FINISHED' : interrupted ? 'KILLED' : 'FAILED');
     await tracker.close();

@@ -22,7 +22,7 @@ import { majorityForegroundClass } from '../eval/trivial';
 import { SrnModel } from '../srn/model';
 import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
-import { loadCheckpoint, loadModelState, saveCheckpoint } from '../training/checkpoint';
+import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint } from '../training/checkpoint';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import type { RunHandle, Tracker } from '../tracking/types';
@@ -206,8 +206,9 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
   const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed });
   const total = totalSteps(config);
   const prior: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
-  if (existsSync(join(ckDir, 'manifest.json')) || existsSync(join(`${ckDir}.old`, 'manifest.json'))) {
-    const ck = loadCheckpoint(ckDir);
+  const found = findCheckpoint(ckDir);
+  if (found) {
+    const ck = found;
     if (ck.manifest.stage === 'pretrain' && ck.manifest.step >= total) {
       loadModelState(ck, model);
       say(opts, `pre-training: reusing ${ckDir} (${ck.manifest.step} steps)`);
@@ -220,7 +221,7 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
     say(opts, `pre-training: reusing ${foreign.ck.dir} (${foreign.ck.manifest.step} steps, same model, pre-training config, seed and training objects)`);
     return { model, info: { dir: foreign.ck.dir, key, cacheDir: dir, reused: true, steps: foreign.ck.manifest.step, seconds: 0, losses: [] } };
   }
-  const resumeFrom = existsSync(join(ckDir, 'manifest.json')) ? ckDir : undefined;
+  const resumeFrom = found;
   say(opts, resumeFrom ? `pre-training: resuming ${ckDir}` : `pre-training: ${total} steps → ${ckDir}`);
   const t = performance.now();
   const res = await pretrain(config, model, splitSource(data.train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
@@ -260,14 +261,14 @@ export function findCompatiblePretrain(runsDir: string, config: SrnConfig, numIn
   candidates.push(...sub(SHIPPED_PRETRAINED_DIR));
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   for (const dir of candidates) {
-    const mpath = join(dir, 'manifest.json');
-    if (!existsSync(mpath)) continue;
     try {
-      const m = JSON.parse(readFileSync(mpath, 'utf8')) as { stage: string; step: number; numInstances: number; config: SrnConfig };
+      const ck = findCheckpoint(dir);
+      if (!ck) continue;
+      const m = ck.manifest;
       if (m.stage !== 'pretrain' || m.step < totalSteps(config) || m.numInstances !== numInstances) continue;
       if (!same(m.config.model, config.model) || !same(m.config.training.pretrain, config.training.pretrain) || m.config.seed !== config.seed) continue;
       if (m.config.data.className !== config.data.className || m.config.data.maxTrainInstances !== config.data.maxTrainInstances) continue;
-      return { ck: loadCheckpoint(dir) };
+      return { ck };
     } catch {
       continue;
     }
@@ -310,8 +311,9 @@ export async function ensureProbe(config: SrnConfig, model: SrnModel, data: Prep
   const dir = join(pre.cacheDir, `probe-${hash({ probe: config.training.probe, fewShot: config.data.fewShot, ids: sel.instanceIds, pretrainSteps: pre.steps })}`);
   const common = { images: views.length, instanceIds: sel.instanceIds, method: sel.method, allClassesRule, majorityClass };
   const historyPath = join(dir, 'history.json');
-  if (existsSync(join(dir, 'manifest.json')) && existsSync(historyPath)) {
-    const ck = loadCheckpoint(dir);
+  const saved = existsSync(historyPath) ? findCheckpoint(dir) : undefined;
+  if (saved) {
+    const ck = saved;
     for (const h of ck.manifest.heads) if (!model.heads.has(h)) model.addHead(h);
     loadModelState(ck, model);
     say(opts, `probe: reusing ${dir}`);
