@@ -158,7 +158,8 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
   writeJsonAtomic(join(tmp, 'manifest.json'), manifest);
   faultPoint('checkpoint:tmp-complete');
   // From here a complete, verifiable copy exists (tmp) until it is renamed into place.
-  const prevStep = existsSync(dir) ? stepOf(dir) : undefined;
+  // A previous checkpoint with no weights left is not worth keeping as `.step-N`: it goes the `.old` way.
+  const prevStep = existsSync(join(dir, 'weights.bin')) ? stepOf(dir) : undefined;
   const aside = keep > 1 && prevStep !== undefined ? join(parent, `${keptPrefix(dir)}${String(prevStep).padStart(9, '0')}`) : `${dir}.old`;
   rmSync(aside, { recursive: true, force: true });
   if (existsSync(dir)) {
