@@ -200,6 +200,8 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     name: args.name,
     tags: { command: 'quickstart', preset: args.preset, backend: backend.chosen },
     params: { config, data: { root: dataRoot, className, train: train.instances.length, test: test.instances.length, resolution: args.resolution } },
+    // A run left RUNNING by a killed quickstart of this name is continued (the training resumes too), or FAILED with --from-scratch.
+    lease: { file: join(runDir, 'tracking-run.json'), resume: !args.fromScratch },
   });
   let ok = false;
   let interrupted = false;
@@ -232,7 +234,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
         pretrain(config, model, splitSource(train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
           onMetrics: (step, rec) => run.logMetrics(numeric(rec, 'pretrain/'), step),
           onProgress: progress,
-          checkpoint: { dir: ckPretrain, every: 500 },
+          checkpoint: { dir: ckPretrain, every: 500, tracking: { uri: tracker.uri, runId: run.runId } },
           resumeFrom,
           signal,
         }),
