@@ -124,7 +124,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const { ensureSyntheticDataset } = await import('../data/synthetic/generate');
   const { openSplit } = await import('../data/split');
   const { loadView, ViewCache } = await import('../data/view_loader');
-  const { selectFewShot } = await import('../data/sampler');
+  const { selectFewShot, FewShotCoverageError } = await import('../data/sampler');
   const { SrnModel } = await import('../srn/model');
   const { pretrain, fitLinearProbe } = await import('../training/stages');
   const { splitSource } = await import('../training/data');
@@ -266,7 +266,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
       sel = selectFewShot(train, fewShotOpts);
     } catch (e) {
       // Only when the training objects cannot cover every class at all (tiny runs); recorded in results.json.
-      if (!fewShotOpts.requireAllClasses) throw e;
+      if (!fewShotOpts.requireAllClasses || !(e instanceof FewShotCoverageError)) throw e;
       log(`warning: ${(e as Error).message}; drawing the labelled images without the all-classes rule`);
       sel = selectFewShot(train, { ...fewShotOpts, requireAllClasses: false });
       allClassesRule = false;

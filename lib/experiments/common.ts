@@ -14,7 +14,7 @@ import { resolveConfig } from '../config/resolve';
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { openSplit } from '../data/split';
 import { loadView, ViewCache } from '../data/view_loader';
-import { selectFewShot, type FewShotSelection } from '../data/sampler';
+import { FewShotCoverageError, selectFewShot, type FewShotSelection } from '../data/sampler';
 import type { SplitInfo } from '../data/types';
 import { ensureSyntheticDataset } from '../data/synthetic/generate';
 import { protocolSpec, viewPositions } from '../eval/protocols';
@@ -287,7 +287,7 @@ export function fewShotViews(config: SrnConfig, train: SplitInfo): { views: Obse
     sel = selectFewShot(train, o);
   } catch (e) {
     // Only when the training objects cannot cover every class at all (tiny runs); recorded in results.
-    if (!o.requireAllClasses) throw e;
+    if (!o.requireAllClasses || !(e instanceof FewShotCoverageError)) throw e;
     sel = selectFewShot(train, { ...o, requireAllClasses: false });
     allClassesRule = false;
   }
