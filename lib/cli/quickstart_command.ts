@@ -137,6 +137,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const { writeLabelledPointCloudPly, pointCloudViews } = await import('../viz/ply');
   const { createTracker, NullTracker } = await import('../tracking/create_tracker');
   const { runInterruptibly } = await import('../tracking/signals');
+  const { FAILURE_TAG } = await import('../tracking/lifecycle');
   const { writeJsonAtomic } = await import('../util/atomic_write');
 
   const t0 = performance.now();
@@ -383,7 +384,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     return { ok, runDir, resultsPath };
   } catch (e) {
     // The reason (e.g. the step and loss term that went NaN) goes on the FAILED run, not only to stderr.
-    if (!interrupted) await run.setTag('semantic_srn.failure', (e as Error).message.slice(0, 4000)).catch(() => undefined);
+    if (!interrupted) await run.setTag(FAILURE_TAG, (e as Error).message.slice(0, 4000)).catch(() => undefined);
     throw e;
   } finally {
     await run.end(ok ? 'FINISHED' : interrupted ? 'KILLED' : 'FAILED');

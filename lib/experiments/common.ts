@@ -25,6 +25,7 @@ import { splitSource, type ObservedView } from '../training/data';
 import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint } from '../training/checkpoint';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
+import { FAILURE_TAG } from '../tracking/lifecycle';
 import type { RunHandle, Tracker } from '../tracking/types';
 import { writeJsonAtomic } from '../util/atomic_write';
 import { experimentsDir } from './config_loader';
@@ -389,6 +390,7 @@ export async function withExperimentRun<T>(cfg: ExperimentConfig, opts: Experime
     await run.end('FINISHED');
     return out;
   } catch (e) {
+    await run.setTag(FAILURE_TAG, (e as Error).message.slice(0, 4000)).catch(() => undefined);
     await run.end('FAILED');
     throw e;
   }

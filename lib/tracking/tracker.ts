@@ -157,6 +157,7 @@ export class MlflowTracker implements Tracker {
       result = await fn(run);
     } catch (e) {
       try {
+        await run.setTag(FAILURE_TAG, ((e as Error)?.message ?? String(e)).slice(0, 4000));
         await run.end('FAILED');
       } catch (endError) {
         this.warn(`semantic-srn tracking: could not mark run ${run.runId} FAILED: ${(endError as Error).message}`);
