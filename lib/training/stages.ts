@@ -133,49 +133,53 @@ async function runSrnStage(
     ckOpts ? (lastSaved !== undefined ? `${ckOpts.dir} keeps the last good checkpoint (step ${lastSaved})` : `no checkpoint was written to ${ckOpts.dir}`) : 'nothing was saved';
   const skipMode = opts.nonFinite === 'skip';
   let skippedInRow = 0;
-  while (step < total) {
-    await yieldToEventLoop();
-    if (opts.signal?.aborted) {
-      aborted = true;
-      break;
-    }
-    const { side, batchSize } = scheduleAt(st, step);
-    const batch = data.batch(step, batchSize, side);
-    let rec: StepRecord;
-    try {
-      const rows = Array.from(batch.instanceIndex.dataSync());
-      rec = trainStep({
-        model, batch, weights: st.weights,
-        dense: names.length ? { adam, names } : undefined,
-        latent: { table: model.latents, rows, trainable: trainLatents },
-        head, headTraining: true,
-        raysPerImage: st.raysPerImage,
-        rng: Rng.derive(config.seed, stage, 'rays', step),
-        skipNonFinite: skipMode,
-      });
-    } finally {
-      tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
-      if (batch.labels) batch.labels.dispose();
-      if (batch.depth) batch.depth.dispose();
-    }
-    step += 1;
-    history.push(rec);
-    opts.onMetrics?.(step, rec);
-    const bad = nonFiniteTerm(rec);
-    if (bad && !skipMode) {
-      adam.dispose();
-      throw new NonFiniteError(stage, step, bad.term, bad.value, `the stage stopped; ${kept()}`);
-    }
-    if (rec.skipped) {
-      if (++skippedInRow >= MAX_SKIPPED_IN_A_ROW) {
-        adam.dispose();
-        throw new NonFiniteError(stage, step, bad?.term ?? 'gradient', bad?.value ?? NaN, `${skippedInRow} steps in a row skipped (diverged); the stage stopped; ${kept()}`);
+  try {
+    while (step < total) {
+      await yieldToEventLoop();
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
       }
-    } else skippedInRow = 0;
-    meter.tick(step, rec.loss);
-    if (every > 0 && step % every === 0 && step < total) save();
+      const { side, batchSize } = scheduleAt(st, step);
+      const batch = data.batch(step, batchSize, side);
+      let rec: StepRecord;
+      try {
+        const rows = Array.from(batch.instanceIndex.dataSync());
+        rec = trainStep({
+          model, batch, weights: st.weights,
+          dense: names.length ? { adam, names } : undefined,
+          latent: { table: model.latents, rows, trainable: trainLatents },
+          head, headTraining: true,
+          raysPerImage: st.raysPerImage,
+          rng: Rng.derive(config.seed, stage, 'rays', step),
+          skipNonFinite: skipMode,
+        });
+      } finally {
+        tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
+        if (batch.labels) batch.labels.dispose();
+        if (batch.depth) batch.depth.dispose();
+      }
+      step += 1;
+      history.push(rec);
+      opts.onMetrics?.(step, rec);
+      const bad = nonFiniteTerm(rec);
+      if (bad && !skipMode) {
+        throw new NonFiniteError(stage, step, bad.term, bad.value, `the stage stopped; ${kept()}`);
+      }
+      if (rec.skipped) {
+        if (++skippedInRow >= MAX_SKIPPED_IN_A_ROW) {
+          throw new NonFiniteError(stage, step, bad?.term ?? 'gradient', bad?.value ?? NaN, `${skippedInRow} steps in a row skipped (diverged); the stage stopped; ${kept()}`);
+        }
+      } else skippedInRow = 0;
+      meter.tick(step, rec.loss);
+      if (every > 0 && step % every === 0 && step < total) save();
+    }
+    save();
+  } catch (e) {
+    // A stopped stage (non-finite loss or parameters, a failed write) hands back no optimiser: free its moments.
+    adam.dispose();
+    throw e;
   }
-  save();
   return { stage, step, history, aborted, adam };
 }
 
