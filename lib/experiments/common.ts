@@ -384,6 +384,8 @@ export async function withExperimentRun<T>(cfg: ExperimentConfig, opts: Experime
     parent: opts.parentRun,
     tags: { experiment: cfg.experiment, scale: cfg.scale, preset: cfg.preset, backend: tf.getBackend() ?? 'none' },
     params: { experiment: { ...cfg, description: undefined } },
+    // A run left RUNNING by a killed run of this experiment is continued (its pre-training resumes too).
+    lease: { file: join(experimentRunDir(cfg, opts), 'tracking-run.json'), resume: true },
   });
   try {
     const out = await fn(run, tracker);

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -111,15 +112,24 @@ test('a run left RUNNING by a killed process is marked FAILED at the next start,
   const warnings: string[] = [];
   const tracker = () => new MlflowTracker({ backend: new FileStore(store), experimentName: 'e', handleSignals: false, systemTags: false, warn: (m) => warnings.push(m) });
   const read = (id: string) => new FileStore(store).readRun(id);
+  // The runs below are left open as a killed process leaves them; the lease then names a process that is gone.
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+  const die = () => writeFileSync(lease, JSON.stringify({ ...JSON.parse(readFileSync(lease, 'utf8')), pid: deadPid }));
 
-  // 1st process: starts its run, then "dies" (never ends it): the lease stays, the run is RUNNING.
+  // 1st process: starts its run, then dies (never ends it): the lease stays, the run is RUNNING.
   const a = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
   assert.equal(JSON.parse(readFileSync(lease, 'utf8')).runId, a.runId);
+  // While its owner lives, a second start of the same command does not take the run over.
+  const live = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
+  assert.notEqual(live.runId, a.runId);
+  await live.end();
+  writeFileSync(lease, JSON.stringify({ uri: new FileStore(store).uri, runId: a.runId, local: false, pid: deadPid }));
   // 2nd process resumes: the same run continues (no second, unlinked run).
   const b = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
   assert.equal(b.runId, a.runId);
   assert.ok(read(b.runId).tags[RESUMED_TAG]);
   assert.match(warnings.join('\n'), new RegExp(`continuing run ${a.runId}, left RUNNING by process \\d+`));
+  die();
   // ... and dies too. The 3rd starts from scratch: the dead run is marked FAILED with the reason.
   const c = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: false } });
   assert.notEqual(c.runId, a.runId);
@@ -130,6 +140,7 @@ test('a run left RUNNING by a killed process is marked FAILED at the next start,
   assert.equal(read(c.runId).info.status, 'FINISHED');
   // A dead run with another config is not continued: it is FAILED as superseded and a new run starts.
   const d = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
+  die();
   const e = await tracker().startRun({ name: 'q', params: { steps: 20 }, lease: { file: lease, resume: true } });
   assert.notEqual(e.runId, d.runId);
   assert.equal(read(d.runId).info.status, 'FAILED');
