@@ -82,19 +82,21 @@ export class MlflowTracker implements Tracker {
     let run: TrackedRun;
     if (continued) {
       run = continued;
-    } else try {
-      if (parentIsLocalOnly) throw new TrackingConnectionError('parent run exists only in the local store');
-      const experimentId = await this.backend.getOrCreateExperiment(experiment, EXPERIMENT_TAGS);
-      const info = await this.backend.createRun({ experimentId, runName: opts.name ?? '', startTime, tags: tagList });
-      run = new TrackedRun(this, experiment, info, tagList);
-    } catch (e) {
-      if (!(e instanceof TrackingConnectionError) || !this.spillStore) throw e;
-      // Server down at start: the whole run lives in the local store until synced.
-      const name = opts.name ?? generateRunName();
-      const local = await this.createLocalRun(experiment, name, startTime, [...tagList.filter((t) => t.key !== MLFLOW_TAG.runName), { key: MLFLOW_TAG.spillTrackingUri, value: this.backend.uri }]);
-      if (!parentIsLocalOnly)
-        this.warn(`semantic-srn tracking: ${e.message}; run '${name}' is written to ${this.spillStore.root} instead (sync it later: semantic-srn mlflow sync ${this.spillStore.root} --to ${this.backend.uri})`);
-      run = new TrackedRun(this, experiment, local, tagList, true);
+    } else {
+      try {
+        if (parentIsLocalOnly) throw new TrackingConnectionError('parent run exists only in the local store');
+        const experimentId = await this.backend.getOrCreateExperiment(experiment, EXPERIMENT_TAGS);
+        const info = await this.backend.createRun({ experimentId, runName: opts.name ?? '', startTime, tags: tagList });
+        run = new TrackedRun(this, experiment, info, tagList);
+      } catch (e) {
+        if (!(e instanceof TrackingConnectionError) || !this.spillStore) throw e;
+        // Server down at start: the whole run lives in the local store until synced.
+        const name = opts.name ?? generateRunName();
+        const local = await this.createLocalRun(experiment, name, startTime, [...tagList.filter((t) => t.key !== MLFLOW_TAG.runName), { key: MLFLOW_TAG.spillTrackingUri, value: this.backend.uri }]);
+        if (!parentIsLocalOnly)
+          this.warn(`semantic-srn tracking: ${e.message}; run '${name}' is written to ${this.spillStore.root} instead (sync it later: semantic-srn mlflow sync ${this.spillStore.root} --to ${this.backend.uri})`);
+        run = new TrackedRun(this, experiment, local, tagList, true);
+      }
     }
     this.open.add(run);
     trackOpenRun(run, this.handleSignals);
