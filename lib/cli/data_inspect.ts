@@ -137,8 +137,12 @@ export async function inspectInstance(dir: string, opts: InspectOptions = {}): P
         const arr = readNpy(f);
         const labels = npyToInt32(arr, f);
         const s = imgSize[i];
-        if (s && s.width > 0 && (arr.shape[0] !== s.height || arr.shape[1] !== s.width)) {
-          problems.push(`${f}: label map of shape [${arr.shape.join(', ')}], expected [${s.height}, ${s.width}] (the rgb size)`);
+        const sh = arr.shape;
+        // [H, W] or [H, W, 1], as the loader requires (an [H, W, 3] map would fail only at training or eval).
+        const rankOk = sh.length === 2 || (sh.length === 3 && sh[2] === 1);
+        if (!rankOk || (s && s.width > 0 && (sh[0] !== s.height || sh[1] !== s.width))) {
+          const want = s && s.width > 0 ? `[${s.height}, ${s.width}] (the rgb size)` : '[H, W]';
+          problems.push(`${f}: label map of shape [${sh.join(', ')}], expected ${want} or [H, W, 1]`);
         }
         for (let j = 0; j < labels.length; j++) pixelCounts.set(labels[j], (pixelCounts.get(labels[j]) ?? 0) + 1);
         total += labels.length;

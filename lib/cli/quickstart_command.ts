@@ -132,11 +132,11 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const { datasetVersion, ensureSyntheticDataset } = await import('../data/synthetic/generate');
   const { openSplit } = await import('../data/split');
   const { loadView, ViewCache } = await import('../data/view_loader');
-  const { selectFewShot } = await import('../data/sampler');
+  const { selectFewShot, FewShotCoverageError } = await import('../data/sampler');
   const { SrnModel } = await import('../srn/model');
   const { pretrain, fitLinearProbe } = await import('../training/stages');
   const { splitSource } = await import('../training/data');
-  const { saveCheckpoint } = await import('../training/checkpoint');
+  const { saveCheckpoint, findCheckpoint, loadCheckpoint, versionMismatch } = await import('../training/checkpoint');
   const { stderrProgress } = await import('../training/progress');
   const { evaluate, evalMetrics, formatResults, writeResultsJson } = await import('../eval/runner');
   const { srnPredictor } = await import('../eval/srn_predictor');
@@ -145,6 +145,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
   const { writeLabelledPointCloudPly, pointCloudViews } = await import('../viz/ply');
   const { createTracker, NullTracker } = await import('../tracking/create_tracker');
   const { runInterruptibly } = await import('../tracking/signals');
+  const { FAILURE_TAG } = await import('../tracking/lifecycle');
   const { writeJsonAtomic } = await import('../util/atomic_write');
 
   const t0 = performance.now();
@@ -210,6 +211,8 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     name: args.name,
     tags: { command: 'quickstart', preset: args.preset, backend: backend.chosen },
     params: { config, data: { root: dataRoot, className, train: train.instances.length, test: test.instances.length, resolution } },
+    // A run left RUNNING by a killed quickstart of this name is continued (the training resumes too), or FAILED with --from-scratch.
+    lease: { file: join(runDir, 'tracking-run.json'), resume: !args.fromScratch },
   });
   let ok = false;
   let interrupted = false;
@@ -219,7 +222,6 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     // ---- pre-training
     t = performance.now();
     const ckPretrain = join(ckDir, 'pretrain');
-    const { loadCheckpoint, versionMismatch } = await import('../training/checkpoint');
     const dataVersion = datasetVersion(dataRoot, className);
     let shipped = args.fromScratch ? undefined : shippedCheckpoint(args, config, resolution);
     const shippedStale = shipped && versionMismatch(loadCheckpoint(shipped).manifest, dataVersion);
@@ -227,7 +229,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
       log(`pre-training: not using the shipped ${shipped}: ${shippedStale}; pre-training from scratch (pretrained/README.md says how to re-make it)`);
       shipped = undefined;
     }
-    const resumeFrom = args.pretrained ?? (existsSync(join(ckPretrain, 'manifest.json')) ? ckPretrain : undefined) ?? shipped;
+    const resumeFrom = args.pretrained ?? (findCheckpoint(ckPretrain) ? ckPretrain : undefined) ?? shipped;
     if (resumeFrom) {
       // A checkpoint from another model config or code/data version cannot be resumed: say so.
       const savedManifest = loadCheckpoint(resumeFrom).manifest;
@@ -249,7 +251,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
         pretrain(config, model, splitSource(train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
           onMetrics: (step, rec) => run.logMetrics(numeric(rec, 'pretrain/'), step),
           onProgress: progress,
-          checkpoint: { dir: ckPretrain, every: 500, dataVersion },
+          checkpoint: { dir: ckPretrain, every: 500, tracking: { uri: tracker.uri, runId: run.runId }, dataVersion },
           resumeFrom,
           signal,
         }),
@@ -281,7 +283,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
       sel = selectFewShot(train, fewShotOpts);
     } catch (e) {
       // Only when the training objects cannot cover every class at all (tiny runs); recorded in results.json.
-      if (!fewShotOpts.requireAllClasses) throw e;
+      if (!fewShotOpts.requireAllClasses || !(e instanceof FewShotCoverageError)) throw e;
       log(`warning: ${(e as Error).message}; drawing the labelled images without the all-classes rule`);
       sel = selectFewShot(train, { ...fewShotOpts, requireAllClasses: false });
       allClassesRule = false;
@@ -396,6 +398,10 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     console.log(`tracking:    ${tracker.uri} (experiment ${tracker.experimentName}, run ${run.runId})`);
     model.dispose();
     return { ok, runDir, resultsPath };
+  } catch (e) {
+    // The reason (e.g. the step and loss term that went NaN) goes on the FAILED run, not only to stderr.
+    if (!interrupted) await run.setTag(FAILURE_TAG, (e as Error).message.slice(0, 4000)).catch(() => undefined);
+    throw e;
   } finally {
     await run.end(ok ? 'FINISHED' : interrupted ? 'KILLED' : 'FAILED');
     await tracker.close();

@@ -138,6 +138,14 @@ export interface FewShotSelection {
 }
 
 /**
+ * The few-shot draw cannot cover every class (too few objects, or classes absent from the views): the one
+ * failure a caller may answer by drawing without the all-classes rule. Unreadable labels are other errors.
+ */
+export class FewShotCoverageError extends Error {
+  override name = 'FewShotCoverageError';
+}
+
+/**
  * The paper's few-shot rule: n instances "pseudo-randomly sampled such that all semantic classes
  * are present", each with the given views. Draw t uses `Rng.derive(seed, 'fewshot', t)`, so the
  * result depends only on the seed and the split. Throws naming the missing classes when no
@@ -211,13 +219,13 @@ export function selectFewShot(info: SplitInfo, opts: FewShotOptions): FewShotSel
   }
   const stillMissing = covered.flatMap((ok, cls) => (ok ? [] : [cls]));
   if (stillMissing.length > 0) {
-    throw new Error(
+    throw new FewShotCoverageError(
       `selectFewShot: classes ${names(stillMissing)} appear in no instance's views [${views.join(', ')}] of ${where}; ` +
         'no choice of instances can cover every class (use requireAllClasses: false or other views)',
     );
   }
   if (chosen.length > n) {
-    throw new Error(
+    throw new FewShotCoverageError(
       `selectFewShot: no draw of ${n} instances covering all ${info.numClasses} classes found in ${maxTries} uniform draws, ` +
         `and the greedy fallback needed ${chosen.length} instances (raise instances or maxTries)`,
     );

@@ -4,7 +4,7 @@
  * preprocessed views.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parsePose, rescaleIntrinsics } from '../geometry/cameras';
 import { intrinsicsTensor, poseTensor } from '../geometry/rays';
 import { npyToFloat32, npyToInt32, readNpy, type NpyArray } from '../io/npy';
@@ -89,14 +89,52 @@ function viewAt(inst: InstanceRecord, v: number): ViewFiles {
 }
 
 /** An H×W label or depth map from .npy (shape [H, W] or [H, W, 1]), checked against the rgb size. */
-function readMap(path: string, height: number, width: number, what: string): NpyArray {
+function readMap(path: string, height: number, width: number, what: string, rgbPath = 'the rgb image'): NpyArray {
   const arr = readNpy(path);
   const s = arr.shape;
   const ok = (s.length === 2 || (s.length === 3 && s[2] === 1)) && s[0] === height && s[1] === width;
   if (!ok) {
-    throw new Error(`${path}: ${what} of shape [${s.join(', ')}], expected [${height}, ${width}] (the size of the rgb image)`);
+    throw new Error(`${path}: ${what} of shape [${s.join(', ')}], expected [${height}, ${width}] or [${height}, ${width}, 1] (the size of ${rgbPath})`);
   }
   return arr;
+}
+
+/** Width and height from a PNG's IHDR chunk without decoding it; undefined when unreadable (loadView reports that). */
+function pngSize(path: string): { width: number; height: number } | undefined {
+  const head = Buffer.alloc(24);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    if (readSync(fd, head, 0, 24, 0) < 24 || !PNG_SIGNATURE.every((b, i) => head[i] === b)) return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
+}
+
+type InstanceSize = { width: number; height: number } | 'no majority' | 'unknown';
+const instanceSizes = new Map<string, InstanceSize>();
+
+/**
+ * The image size of an instance: the size most of its first five views have ('no majority' when they
+ * disagree, 'unknown' when none has a readable PNG header). Without it a wrong-size view would be silently cropped and resized in training (no label map
+ * to compare with), or, with one, the label map would be blamed for the image's size.
+ */
+function instanceImageSize(inst: InstanceRecord): InstanceSize {
+  const cached = instanceSizes.get(inst.dir);
+  if (cached !== undefined) return cached;
+  const counts = new Map<string, number>();
+  for (const v of inst.views.slice(0, 5)) {
+    const s = pngSize(v.rgb);
+    if (s) counts.set(`${s.width}x${s.height}`, (counts.get(`${s.width}x${s.height}`) ?? 0) + 1);
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1]);
+  const ref = ranked.length === 1 || (ranked.length > 1 && ranked[0][1] > ranked[1][1]) ? ranked[0][0].split('x').map(Number) : undefined;
+  const out: InstanceSize = ref ? { width: ref[0], height: ref[1] } : ranked.length ? 'no majority' : 'unknown';
+  instanceSizes.set(inst.dir, out);
+  return out;
 }
 
 /** Throws unless every label is in [0, numClasses). */
@@ -157,6 +195,11 @@ export function loadView(info: SplitInfo, instancePos: number, viewIdx: number, 
   if (hit) return hit;
 
   const img = readViewImage(files.rgb);
+  const ref = instanceImageSize(inst);
+  if (ref === 'no majority' || (ref !== 'unknown' && (img.width !== ref.width || img.height !== ref.height))) {
+    const others = ref === 'no majority' ? `the first views of ${inst.dir} differ in size with no majority` : `the other views of ${inst.dir} are ${ref.width}×${ref.height}`;
+    throw new Error(`${files.rgb}: image is ${img.width}×${img.height}, but ${others}; every view of an instance must have one size`);
+  }
   const out: LoadedView = {
     rgba: preprocessRgba(img.data, img.height, img.width, side),
     pose: readPoseFile(files.pose),
@@ -164,12 +207,12 @@ export function loadView(info: SplitInfo, instancePos: number, viewIdx: number, 
   };
   const box = centreCropBox(img.height, img.width);
   if (files.seg && !opts.skipLabels) {
-    const labels = readLabelMap(files.seg, img.height, img.width, info.numClasses);
+    const labels = checkLabelRange(npyToInt32(readMap(files.seg, img.height, img.width, 'label map', files.rgb), files.seg), img.width, info.numClasses, files.seg);
     const crop = cropImage(labels, img.width, 1, box, (n) => new Int32Array(n));
     out.labels = nearestResize(crop, box.side, side, (n) => new Int32Array(n));
   }
   if (files.depth && !opts.skipDepth) {
-    const depth = npyToFloat32(readMap(files.depth, img.height, img.width, 'depth map'));
+    const depth = npyToFloat32(readMap(files.depth, img.height, img.width, 'depth map', files.rgb));
     const crop = cropImage(depth, img.width, 1, box, (n) => new Float32Array(n));
     out.depth = nearestResize(crop, box.side, side, (n) => new Float32Array(n));
   }

@@ -14,7 +14,7 @@ import { resolveConfig } from '../config/resolve';
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { openSplit } from '../data/split';
 import { loadView, ViewCache } from '../data/view_loader';
-import { selectFewShot, type FewShotSelection } from '../data/sampler';
+import { FewShotCoverageError, selectFewShot, type FewShotSelection } from '../data/sampler';
 import type { SplitInfo } from '../data/types';
 import { datasetVersion, ensureSyntheticDataset } from '../data/synthetic/generate';
 import { protocolSpec, viewPositions } from '../eval/protocols';
@@ -22,9 +22,10 @@ import { majorityForegroundClass } from '../eval/trivial';
 import { SrnModel } from '../srn/model';
 import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
-import { loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch } from '../training/checkpoint';
+import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch } from '../training/checkpoint';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
+import { FAILURE_TAG } from '../tracking/lifecycle';
 import type { RunHandle, Tracker } from '../tracking/types';
 import { writeJsonAtomic } from '../util/atomic_write';
 import { experimentsDir } from './config_loader';
@@ -208,8 +209,9 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
   const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed });
   const total = totalSteps(config);
   const prior: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
-  if (existsSync(join(ckDir, 'manifest.json')) || existsSync(join(`${ckDir}.old`, 'manifest.json'))) {
-    const ck = loadCheckpoint(ckDir);
+  const found = findCheckpoint(ckDir);
+  if (found) {
+    const ck = found;
     const stale = versionMismatch(ck.manifest, data.dataVersion);
     if (stale) throw new Error(`${ck.dir}: cannot reuse or resume this pre-training: ${stale}; delete ${dir} to pre-train anew`);
     if (ck.manifest.stage === 'pretrain' && ck.manifest.step >= total) {
@@ -224,7 +226,7 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
     say(opts, `pre-training: reusing ${foreign.ck.dir} (${foreign.ck.manifest.step} steps, same model, pre-training config, seed and training objects)`);
     return { model, info: { dir: foreign.ck.dir, key, cacheDir: dir, reused: true, steps: foreign.ck.manifest.step, seconds: 0, losses: [] } };
   }
-  const resumeFrom = existsSync(join(ckDir, 'manifest.json')) ? ckDir : undefined;
+  const resumeFrom = found;
   say(opts, resumeFrom ? `pre-training: resuming ${ckDir}` : `pre-training: ${total} steps → ${ckDir}`);
   const t = performance.now();
   const res = await pretrain(config, model, splitSource(data.train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
@@ -272,15 +274,14 @@ export function findCompatiblePretrain(
   candidates.push(...sub(SHIPPED_PRETRAINED_DIR));
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   for (const dir of candidates) {
-    const mpath = join(dir, 'manifest.json');
-    if (!existsSync(mpath)) continue;
     try {
-      const m = JSON.parse(readFileSync(mpath, 'utf8')) as { stage: string; step: number; numInstances: number; config: SrnConfig };
+      const ck = findCheckpoint(dir);
+      if (!ck) continue;
+      const m = ck.manifest;
       if (m.stage !== 'pretrain' || m.step < totalSteps(config) || m.numInstances !== numInstances) continue;
       if (!same(m.config.model, config.model) || !same(m.config.training.pretrain, config.training.pretrain) || m.config.seed !== config.seed) continue;
       if (m.config.data.className !== config.data.className || m.config.data.maxTrainInstances !== config.data.maxTrainInstances) continue;
-      const ck = loadCheckpoint(dir);
-      const stale = versionMismatch(ck.manifest, dataVersion);
+      const stale = versionMismatch(m, dataVersion);
       if (stale) {
         onRefused(`pre-training: not using ${dir}: ${stale}; pre-training anew (to re-make a shipped checkpoint see ${join(SHIPPED_PRETRAINED_DIR, 'README.md')})`);
         continue;
@@ -304,7 +305,7 @@ export function fewShotViews(config: SrnConfig, train: SplitInfo): { views: Obse
     sel = selectFewShot(train, o);
   } catch (e) {
     // Only when the training objects cannot cover every class at all (tiny runs); recorded in results.
-    if (!o.requireAllClasses) throw e;
+    if (!o.requireAllClasses || !(e instanceof FewShotCoverageError)) throw e;
     sel = selectFewShot(train, { ...o, requireAllClasses: false });
     allClassesRule = false;
   }
@@ -328,8 +329,9 @@ export async function ensureProbe(config: SrnConfig, model: SrnModel, data: Prep
   const dir = join(pre.cacheDir, `probe-${hash({ probe: config.training.probe, fewShot: config.data.fewShot, ids: sel.instanceIds, pretrainSteps: pre.steps })}`);
   const common = { images: views.length, instanceIds: sel.instanceIds, method: sel.method, allClassesRule, majorityClass };
   const historyPath = join(dir, 'history.json');
-  if (existsSync(join(dir, 'manifest.json')) && existsSync(historyPath)) {
-    const ck = loadCheckpoint(dir);
+  const saved = existsSync(historyPath) ? findCheckpoint(dir) : undefined;
+  if (saved) {
+    const ck = saved;
     for (const h of ck.manifest.heads) if (!model.heads.has(h)) model.addHead(h);
     loadModelState(ck, model);
     say(opts, `probe: reusing ${dir}`);
@@ -399,12 +401,15 @@ export async function withExperimentRun<T>(cfg: ExperimentConfig, opts: Experime
     parent: opts.parentRun,
     tags: { experiment: cfg.experiment, scale: cfg.scale, preset: cfg.preset, backend: tf.getBackend() ?? 'none' },
     params: { experiment: { ...cfg, description: undefined } },
+    // A run left RUNNING by a killed run of this experiment is continued (its pre-training resumes too).
+    lease: { file: join(experimentRunDir(cfg, opts), 'tracking-run.json'), resume: true },
   });
   try {
     const out = await fn(run, tracker);
     await run.end('FINISHED');
     return out;
   } catch (e) {
+    await run.setTag(FAILURE_TAG, (e as Error).message.slice(0, 4000)).catch(() => undefined);
     await run.end('FAILED');
     throw e;
   }

@@ -90,8 +90,13 @@ export function rescaleIntrinsics(k: Intrinsics, side: number): Intrinsics {
 /** Parses a pose file: 16 numbers, as 4 lines of 4 or one line of 16 (row-major). */
 export function parsePose(text: string, source = 'pose.txt', tolerance = 1e-3): Mat4 {
   const nums = numbersOf(text.replace(/[,\[\]]/g, ' '));
-  if (nums.length !== 16 || nums.some((v) => !Number.isFinite(v))) {
+  if (nums.length !== 16) {
     throw new Error(`${source}: expected a 4×4 camera-to-world matrix (16 numbers), got ${nums.length} numbers`);
+  }
+  const bad = nums.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const word = text.replace(/[,\[\]]/g, ' ').trim().split(/\s+/)[bad];
+    throw new Error(`${source}: entry at row ${Math.floor(bad / 4) + 1}, column ${(bad % 4) + 1} is '${word}', expected a finite number (a 4×4 camera-to-world matrix)`);
   }
   const err = rigidError(nums);
   if (err > tolerance) {

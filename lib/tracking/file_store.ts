@@ -268,6 +268,16 @@ export class FileStore implements TrackingBackend {
     };
   }
 
+  async findRunInfo(runId: string): Promise<RunInfo | undefined> {
+    let dir: string;
+    try {
+      dir = this.runDir(runId);
+    } catch {
+      return undefined;
+    }
+    return this.readInfo(join(dir, 'meta.yaml'));
+  }
+
   readRun(runId: string): LocalRun {
     const dir = this.runDir(runId);
     const info = this.readInfo(join(dir, 'meta.yaml'));

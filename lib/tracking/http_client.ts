@@ -18,8 +18,13 @@ export interface RestClientOptions {
   /** First retry delay in ms, doubled each retry (env `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` in seconds; default 500 ms). */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Per-request timeout in ms (env `MLFLOW_HTTP_REQUEST_TIMEOUT` in seconds; default 120 s). */
+  /** Per-attempt timeout in ms: no answer and no progress for this long (env `MLFLOW_HTTP_REQUEST_TIMEOUT` in seconds; default 120 s). */
   timeoutMs?: number;
+  /**
+   * Deadline in ms for one request with all its retries (env `SRN_TRACKING_REQUEST_DEADLINE` in seconds;
+   * default 60 s): a hung server costs at most this long before the tracker spills to the local store.
+   */
+  deadlineMs?: number;
   /** `Authorization` header value; by default from the env / `~/.mlflow/credentials`. `null` = none. */
   authorization?: string | null;
   env?: NodeJS.ProcessEnv;
@@ -39,6 +44,7 @@ export interface RequestOptions {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
+export const DEFAULT_DEADLINE_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `Authorization` header from MLflow's env vars: Basic (username+password) wins over Bearer (token). */
@@ -100,6 +106,7 @@ export class RestClient {
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
   private readonly authorization: string | undefined;
 
   constructor(opts: RestClientOptions) {
@@ -119,6 +126,8 @@ export class RestClient {
     this.maxBackoffMs = opts.maxBackoffMs ?? 30_000;
     const timeoutS = envNumber(env, 'MLFLOW_HTTP_REQUEST_TIMEOUT');
     this.timeoutMs = opts.timeoutMs ?? (timeoutS !== undefined ? timeoutS * 1000 : 120_000);
+    const deadlineS = envNumber(env, 'SRN_TRACKING_REQUEST_DEADLINE');
+    this.deadlineMs = opts.deadlineMs ?? (deadlineS !== undefined ? deadlineS * 1000 : DEFAULT_DEADLINE_MS);
     this.authorization = opts.authorization === null ? undefined : (opts.authorization ?? authorizationFromEnv(env));
     if (url.protocol === 'https:') {
       const tls: https.AgentOptions = { keepAlive: true, maxSockets: 4 };
@@ -153,20 +162,28 @@ export class RestClient {
     }
     if (this.authorization) headers.Authorization = this.authorization;
     let lastError = '';
+    const start = Date.now();
+    const left = () => this.deadlineMs - (Date.now() - start);
+    // Retries stop at maxRetries or when the next wait would pass the deadline, whichever comes first.
+    const outOfTime = (wait: number) => left() - wait <= 0;
+    const deadlineNote = () => (left() <= 0 || Date.now() - start >= this.deadlineMs * 0.5 ? ` within ${(this.deadlineMs / 1000).toFixed(0)} s (SRN_TRACKING_REQUEST_DEADLINE)` : '');
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await this.once(method, url, headers, body);
+        const res = await this.once(method, url, headers, body, Math.max(1, Math.min(this.timeoutMs, left())));
         if (!RETRY_STATUS.has(res.status) || isPermanent503(res)) return res;
         lastError = `HTTP ${res.status}: ${describeBody(res.body)}`;
-        if (attempt >= this.maxRetries) throw new TrackingConnectionError(`${method} ${url.pathname} failed after ${attempt + 1} attempts: ${lastError}`);
         const retryAfter = Number(res.headers['retry-after']);
-        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, this.maxBackoffMs) : this.delay(attempt));
+        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, this.maxBackoffMs) : this.delay(attempt);
+        if (attempt >= this.maxRetries || outOfTime(wait))
+          throw new TrackingConnectionError(`${method} ${url.pathname} failed after ${attempt + 1} attempts${deadlineNote()}: ${lastError}`);
+        await sleep(wait);
       } catch (e) {
         if (e instanceof TrackingError) throw e;
         lastError = (e as Error).message || String(e);
-        if (attempt >= this.maxRetries)
-          throw new TrackingConnectionError(`cannot reach MLflow at ${this.baseUrl.origin} (${method} ${url.pathname}, ${attempt + 1} attempts): ${lastError}`, e);
-        await sleep(this.delay(attempt));
+        const wait = this.delay(attempt);
+        if (attempt >= this.maxRetries || outOfTime(wait))
+          throw new TrackingConnectionError(`cannot reach MLflow at ${this.baseUrl.origin} (${method} ${url.pathname}, ${attempt + 1} attempts${deadlineNote()}): ${lastError}`, e);
+        await sleep(wait);
       }
     }
   }
@@ -198,7 +215,7 @@ export class RestClient {
     return d * (0.8 + 0.4 * Math.random());
   }
 
-  private once(method: string, url: URL, headers: http.OutgoingHttpHeaders, body?: Uint8Array): Promise<HttpResponse> {
+  private once(method: string, url: URL, headers: http.OutgoingHttpHeaders, body: Uint8Array | undefined, timeoutMs: number): Promise<HttpResponse> {
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = mod.request(url, { method, headers, agent: this.agent }, (res) => {
@@ -207,7 +224,8 @@ export class RestClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       });
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
+      // An idle timeout (no bytes either way), so a slow upload that progresses is not cut.
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer for ${(timeoutMs / 1000).toFixed(1)} s (server hung or overloaded?)`)));
       req.on('error', reject);
       req.end(body);
     });

@@ -12,3 +12,4 @@ export { MlflowTracker, DEFAULT_EXPERIMENT, type TrackerOptions } from './tracke
 export { runInterruptibly, registerInterruptible, type Interruptible } from './signals';
 export * from './create_tracker';
 export { syncLocalStore, type SyncOptions, type SyncedRun } from './sync';
+export * from './lifecycle';

@@ -34,6 +34,10 @@ export class MemoryBackend implements TrackingBackend {
     return info;
   }
 
+  async findRunInfo(runId: string): Promise<RunInfo | undefined> {
+    return this.runs.get(runId)?.info;
+  }
+
   run(runId: string): MemoryRun {
     const r = this.runs.get(runId);
     if (!r) throw new TrackingError(`no run ${runId} in memory backend`);

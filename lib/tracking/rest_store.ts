@@ -187,6 +187,10 @@ export class RestBackend implements TrackingBackend {
     }
   }
 
+  async findRunInfo(runId: string): Promise<RunInfo | undefined> {
+    return (await this.findRun(runId))?.info;
+  }
+
   async searchRuns(experimentIds: string[], filter = '', orderBy: string[] = []): Promise<RemoteRun[]> {
     const out: RemoteRun[] = [];
     let pageToken: string | undefined;

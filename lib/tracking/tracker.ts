@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TrackingConnectionError, TrackingError, ParamConflictError } from './errors';
 import type { FileStore } from './file_store';
+import { FAILURE_TAG, RESUMED_TAG, processAlive, readLease, removeLease, writeLease } from './lifecycle';
 import { trackOpenRun, untrackOpenRun } from './signals';
 import { EXPERIMENT_KIND, MLFLOW_TAG, generateRunName, systemTags, type SystemTagOptions } from './system_tags';
 import type { KeyValue, LogBatch, MetricPoint, RunHandle, RunInfo, RunStatus, StartRunOptions, StepLogger, Tracker, TrackingBackend } from './types';
@@ -77,25 +78,72 @@ export class MlflowTracker implements Tracker {
     const startTime = Date.now();
     const parentIsLocalOnly = opts.parent instanceof TrackedRun && opts.parent.localOnly;
 
+    const continued = opts.lease ? await this.settleLease(opts.lease, experiment, tagList) : undefined;
     let run: TrackedRun;
-    try {
-      if (parentIsLocalOnly) throw new TrackingConnectionError('parent run exists only in the local store');
-      const experimentId = await this.backend.getOrCreateExperiment(experiment, EXPERIMENT_TAGS);
-      const info = await this.backend.createRun({ experimentId, runName: opts.name ?? '', startTime, tags: tagList });
-      run = new TrackedRun(this, experiment, info, tagList);
-    } catch (e) {
-      if (!(e instanceof TrackingConnectionError) || !this.spillStore) throw e;
-      // Server down at start: the whole run lives in the local store until synced.
-      const name = opts.name ?? generateRunName();
-      const local = await this.createLocalRun(experiment, name, startTime, [...tagList.filter((t) => t.key !== MLFLOW_TAG.runName), { key: MLFLOW_TAG.spillTrackingUri, value: this.backend.uri }]);
-      if (!parentIsLocalOnly)
-        this.warn(`semantic-srn tracking: ${e.message}; run '${name}' is written to ${this.spillStore.root} instead (sync it later: semantic-srn mlflow sync ${this.spillStore.root} --to ${this.backend.uri})`);
-      run = new TrackedRun(this, experiment, local, tagList, true);
+    if (continued) {
+      run = continued;
+    } else {
+      try {
+        if (parentIsLocalOnly) throw new TrackingConnectionError('parent run exists only in the local store');
+        const experimentId = await this.backend.getOrCreateExperiment(experiment, EXPERIMENT_TAGS);
+        const info = await this.backend.createRun({ experimentId, runName: opts.name ?? '', startTime, tags: tagList });
+        run = new TrackedRun(this, experiment, info, tagList);
+      } catch (e) {
+        if (!(e instanceof TrackingConnectionError) || !this.spillStore) throw e;
+        // Server down at start: the whole run lives in the local store until synced.
+        const name = opts.name ?? generateRunName();
+        const local = await this.createLocalRun(experiment, name, startTime, [...tagList.filter((t) => t.key !== MLFLOW_TAG.runName), { key: MLFLOW_TAG.spillTrackingUri, value: this.backend.uri }]);
+        if (!parentIsLocalOnly)
+          this.warn(`semantic-srn tracking: ${e.message}; run '${name}' is written to ${this.spillStore.root} instead (sync it later: semantic-srn mlflow sync ${this.spillStore.root} --to ${this.backend.uri})`);
+        run = new TrackedRun(this, experiment, local, tagList, true);
+      }
     }
     this.open.add(run);
     trackOpenRun(run, this.handleSignals);
-    if (opts.params) await run.logParams(opts.params);
+    if (opts.lease) {
+      writeLease(opts.lease.file, { uri: this.backend.uri, runId: run.runId, local: run.localOnly });
+      run.leaseFile = opts.lease.file;
+    }
+    if (opts.params) {
+      try {
+        await run.logParams(opts.params);
+      } catch (e) {
+        if (!(continued && e instanceof ParamConflictError)) throw e;
+        // The config changed since the dead run: it is not the same run any more; end it and start afresh.
+        await run.setTag(FAILURE_TAG, `superseded: restarted with another config (${e.message})`);
+        await run.end('FAILED');
+        return this.startRun({ ...opts, lease: { ...opts.lease!, resume: false } });
+      }
+    }
     return run;
+  }
+
+  /**
+   * A lease left by a process that died with its run open: continue that run (`resume`) or mark it FAILED.
+   * Returns the continued run, or undefined (no lease, run already ended or gone, or tracker unreachable).
+   */
+  private async settleLease(lease: { file: string; resume?: boolean }, experiment: string, tags: KeyValue[]): Promise<TrackedRun | undefined> {
+    const prior = readLease(lease.file);
+    // A live owner (another process running the same command, or this one) still holds its run.
+    if (!prior || processAlive(prior.pid)) return undefined;
+    const backend = prior.local ? this.spillStore : prior.uri === this.backend.uri ? this.backend : undefined;
+    if (!backend?.findRunInfo) return undefined;
+    try {
+      const info = await backend.findRunInfo(prior.runId);
+      if (!info || info.status !== 'RUNNING') return undefined;
+      if (lease.resume) {
+        await backend.logBatch(info.runId, { tags: [{ key: RESUMED_TAG, value: new Date().toISOString() }] });
+        this.warn(`semantic-srn tracking: continuing run ${info.runId}, left RUNNING by process ${prior.pid} that did not end it (killed?)`);
+        return new TrackedRun(this, experiment, { ...info, status: 'RUNNING' }, tags, prior.local);
+      }
+      await backend.logBatch(info.runId, { tags: [{ key: FAILURE_TAG, value: `process ${prior.pid} died without ending the run (killed?); found at the next start` }] });
+      await backend.updateRun(info.runId, 'FAILED', Date.now());
+      this.warn(`semantic-srn tracking: run ${info.runId}, left RUNNING by process ${prior.pid} that did not end it (killed?), is now marked FAILED`);
+    } catch (e) {
+      if (!(e instanceof TrackingConnectionError)) throw e;
+      this.warn(`semantic-srn tracking: could not settle run ${prior.runId} left open by process ${prior.pid}: ${e.message}`);
+    }
+    return undefined;
   }
 
   /** @internal a run in the spill store (same experiment name), for a server run or a whole local one. */
@@ -112,6 +160,7 @@ export class MlflowTracker implements Tracker {
       result = await fn(run);
     } catch (e) {
       try {
+        await run.setTag(FAILURE_TAG, ((e as Error)?.message ?? String(e)).slice(0, 4000));
         await run.end('FAILED');
       } catch (endError) {
         this.warn(`semantic-srn tracking: could not mark run ${run.runId} FAILED: ${(endError as Error).message}`);
@@ -147,6 +196,8 @@ class TrackedRun implements RunHandle {
   private spillInfo: RunInfo | undefined;
   private ended = false;
   private _status: RunStatus = 'RUNNING';
+  /** @internal the lease file removed once the run has ended. */
+  leaseFile: string | undefined;
 
   constructor(
     private readonly tracker: MlflowTracker,
@@ -352,6 +403,7 @@ class TrackedRun implements RunHandle {
     try {
       await this.send((b, info) => b.updateRun(info.runId, finalStatus, Date.now()));
       this._status = finalStatus;
+      if (this.leaseFile) removeLease(this.leaseFile);
     } catch (e) {
       error ??= e;
     } finally {

@@ -53,6 +53,8 @@ export interface TrackingBackend {
   updateRun(runId: string, status: RunStatus, endTime: number): Promise<void>;
   /** `artifactPath` is relative to the run's artifact root, `/`-separated. */
   putArtifact(run: RunInfo, artifactPath: string, data: Uint8Array): Promise<void>;
+  /** A run's info, or undefined when this store has no such run (for continuing a run after a crash). */
+  findRunInfo?(runId: string): Promise<RunInfo | undefined>;
   close?(): Promise<void>;
 }
 
@@ -68,6 +70,13 @@ export interface StartRunOptions {
   params?: Record<string, unknown>;
   /** Free-text description (tag `mlflow.note.content`). */
   description?: string;
+  /**
+   * A lease file (e.g. `<runDir>/tracking-run.json`) that names this run while it is open and is removed
+   * when it ends. Found at the next start, it means the last process died without ending its run (kill -9):
+   * with `resume: true` that run is continued (same run id; a resumed training logs into it), otherwise it
+   * is marked FAILED — so no run stays RUNNING forever. See lifecycle.ts.
+   */
+  lease?: { file: string; resume?: boolean };
 }
 
 /** What a training loop takes: called once per step with that step's scalar metrics. */

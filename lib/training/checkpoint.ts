@@ -1,23 +1,33 @@
 /**
- * Checkpoints: a directory holding `manifest.json` (config, stage, step, tensor index) and `weights.bin`
- * (every tensor as little-endian float32, concatenated): model weights, BatchNorm running stats, the latent
- * table with its SparseAdam moments and step, and the dense Adam moments and step.
- * Written atomically: the new checkpoint is built in a temporary sibling directory and renamed into
- * place; the previous one is moved aside first and removed only afterwards, and `loadCheckpoint` falls
- * back to it if a crash struck between the two renames.
+ * Checkpoints: a directory holding `manifest.json` (config, stage, step, and every tensor with its shape,
+ * dtype, place and sha256) and `weights.bin` (every tensor as little-endian float32, concatenated): model
+ * weights, BatchNorm running stats, the latent table with its SparseAdam moments and step, and the dense
+ * Adam moments and step.
+ *
+ * Recoverable at every instant (docs/reliability.md): the new checkpoint is written complete into a
+ * temporary sibling `.<name>.tmp-*`, the previous one is moved aside (`<name>.old`, or `<name>.step-N` when
+ * keeping several) and removed only after the new one is in place. `loadCheckpoint` verifies every
+ * candidate (current, `.old`, `.step-*`, complete temporaries) and takes the newest that verifies, so a
+ * kill between any two renames loses nothing; temporaries are cleaned after the next successful write.
+ * Non-finite tensors are never written.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SrnConfig } from '../config/types';
 import { DEFAULT_CONFIG } from '../config/defaults';
 import { mergeConfig, validateConfig } from '../config/resolve';
 import type { SegHeadKind } from '../config/types';
 import { SrnModel } from '../srn/model';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
+import { fsyncDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
+import { faultPoint } from '../util/fault';
 import type { DenseAdam } from './adam';
+import { NonFiniteError, firstNonFinite } from './non_finite';
 
-export const CHECKPOINT_FORMAT = 'semantic-srn-checkpoint/1';
+/** Format 2 adds dtype and sha256 per tensor; format 1 (e.g. pretrained/cpu-chair-seed0) still loads, checked by size and shape only. */
+export const CHECKPOINT_FORMAT = 'semantic-srn-checkpoint/2';
+const READABLE_FORMATS = new Set(['semantic-srn-checkpoint/1', CHECKPOINT_FORMAT]);
 
 /**
  * Bumped whenever the model's or the training's numerics change (layers, initialisation, losses, optimiser
@@ -34,9 +44,19 @@ export interface CheckpointVersions {
 export interface TensorEntry {
   name: string;
   shape: number[];
+  /** Always 'float32' (absent in format 1). */
+  dtype?: 'float32';
   /** Offset and length in float32 elements. */
   offset: number;
   length: number;
+  /** Hex sha256 of the tensor's bytes (absent in format 1). */
+  sha256?: string;
+}
+
+/** The tracking run a checkpoint was written under, so that a resumed run continues it. */
+export interface CheckpointTracking {
+  uri: string;
+  runId: string;
 }
 
 export interface CheckpointManifest {
@@ -53,6 +73,9 @@ export interface CheckpointManifest {
   savedAt: string;
   /** Absent in checkpoints written before versions were recorded. */
   versions?: CheckpointVersions;
+  /** Written for shipping: no Adam or SparseAdam moments (loads with them reset). */
+  weightsOnly?: boolean;
+  tracking?: CheckpointTracking;
   extra?: Record<string, unknown>;
 }
 
@@ -73,7 +96,10 @@ export interface SaveCheckpointInput {
   dataVersion?: string;
   /** Only what a model needs to run (for shipping): no Adam or SparseAdam moments. */
   weightsOnly?: boolean;
+  tracking?: CheckpointTracking;
   extra?: Record<string, unknown>;
+  /** Checkpoints kept: 1 (default) keeps only the newest; N keeps the N − 1 previous ones as `<dir>.step-<step>`. */
+  keep?: number;
 }
 
 /**
@@ -91,8 +117,31 @@ export function versionMismatch(manifest: CheckpointManifest, dataVersion: strin
 
 let seq = 0;
 
+const sha256 = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+const tempPrefix = (dir: string) => `.${basename(dir)}.tmp-`;
+const keptPrefix = (dir: string) => `${basename(dir)}.step-`;
+
+function siblings(dir: string, prefix: string): string[] {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return [];
+  return readdirSync(parent)
+    .filter((f) => f.startsWith(prefix))
+    .map((f) => join(parent, f));
+}
+
+function stepOf(dir: string): number | undefined {
+  try {
+    const step = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { step?: unknown }).step;
+    return typeof step === 'number' ? step : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
   const { model } = input;
+  const keep = input.keep ?? 1;
+  if (!Number.isInteger(keep) || keep < 1) throw new Error(`saveCheckpoint: keep must be an integer ≥ 1, got ${keep}`);
   const items: { name: string; shape: number[]; data: Float32Array }[] = [];
   const weights = model.namedWeights();
   for (const [name, t] of Object.entries(weights)) items.push({ name, shape: t.shape, data: t.dataSync() as Float32Array });
@@ -106,9 +155,16 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
     for (const [k, t] of input.adam.m) items.push({ name: `adam.m.${k}`, shape: t.shape, data: t.dataSync() as Float32Array });
     for (const [k, t] of input.adam.v) items.push({ name: `adam.v.${k}`, shape: t.shape, data: t.dataSync() as Float32Array });
   }
+  // The guard before every write: a non-finite state must never replace the last good checkpoint.
+  for (const it of items) {
+    const i = firstNonFinite(it.data);
+    if (i >= 0) {
+      throw new NonFiniteError(input.stage, input.step, `tensor '${it.name}'`, it.data[i], `checkpoint not written, ${dir} keeps the last good one`);
+    }
+  }
   let total = 0;
   const tensors: TensorEntry[] = items.map((it) => {
-    const e = { name: it.name, shape: it.shape, offset: total, length: it.data.length };
+    const e: TensorEntry = { name: it.name, shape: it.shape, dtype: 'float32', offset: total, length: it.data.length, sha256: sha256(it.data) };
     total += it.data.length;
     return e;
   });
@@ -127,62 +183,195 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
     tensors,
     savedAt: new Date().toISOString(),
     versions: { modelCode: MODEL_CODE_VERSION, data: input.dataVersion ?? 'unknown' },
+    ...(input.weightsOnly ? { weightsOnly: true } : {}),
+    ...(input.tracking ? { tracking: input.tracking } : {}),
     extra: input.extra,
   };
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${seq++}`);
-  const old = `${dir}.old`;
+  const parent = dirname(dir);
+  const tmp = join(parent, `${tempPrefix(dir)}${process.pid}-${seq++}`);
   rmSync(tmp, { recursive: true, force: true });
   writeFileAtomic(join(tmp, 'weights.bin'), new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
+  faultPoint('checkpoint:weights-written');
   writeJsonAtomic(join(tmp, 'manifest.json'), manifest);
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
+  faultPoint('checkpoint:tmp-complete');
+  // From here a complete, verifiable copy exists (tmp) until it is renamed into place.
+  // A previous checkpoint with no weights left is not worth keeping as `.step-N`: it goes the `.old` way.
+  const prevStep = existsSync(join(dir, 'weights.bin')) ? stepOf(dir) : undefined;
+  const aside = keep > 1 && prevStep !== undefined ? join(parent, `${keptPrefix(dir)}${String(prevStep).padStart(9, '0')}`) : `${dir}.old`;
+  rmSync(aside, { recursive: true, force: true });
+  if (existsSync(dir)) {
+    renameSync(dir, aside);
+    fsyncDir(parent);
+    faultPoint('checkpoint:old-moved');
+  }
   renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
+  fsyncDir(parent);
+  faultPoint('checkpoint:renamed');
+  rmSync(`${dir}.old`, { recursive: true, force: true });
+  const kept = siblings(dir, keptPrefix(dir)).sort().reverse();
+  for (const k of kept.slice(keep - 1)) rmSync(k, { recursive: true, force: true });
+  // Temporaries of writers that crashed: the new checkpoint supersedes them.
+  for (const t of siblings(dir, tempPrefix(dir))) rmSync(t, { recursive: true, force: true });
+  fsyncDir(parent);
 }
 
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
-  const use = existsSync(join(dir, 'manifest.json')) ? dir : existsSync(join(`${dir}.old`, 'manifest.json')) ? `${dir}.old` : undefined;
-  if (!use) throw new Error(`${dir}: no checkpoint (expected manifest.json and weights.bin)`);
-  const mpath = join(use, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(mpath, 'utf8')) as CheckpointManifest;
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${mpath}: format '${manifest.format}', expected '${CHECKPOINT_FORMAT}'`);
-  // Fields added to the config after a checkpoint was written take their defaults (they are all speed/run options).
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Reads and checks the manifest's fields (not the config, which mergeConfig/validateConfig check). */
+function readManifest(mpath: string): CheckpointManifest {
+  let text: string;
+  try {
+    text = readFileSync(mpath, 'utf8');
+  } catch (e) {
+    throw new Error(`${mpath}: cannot read the checkpoint manifest (${(e as Error).message})`);
+  }
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${mpath}: not valid JSON (truncated or edited? ${(e as Error).message})`);
+  }
+  if (!isObject(m)) throw new Error(`${mpath}: expected a JSON object`);
+  if (typeof m.format !== 'string' || !READABLE_FORMATS.has(m.format)) {
+    throw new Error(`${mpath}: format ${JSON.stringify(m.format)}, expected one of ${[...READABLE_FORMATS].map((f) => `'${f}'`).join(', ')}`);
+  }
+  const need = (field: string, ok: (v: unknown) => boolean, what: string) => {
+    if (!ok(m[field])) throw new Error(`${mpath}: field '${field}' is ${JSON.stringify(m[field]) ?? 'missing'}, expected ${what}`);
+  };
+  const nat = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  need('stage', (v) => typeof v === 'string', 'a stage name');
+  need('step', nat, 'a non-negative integer');
+  need('config', isObject, 'the run config (an object)');
+  need('numInstances', nat, 'a non-negative integer');
+  need('seed', (v) => typeof v === 'number' || typeof v === 'string', 'a seed');
+  need('heads', (v) => Array.isArray(v) && v.every((h) => typeof h === 'string'), 'a list of head kinds');
+  need('latentStep', nat, 'a non-negative integer');
+  need('adamStep', (v) => v === null || nat(v), 'null or a non-negative integer');
+  need('tensors', Array.isArray, 'the list of tensors');
+  return m as unknown as CheckpointManifest;
+}
+
+/** Reads one checkpoint folder and verifies every tensor (shape, place, dtype, sha256); errors name the file and the tensor. */
+export function readCheckpoint(dir: string): LoadedCheckpoint {
+  const mpath = join(dir, 'manifest.json');
+  const wpath = join(dir, 'weights.bin');
+  if (!existsSync(mpath) && !existsSync(wpath)) throw new Error(`${dir}: no checkpoint (expected manifest.json and weights.bin)`);
+  const manifest = readManifest(mpath);
+  const hashed = manifest.format === CHECKPOINT_FORMAT;
+  let buf: Buffer;
+  try {
+    buf = readFileSync(wpath);
+  } catch (e) {
+    throw new Error(`${wpath}: cannot read the checkpoint weights (${(e as Error).message})`);
+  }
+  const entries = manifest.tensors;
+  const expected = entries.reduce((s, e) => s + (Number.isInteger(e?.length) ? e.length : 0), 0);
+  if (buf.byteLength !== expected * 4) {
+    throw new Error(
+      `${wpath}: ${buf.byteLength} bytes, but ${mpath} lists ${expected} float32 values (${expected * 4} bytes)` +
+        (buf.byteLength % 4 ? ' — not even a whole number of float32 values: truncated or not a checkpoint' : ' — truncated or from another checkpoint'),
+    );
+  }
+  // Manifest parsed and sizes agree: only now the config (unknown fields are errors, new ones take defaults).
   manifest.config = mergeConfig(DEFAULT_CONFIG, manifest.config, `${mpath}: config`);
   validateConfig(manifest.config);
-  const buf = readFileSync(join(use, 'weights.bin'));
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const arrays = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const e of manifest.tensors) {
-    if (e.offset + e.length > all.length) throw new Error(`${join(use, 'weights.bin')}: tensor '${e.name}' runs past the end of the file`);
-    arrays.set(e.name, { shape: e.shape, data: all.subarray(e.offset, e.offset + e.length) });
+  let next = 0;
+  for (const [i, e] of entries.entries()) {
+    const where = `${mpath}: tensor ${isObject(e) && typeof e.name === 'string' ? `'${e.name}'` : `#${i}`}`;
+    if (!isObject(e) || typeof e.name !== 'string') throw new Error(`${where}: expected {name, shape, offset, length}`);
+    if (arrays.has(e.name)) throw new Error(`${where}: listed twice`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${where}: shape ${JSON.stringify(e.shape)} is not a list of sizes`);
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    if (size !== e.length) throw new Error(`${where}: shape [${e.shape.join(', ')}] has ${size} values but the entry's length is ${e.length} (edited?)`);
+    if (e.offset !== next) throw new Error(`${where}: offset ${e.offset}, expected ${next} (tensors are stored back to back)`);
+    next += e.length;
+    const data = all.subarray(e.offset, e.offset + e.length);
+    if (hashed) {
+      if (e.dtype !== 'float32') throw new Error(`${where}: dtype ${JSON.stringify(e.dtype)}, expected 'float32'`);
+      if (typeof e.sha256 !== 'string') throw new Error(`${where}: no sha256 (format '${CHECKPOINT_FORMAT}' hashes every tensor)`);
+      if (sha256(data) !== e.sha256) throw new Error(`${wpath}: tensor '${e.name}' does not match its sha256 in manifest.json (the file is corrupt or was edited)`);
+    }
+    arrays.set(e.name, { shape: e.shape, data });
   }
-  return { dir: use, manifest, arrays };
+  return { dir, manifest, arrays };
 }
 
-/** Loads model weights and latent state (values, moments, step) into an existing model. */
-export function loadModelState(ck: LoadedCheckpoint, model: SrnModel): void {
-  const weights: Record<string, tf.Tensor> = {};
-  for (const [name, a] of ck.arrays) {
-    if (name.startsWith('adam.') || name === 'latents.m' || name === 'latents.v') continue;
-    weights[name] = tf.tensor(a.data, a.shape);
+/**
+ * The folders that may hold `dir`'s checkpoint: itself, `<dir>.old`, `<dir>.step-*` and the temporaries
+ * of interrupted writes, each flagged `temporary` (an incomplete one is expected and not an error).
+ */
+export function checkpointCandidates(dir: string): { path: string; temporary: boolean }[] {
+  const out = [dir, `${dir}.old`, ...siblings(dir, keptPrefix(dir))].filter((p) => existsSync(p)).map((path) => ({ path, temporary: false }));
+  for (const t of siblings(dir, tempPrefix(dir))) if (statSync(t).isDirectory()) out.push({ path: t, temporary: true });
+  return out;
+}
+
+/**
+ * THE place that finds a checkpoint: the newest one (by step) among `dir`, `<dir>.old`, `<dir>.step-*`
+ * and complete temporaries that verifies; undefined when none was ever written (or only an incomplete
+ * temporary). Throws, listing each file's problem, when checkpoints exist but none verifies, so that a
+ * corrupt checkpoint is never silently replaced by a fresh start.
+ */
+export function findCheckpoint(dir: string): LoadedCheckpoint | undefined {
+  const candidates = checkpointCandidates(dir)
+    .map((c) => ({ ...c, step: stepOf(c.path) ?? -1 }))
+    .sort((a, b) => b.step - a.step || Number(a.temporary) - Number(b.temporary));
+  const problems: string[] = [];
+  for (const c of candidates) {
+    try {
+      return readCheckpoint(c.path);
+    } catch (e) {
+      if (!c.temporary) problems.push((e as Error).message);
+    }
   }
+  if (problems.length === 0) return undefined;
+  throw new Error(`${dir}: no usable checkpoint:\n  ${problems.join('\n  ')}\n(move the folder away or start from scratch)`);
+}
+
+/** The newest verified checkpoint of `dir` (see findCheckpoint); throws when there is none. */
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const ck = findCheckpoint(dir);
+  if (!ck) throw new Error(`${dir}: no checkpoint (expected manifest.json and weights.bin)`);
+  return ck;
+}
+
+function required(ck: LoadedCheckpoint, name: string, shape: readonly number[]): Float32Array {
+  const a = ck.arrays.get(name);
+  const mpath = join(ck.dir, 'manifest.json');
+  if (!a) throw new Error(`${mpath}: tensor '${name}' is missing (the model needs every weight; a checkpoint never loads partly)`);
+  if (a.shape.join(',') !== shape.join(',')) throw new Error(`${mpath}: tensor '${name}' has shape [${a.shape.join(', ')}], the model expects [${shape.join(', ')}]`);
+  return a.data;
+}
+
+/** Loads model weights and latent state (values, moments, step) into an existing model; every weight must be present. */
+export function loadModelState(ck: LoadedCheckpoint, model: SrnModel): void {
+  const current = model.namedWeights();
+  const shapes = new Map(Object.entries(current).map(([k, t]) => [k, t.shape]));
+  tf.dispose(Object.values(current));
+  const weights: Record<string, tf.Tensor> = {};
+  const mpath = join(ck.dir, 'manifest.json');
   try {
+    for (const [name, shape] of shapes) weights[name] = tf.tensor(required(ck, name, shape), shape);
+    for (const [name] of ck.arrays) {
+      if (name.startsWith('adam.') || name === 'latents.m' || name === 'latents.v' || shapes.has(name)) continue;
+      throw new Error(`${mpath}: tensor '${name}' is not a weight of this model (heads ${JSON.stringify([...model.heads.keys()])})`);
+    }
     model.loadWeights(weights);
   } finally {
     tf.dispose(Object.values(weights));
   }
   const L = model.latents;
-  // Weights-only checkpoints (shipped ones) carry no SparseAdam moments: a later stage starts them afresh.
-  const m = ck.arrays.get('latents.m');
-  const v = ck.arrays.get('latents.v');
-  if (m && v) {
-    L.m.set(m.data);
-    L.v.set(v.data);
-    L.step = ck.manifest.latentStep;
-  } else {
+  if (ck.manifest.weightsOnly) {
+    // Shipped checkpoints carry no SparseAdam moments: a later stage starts them afresh.
     L.m.fill(0);
     L.v.fill(0);
     L.step = 0;
+  } else {
+    L.m.set(required(ck, 'latents.m', [L.count, L.dim]));
+    L.v.set(required(ck, 'latents.v', [L.count, L.dim]));
+    L.step = ck.manifest.latentStep;
   }
 }
 
@@ -190,7 +379,12 @@ export function loadModelState(ck: LoadedCheckpoint, model: SrnModel): void {
 export function restoreModel(ck: LoadedCheckpoint | string): SrnModel {
   const c = typeof ck === 'string' ? loadCheckpoint(ck) : ck;
   const model = new SrnModel(c.manifest.config.model, { numInstances: c.manifest.numInstances, seed: c.manifest.seed, heads: c.manifest.heads });
-  loadModelState(c, model);
+  try {
+    loadModelState(c, model);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   return model;
 }
 
@@ -205,8 +399,13 @@ export function restoreTrainingState(ck: LoadedCheckpoint, model: SrnModel, adam
       if (name.startsWith('adam.m.')) m[name.slice(7)] = tf.tensor(a.data, a.shape);
       if (name.startsWith('adam.v.')) v[name.slice(7)] = tf.tensor(a.data, a.shape);
     }
-    adam.load({ step: ck.manifest.adamStep ?? 0, m, v });
-    tf.dispose([...Object.values(m), ...Object.values(v)]);
+    try {
+      const unpaired = [...Object.keys(m).filter((k) => !v[k]).map((k) => `adam.v.${k}`), ...Object.keys(v).filter((k) => !m[k]).map((k) => `adam.m.${k}`)];
+      if (unpaired.length) throw new Error(`${join(ck.dir, 'manifest.json')}: tensor '${unpaired[0]}' is missing (Adam moments come in pairs)`);
+      adam.load({ step: ck.manifest.adamStep ?? 0, m, v });
+    } finally {
+      tf.dispose([...Object.values(m), ...Object.values(v)]);
+    }
   }
   return ck.manifest.step;
 }

@@ -4,3 +4,4 @@ export * from './progress';
 export * from './step';
 export * from './stages';
 export * from './checkpoint';
+export * from './non_finite';

@@ -16,7 +16,8 @@ import { PARAM_GROUPS, type ParamGroup } from '../srn/params';
 import { renderFeatures } from '../srn/render';
 import { Rng } from '../util/random';
 import { DenseAdam } from './adam';
-import { loadCheckpoint, restoreTrainingState, saveCheckpoint, type LoadedCheckpoint } from './checkpoint';
+import { loadCheckpoint, restoreTrainingState, saveCheckpoint, type CheckpointTracking, type LoadedCheckpoint } from './checkpoint';
+import { NonFiniteError, nonFiniteTerm } from './non_finite';
 import { type BatchSource, batchFromViews, type ObservedView } from './data';
 import { type ProgressCallback, ProgressMeter, stderrProgress } from './progress';
 import { type StepRecord, trainStep } from './step';
@@ -35,8 +36,17 @@ export interface StageOptions {
   onProgress?: ProgressCallback | false;
   /** Stops after the current step (a checkpoint is written when `checkpoint` is set). */
   signal?: AbortSignal;
-  /** Where to write checkpoints: every `every` steps (default the stage config's checkpointEvery) and at the end. */
-  checkpoint?: { dir: string; every?: number; dataVersion?: string };
+  /**
+   * Where to write checkpoints: every `every` steps (default the stage config's checkpointEvery) and at the
+   * end; `keep` checkpoints are kept (default 1, see saveCheckpoint); `tracking` and the training data's `dataVersion` are recorded in each.
+   */
+  checkpoint?: { dir: string; every?: number; keep?: number; tracking?: CheckpointTracking; dataVersion?: string };
+  /**
+   * A NaN/±Inf loss term: 'stop' (default) throws NonFiniteError at once, before anything is saved (the last
+   * good checkpoint stays); 'skip' drops that step's update and goes on, failing after
+   * MAX_SKIPPED_IN_A_ROW skipped steps in a row. Parameters are checked before every checkpoint write either way.
+   */
+  nonFinite?: 'stop' | 'skip';
   /** Resume from a checkpoint (directory or loaded) written by the same stage. */
   resumeFrom?: string | LoadedCheckpoint;
   /** Stop after this many steps in total (for tests/benchmarks); default the whole schedule. */
@@ -55,6 +65,9 @@ export interface StageResult {
   /** The dense optimiser (its state is in the checkpoints); dispose when done. */
   adam?: DenseAdam;
 }
+
+/** In 'skip' mode, this many non-finite steps in a row stop the stage (the run has diverged). */
+export const MAX_SKIPPED_IN_A_ROW = 20;
 
 function progressOf(opts: StageOptions): ProgressCallback | undefined {
   if (opts.onProgress === false) return undefined;
@@ -109,38 +122,64 @@ async function runSrnStage(
   const history: StepRecord[] = [];
   const trainLatents = groups.includes('latents');
   let aborted = false;
-  const save = () => opts.checkpoint && saveCheckpoint(opts.checkpoint.dir, { config, model, stage, step, adam, dataVersion: opts.checkpoint.dataVersion });
-  while (step < total) {
-    await yieldToEventLoop();
-    if (opts.signal?.aborted) {
-      aborted = true;
-      break;
+  const ckOpts = opts.checkpoint;
+  let lastSaved = opts.resumeFrom ? step : undefined;
+  const save = () => {
+    if (!ckOpts) return;
+    saveCheckpoint(ckOpts.dir, { config, model, stage, step, adam, keep: ckOpts.keep, tracking: ckOpts.tracking, dataVersion: ckOpts.dataVersion });
+    lastSaved = step;
+  };
+  const kept = () =>
+    ckOpts ? (lastSaved !== undefined ? `${ckOpts.dir} keeps the last good checkpoint (step ${lastSaved})` : `no checkpoint was written to ${ckOpts.dir}`) : 'nothing was saved';
+  const skipMode = opts.nonFinite === 'skip';
+  let skippedInRow = 0;
+  try {
+    while (step < total) {
+      await yieldToEventLoop();
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const { side, batchSize } = scheduleAt(st, step);
+      const batch = data.batch(step, batchSize, side);
+      let rec: StepRecord;
+      try {
+        const rows = Array.from(batch.instanceIndex.dataSync());
+        rec = trainStep({
+          model, batch, weights: st.weights,
+          dense: names.length ? { adam, names } : undefined,
+          latent: { table: model.latents, rows, trainable: trainLatents },
+          head, headTraining: true,
+          raysPerImage: st.raysPerImage,
+          rng: Rng.derive(config.seed, stage, 'rays', step),
+          skipNonFinite: skipMode,
+        });
+      } finally {
+        tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
+        if (batch.labels) batch.labels.dispose();
+        if (batch.depth) batch.depth.dispose();
+      }
+      step += 1;
+      history.push(rec);
+      opts.onMetrics?.(step, rec);
+      const bad = nonFiniteTerm(rec);
+      if (bad && !skipMode) {
+        throw new NonFiniteError(stage, step, bad.term, bad.value, `the stage stopped; ${kept()}`);
+      }
+      if (rec.skipped) {
+        if (++skippedInRow >= MAX_SKIPPED_IN_A_ROW) {
+          throw new NonFiniteError(stage, step, bad?.term ?? 'gradient', bad?.value ?? NaN, `${skippedInRow} steps in a row skipped (diverged); the stage stopped; ${kept()}`);
+        }
+      } else skippedInRow = 0;
+      meter.tick(step, rec.loss);
+      if (every > 0 && step % every === 0 && step < total) save();
     }
-    const { side, batchSize } = scheduleAt(st, step);
-    const batch = data.batch(step, batchSize, side);
-    let rec: StepRecord;
-    try {
-      const rows = Array.from(batch.instanceIndex.dataSync());
-      rec = trainStep({
-        model, batch, weights: st.weights,
-        dense: names.length ? { adam, names } : undefined,
-        latent: { table: model.latents, rows, trainable: trainLatents },
-        head, headTraining: true,
-        raysPerImage: st.raysPerImage,
-        rng: Rng.derive(config.seed, stage, 'rays', step),
-      });
-    } finally {
-      tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
-      if (batch.labels) batch.labels.dispose();
-      if (batch.depth) batch.depth.dispose();
-    }
-    step += 1;
-    history.push(rec);
-    opts.onMetrics?.(step, rec);
-    meter.tick(step, rec.loss);
-    if (every > 0 && step % every === 0 && step < total) save();
+    save();
+  } catch (e) {
+    // A stopped stage (non-finite loss or parameters, a failed write) hands back no optimiser: free its moments.
+    adam.dispose();
+    throw e;
   }
-  save();
   return { stage, step, history, aborted, adam };
 }
 
@@ -206,6 +245,7 @@ export async function fitLinearProbe(config: SrnConfig, model: SrnModel, views: 
       const loss = value.dataSync()[0];
       tf.dispose([value, x, lab, ...Object.values(grads)]);
       step += 1;
+      if (!Number.isFinite(loss)) throw new NonFiniteError('probe', step, "loss term 'ce'", loss, 'the probe stopped; its head is not saved');
       const rec: StepRecord = { loss, ce: loss / pc.weights.ce, seconds: (Date.now() - t1) / 1000 };
       history.push(rec);
       opts.onMetrics?.(step, rec);
@@ -330,6 +370,8 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
           rng: rayRngs,
         });
         rec.loss /= G;
+        const bad = nonFiniteTerm(rec);
+        if (bad) throw new NonFiniteError('latent-fit', step + 1, bad.term, bad.value, `fitting object(s) ${group.join(', ')}`);
         hist.push(rec);
         done += G;
         opts.onMetrics?.(done, rec);

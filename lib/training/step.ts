@@ -25,6 +25,8 @@ export interface StepRecord {
   depth?: number;
   /** Wall time of the step. */
   seconds: number;
+  /** True when `skipNonFinite` dropped the step: its loss or gradients were not finite, nothing was updated. */
+  skipped?: boolean;
 }
 
 export interface StepSpec {
@@ -41,6 +43,8 @@ export interface StepSpec {
   raysPerImage: number | null;
   /** Draws the ray subset: one generator for the batch, or one per image (images of one object share theirs). */
   rng: Rng | readonly Rng[];
+  /** Check the loss and gradients before updating and skip the update when any is NaN/±Inf (default false). */
+  skipNonFinite?: boolean;
 }
 
 /** Builds the per-step rays and targets (uv, rgba, labels), subsetting pixels when asked. */
@@ -60,6 +64,15 @@ function stepRays(batch: ViewBatch, raysPerImage: number | null, rng: Rng | read
   };
   tf.dispose([grid, idx]);
   return out;
+}
+
+/** True when every gradient is finite (one fused reduction: a NaN or ±Inf anywhere makes the sum non-finite). */
+function gradsFinite(grads: tf.Tensor[]): boolean {
+  if (grads.length === 0) return true;
+  const s = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.abs(g)))));
+  const v = s.dataSync()[0];
+  s.dispose();
+  return Number.isFinite(v);
 }
 
 export function trainStep(spec: StepSpec): StepRecord {
@@ -97,7 +110,9 @@ export function trainStep(spec: StepSpec): StepRecord {
     return weightedTotal(terms, w);
   }, varList);
 
-  if (spec.dense) {
+  // One extra sync only in skip mode: the default path reads the loss after the updates, as before.
+  const skip = spec.skipNonFinite === true && !(Number.isFinite(value.dataSync()[0]) && gradsFinite(Object.values(grads)));
+  if (spec.dense && !skip) {
     const named: Record<string, tf.Tensor> = {};
     for (const [tfName, g] of Object.entries(grads)) {
       const n = byTfName.get(tfName);
@@ -105,11 +120,11 @@ export function trainStep(spec: StepSpec): StepRecord {
     }
     spec.dense.adam.apply(named);
   }
-  if (zVar) {
+  if (zVar && !skip) {
     const g = grads[zVar.name];
     spec.latent.table.applyGradients(spec.latent.rows, g ? g.dataSync() : new Float32Array(zVar.size));
   }
-  const rec: StepRecord = { loss: value.dataSync()[0], seconds: 0 };
+  const rec: StepRecord = { loss: value.dataSync()[0], seconds: 0, ...(skip ? { skipped: true } : {}) };
   for (const [k, t] of Object.entries(parts)) (rec as unknown as Record<string, number>)[k] = t.dataSync()[0];
   tf.dispose([value, ...Object.values(grads), ...Object.values(parts), zInit, rays.uv, rays.rgba]);
   if (rays.labels) rays.labels.dispose();

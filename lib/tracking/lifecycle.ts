@@ -1,0 +1,54 @@
+/**
+ * Run leases: a small JSON file naming the open run of a command's output folder, written when the run
+ * starts and removed when it ends. A lease found at the next start means the last process died without
+ * ending its run (kill -9, out of memory); the tracker then continues that run (a resumed training) or
+ * marks it FAILED, so runs never stay RUNNING forever and a restart does not open a second, unlinked run.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { writeJsonAtomic } from '../util/atomic_write';
+
+/** Tag holding why a run FAILED (e.g. the step and loss term that went NaN). */
+export const FAILURE_TAG = 'semantic_srn.failure';
+/** Tag recording when a run left RUNNING by a dead process was continued. */
+export const RESUMED_TAG = 'semantic_srn.resumed_at';
+
+export interface RunLease {
+  /** The tracking URI the run lives under (the server's, even for a run that spilled). */
+  uri: string;
+  runId: string;
+  /** True when the run lives only in the local spill store. */
+  local: boolean;
+  pid: number;
+  startedAt: string;
+}
+
+/** The lease in `file`, or undefined when there is none (or it is unreadable: a lease is best effort). */
+export function readLease(file: string): RunLease | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const l = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunLease>;
+    if (typeof l.uri !== 'string' || typeof l.runId !== 'string') return undefined;
+    return { uri: l.uri, runId: l.runId, local: l.local === true, pid: Number(l.pid ?? 0), startedAt: String(l.startedAt ?? '') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this id is running (then its run is not dead, whatever the lease says). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function writeLease(file: string, lease: Omit<RunLease, 'pid' | 'startedAt'>): void {
+  writeJsonAtomic(file, { ...lease, pid: process.pid, startedAt: new Date().toISOString() });
+}
+
+export function removeLease(file: string): void {
+  rmSync(file, { force: true });
+}
