@@ -168,6 +168,19 @@ function requireNodePackage(kind: 'node-gpu' | 'node', threads: number | null): 
 
 let kernelsState: { loaded: boolean; reason?: string } | undefined;
 
+export const FUSED_KERNELS_GPU_REASON =
+  'CPU-only kernels (native/srn_ops.cc) on a GPU device: the core ops run instead, without host round trips';
+
+/** Why our fused kernels must stay off in this process, or undefined when they may load. */
+export function fusedKernelsVeto(o: { disabled: boolean; localBuild: boolean; onGpu: boolean; path: string; exists: boolean }): string | undefined {
+  if (o.disabled) return 'SRN_FUSED_KERNELS=0';
+  if (!o.localBuild) return 'tfjs-node is an installed package, not the setup:native build they link against';
+  // They are CPU kernels: TF would copy every input to the host and back; the core ops run on the GPU instead.
+  if (o.onGpu) return FUSED_KERNELS_GPU_REASON;
+  if (!o.exists) return `${o.path} is missing (npm run setup:native -- --force rebuilds)`;
+  return undefined;
+}
+
 /**
  * Loads native/srn_ops.cc's kernels (built by setup-native.sh next to the local tfjs-node build, linked
  * against the same libtensorflow) into TensorFlow's op registry, once per process. An installed tfjs-node
@@ -176,11 +189,8 @@ let kernelsState: { loaded: boolean; reason?: string } | undefined;
 function loadFusedKernels(onGpu: boolean): { loaded: boolean; reason?: string } {
   if (kernelsState) return kernelsState;
   const path = join(localBuildLoaded ?? localNativeDir(), 'srn_ops.node');
-  if (process.env.SRN_FUSED_KERNELS === '0') kernelsState = { loaded: false, reason: 'SRN_FUSED_KERNELS=0' };
-  // They are CPU kernels: TF would copy every input to the host and back; the core ops run on the GPU instead.
-  else if (onGpu) kernelsState = { loaded: false, reason: FUSED_KERNELS_GPU_REASON };
-  else if (!localBuildLoaded) kernelsState = { loaded: false, reason: 'tfjs-node is an installed package, not the setup:native build they link against' };
-  else if (!existsSync(path)) kernelsState = { loaded: false, reason: `${path} is missing (npm run setup:native -- --force rebuilds)` };
+  const veto = fusedKernelsVeto({ disabled: process.env.SRN_FUSED_KERNELS === '0', localBuild: localBuildLoaded !== undefined, onGpu, path, exists: existsSync(path) });
+  if (veto) kernelsState = { loaded: false, reason: veto };
   else {
     try {
       process.dlopen({ exports: {} } as NodeJS.Module, path);
@@ -192,9 +202,6 @@ function loadFusedKernels(onGpu: boolean): { loaded: boolean; reason?: string } 
   setFusedKernelsLoaded(kernelsState.loaded);
   return kernelsState;
 }
-
-export const FUSED_KERNELS_GPU_REASON =
-  'CPU-only kernels (native/srn_ops.cc) on a GPU device: the core ops run instead, without host round trips';
 
 async function tryNode(kind: 'node-gpu' | 'node', threads: number | null, auto: boolean): Promise<NonNullable<BackendReport['native']>> {
   const firstLoad = loadedThreads === undefined;
