@@ -30,7 +30,7 @@ import { Rng } from '../lib/util/random';
 
 // ---------------------------------------------------------------------------------------------- helpers
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((p, q) => p - q);
   const m = s.length >> 1;
   return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -66,10 +66,10 @@ class PeakMemory {
   }
 }
 
-const round = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
+export const round = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
 
 /** GFLOP/s of tf.matMul n×n·n×n (median of `reps` after a warm-up). */
-async function matMulGflops(n = 1024, reps = 5) {
+export async function matMulGflops(n = 1024, reps = 5) {
   const a = tf.randomNormal([n, n]);
   const b = tf.randomNormal([n, n]);
   const once = async () => {
@@ -119,7 +119,7 @@ export function forwardFlops(m: ModelConfig, images: number, raysPerImage: numbe
 }
 
 /** `n` random views at side S with real poses on a sphere (values do not matter for speed). */
-function fakeViews(n: number, side: number, instances: number, seed = 0): ObservedView[] {
+export function fakeViews(n: number, side: number, instances: number, seed = 0): ObservedView[] {
   const rng = new Rng(`bench/${seed}`);
   const f = 1.2 * side;
   return Array.from({ length: n }, (_, i) => {
@@ -132,7 +132,7 @@ function fakeViews(n: number, side: number, instances: number, seed = 0): Observ
   });
 }
 
-interface TrainCase {
+export interface TrainCase {
   name: string;
   config: SrnConfig;
   side: number;
@@ -140,7 +140,7 @@ interface TrainCase {
   raysPerImage: number;
 }
 
-async function benchTraining(c: TrainCase, steps: number, warmup: number) {
+export async function benchTraining(c: TrainCase, steps: number, warmup: number) {
   const instances = Math.max(c.batchSize, 4);
   const model = new SrnModel(c.config.model, { numInstances: instances, seed: 0 });
   const cfg: SrnConfig = {
@@ -172,7 +172,7 @@ async function benchTraining(c: TrainCase, steps: number, warmup: number) {
   };
 }
 
-async function benchRender(name: string, config: SrnConfig, side: number, reps: number) {
+export async function benchRender(name: string, config: SrnConfig, side: number, reps: number) {
   const model = new SrnModel(config.model, { numInstances: 1, seed: 0 });
   const [v] = fakeViews(1, side, 1);
   const code = model.latents.row(0);
@@ -190,7 +190,7 @@ async function benchRender(name: string, config: SrnConfig, side: number, reps: 
 }
 
 /** One object fitted alone, then `objectsPerStep` objects sharing each step (the evaluation's way): seconds per object. */
-async function benchLatentFit(config: SrnConfig) {
+export async function benchLatentFit(config: SrnConfig) {
   const fc = config.training.latentFit;
   const model = new SrnModel(config.model, { numInstances: 4, seed: 0 });
   const G = fc.objectsPerStep;
@@ -298,7 +298,10 @@ async function main(): Promise<void> {
   log(`written ${path}`);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
-  process.exitCode = 1;
-});
+// Its pieces are reused by bench/gpu-check.ts: run only as the entry point.
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exitCode = 1;
+  });
+}
