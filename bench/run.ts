@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { selectBackend, describeBackend, parseBackendChoice } from '../lib/backend/select';
@@ -298,8 +298,8 @@ async function main(): Promise<void> {
   log(`written ${path}`);
 }
 
-// Its pieces are reused by bench/gpu-check.ts: run only as the entry point.
-if (require.main === module) {
+// Its pieces are reused by bench/gpu-check.ts: run only as the entry point (also when bundled into another one).
+if (require.main === module && basename(process.argv[1] ?? '').startsWith('run.')) {
   main().catch((e) => {
     console.error(e instanceof Error ? e.stack ?? e.message : e);
     process.exitCode = 1;
