@@ -2,7 +2,8 @@
 # The GPU check on a machine with no internet and at most 64 MiB carried in (docs/gpu.md):
 #   bash bench/gpu-check.sh pack          here (after npm ci): builds .gpu-pack/ (~31 MB): bench/gpu-check.ts bundled
 #                                          with esbuild (tfjs, lib, tfjs-backend-webgpu and -wasm in one file), the wasm
-#                                          binaries, Dawn's dawn.node (xz), this Node binary (xz), Debian's libvulkan1.
+#                                          binaries, Dawn's dawn.node (xz), this Node binary (xz), Debian's Vulkan loader
+#                                          and GLVND EGL/GLES (Dawn's OpenGL ES fallback through the driver's EGL).
 #   bash bench/gpu-check.sh run [ARGS]    there, from the repo root with .gpu-pack carried: unpacks, installs the
 #                                          Vulkan loader, runs the check (webgpu on the GPU beside wasm on the CPU by
 #                                          default; ARGS go to gpu-check.ts) and copies the JSON to $OUT (or .gpu-pack/).
@@ -31,8 +32,9 @@ pack() {
   log "compressing $(command -v node) ($(node --version))"
   xz -T0 -6 -c "$(command -v node)" > "$PACK/node.xz"
   node --version > "$PACK/NODE_VERSION"
-  log "downloading Debian's Vulkan loader (libvulkan1)"
-  (cd "$PACK/debs" && apt-get download libvulkan1 >/dev/null) || die "apt-get download libvulkan1 failed (apt-get update first)"
+  log "downloading Debian's Vulkan loader and GLVND EGL/GLES (libvulkan1 libegl1 libglvnd0 libgles2)"
+  (cd "$PACK/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libgles2 >/dev/null 2>&1) ||
+    die "apt-get download libvulkan1 libegl1 libglvnd0 libgles2 failed (apt-get update first)"
   # Keeps the pack out of git: the device tool carries it by name.
   grep -qx '/.gpu-pack/' "$ROOT/.git/info/exclude" 2>/dev/null || echo '/.gpu-pack/' >> "$(git -C "$ROOT" rev-parse --git-path info/exclude)"
   log "packed $(du -sh "$PACK" | cut -f1) in $PACK"
@@ -46,13 +48,16 @@ run() {
   cp "$PACK/node_modules/webgpu/package.json" "$PACK/node_modules/webgpu/index.js" "$work/node_modules/webgpu/"
   unxz_to "$PACK/node_modules/webgpu/dist/linux-x64/dawn.node.xz" "$work/node_modules/webgpu/dist/linux-x64/dawn.node"
   unxz_to "$PACK/node.xz" "$work/node" && chmod +x "$work/node"
-  if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
+  local have; have=$(ldconfig -p 2>/dev/null || true)
+  if ! grep -q 'libvulkan\.so\.1' <<<"$have" || ! grep -q 'libEGL\.so\.1' <<<"$have"; then
     for f in "$PACK"/debs/*.deb; do dpkg -x "$f" /; done
     ldconfig || true
   fi
   # The NVIDIA driver's Vulkan ICD where the loader's default folders lack it (device README).
   local icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   if [ -f "$icd" ] && [ -z "${VK_DRIVER_FILES:-}" ] && ! ls /usr/share/vulkan/icd.d/nvidia* >/dev/null 2>&1; then export VK_DRIVER_FILES=$icd; fi
+  local egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  if [ -f "$egl" ] && [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ]; then export __EGL_VENDOR_LIBRARY_FILENAMES=$egl; fi
   local out=${OUT:-$PACK}
   log "node $("$work/node" --version); nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo none)"
   (cd "$work" && ./node gpu-check.cjs --out "$out/gpu-check.json" "$@") 2> >(tee "$out/gpu-check.log" >&2)
