@@ -16,7 +16,8 @@ import { DenseAdam } from '../../lib/training/adam';
 import { batchFromViews } from '../../lib/training/data';
 import { trainableNames } from '../../lib/training/stages';
 import { Rng } from '../../lib/util/random';
-import { renderRgbAsync, trainStepAsync } from '../../bench/gpu_step';
+import { fitLatentAsync, renderRgbAsync, trainStepAsync } from '../../bench/gpu_step';
+import { assertNoTensorLeak } from '../helpers/tf';
 import { sphereViews } from '../training/fixtures';
 
 const cfg = presetConfig('tiny');
@@ -76,6 +77,27 @@ describe('webgpu backend', () => {
       if (process.env.SRN_REQUIRE_WEBGPU === '1') throw e;
       skip = `no WebGPU adapter: ${(e as Error).message}`;
     }
+  });
+
+  it('the async step, render and fit leave no tensors behind (cpu)', async () => {
+    await selectBackend({ backend: 'cpu' });
+    const model = new SrnModel(cfg.model, { numInstances: 1, seed: 1 });
+    const names = trainableNames(model, ['renderer']);
+    const adam = new DenseAdam(new Map(names.map((n) => [n, model.params.get(n)!.variable])), cfg.training.pretrain.dense);
+    const table = new LatentTable(1, cfg.model.latentDim, { seed: 2 });
+    const views = sphereViews(8, 1, 0);
+    const batch = batchFromViews(views);
+    await assertNoTensorLeak(async () => {
+      await trainStepAsync({
+        model, batch, weights: { img: 200, ce: 0, latent: 1, depth: 0.001 }, dense: { adam, names },
+        latent: { table, rows: [0], trainable: true }, raysPerImage: 16, rng: new Rng('leak'),
+      });
+      await renderRgbAsync(model, table.row(0), views[0].view.pose, views[0].view.intrinsics, 8, 20);
+      await fitLatentAsync(model, views, { steps: 2, raysPerImage: 16, initStd: 0.01, adam: cfg.training.latentFit.latent, weights: cfg.training.latentFit.weights, seed: 0 });
+    });
+    tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics]);
+    adam.dispose();
+    model.dispose();
   });
 
   it('tells software adapters from GPUs', () => {
