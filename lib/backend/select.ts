@@ -207,7 +207,7 @@ async function tryNode(kind: 'node-gpu' | 'node', threads: number | null, auto: 
   const firstLoad = loadedThreads === undefined;
   const driver = kind === 'node-gpu' ? probeCudaDriver() : undefined;
   // Loading a GPU build fixes this process's TensorFlow: in auto mode, only where a driver can give it a GPU.
-  if (driver && !driver.present && auto && localBuildLoaded === undefined) throw new Error(driver.detail);
+  if (driver && !driver.present && auto && localBuildLoaded !== localNativeGpuDir()) throw new Error(driver.detail);
   requireNodePackage(kind, threads);
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${NODE_PACKAGES[kind]} loaded but the 'tensorflow' backend failed to initialise`);
   const onGpu = Boolean((tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
