@@ -14,7 +14,7 @@
 # are not touched, and `npm ci` does not remove it. Remove with `rm -rf .cache/native`.
 # It must live inside the project: tfjs-node resolves @tensorflow/tfjs upward, to the project's node_modules.
 # Env: KEEP_DOWNLOADS=1 (keep the wheels in <dest>/downloads), DOWNLOADS=DIR (download into / reuse wheels already
-# in DIR, kept afterwards; pip still checks the hashes), PYTHON (default python3).
+# in DIR, the CUDA ones in DIR/cuda; kept afterwards; pip still checks the hashes), PYTHON (default python3).
 set -euo pipefail
 
 TFJS_NODE_VERSION=4.22.0
