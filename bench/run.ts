@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { selectBackend, describeBackend, parseBackendChoice } from '../lib/backend/select';
@@ -30,7 +30,7 @@ import { Rng } from '../lib/util/random';
 
 // ---------------------------------------------------------------------------------------------- helpers
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((p, q) => p - q);
   const m = s.length >> 1;
   return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -66,7 +66,7 @@ class PeakMemory {
   }
 }
 
-const round = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
+export const round = (v: number, d = 3) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v);
 
 /** GFLOP/s of tf.matMul n×n·n×n (median of `reps` after a warm-up). */
 export async function matMulGflops(n = 1024, reps = 5) {
@@ -119,7 +119,7 @@ export function forwardFlops(m: ModelConfig, images: number, raysPerImage: numbe
 }
 
 /** `n` random views at side S with real poses on a sphere (values do not matter for speed). */
-function fakeViews(n: number, side: number, instances: number, seed = 0): ObservedView[] {
+export function fakeViews(n: number, side: number, instances: number, seed = 0): ObservedView[] {
   const rng = new Rng(`bench/${seed}`);
   const f = 1.2 * side;
   return Array.from({ length: n }, (_, i) => {
@@ -314,8 +314,8 @@ async function main(): Promise<void> {
   log(`written ${path}`);
 }
 
-// Importable (bench/scale.ts reuses the cases above) without running the whole bench.
-if (require.main === module) {
+// Its pieces are reused by bench/gpu-check.ts and bench/scale.ts: run only as the entry point (also when bundled into another one).
+if (require.main === module && basename(process.argv[1] ?? '').startsWith('run.')) {
   main().catch((e) => {
     console.error(e instanceof Error ? e.stack ?? e.message : e);
     process.exitCode = 1;

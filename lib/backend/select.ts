@@ -1,17 +1,21 @@
 /**
  * Picks the fastest TF.js backend that loads on this machine:
- * tfjs-node-gpu → tfjs-node → wasm → cpu. Override with `SRN_BACKEND` or the `backend` option.
+ * tfjs-node-gpu → webgpu → tfjs-node → wasm → cpu. Override with `SRN_BACKEND` or the `backend` option.
+ * GPU rungs (docs/gpu.md): node-gpu is tried only where an NVIDIA driver is found and reports the GPU it runs on
+ * (or that TensorFlow found none and runs on the CPU); webgpu is chosen explicitly only (see `tryWebGpu`).
  * Native packages are never hard dependencies (tfjs-node's installer downloads libtensorflow),
  * so they are probed with a dynamic require and skipped with the reason recorded.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { probeCudaDriver } from './cuda_probe';
 import { setFusedKernelsLoaded } from './native_ops';
 import { installWasmKernelFixes } from './wasm_kernels';
 import { disableWasmThreads, parseWasmThreads, prepareWasmThreads, unrefWasmWorkers } from './wasm_threads';
+import { initWebGpu, type WebGpuReport } from './webgpu';
 
-export const BACKEND_CHOICES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'node-gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type ConcreteBackend = Exclude<BackendChoice, 'auto'>;
 
@@ -61,10 +65,13 @@ export interface BackendReport {
     /** Whether our fused LayerNorm kernels (native/srn_ops.cc) are loaded; the reason when not. */
     fusedKernels: boolean;
     fusedKernelsReason?: string;
+    /** node-gpu only: whether TensorFlow runs on a GPU, the GPUs nvidia-smi lists, and why not when it does not. */
+    gpu?: { used: boolean; devices: string[]; reason?: string };
   };
+  webgpu?: WebGpuReport;
 }
 
-const ORDER: ConcreteBackend[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+const ORDER: ConcreteBackend[] = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'];
 const NODE_PACKAGES: Record<'node-gpu' | 'node', string> = {
   'node-gpu': '@tensorflow/tfjs-node-gpu',
   node: '@tensorflow/tfjs-node',
@@ -82,8 +89,13 @@ function localNativeDir(): string {
   return join(dirname(tfjsPackageJson), '..', '..', '..', '.cache', 'native');
 }
 
-function localTfjsNodeDir(): string {
-  return join(localNativeDir(), 'tfjs-node');
+/** `npm run setup:native -- --gpu` builds the same against the GPU wheel, next to the CPU build. */
+function localNativeGpuDir(): string {
+  return join(localNativeDir(), '..', 'native-gpu');
+}
+
+function localTfjsNodeDir(kind: 'node-gpu' | 'node' = 'node'): string {
+  return join(kind === 'node' ? localNativeDir() : localNativeGpuDir(), 'tfjs-node');
 }
 
 /**
@@ -115,12 +127,12 @@ function errorText(e: unknown): string {
   return msg.split('\n')[0];
 }
 
-/** Whether the local build (not an installed tfjs-node) was loaded; our kernels are linked against it. */
-let localBuildLoaded = false;
+/** The local build's folder (not an installed tfjs-node) when one was loaded; our kernels are linked against it. */
+let localBuildLoaded: string | undefined;
 /** Intra-op threads TensorFlow was started with in this process (undefined before load, null = default). */
 let loadedThreads: number | null | undefined;
 
-/** Loads tfjs-node(-gpu): the installed package, else (cpu only) the local build of setup-native.sh. */
+/** Loads tfjs-node(-gpu): the installed package, else the local build of setup-native.sh (`--gpu` for node-gpu). */
 function requireNodePackage(kind: 'node-gpu' | 'node', threads: number | null): void {
   const name = NODE_PACKAGES[kind];
   // libtensorflow logs INFO lines (oneDNN, CPU features) to stderr on load; keep warnings and errors.
@@ -136,15 +148,19 @@ function requireNodePackage(kind: 'node-gpu' | 'node', threads: number | null): 
     return;
   } catch (e) {
     const notInstalled = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && errorText(e).includes(`'${name}'`);
-    if (!notInstalled || kind !== 'node') throw e;
-    if (!existsSync(join(localTfjsNodeDir(), 'package.json'))) {
-      throw new Error(`${errorText(e)} (npm run setup:native builds it from registry packages)`);
+    if (!notInstalled) throw e;
+    if (!existsSync(join(localTfjsNodeDir(kind), 'package.json'))) {
+      const how = kind === 'node' ? 'npm run setup:native' : 'npm run setup:native -- --gpu';
+      throw new Error(`${errorText(e)} (${how} builds it from registry packages)`);
     }
   }
-  const local = localTfjsNodeDir();
+  if (localBuildLoaded && localBuildLoaded !== (kind === 'node' ? localNativeDir() : localNativeGpuDir())) {
+    throw new Error(`another TensorFlow build (${localBuildLoaded}) is already loaded in this process`);
+  }
+  const local = localTfjsNodeDir(kind);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(local);
-  localBuildLoaded = true;
+  localBuildLoaded = kind === 'node' ? localNativeDir() : localNativeGpuDir();
   if (tf.findBackendFactory('tensorflow') == null) {
     throw new Error(`${local} loaded but registered 'tensorflow' with another copy of @tensorflow/tfjs`);
   }
@@ -152,17 +168,29 @@ function requireNodePackage(kind: 'node-gpu' | 'node', threads: number | null): 
 
 let kernelsState: { loaded: boolean; reason?: string } | undefined;
 
+export const FUSED_KERNELS_GPU_REASON =
+  'CPU-only kernels (native/srn_ops.cc) on a GPU device: the core ops run instead, without host round trips';
+
+/** Why our fused kernels must stay off in this process, or undefined when they may load. */
+export function fusedKernelsVeto(o: { disabled: boolean; localBuild: boolean; onGpu: boolean; path: string; exists: boolean }): string | undefined {
+  if (o.disabled) return 'SRN_FUSED_KERNELS=0';
+  if (!o.localBuild) return 'tfjs-node is an installed package, not the setup:native build they link against';
+  // They are CPU kernels: TF would copy every input to the host and back; the core ops run on the GPU instead.
+  if (o.onGpu) return FUSED_KERNELS_GPU_REASON;
+  if (!o.exists) return `${o.path} is missing (npm run setup:native -- --force rebuilds)`;
+  return undefined;
+}
+
 /**
  * Loads native/srn_ops.cc's kernels (built by setup-native.sh next to the local tfjs-node build, linked
  * against the same libtensorflow) into TensorFlow's op registry, once per process. An installed tfjs-node
  * brings its own libtensorflow, which the kernels were not built for: then they stay off.
  */
-function loadFusedKernels(): { loaded: boolean; reason?: string } {
+function loadFusedKernels(onGpu: boolean): { loaded: boolean; reason?: string } {
   if (kernelsState) return kernelsState;
-  const path = join(localNativeDir(), 'srn_ops.node');
-  if (process.env.SRN_FUSED_KERNELS === '0') kernelsState = { loaded: false, reason: 'SRN_FUSED_KERNELS=0' };
-  else if (!localBuildLoaded) kernelsState = { loaded: false, reason: 'tfjs-node is an installed package, not the setup:native build they link against' };
-  else if (!existsSync(path)) kernelsState = { loaded: false, reason: `${path} is missing (npm run setup:native -- --force rebuilds)` };
+  const path = join(localBuildLoaded ?? localNativeDir(), 'srn_ops.node');
+  const veto = fusedKernelsVeto({ disabled: process.env.SRN_FUSED_KERNELS === '0', localBuild: localBuildLoaded !== undefined, onGpu, path, exists: existsSync(path) });
+  if (veto) kernelsState = { loaded: false, reason: veto };
   else {
     try {
       process.dlopen({ exports: {} } as NodeJS.Module, path);
@@ -175,13 +203,25 @@ function loadFusedKernels(): { loaded: boolean; reason?: string } {
   return kernelsState;
 }
 
-async function tryNode(kind: 'node-gpu' | 'node', threads: number | null): Promise<NonNullable<BackendReport['native']>> {
+async function tryNode(kind: 'node-gpu' | 'node', threads: number | null, auto: boolean): Promise<NonNullable<BackendReport['native']>> {
   const firstLoad = loadedThreads === undefined;
+  const driver = kind === 'node-gpu' ? probeCudaDriver() : undefined;
+  // Loading a GPU build fixes this process's TensorFlow: in auto mode, only where a driver can give it a GPU.
+  if (driver && !driver.present && auto && localBuildLoaded !== localNativeGpuDir()) throw new Error(driver.detail);
   requireNodePackage(kind, threads);
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${NODE_PACKAGES[kind]} loaded but the 'tensorflow' backend failed to initialise`);
-  const kernels = loadFusedKernels();
+  const onGpu = Boolean((tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice);
+  const kernels = loadFusedKernels(onGpu);
   const report: NonNullable<BackendReport['native']> = { intraOpThreads: loadedThreads ?? null, fusedKernels: kernels.loaded };
   if (kernels.reason) report.fusedKernelsReason = kernels.reason;
+  if (driver) {
+    report.gpu = { used: onGpu, devices: driver.gpus };
+    if (!onGpu) {
+      report.gpu.reason = driver.present
+        ? `TensorFlow found no usable GPU (driver: ${driver.detail}); running on the CPU (TF_CPP_MIN_LOG_LEVEL=0 shows why)`
+        : `${driver.detail}; running on the CPU`;
+    }
+  }
   if (!firstLoad && threads !== null && threads !== loadedThreads) {
     report.threadsReason = `tfjs-node was already loaded in this process with ${loadedThreads ?? 'the default'} threads`;
   }
@@ -229,6 +269,17 @@ async function tryWasm(opts: BackendOptions): Promise<BackendReport['wasm']> {
 }
 
 /**
+ * WebGPU in Node cannot read tensors synchronously (webgpu.ts), and the training loop and renderer do
+ * (`dataSync`): so auto skips it, without loading Dawn; chosen explicitly it accepts a software adapter too.
+ */
+async function tryWebGpu(auto: boolean): Promise<WebGpuReport> {
+  if (auto) throw new Error('chosen explicitly only (SRN_BACKEND=webgpu): the training loop and renderer read tensors synchronously, which WebGPU in Node cannot');
+  const report = await initWebGpu({ allowCpuAdapter: true });
+  if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend failed to initialise');
+  return report;
+}
+
+/**
  * Selects and initialises a backend. Calling it again with the same choice is cheap;
  * the report says which backend runs and why faster ones were skipped.
  */
@@ -253,7 +304,9 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendR
     try {
       let report: BackendReport;
       if (cand === 'node-gpu' || cand === 'node') {
-        report = { chosen: cand, tfBackend: 'tensorflow', skipped, native: await tryNode(cand, nativeThreads) };
+        report = { chosen: cand, tfBackend: 'tensorflow', skipped, native: await tryNode(cand, nativeThreads, choice === 'auto') };
+      } else if (cand === 'webgpu') {
+        report = { chosen: cand, tfBackend: 'webgpu', skipped, webgpu: await tryWebGpu(choice === 'auto') };
       } else if (cand === 'wasm') {
         report = { chosen: cand, tfBackend: 'wasm', skipped, wasm: await tryWasm({ ...opts, wasmThreads }) };
       } else {
@@ -286,7 +339,9 @@ export function describeBackend(r: BackendReport): string {
   const nativeExtra = n
     ? ` (threads=${n.intraOpThreads ?? 'default'}${n.threadsReason ? ` [${n.threadsReason}]` : ''}, fused kernels=${n.fusedKernels}${n.fusedKernelsReason ? ` [${n.fusedKernelsReason}]` : ''})`
     : '';
-  const extra = r.wasm ? ` (simd=${r.wasm.simd}, threads=${r.wasm.threads}${why3}, kernel fixes=${r.wasm.kernelFixes})` : nativeExtra;
+  const gpu = n?.gpu ? ` [GPU: ${n.gpu.used ? n.gpu.devices.join('; ') || 'yes' : `none: ${n.gpu.reason}`}]` : '';
+  const webgpu = r.webgpu ? ` (${r.webgpu.adapter}${r.webgpu.cpuAdapter ? ', a CPU adapter' : ''})` : '';
+  const extra = r.wasm ? ` (simd=${r.wasm.simd}, threads=${r.wasm.threads}${why3}, kernel fixes=${r.wasm.kernelFixes})` : nativeExtra + gpu + webgpu;
   const why = r.skipped.length ? `; skipped ${r.skipped.map((s) => `${s.backend} [${s.reason}]`).join(', ')}` : '';
   return `backend: ${r.chosen}${extra}${why}`;
 }

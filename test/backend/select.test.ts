@@ -22,7 +22,7 @@ describe('selectBackend', () => {
     const r = await selectBackend({ wasmThreads: 2 });
     const names = r.skipped.map((s) => s.backend);
     if (r.chosen === 'wasm') {
-      assert.deepEqual(names, ['node-gpu', 'node']);
+      assert.deepEqual(names, ['node-gpu', 'webgpu', 'node']);
       for (const s of r.skipped) assert.ok(s.reason.length > 0, `${s.backend} has a reason`);
       assert.ok(r.wasm);
       assert.equal(r.wasm.kernelFixes, true);
