@@ -292,6 +292,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     const predictor = srnPredictor(config, model, {
       head: config.training.probe.head,
       fit: { onMetrics: (step, rec) => run.logMetrics(numeric(rec, 'fit/'), fitStepBase + step) },
+      onProgress: progress || undefined,
       onRendered: ({ position, views, viewPositions, fitSeconds, renderSeconds }) => {
         fitTimes.push(fitSeconds);
         renderTimes.push(renderSeconds);

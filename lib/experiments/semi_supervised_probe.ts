@@ -91,7 +91,8 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
         evalViews,
         predictor: srnPredictor(config, model, {
           head: config.training.probe.head,
-          fit: { onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, 'fit/'), fitStep + step), onProgress: opts.stepProgress ?? false, signal: opts.signal },
+          fit: { onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, 'fit/'), fitStep + step), signal: opts.signal },
+          onProgress: opts.stepProgress || undefined,
           onRendered: ({ position, views }) => {
             fitStep += config.training.latentFit.steps;
             if (position === 0) {
