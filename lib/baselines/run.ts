@@ -34,6 +34,8 @@ export interface BaselineRunOptions {
   quiet?: boolean;
   /** For tests: an in-memory tracker. */
   tracker?: import('../tracking/types').Tracker;
+  /** Open the run as a child of this one (an experiment's or a comparison's parent run). */
+  parentRun?: string | RunHandle;
 }
 
 export interface BaselineRunSummary {
@@ -43,6 +45,8 @@ export interface BaselineRunSummary {
   results: Record<string, string>;
   scores: Record<string, { mIOU: number; shapeMIOU: number; seconds: number }>;
   totalSeconds: number;
+  /** The tracking run this baseline logged to. */
+  tracking: { uri: string; runId: string };
 }
 
 function numeric(rec: object, prefix: string): Record<string, number> {
@@ -108,10 +112,11 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const tracker = opts.tracker ?? (opts.track === false ? new NullTracker() : createTracker(opts.trackingUri ? { uri: opts.trackingUri } : {}));
   const run: RunHandle = await tracker.startRun({
     name: opts.name ?? `baseline-${opts.kind}`,
+    parent: opts.parentRun,
     tags: { command: 'baseline', baseline: opts.kind, preset, backend: backend.chosen },
     params: { baseline: cfg, data: { root: dataRoot, train: train.instances.length, test: test.instances.length } },
   });
-  const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0 };
+  const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0, tracking: { uri: tracker.uri, runId: run.runId } };
   let ok = false;
   const timings: Record<string, number> = { dataSeconds };
 

@@ -18,12 +18,16 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   baseline: async () => (await import('./baseline_command')).baselineCommand,
 };
 
-function usage(): string {
+/** The commands with their one-line summaries (each module's own `summary`; none loads TF.js at import). */
+export async function usage(): Promise<string> {
+  const names = Object.keys(COMMANDS);
+  const summaries = await Promise.all(names.map(async (c) => (await COMMANDS[c]()).summary));
+  const width = Math.max(...names.map((c) => c.length));
   return [
     'usage: semantic-srn <command> [options]',
     '',
     'commands:',
-    ...Object.keys(COMMANDS).map((c) => `  ${c}`),
+    ...names.map((c, i) => `  ${c.padEnd(width)}  ${summaries[i]}`),
     '',
     "run 'semantic-srn <command> --help' for a command's options",
   ].join('\n');
@@ -32,12 +36,12 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    console.log(await usage());
     return name ? 0 : 1;
   }
   const load = COMMANDS[name];
   if (!load) {
-    console.error(`semantic-srn: unknown command '${name}'\n\n${usage()}`);
+    console.error(`semantic-srn: unknown command '${name}'\n\n${await usage()}`);
     return 2;
   }
   return (await load()).run(rest);
