@@ -57,7 +57,7 @@ function readResults(path: string): { mIOU: number; shapeMIOU: number; method: s
 
 export async function runTable1Comparison(
   opts: ComparisonOptions = {},
-): Promise<{ rows: BaselineComparisonRow[]; markdown: string; outDir: string; tracking: { uri: string; runId: string } }> {
+): Promise<{ rows: BaselineComparisonRow[]; markdown: string; outDir: string; tracking: { uri: string; runId: string; experimentId: string } }> {
   const preset = opts.preset ?? 'cpu';
   const outDir = resolve(opts.out ?? join('runs', `table1-${preset}`));
   const seed = opts.seed ?? 0;
@@ -121,7 +121,7 @@ export async function runTable1Comparison(
     await parent.logArtifact(join(outDir, 'table1.md'));
     await parent.logArtifact(join(outDir, 'table1.json'));
     ok = true;
-    return { rows, markdown, outDir, tracking: { uri: tracker.uri, runId: parent.runId } };
+    return { rows, markdown, outDir, tracking: { uri: tracker.uri, runId: parent.runId, experimentId: parent.experimentId } };
   } finally {
     await parent.end(ok ? 'FINISHED' : 'FAILED');
     await tracker.close();

@@ -46,7 +46,7 @@ export interface BaselineRunSummary {
   scores: Record<string, { mIOU: number; shapeMIOU: number; seconds: number }>;
   totalSeconds: number;
   /** The tracking run this baseline logged to. */
-  tracking: { uri: string; runId: string };
+  tracking: { uri: string; runId: string; experimentId: string };
 }
 
 function numeric(rec: object, prefix: string): Record<string, number> {
@@ -116,7 +116,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
     tags: { command: 'baseline', baseline: opts.kind, preset, backend: backend.chosen },
     params: { baseline: cfg, data: { root: dataRoot, train: train.instances.length, test: test.instances.length } },
   });
-  const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0, tracking: { uri: tracker.uri, runId: run.runId } };
+  const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0, tracking: { uri: tracker.uri, runId: run.runId, experimentId: run.experimentId } };
   let ok = false;
   const timings: Record<string, number> = { dataSeconds };
 

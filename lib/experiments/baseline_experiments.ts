@@ -84,7 +84,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       runDir,
       resultsPath,
       figures,
-      tracking: { uri: tracker.uri, runId: run.runId },
+      tracking: { uri: tracker.uri, runId: run.runId, experimentId: run.experimentId },
       seconds: (performance.now() - t0) / 1000,
       rows,
       table1,
