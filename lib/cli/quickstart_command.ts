@@ -328,7 +328,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
           predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,
         }));
         const png = join(rendersDir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
-        writeComparisonGrid(png, { inputRgba: gt[obs >= 0 ? obs : 0].rgba, rows, numClasses: test.numClasses });
+        writeComparisonGrid(png, { inputRgba: gt[obs >= 0 ? obs : 0].rgba, rows, numClasses: test.numClasses, classNames: test.classNames, title: `${instance.id.slice(0, 8)}: fitted from one view, rendered at novel poses` });
         renders.push(png);
       },
     });
