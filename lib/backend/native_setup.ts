@@ -59,11 +59,11 @@ function scriptHash(root: string): string {
   return createHash('sha1').update(readFileSync(join(root, SETUP_SCRIPT))).digest('hex').slice(0, 12);
 }
 
-/** Whether to build, and if not, why (no side effects). */
-export function nativeSetupPlan(opts: NativeSetupOptions = {}): { build: true } | { build: false; reason: string } {
+/** Why not to build, or undefined to build (no side effects). A plain string: tslab's non-strict TS 5.0 cannot narrow a boolean-tagged union. */
+export function nativeSetupPlan(opts: NativeSetupOptions = {}): string | undefined {
   const root = opts.root ?? defaultRoot();
   const env = opts.env ?? process.env;
-  const off = (reason: string) => ({ build: false as const, reason });
+  const off = (reason: string) => reason;
   if (env[AUTO_NATIVE_ENV] === '0') return off(`${AUTO_NATIVE_ENV}=0`);
   if (env.NODE_TEST_CONTEXT) return off('inside a test run');
   const choice = opts.backend ?? env.SRN_BACKEND ?? 'auto';
@@ -85,7 +85,7 @@ export function nativeSetupPlan(opts: NativeSetupOptions = {}): { build: true } 
   const has = opts.has ?? toolCheck(env);
   const missing = (['bash', 'python3-pip', 'g++', 'make'] as const).filter((t) => !has(t));
   if (missing.length) return off(`missing ${missing.map((t) => (t === 'python3-pip' ? 'python3 with pip' : t)).join(', ')}`);
-  return { build: true };
+  return undefined;
 }
 
 /**
@@ -97,11 +97,11 @@ export function ensureNativeBackend(opts: NativeSetupOptions = {}): NativeSetupO
   const root = opts.root ?? defaultRoot();
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const plan = nativeSetupPlan({ ...opts, root, env });
-  if (!plan.build) {
+  const skip = nativeSetupPlan({ ...opts, root, env });
+  if (skip !== undefined) {
     // Say why only where it changes what runs (not when native is there or the user chose otherwise).
-    if (!/already installed|was asked for|SRN_AUTO_NATIVE|test run/.test(plan.reason)) log(`semantic-srn: native backend not built (${plan.reason}); running on wasm`);
-    return { action: 'skipped', reason: plan.reason };
+    if (!/already installed|was asked for|SRN_AUTO_NATIVE|test run/.test(skip)) log(`semantic-srn: native backend not built (${skip}); running on wasm`);
+    return { action: 'skipped', reason: skip };
   }
   const logPath = join(root, LOG_FILE);
   mkdirSync(dirname(logPath), { recursive: true });
