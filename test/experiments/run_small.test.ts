@@ -14,6 +14,7 @@ import {
   runSemiSupervisedProbe,
   runTable1,
   table1Column,
+  SMOKE_TEST_NOTE,
 } from '../../lib/experiments';
 import { useBackend } from '../helpers/tf';
 
@@ -104,7 +105,8 @@ test('table 1 (small): collects the probe row beside the paper, runs the missing
   assert.equal(typeof col2['ours mIOU %'], 'number');
   assert.equal(col2.scale, 'small');
   assert.equal(r.records.length, 6);
-  for (const f of [r.table.csv, r.table.json, r.figures.chart]) assert.ok(existsSync(f));
+  for (const f of [r.table.csv, r.table.json, r.figures.chart, r.figures.perClassIou]) assert.ok(f && existsSync(f), String(f));
+  assert.ok(r.records.filter((x) => x['ours mIOU %'] !== null).every((x) => x.note === SMOKE_TEST_NOTE)); // small = smoke test
   // the table's own results.json is not a row
   assert.equal(collectTable1Rows(runsDir).filter((x) => x.column === 2).length, 1);
   assert.equal(table1Column('srn+linear', 'single'), 2);
