@@ -6,7 +6,7 @@
  * Only the CLI entry calls this: library imports, notebooks and tests never build anything.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -35,6 +35,9 @@ export const AUTO_NATIVE_ENV = 'SRN_AUTO_NATIVE';
 const SETUP_SCRIPT = join('scripts', 'setup-native.sh');
 const FAILED_MARKER = join('.cache', 'native-setup.failed.json');
 const LOG_FILE = join('.cache', 'native-setup.log');
+const LOCK_FILE = join('.cache', 'native-setup.lock');
+/** A lock older than this is left over from a killed build (the script takes 1-2 min). */
+const STALE_LOCK_MS = 30 * 60_000;
 
 function defaultRoot(): string {
   return join(__dirname, '..', '..');
@@ -105,6 +108,39 @@ export function ensureNativeBackend(opts: NativeSetupOptions = {}): NativeSetupO
   }
   const logPath = join(root, LOG_FILE);
   mkdirSync(dirname(logPath), { recursive: true });
+  // Two commands started together on a fresh clone must not build into the same folder at once.
+  const lock = join(root, LOCK_FILE);
+  try {
+    if (existsSync(lock) && lockIsStale(lock)) rmSync(lock, { force: true });
+    const fd = openSync(lock, 'wx');
+    writeFileSync(fd, String(process.pid));
+    closeSync(fd);
+  } catch {
+    const reason = `another command is building it now (${LOCK_FILE})`;
+    log(`semantic-srn: native backend not built (${reason}); running on wasm`);
+    return { action: 'skipped', reason };
+  }
+  try {
+    return build(root, env, log, logPath);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** The holder died (Ctrl-C during a build) or the lock is older than any build. */
+function lockIsStale(lock: string): boolean {
+  if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) return true;
+  const pid = Number(readFileSync(lock, 'utf8'));
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function build(root: string, env: NodeJS.ProcessEnv, log: (line: string) => void, logPath: string): NativeSetupOutcome {
   log(
     `semantic-srn: first run: building the native TensorFlow backend from npm/PyPI packages (about 1 min, ~260 MB, once; ` +
       `log ${relative(process.cwd(), logPath) || logPath}; ${AUTO_NATIVE_ENV}=0 or --no-native-setup skips it)`,

@@ -72,3 +72,21 @@ test('ensureNativeBackend: a failed build falls back with the reason and is not 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('ensureNativeBackend: a build in progress elsewhere is not started twice; a dead holder\'s lock is taken over', () => {
+  const root = fakeRoot(BUILDS);
+  try {
+    mkdirSync(join(root, '.cache'), { recursive: true });
+    const lock = join(root, '.cache', 'native-setup.lock');
+    writeFileSync(lock, String(process.pid)); // a live process holds it
+    const lines: string[] = [];
+    const r = ensureNativeBackend({ root, env, ...allTools, log: (l) => lines.push(l) });
+    assert.deepEqual(r, { action: 'skipped', reason: 'another command is building it now (.cache/native-setup.lock)' });
+    assert.match(lines[0], /another command is building it now.*running on wasm/);
+    writeFileSync(lock, '999999999'); // no such process
+    assert.equal(ensureNativeBackend({ root, env, ...allTools, log: () => {} }).action, 'built');
+    assert.ok(!existsSync(lock), 'the lock is released after the build');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
