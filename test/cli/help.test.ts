@@ -16,8 +16,10 @@ test('an unknown command exits 2 and says so', async () => {
   console.error = (m: string) => errs.push(m);
   try {
     assert.equal(await main(['nope']), 2);
+    assert.equal(await main(['--no-native-setup', 'nope2']), 2); // the global flag is not taken for the command
   } finally {
     console.error = orig;
   }
   assert.match(errs.join('\n'), /unknown command 'nope'[\s\S]*experiment {2}run an experiment/);
+  assert.match(errs.join('\n'), /unknown command 'nope2'/);
 });
