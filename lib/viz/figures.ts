@@ -1,6 +1,6 @@
 /**
  * The standard comparison figure: one row per novel pose —
- * input view | predicted RGB | (GT RGB) | predicted labels | GT labels.
+ * input view | (predicted RGB) | (GT RGB) | predicted labels | GT labels (an RGB column only where some row has it).
  * The input view appears in every row's first column so each row reads on its own; the written PNG adds a
  * title, column headers and a class legend so that it reads without its caption.
  */
@@ -31,7 +31,7 @@ export interface ComparisonFigure {
   classNames?: readonly string[];
   /** Title above the headers, e.g. the object id and protocol. */
   title?: string;
-  /** Column headers (default COMPARISON_COLUMNS, without 'ground-truth RGB' when no row has it). */
+  /** Column headers (default COMPARISON_COLUMNS, without the RGB columns no row has). */
   columnTitles?: readonly string[];
 }
 
@@ -44,8 +44,10 @@ export function comparisonGrid(fig: ComparisonFigure): RgbaImage {
   const up = (img: RgbaImage) => upscaleNearest(img, scale);
   const inputTile = up(input);
   const withGtRgb = fig.rows.some((r) => r.gtRgba);
+  const withPredRgb = fig.rows.some((r) => r.predRgba);
   const tiles = fig.rows.map((r) => {
-    const row: (RgbaImage | null)[] = [inputTile, r.predRgba ? up(rgbaToImage(r.predRgba, input.width)) : null];
+    const row: (RgbaImage | null)[] = [inputTile];
+    if (withPredRgb) row.push(r.predRgba ? up(rgbaToImage(r.predRgba, input.width)) : null);
     if (withGtRgb) row.push(r.gtRgba ? up(rgbaToImage(r.gtRgba, input.width)) : null);
     row.push(up(labelsToImage(r.predLabels, fig.numClasses, input.width)), up(labelsToImage(r.gtLabels, fig.numClasses, input.width)));
     return row;
@@ -55,7 +57,9 @@ export function comparisonGrid(fig: ComparisonFigure): RgbaImage {
 
 /** The header titles of the figure's columns. */
 export function comparisonColumns(fig: ComparisonFigure): string[] {
-  const cols = fig.rows.some((r) => r.gtRgba) ? COMPARISON_COLUMNS : COMPARISON_COLUMNS.filter((c) => c !== 'ground-truth RGB');
+  const cols = COMPARISON_COLUMNS.filter(
+    (c) => (c !== 'ground-truth RGB' || fig.rows.some((r) => r.gtRgba)) && (c !== 'predicted RGB' || fig.rows.some((r) => r.predRgba)),
+  );
   if (!fig.columnTitles) return [...cols];
   if (fig.columnTitles.length !== cols.length) throw new Error(`comparison figure: ${fig.columnTitles.length} column titles for ${cols.length} columns (${cols.join(', ')})`);
   return [...fig.columnTitles];

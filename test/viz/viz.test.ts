@@ -83,6 +83,10 @@ test('comparison grid: input | pred RGB | GT RGB | pred labels | GT labels per p
     assert.ok(svg.includes(`fill="rgb(${r},${g},${b})"`));
     assert.throws(() => comparisonFigureSvg({ ...fig, classNames: ['a'] }), /1 class names for 6 classes/);
     assert.throws(() => comparisonFigureSvg({ ...fig, columnTitles: ['x'] }), /1 column titles for 4 columns/);
+    // Labels-only predictors (the U-Nets): no predicted-RGB column.
+    const labelsOnly = { ...fig, rows: rows.map(({ predRgba: _p, ...r }) => r) };
+    assert.equal(comparisonGrid(labelsOnly).width, 4 * (side * 16) + 5 * 2);
+    assert.ok(!comparisonFigureSvg(labelsOnly).includes('>predicted RGB<'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
