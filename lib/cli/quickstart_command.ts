@@ -378,6 +378,8 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     console.log(`renders:     ${rendersDir} (${renders.length} files)`);
     console.log(`checkpoints: ${ckDir}`);
     console.log(`tracking:    ${tracker.uri} (experiment ${tracker.experimentName}, run ${run.runId})`);
+    const ui = (await import('../tracking/ui_link')).mlflowUiLine(tracker.uri, run.experimentId, run.runId);
+    if (ui) console.log(ui);
     model.dispose();
     return { ok, runDir, resultsPath };
   } finally {

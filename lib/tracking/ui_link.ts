@@ -20,7 +20,13 @@ export function mlflowUiFragment(experimentId: string, runId?: string): string {
  */
 export function mlflowUiLink(trackingUri: string, experimentId: string, runId?: string): { url: string; serve?: string } | undefined {
   if (!experimentId) return undefined; // a null tracker
-  const frag = mlflowUiFragment(experimentId, runId);
+  // Printed at the end of long runs: an id we cannot link gets no link rather than an error.
+  let frag: string;
+  try {
+    frag = mlflowUiFragment(experimentId, runId);
+  } catch {
+    return undefined;
+  }
   if (/^https?:\/\//.test(trackingUri)) return { url: `${trackingUri.replace(/\/+$/, '')}/${frag}` };
   if (trackingUri.startsWith('null:') || trackingUri.startsWith('memory:')) return undefined;
   const dir = trackingUri.startsWith('file://') ? trackingUri : `file://${trackingUri}`;

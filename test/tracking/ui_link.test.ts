@@ -22,4 +22,5 @@ test('a local store gets the mlflow ui command that serves it; no tracker, no li
 test('ids that are not MLflow ids are refused', () => {
   assert.throws(() => mlflowUiFragment('1/../x'), /experiment id '1\/..\/x' is not an MLflow id/);
   assert.throws(() => mlflowUiFragment('1', 'run-1'), /run id 'run-1' is not 32 hex digits/);
+  assert.equal(mlflowUiLink('http://h:1', '1', 'run-1'), undefined); // no link, no error at the end of a run
 });
