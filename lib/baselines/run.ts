@@ -164,7 +164,8 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         run.logMetric(`eval/${mkey(method)}/${protocol}/running_mIOU`, p.mIOU, p.instance);
       },
       // Qualitative figures of the first test objects, as SRN+linear's: the observed view (65 in the single-view
-      // protocol; the U-Nets see each view's own RGB) and four evaluated views spread over the orbit.
+      // protocol) and four evaluated views spread over the orbit. The U-Nets (labels only) see each view's own
+      // ground-truth RGB, so their figures have no input column.
       onInstance: ({ position, instance, viewPositions, prediction, gt }) => {
         if (position >= FIGURE_INSTANCES) return;
         const obs = Math.max(0, viewPositions.findIndex((p) => (instance.views[p].index ?? p) === 65));
@@ -175,7 +176,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         mkdirSync(rendersDir, { recursive: true });
         const png = join(rendersDir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
         const smoke = preset === 'tiny' ? ', tiny preset: smoke test' : '';
-        writeComparisonGrid(png, { inputRgba: gt[obs].rgba, rows, numClasses: test.numClasses, classNames: test.classNames, title: `${method} (${protocol}${smoke}): ${instance.id.slice(0, 8)}` });
+        writeComparisonGrid(png, { inputRgba: prediction.rgba ? gt[obs].rgba : undefined, rows, numClasses: test.numClasses, classNames: test.classNames, title: `${method} (${protocol}${smoke}): ${instance.id.slice(0, 8)}` });
         renders.push(png);
       },
     });

@@ -20,8 +20,8 @@ export interface ComparisonRow {
 }
 
 export interface ComparisonFigure {
-  /** The observed view(s) in [-1, 1]; the first is shown. */
-  inputRgba: ArrayLike<number>;
+  /** The observed view in [-1, 1]; omit for predictors that observe each evaluated view itself (the U-Nets). */
+  inputRgba?: ArrayLike<number>;
   rows: ComparisonRow[];
   numClasses: number;
   /** Nearest upscale factor (default: enough to reach ≥ 128 px per tile). */
@@ -39,14 +39,15 @@ export const COMPARISON_COLUMNS = ['input view', 'predicted RGB', 'ground-truth 
 
 export function comparisonGrid(fig: ComparisonFigure): RgbaImage {
   if (fig.rows.length === 0) throw new Error('comparisonGrid: no rows');
-  const input = rgbaToImage(fig.inputRgba);
+  const width = Math.round(Math.sqrt(fig.rows[0].gtLabels.length));
+  const input = fig.inputRgba ? rgbaToImage(fig.inputRgba) : { width };
   const scale = fig.scale ?? Math.max(1, Math.ceil(128 / input.width));
   const up = (img: RgbaImage) => upscaleNearest(img, scale);
-  const inputTile = up(input);
+  const inputTile = fig.inputRgba ? up(input as RgbaImage) : undefined;
   const withGtRgb = fig.rows.some((r) => r.gtRgba);
   const withPredRgb = fig.rows.some((r) => r.predRgba);
   const tiles = fig.rows.map((r) => {
-    const row: (RgbaImage | null)[] = [inputTile];
+    const row: (RgbaImage | null)[] = inputTile ? [inputTile] : [];
     if (withPredRgb) row.push(r.predRgba ? up(rgbaToImage(r.predRgba, input.width)) : null);
     if (withGtRgb) row.push(r.gtRgba ? up(rgbaToImage(r.gtRgba, input.width)) : null);
     row.push(up(labelsToImage(r.predLabels, fig.numClasses, input.width)), up(labelsToImage(r.gtLabels, fig.numClasses, input.width)));
@@ -58,7 +59,10 @@ export function comparisonGrid(fig: ComparisonFigure): RgbaImage {
 /** The header titles of the figure's columns. */
 export function comparisonColumns(fig: ComparisonFigure): string[] {
   const cols = COMPARISON_COLUMNS.filter(
-    (c) => (c !== 'ground-truth RGB' || fig.rows.some((r) => r.gtRgba)) && (c !== 'predicted RGB' || fig.rows.some((r) => r.predRgba)),
+    (c) =>
+      (c !== 'input view' || fig.inputRgba !== undefined) &&
+      (c !== 'ground-truth RGB' || fig.rows.some((r) => r.gtRgba)) &&
+      (c !== 'predicted RGB' || fig.rows.some((r) => r.predRgba)),
   );
   if (!fig.columnTitles) return [...cols];
   if (fig.columnTitles.length !== cols.length) throw new Error(`comparison figure: ${fig.columnTitles.length} column titles for ${cols.length} columns (${cols.join(', ')})`);

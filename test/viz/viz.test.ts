@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labelPalette, rainbow } from '../../lib/viz/palette';
 import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest } from '../../lib/viz/images';
-import { comparisonFigureSvg, comparisonGrid, writeComparisonGrid } from '../../lib/viz/figures';
+import { comparisonColumns, comparisonFigureSvg, comparisonGrid, writeComparisonGrid } from '../../lib/viz/figures';
 import { labelledPointCloudPly, pointCloudViews, writeLabelledPointCloudPly } from '../../lib/viz/ply';
 import { readPng } from '../../lib/io/png';
 
@@ -87,6 +87,10 @@ test('comparison grid: input | pred RGB | GT RGB | pred labels | GT labels per p
     const labelsOnly = { ...fig, rows: rows.map(({ predRgba: _p, ...r }) => r) };
     assert.equal(comparisonGrid(labelsOnly).width, 4 * (side * 16) + 5 * 2);
     assert.ok(!comparisonFigureSvg(labelsOnly).includes('>predicted RGB<'));
+    // Predictors that see each view itself (the U-Nets): no input column either.
+    const noInput = { ...labelsOnly, inputRgba: undefined };
+    assert.equal(comparisonGrid(noInput).width, 3 * (side * 16) + 4 * 2);
+    assert.deepEqual(comparisonColumns(noInput), ['ground-truth RGB', 'predicted labels', 'ground-truth labels']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
