@@ -72,19 +72,33 @@ ARGS=(--notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 --ServerApp.port
 [ "$(id -u)" = 0 ] && ARGS+=(--allow-root)
 URL="http://127.0.0.1:$PORT/lab?token=$TOKEN"
 
+# GET http://127.0.0.1:$PORT$1 with token $2 (none if empty): body on stdout; on an HTTP error "HTTP <code>" on
+# stderr and status 1. Python's urllib from the venv, so the check needs no curl.
+http_get() {
+  "$VENV/bin/python" - "http://127.0.0.1:$PORT$1" "$2" <<'PY'
+import sys, urllib.request, urllib.error
+req = urllib.request.Request(sys.argv[1], headers={"Authorization": f"token {sys.argv[2]}"} if sys.argv[2] else {})
+try:
+    with urllib.request.urlopen(req, timeout=10) as r:
+        sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(f"HTTP {e.code}", file=sys.stderr); sys.exit(1)
+PY
+}
+
 if [ "$MODE" = check ]; then
   LOGF="$ROOT/.cache/jupyterlab-check.log"
   "$VENV/bin/jupyter-lab" "${ARGS[@]}" --no-browser >"$LOGF" 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 120); do
-    api=$(curl -fsS -H "Authorization: token $TOKEN" "http://127.0.0.1:$PORT/api/kernelspecs" 2>/dev/null) && break
+    api=$(http_get "/api/kernelspecs" "$TOKEN" 2>/dev/null) && break
     kill -0 $pid 2>/dev/null || { cat "$LOGF" >&2; die "JupyterLab exited early"; }
     sleep 1
   done
   [ -n "${api:-}" ] || { tail -20 "$LOGF" >&2; die "JupyterLab did not answer on 127.0.0.1:$PORT within 120 s"; }
   echo "$api" | "$VENV/bin/python" -c 'import json,sys; s=json.load(sys.stdin)["kernelspecs"]; assert "tslab" in s, f"kernels: {sorted(s)}"; print("lab: JupyterLab answers on 127.0.0.1 and lists the kernel:", s["tslab"]["spec"]["display_name"])'
-  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/kernelspecs")
+  code=$({ http_get "/api/kernelspecs" "" 2>&1 >/dev/null || true; } | sed -n 's/^HTTP \([0-9]*\)$/\1/p')
   case "$code" in 401|403) echo "lab: without the token the API answers $code" ;; *) die "without the token the API answered $code (expected 401/403)" ;; esac
   exit 0
 fi
