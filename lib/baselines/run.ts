@@ -34,6 +34,8 @@ export interface BaselineRunOptions {
   quiet?: boolean;
   /** For tests: an in-memory tracker. */
   tracker?: import('../tracking/types').Tracker;
+  /** Open the run as a child of this one (an experiment's or a comparison's parent run). */
+  parentRun?: string | RunHandle;
 }
 
 export interface BaselineRunSummary {
@@ -43,7 +45,12 @@ export interface BaselineRunSummary {
   results: Record<string, string>;
   scores: Record<string, { mIOU: number; shapeMIOU: number; seconds: number }>;
   totalSeconds: number;
+  /** The tracking run this baseline logged to. */
+  tracking: { uri: string; runId: string; experimentId: string };
 }
+
+/** Test objects with a qualitative figure per evaluation. */
+const FIGURE_INSTANCES = 3;
 
 function numeric(rec: object, prefix: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -108,10 +115,11 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const tracker = opts.tracker ?? (opts.track === false ? new NullTracker() : createTracker(opts.trackingUri ? { uri: opts.trackingUri } : {}));
   const run: RunHandle = await tracker.startRun({
     name: opts.name ?? `baseline-${opts.kind}`,
+    parent: opts.parentRun,
     tags: { command: 'baseline', baseline: opts.kind, preset, backend: backend.chosen },
     params: { baseline: cfg, data: { root: dataRoot, train: train.instances.length, test: test.instances.length } },
   });
-  const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0 };
+  const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0, tracking: { uri: tracker.uri, runId: run.runId, experimentId: run.experimentId } };
   let ok = false;
   const timings: Record<string, number> = { dataSeconds };
 
@@ -136,8 +144,11 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
 
   // MLflow keys allow letters, digits, '_', '-', '.', ' ', '/': 'tco+linear' → 'tco_linear'.
   const mkey = (m: string) => m.replace(/[^\w\-. /]/g, '_');
+  const { writeComparisonGrid } = await import('../viz/figures');
   const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: import('../eval/runner').Predictor, majority: number | undefined, extra: Record<string, unknown>, file = 'results.json') => {
     const te = performance.now();
+    const rendersDir = join(runDir, 'renders', mkey(`${method}-${protocol}`).replace(/[ /]/g, '_'));
+    const renders: string[] = [];
     const results: EvalResults = await evaluate({
       split: test,
       side: cfg.data.evalSide,
@@ -152,7 +163,24 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         log(`eval ${method}: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`);
         run.logMetric(`eval/${mkey(method)}/${protocol}/running_mIOU`, p.mIOU, p.instance);
       },
+      // Qualitative figures of the first test objects, as SRN+linear's: the observed view (65 in the single-view
+      // protocol) and four evaluated views spread over the orbit. The U-Nets (labels only) see each view's own
+      // ground-truth RGB, so their figures have no input column.
+      onInstance: ({ position, instance, viewPositions, prediction, gt }) => {
+        if (position >= FIGURE_INSTANCES) return;
+        const obs = Math.max(0, viewPositions.findIndex((p) => (instance.views[p].index ?? p) === 65));
+        const n = viewPositions.length;
+        const rows = [...new Set([0, 1, 2, 3].map((i) => Math.floor((i * n) / 4)))].map((k) => ({
+          predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,
+        }));
+        mkdirSync(rendersDir, { recursive: true });
+        const png = join(rendersDir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
+        const smoke = preset === 'tiny' ? ', tiny preset: smoke test' : '';
+        writeComparisonGrid(png, { inputRgba: prediction.rgba ? gt[obs].rgba : undefined, rows, numClasses: test.numClasses, classNames: test.classNames, title: `${method} (${protocol}${smoke}): ${instance.id.slice(0, 8)}` });
+        renders.push(png);
+      },
     });
+    for (const png of renders) await run.logArtifact(png, `renders/${mkey(method)}`);
     const evalSeconds = secs(te);
     const path = join(runDir, file);
     const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, tracking: { uri: tracker.uri, runId: run.runId } };

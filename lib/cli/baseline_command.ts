@@ -167,6 +167,8 @@ export const baselineCommand: CliCommand = {
       });
       console.log(r.markdown);
       console.log(`table: ${join(r.outDir, 'table1.md')}`);
+      console.log(`tracking: ${r.tracking.uri} (parent run ${r.tracking.runId})`);
+      await printUiLine(r.tracking);
       return 0;
     }
     const { runBaseline } = await import('../baselines/run');
@@ -176,6 +178,14 @@ export const baselineCommand: CliCommand = {
     });
     for (const [m, sc] of Object.entries(s.scores)) console.log(`${m}: mIOU ${(100 * sc.mIOU).toFixed(1)}% / shape-mIOU ${(100 * sc.shapeMIOU).toFixed(1)}%`);
     for (const p of Object.values(s.results)) console.log(`results: ${p}`);
+    console.log(`tracking: ${s.tracking.uri} (run ${s.tracking.runId})`);
+    await printUiLine(s.tracking);
     return 0;
   },
 };
+
+async function printUiLine(t: { uri: string; experimentId: string }): Promise<void> {
+  const { mlflowUiLine } = await import('../tracking/ui_link');
+  const line = mlflowUiLine(t.uri, t.experimentId);
+  if (line) console.log(line);
+}

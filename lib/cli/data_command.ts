@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from './main';
 import type { SplitName } from '../data/types';
 import { runInspect } from './data_inspect';
+import { formatProgress, progressInfo } from '../training/progress';
 import { DEFAULT_RESOLUTION, DEFAULT_VIEWS, generateSplit, SPLITS } from '../data/synthetic/generate';
 import { parseSyntheticClass, SYNTHETIC_CLASSES, type SyntheticClass } from '../data/synthetic/classes';
 
@@ -113,8 +114,8 @@ async function runGenerate(argv: string[]): Promise<number> {
         // A live line on a terminal; about one line per 10 % (or 10 s) in logs.
         if (done < total && (tty ? now - lastPrint < 200 : done % Math.max(1, Math.ceil(total / 10)) !== 0 && now - lastPrint < 10_000)) return;
         lastPrint = now;
-        const rate = (done - first) / Math.max(1e-3, (now - t0) / 1000);
-        const line = `[data generate] ${label}: ${done}/${total} instances (${rate.toFixed(1)}/s)`;
+        // Rate and ETA over the instances made in this run (those already on disk excluded).
+        const line = formatProgress(progressInfo(`data generate ${label}`, 'instances', done, total, done - first, Math.max(1e-3, (now - t0) / 1000)));
         if (tty) process.stderr.write(`\r${line}${done === total ? '\n' : ''}`);
         else console.error(line);
       };

@@ -89,18 +89,15 @@ export const evalCommand: CliCommand = {
       split: test,
       side,
       protocol,
-      predictor: srnPredictor(config, model, { head, fit: { onProgress: false } }),
+      // One progress line for the whole split (fit + render), in object-steps, with the evaluation's ETA.
+      predictor: srnPredictor(config, model, { head, onProgress: stderrProgress(5000), progressStage: `eval ${protocol}` }),
       method: `srn+${head}`,
       majorityClass: majority,
       cache: new ViewCache(512 * 2 ** 20),
       backend: { ...backend, description: describeBackend(backend) },
       config: { checkpoint: ckDir, preset: config.preset, latentFitSteps: config.training.latentFit.steps },
       outPath: out,
-      onProgress: (() => {
-        const p = stderrProgress(2000);
-        return (e: { instance: number; instances: number; mIOU: number; elapsedSeconds: number }) =>
-          p({ stage: `eval ${protocol}`, step: e.instance, total: e.instances, stepsPerSecond: e.instance / e.elapsedSeconds, etaSeconds: ((e.instances - e.instance) * e.elapsedSeconds) / e.instance, loss: e.mIOU });
-      })(),
+      onProgress: (e) => console.error(`[eval ${protocol}] ${e.instance}/${e.instances} objects scored, running mIOU ${(100 * e.mIOU).toFixed(1)}%`),
     });
     console.log(formatResults(results));
     console.log(`results: ${out}`);

@@ -80,6 +80,9 @@ export const experimentCommand: CliCommand = {
       console.log(JSON.stringify(summarize(out), null, 2));
       console.log(`results:  ${out.resultsPath}`);
       console.log(`tracking: ${out.tracking.uri} (run ${out.tracking.runId})`);
+      const { mlflowUiLine } = await import('../tracking/ui_link');
+      const ui = mlflowUiLine(out.tracking.uri, out.tracking.experimentId ?? '');
+      if (ui) console.log(ui);
       return 0;
     } finally {
       await tracker.close();

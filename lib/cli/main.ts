@@ -18,27 +18,49 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   baseline: async () => (await import('./baseline_command')).baselineCommand,
 };
 
-function usage(): string {
+/** The commands with their one-line summaries (each module's own `summary`; none loads TF.js at import). */
+export async function usage(): Promise<string> {
+  const names = Object.keys(COMMANDS);
+  const summaries = await Promise.all(names.map(async (c) => (await COMMANDS[c]()).summary));
+  const width = Math.max(...names.map((c) => c.length));
   return [
     'usage: semantic-srn <command> [options]',
     '',
     'commands:',
-    ...Object.keys(COMMANDS).map((c) => `  ${c}`),
+    ...names.map((c, i) => `  ${c.padEnd(width)}  ${summaries[i]}`),
     '',
     "run 'semantic-srn <command> --help' for a command's options",
+    '',
+    'On first use, a command that runs a model builds the native TensorFlow backend (~1 min, once, where',
+    'python3 with pip, g++ and make exist; else it runs on wasm and says why). Skip: --no-native-setup or SRN_AUTO_NATIVE=0.',
   ].join('\n');
 }
 
+/** Commands that run a model: before them, the first-run native build (lib/backend/native_setup.ts). */
+const COMPUTING = new Set(['quickstart', 'experiment', 'baseline', 'eval', 'backend']);
+
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const noNativeSetup = argv.includes('--no-native-setup');
+  const [name, ...rest] = argv.filter((a) => a !== '--no-native-setup');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    console.log(await usage());
     return name ? 0 : 1;
   }
   const load = COMMANDS[name];
   if (!load) {
-    console.error(`semantic-srn: unknown command '${name}'\n\n${usage()}`);
+    console.error(`semantic-srn: unknown command '${name}'\n\n${await usage()}`);
     return 2;
   }
+  if (COMPUTING.has(name) && !noNativeSetup && !rest.some((a) => a === '--help' || a === '-h')) {
+    const { ensureNativeBackend } = await import('../backend/native_setup');
+    ensureNativeBackend({ backend: backendArg(rest) });
+  }
   return (await load()).run(rest);
+}
+
+/** The value of --backend (either spelling), to skip the native build when another backend is asked for. */
+function backendArg(args: string[]): string | undefined {
+  const i = args.indexOf('--backend');
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith('--backend='))?.slice('--backend='.length);
 }

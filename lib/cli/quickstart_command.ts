@@ -311,6 +311,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     const predictor = srnPredictor(config, model, {
       head: config.training.probe.head,
       fit: { onMetrics: (step, rec) => run.logMetrics(numeric(rec, 'fit/'), fitStepBase + step) },
+      onProgress: progress || undefined,
       onRendered: ({ position, views, viewPositions, fitSeconds, renderSeconds }) => {
         fitTimes.push(fitSeconds);
         renderTimes.push(renderSeconds);
@@ -346,7 +347,7 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
           predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,
         }));
         const png = join(rendersDir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
-        writeComparisonGrid(png, { inputRgba: gt[obs >= 0 ? obs : 0].rgba, rows, numClasses: test.numClasses });
+        writeComparisonGrid(png, { inputRgba: gt[obs >= 0 ? obs : 0].rgba, rows, numClasses: test.numClasses, classNames: test.classNames, title: `${instance.id.slice(0, 8)}: fitted from one view, rendered at novel poses` });
         renders.push(png);
       },
     });
@@ -396,6 +397,8 @@ export async function runQuickstart(args: QuickstartArgs): Promise<{ ok: boolean
     console.log(`renders:     ${rendersDir} (${renders.length} files)`);
     console.log(`checkpoints: ${ckDir}`);
     console.log(`tracking:    ${tracker.uri} (experiment ${tracker.experimentName}, run ${run.runId})`);
+    const ui = (await import('../tracking/ui_link')).mlflowUiLine(tracker.uri, run.experimentId, run.runId);
+    if (ui) console.log(ui);
     model.dispose();
     return { ok, runDir, resultsPath };
   } catch (e) {

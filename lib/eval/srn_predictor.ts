@@ -9,6 +9,7 @@ import { loadView } from '../data/view_loader';
 import type { SrnModel } from '../srn/model';
 import { renderViews, type RenderedView } from '../srn/render';
 import { fitLatentCodes, type LatentFitOptions } from '../training/stages';
+import { progressInfo, type ProgressCallback } from '../training/progress';
 import type { ObservedView } from '../training/data';
 import type { Predictor, PredictorContext } from './runner';
 
@@ -17,8 +18,15 @@ export interface SrnPredictorOptions {
   head?: SegHeadKind;
   /** Side the code is fitted at (default config.training.latentFit.side). */
   fitSide?: number;
-  /** Options passed to fitLatentCodes (progress, metrics, step cap). */
+  /** Options passed to fitLatentCodes (metrics, step cap; its onProgress reports each group's fit alone). */
   fit?: LatentFitOptions;
+  /**
+   * Progress of the whole split's fits as one loop, in object-steps (instances × fit steps), timed from the
+   * first fit so that rendering and scoring are inside the rate: its ETA is the evaluation's.
+   */
+  onProgress?: ProgressCallback;
+  /** Stage name in those progress reports (default 'eval'). */
+  progressStage?: string;
   /** Called with each instance's fitted code, renders and fit seconds (e.g. for figures or point clouds). */
   onRendered?: (info: { position: number; code: Float32Array; views: RenderedView[]; viewPositions: number[]; fitSeconds: number; renderSeconds: number }) => void;
 }
@@ -29,6 +37,19 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
   const perStep = opts.fit?.objectsPerStep ?? config.training.latentFit.objectsPerStep;
   // Codes fitted ahead for the next instances of the split (objectsPerStep at a time), by position.
   const fitted = new Map<number, { code: Float32Array; fitSeconds: number }>();
+  const fitSteps = Math.min(config.training.latentFit.steps, opts.fit?.maxSteps ?? Infinity);
+  let firstFitAt: number | undefined;
+  const splitProgress = (ctx: PredictorContext): LatentFitOptions['onProgress'] => {
+    const report = opts.onProgress;
+    if (!report) return opts.fit?.onProgress ?? false;
+    const start = (firstFitAt ??= performance.now());
+    // The group starts at ctx.position and every earlier instance was fitted before it.
+    return (p) => {
+      const step = ctx.position * fitSteps + p.step;
+      const info = progressInfo(opts.progressStage ?? 'eval', 'object-steps', step, ctx.split.instances.length * fitSteps, step, (performance.now() - start) / 1000);
+      report(p.loss !== undefined ? { ...info, loss: p.loss } : info);
+    };
+  };
   const observed = (ctx: PredictorContext): ObservedView[] =>
     ctx.observedViews.map((p) => ({
       instanceIndex: 0,
@@ -41,7 +62,7 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
       const t = performance.now();
       const { codes } = await fitLatentCodes(config, model, group.map(observed), {
         ...opts.fit,
-        onProgress: opts.fit?.onProgress ?? false,
+        onProgress: splitProgress(ctx),
         seedKeys: group.map((c) => c.position),
       });
       // Seconds per object: the group's fit time shared equally.

@@ -10,8 +10,7 @@ import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
 import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
 import { resultsTable, type ColumnTable } from '../tables/results_table';
-import { NullTracker } from '../tracking/create_tracker';
-import { backendSummary, experimentRunDir, projectRoot, say, type ExperimentOptions, type ExperimentOutput } from './common';
+import { backendSummary, experimentRunDir, projectRoot, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';
 import type { Table1Entry } from './semi_supervised_probe';
 import { PAPER_TABLE1, table1Column } from './table1';
@@ -46,48 +45,55 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   const bc = cfg.baseline as { preset?: string; kinds?: string[]; overrides?: Record<string, unknown> };
   const kinds = bc.kinds ?? DEFAULT_KINDS[cfg.experiment];
   const dataRoot = resolve(projectRoot(), opts.dataRoot ?? cfg.data.root);
-  const tracker = opts.tracker ?? new NullTracker();
   const rows: BaselineRow[] = [];
-  for (const kind of kinds) {
-    say(opts, `${cfg.experiment}: baseline ${kind} (preset ${bc.preset ?? SCALE_PRESETS[cfg.scale]})`);
-    const summary = await runBaseline({
-      kind,
-      preset: bc.preset ?? SCALE_PRESETS[cfg.scale],
-      overrides: bc.overrides ?? {},
-      seed: cfg.seed,
-      data: dataRoot,
-      out: runDir,
-      name: kind,
-      resolution: cfg.data.resolution,
-      tracker,
-      quiet: !opts.onProgress,
-    });
-    for (const path of Object.values(summary.results)) {
-      if (!existsSync(path)) continue;
-      const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null> };
-      rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: table1Column(r.method, r.protocol.name) });
-      say(opts, `${cfg.experiment}: ${r.method} (${r.protocol.name}) mIOU ${(100 * r.mIOU).toFixed(1)}%, shape-mIOU ${(100 * r.shapeMIOU).toFixed(1)}%`);
+  // One parent run per experiment (the UI groups the baselines' own runs under it); its id is printed by the CLI.
+  return withExperimentRun(cfg, opts, async (run, tracker) => {
+    for (const kind of kinds) {
+      say(opts, `${cfg.experiment}: baseline ${kind} (preset ${bc.preset ?? SCALE_PRESETS[cfg.scale]})`);
+      const summary = await runBaseline({
+        kind,
+        preset: bc.preset ?? SCALE_PRESETS[cfg.scale],
+        overrides: bc.overrides ?? {},
+        seed: cfg.seed,
+        data: dataRoot,
+        out: runDir,
+        name: kind,
+        resolution: cfg.data.resolution,
+        tracker,
+        parentRun: run,
+        quiet: !opts.onProgress,
+      });
+      for (const path of Object.values(summary.results)) {
+        if (!existsSync(path)) continue;
+        const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null> };
+        rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: table1Column(r.method, r.protocol.name) });
+        say(opts, `${cfg.experiment}: ${r.method} (${r.protocol.name}) mIOU ${(100 * r.mIOU).toFixed(1)}%, shape-mIOU ${(100 * r.shapeMIOU).toFixed(1)}%`);
+        const key = `${r.method}/${r.protocol.name}`.replace(/[^\w./-]/g, '_');
+        run.logMetrics({ [`${key}/mIOU`]: r.mIOU, [`${key}/shape_mIOU`]: r.shapeMIOU });
+      }
     }
-  }
-  const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
-  const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ column: r.column!, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU }));
-  const figures: Record<string, string> = {};
-  const classRecords = baselineClassRecords(rows);
-  if (classRecords.length) figures.perClassIou = (await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${cfg.experiment} (${cfg.scale})` }), join(runDir, 'per_class_iou'))).png;
-  const resultsPath = join(runDir, 'results.json');
-  const out: BaselineExperimentResult = {
-    experiment: cfg.experiment,
-    scale: cfg.scale,
-    runDir,
-    resultsPath,
-    figures,
-    tracking: { uri: tracker.uri, runId: '' },
-    seconds: (performance.now() - t0) / 1000,
-    rows,
-    table1,
-  };
-  writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, configSource: cfg.source, rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
-  return out;
+    const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
+    const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ column: r.column!, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU }));
+    const figures: Record<string, string> = {};
+    const classRecords = baselineClassRecords(rows);
+    if (classRecords.length) figures.perClassIou = (await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${cfg.experiment} (${cfg.scale})` }), join(runDir, 'per_class_iou'))).png;
+    const resultsPath = join(runDir, 'results.json');
+    const out: BaselineExperimentResult = {
+      experiment: cfg.experiment,
+      scale: cfg.scale,
+      runDir,
+      resultsPath,
+      figures,
+      tracking: { uri: tracker.uri, runId: run.runId, experimentId: run.experimentId },
+      seconds: (performance.now() - t0) / 1000,
+      rows,
+      table1,
+    };
+    writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, configSource: cfg.source, rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, tracking: out.tracking, createdAt: new Date().toISOString() });
+    await run.logArtifact(resultsPath);
+    for (const f of Object.values(figures)) await run.logArtifact(f, 'figures');
+    return out;
+  });
 }
 
 /** Per-class IoU records of baseline rows (multi-view rows labelled as such), for perClassIouSpec. */

@@ -71,7 +71,8 @@ export interface ExperimentOutput {
   resultsPath: string;
   /** Figure files by name (PNG/SVG/HTML/GIF). */
   figures: Record<string, string>;
-  tracking: { uri: string; runId: string };
+  /** Where the run was logged; experimentId '' without a tracker. */
+  tracking: { uri: string; runId: string; experimentId?: string };
   seconds: number;
 }
 
@@ -121,7 +122,7 @@ export function experimentOutput(cfg: ExperimentConfig, runDir: string, figures:
     runDir,
     resultsPath: join(runDir, 'results.json'),
     figures,
-    tracking: { uri: tracker.uri, runId: run.runId },
+    tracking: { uri: tracker.uri, runId: run.runId, experimentId: run.experimentId },
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -119,6 +119,9 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
           inputRgba: maskAsRgba(maskAtSide, C, side),
           rows: nv.map((v, k) => ({ predRgba: v.rgba, gtRgba: ngt[k].rgba, predLabels: v.labels!, gtLabels: ngt[k].labels! })),
           numClasses: C,
+          classNames: data.test.classNames,
+          columnTitles: ['input mask', 'predicted RGB', 'ground-truth RGB', 'predicted labels', 'ground-truth labels'],
+          title: `${inst.id.slice(0, 8)}: fitted from one label mask (${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''})`,
         });
         const s = scores.summary();
         objects.push({ id: inst.id, position: pos, mIOU: s.mIOU, shapeMIOU: s.shapeMIOU, psnr: ps.summary().psnr, figure, fitLoss: fit.history[0].map((r) => r.loss) });

@@ -91,7 +91,8 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
         evalViews,
         predictor: srnPredictor(config, model, {
           head: config.training.probe.head,
-          fit: { onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, 'fit/'), fitStep + step), onProgress: opts.stepProgress ?? false, signal: opts.signal },
+          fit: { onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, 'fit/'), fitStep + step), signal: opts.signal },
+          onProgress: opts.stepProgress || undefined,
           onRendered: ({ position, views }) => {
             fitStep += config.training.latentFit.steps;
             if (position === 0) {
@@ -117,7 +118,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
             predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,
           }));
           const png = join(rendersDir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
-          writeComparisonGrid(png, { inputRgba: input, rows, numClasses: data.test.numClasses });
+          writeComparisonGrid(png, { inputRgba: input, rows, numClasses: data.test.numClasses, classNames: data.test.classNames, title: `${instance.id.slice(0, 8)} (${cfg.protocol} view, ${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''})` });
           renders.push(png);
         },
       });

@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
-import { VEGA_LITE_SCHEMA } from '../plotting/vegalite_specs';
+import { VEGA_LITE_SCHEMA, perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
 import { resultsTable, saveTable, type ResultRecord } from '../tables/results_table';
 import { experimentOutput, experimentRunDir, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadExperimentConfig } from './config_loader';
@@ -165,7 +165,12 @@ export interface Table1Record extends ResultRecord {
   'paper shape-mIOU %': number | null;
   scale: string | null;
   source: string | null;
+  /** Set on rows of the `small` scale, whose numbers only show that the pipeline runs. */
+  note: string | null;
 }
+
+/** The `small` scale (tiny model, 8² renders, a few objects) is CI's smoke test: its numbers are not results. */
+export const SMOKE_TEST_NOTE = 'smoke test (small scale): not comparable to the paper';
 
 /** Our rows beside the paper's, one record per (column, class) the paper or we have. */
 export function table1Records(rows: readonly Table1Row[], classes: readonly string[] = ['Chair']): Table1Record[] {
@@ -185,6 +190,7 @@ export function table1Records(rows: readonly Table1Row[], classes: readonly stri
         'paper shape-mIOU %': paper ? paper[1] : null,
         scale: ours?.scale ?? null,
         source: ours ? ours.source : null,
+        note: ours?.scale === 'small' ? SMOKE_TEST_NOTE : null,
       });
     }
   }
@@ -253,9 +259,17 @@ export async function runTable1(cfg: ExperimentConfig<'table-1'>, opts: Experime
     const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale);
     const records = table1Records(rows, [className]);
     const table = saveTable(resultsTable(records.map((r) => ({ ...r, source: r.source ? relative(runsDir, r.source) : null }))), join(runDir, 'table1'));
-    const fig = await saveFigure(table1ChartSpec(records), join(runDir, 'table1_chart'));
+    const smoke = cfg.scale === 'small' ? ` — ${SMOKE_TEST_NOTE}` : '';
+    const fig = await saveFigure(table1ChartSpec(records, `Table 1: mIOU, ours (${cfg.scale}) vs paper${smoke}`), join(runDir, 'table1_chart'));
+    const figures: Record<string, string> = { chart: fig.png };
+    // One per-class chart across every method with a row (SRN+linear, TCO+linear, the U-Nets).
+    const classRecords = table1ClassRecords(rows);
+    const classFig = classRecords.length
+      ? await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU by method (${cfg.scale}${smoke})` }), join(runDir, 'per_class_iou'))
+      : undefined;
+    if (classFig) figures.perClassIou = classFig.png;
     const out: Table1Result = {
-      ...experimentOutput(cfg, runDir, { chart: fig.png }, tracker, run, t0),
+      ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
       rows,
       records,
       ran,
@@ -268,7 +282,25 @@ export async function runTable1(cfg: ExperimentConfig<'table-1'>, opts: Experime
     for (const r of records) if (r['ours mIOU %'] !== null) run.logMetrics({ [`col${r.column}/mIOU`]: r['ours mIOU %']!, [`col${r.column}/shapeMIOU`]: r['ours shape-mIOU %'] ?? NaN });
     await run.logArtifact(resultsPath);
     await run.logArtifact(table.csv);
-    for (const f of Object.values(fig)) await run.logArtifact(f, 'figures');
+    for (const f of [...Object.values(fig), ...Object.values(classFig ?? {})]) await run.logArtifact(f, 'figures');
     return out;
   });
+}
+
+/**
+ * Per-class IoU of each Table 1 row, read back from the row's results.json: an evaluation file's
+ * `perClassIoU`, or the matching entry of an experiment's `rows` (the baselines' summary).
+ */
+export function table1ClassRecords(rows: readonly Table1Row[]): ClassIouRecord[] {
+  const out: ClassIouRecord[] = [];
+  for (const r of rows) {
+    if (!existsSync(r.source)) continue;
+    const doc = JSON.parse(readFileSync(r.source, 'utf8')) as Json;
+    const entry = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).find((e) => e.method === r.method && e.protocol === r.protocol);
+    const per = (entry?.perClassIoU ?? doc.perClassIoU) as Record<string, number | null> | undefined;
+    if (!per || typeof per !== 'object') continue;
+    const method = `${r.column}: ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`;
+    for (const [className, iou] of Object.entries(per)) if (typeof iou === 'number') out.push({ method, className, iou });
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 /**
  * Vega-Lite v5 spec builders for the paper's charts. Builders only shape data (no rendering), so the
  * same spec goes to JupyterLab (interactive), `renderVegaLitePng` (fallback / artifacts) and tests.
+ * Scores stay fractions in the data (as in results.json); axes and tooltips show percent, as the tables do.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { summarizeSeeds, type LabelSweepRecord, type SpreadKind } from './stats';
@@ -55,19 +56,19 @@ export function miouVsLabelsSpec(records: readonly LabelSweepRecord[], opts: Mio
       {
         mark: { type: 'area', opacity: 0.2 },
         encoding: {
-          y: { field: 'lo', type: 'quantitative', title: opts.yTitle ?? 'mIOU', scale: yScale },
+          y: { field: 'lo', type: 'quantitative', title: opts.yTitle ?? 'mIOU (%)', scale: yScale, axis: { format: '.0%' } },
           y2: { field: 'hi' },
         },
       },
       {
         mark: { type: 'line', point: true },
         encoding: {
-          y: { field: 'mean', type: 'quantitative', title: opts.yTitle ?? 'mIOU', scale: yScale },
+          y: { field: 'mean', type: 'quantitative', title: opts.yTitle ?? 'mIOU (%)', scale: yScale, axis: { format: '.0%' } },
           tooltip: [
             { field: 'method', type: 'nominal' },
             { field: 'numLabels', type: 'quantitative' },
-            { field: 'mean', type: 'quantitative', format: '.4f' },
-            { field: 'std', type: 'quantitative', format: '.4f' },
+            { field: 'mean', type: 'quantitative', title: 'mean mIOU', format: '.1%' },
+            { field: 'std', type: 'quantitative', format: '.1%' },
             { field: 'n', type: 'quantitative', title: 'seeds' },
           ],
         },
@@ -107,12 +108,12 @@ export function perClassIouSpec(records: readonly ClassIouRecord[], opts: PerCla
     encoding: {
       x: { field: 'className', type: 'nominal', title: 'class', sort: classOrder, axis: { labelAngle: 0 } },
       xOffset: { field: 'method', type: 'nominal' },
-      y: { field: 'iou', type: 'quantitative', title: opts.yTitle ?? 'IoU', scale: { domain: [0, 1] } },
+      y: { field: 'iou', type: 'quantitative', title: opts.yTitle ?? 'IoU (%)', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
       color: { field: 'method', type: 'nominal', title: 'method' },
       tooltip: [
         { field: 'method', type: 'nominal' },
         { field: 'className', type: 'nominal', title: 'class' },
-        { field: 'iou', type: 'quantitative', format: '.4f' },
+        { field: 'iou', type: 'quantitative', title: 'IoU', format: '.1%' },
       ],
     },
   };

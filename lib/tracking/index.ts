@@ -8,6 +8,7 @@ export { RestBackend, type RestBackendOptions, type RemoteRun, type RemoteExperi
 export { FileStore, type LocalRun, type LocalExperiment } from './file_store';
 export { MemoryBackend, type MemoryRun } from './memory_store';
 export { MLFLOW_TAG, EXPERIMENT_KIND, systemTags, type SystemTagOptions } from './system_tags';
+export { mlflowUiLink, mlflowUiLine, mlflowUiFragment } from './ui_link';
 export { MlflowTracker, DEFAULT_EXPERIMENT, type TrackerOptions } from './tracker';
 export { runInterruptibly, registerInterruptible, type Interruptible } from './signals';
 export * from './create_tracker';

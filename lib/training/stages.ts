@@ -335,7 +335,7 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
   }
   const key = (o: number) => opts.seedKeys?.[o] ?? o;
   const imagesPerStep = objects.map((obs) => Math.min(fc.batchSize, obs.length));
-  const meter = new ProgressMeter('latent-fit', steps * objects.length, 0, progressOf(opts));
+  const meter = new ProgressMeter('latent-fit', steps * objects.length, 0, progressOf(opts), 'object-steps');
   const codes: Float32Array[] = new Array(objects.length);
   const history: StepRecord[][] = new Array(objects.length);
   let done = 0;

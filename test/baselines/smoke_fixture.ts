@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { ensureSyntheticDataset } from '../../lib/data/synthetic/generate';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readPng } from '../../lib/io/png';
 import { baselineConfig } from '../../lib/baselines/config';
 import { runBaseline, type BaselineKind } from '../../lib/baselines/run';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
@@ -131,4 +132,9 @@ export async function tinyBaselineSmoke(kind: BaselineKind, root: string): Promi
   const runs = [...tracker.backend.runs.values()];
   assert.equal(runs.length, 1);
   assert.equal(runs[0].info.status, 'FINISHED');
+  // Qualitative figures of the first test objects (both here), one folder per evaluation, logged as artifacts.
+  const renders = join(root, 'runs', kind, 'renders');
+  const figures = readdirSync(renders, { recursive: true }).map(String).filter((f) => f.endsWith('.png'));
+  assert.equal(figures.length, paths.length * 2, figures.join(', '));
+  assert.equal(readPng(join(renders, figures[0])).width > 0, true);
 }

@@ -79,3 +79,22 @@ test('quickstart options: defaults, --steps overrides, clear errors', () => {
   assert.throws(() => parseQuickstartArgs(['--seed=1.5']), /--seed: expected an integer ≥ 0/);
   assert.throws(() => parseQuickstartArgs(['--name', '../x']), /--name/);
 });
+
+test('SRN predictor: one progress loop over the split in object-steps, ending at instances × fit steps', async () => {
+  const root3 = makeTestSplit(70, 3);
+  try {
+    const split = openSplit(root3, 'Chair', 'test');
+    const config = presetConfig('tiny', { training: { latentFit: { steps: 3, side: 4, objectsPerStep: 2 } }, inference: { side: 4 } });
+    const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['linear'] });
+    const seen: { stage: string; step: number; total: number; unit: string; eta: number }[] = [];
+    const predictor = srnPredictor(config, model, { progressStage: 'eval single', onProgress: (p) => seen.push({ stage: p.stage, step: p.step, total: p.total, unit: p.unit, eta: p.etaSeconds }) });
+    await evaluate({ split, side: 4, protocol: 'single', predictor, majorityClass: 2, evalViews: [0, 65] });
+    model.dispose();
+    // Group {0, 1}: 3 steps of 2 object-steps; then {2}: 3 steps of 1, after the 6 before it.
+    assert.deepEqual(seen.map((s) => s.step), [2, 4, 6, 7, 8, 9]);
+    assert.ok(seen.every((s) => s.total === 9 && s.unit === 'object-steps' && s.stage === 'eval single'));
+    assert.equal(seen.at(-1)!.eta, 0);
+  } finally {
+    rmSync(root3, { recursive: true, force: true });
+  }
+});

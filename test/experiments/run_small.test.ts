@@ -14,6 +14,7 @@ import {
   runSemiSupervisedProbe,
   runTable1,
   table1Column,
+  SMOKE_TEST_NOTE,
 } from '../../lib/experiments';
 import { useBackend } from '../helpers/tf';
 
@@ -93,13 +94,19 @@ test('table 1 (small): collects the probe row beside the paper, runs the missing
   const cfg = loadExperimentConfig('table-1', 'small');
   const r = await runTable1({ ...cfg, runMissing: ['semi-supervised-probe', 'tco-baseline'] }, opts);
   assert.deepEqual(r.ran, ['tco-baseline']); // the probe row exists from the first test; TCO runs now
+  // The TCO experiment opened a parent run (its id in results.json) and the baseline's own run is its child.
+  const tcoId = json(join(runsDir, 'tco-baseline', 'small', 'results.json')).tracking.runId as string;
+  assert.ok(tcoId, 'tco-baseline results.json has no tracking run id');
+  const children = [...tracker.backend.runs.values()].filter((x) => x.tags['mlflow.parentRunId'] === tcoId);
+  assert.deepEqual(children.map((x) => x.tags.baseline), ['tco']);
   assert.equal(typeof r.records.find((x) => x.column === 1)!['ours mIOU %'], 'number');
   const col2 = r.records.find((x) => x.column === 2)!;
   assert.equal(col2['paper mIOU %'], 48.7);
   assert.equal(typeof col2['ours mIOU %'], 'number');
   assert.equal(col2.scale, 'small');
   assert.equal(r.records.length, 6);
-  for (const f of [r.table.csv, r.table.json, r.figures.chart]) assert.ok(existsSync(f));
+  for (const f of [r.table.csv, r.table.json, r.figures.chart, r.figures.perClassIou]) assert.ok(f && existsSync(f), String(f));
+  assert.ok(r.records.filter((x) => x['ours mIOU %'] !== null).every((x) => x.note === SMOKE_TEST_NOTE)); // small = smoke test
   // the table's own results.json is not a row
   assert.equal(collectTable1Rows(runsDir).filter((x) => x.column === 2).length, 1);
   assert.equal(table1Column('srn+linear', 'single'), 2);

@@ -100,3 +100,16 @@ test('lossCurvesSpec drops non-finite values (diverged steps) instead of breakin
   const values = (lossCurvesSpec([{ name: 't', values: [1, NaN, 0.5] }]) as { data: { values: { step: number }[] } }).data.values;
   assert.deepEqual(values.map((v) => v.step), [0, 2]);
 });
+
+test('scores show as percent: axes and tooltips format fractions with %, rendered ticks read 0%…100%', async () => {
+  type Enc = { y: { title: string; axis?: { format: string } }; tooltip?: { format?: string }[] };
+  const bars = perClassIouSpec([{ method: 'a', className: 'back', iou: 0.5 }, { method: 'b', className: 'back', iou: 0.25 }]) as unknown as { encoding: Enc };
+  assert.equal(bars.encoding.y.title, 'IoU (%)');
+  assert.equal(bars.encoding.y.axis?.format, '.0%');
+  assert.ok(bars.encoding.tooltip!.some((t) => t.format === '.1%'));
+  const lines = miouVsLabelsSpec(sweep) as unknown as { layer: { encoding: Enc }[] };
+  for (const l of lines.layer) assert.deepEqual([l.encoding.y.title, l.encoding.y.axis?.format], ['mIOU (%)', '.0%']);
+  const svg = await renderVegaLiteSvg(bars as unknown as TopLevelSpec);
+  assert.match(svg, />100%</);
+  assert.doesNotMatch(svg, />1\.0</);
+});

@@ -268,3 +268,20 @@ test('progress: default reporter writes step/s and ETA; callbacks get every step
   r.adam?.dispose();
   m.dispose();
 });
+
+test('progress: a latent fit of several objects per step counts object-steps, so its ETA reaches 0 at the end', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny', { training: { latentFit: { steps: 3 } } });
+  const m = new SrnModel(cfg.model, { numInstances: 1 });
+  const obs = sphereViews(8, 2, 0);
+  const seen: { step: number; total: number; unit: string; eta: number }[] = [];
+  await fitLatentCodes(cfg, m, [obs, obs, obs], {
+    objectsPerStep: 2,
+    onProgress: (p) => seen.push({ step: p.step, total: p.total, unit: p.unit, eta: p.etaSeconds }),
+  });
+  // Groups {0,1} then {2}: 3 steps advancing 2 object-steps, then 3 advancing 1; 9 in all.
+  assert.deepEqual(seen.map((s) => s.step), [2, 4, 6, 7, 8, 9]);
+  assert.ok(seen.every((s) => s.total === 9 && s.unit === 'object-steps'));
+  assert.equal(seen.at(-1)!.eta, 0);
+  m.dispose();
+});

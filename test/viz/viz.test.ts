@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labelPalette, rainbow } from '../../lib/viz/palette';
 import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest } from '../../lib/viz/images';
-import { comparisonGrid, writeComparisonGrid } from '../../lib/viz/figures';
+import { comparisonColumns, comparisonFigureSvg, comparisonGrid, writeComparisonGrid } from '../../lib/viz/figures';
 import { labelledPointCloudPly, pointCloudViews, writeLabelledPointCloudPly } from '../../lib/viz/ply';
 import { readPng } from '../../lib/io/png';
 
@@ -63,10 +63,34 @@ test('comparison grid: input | pred RGB | GT RGB | pred labels | GT labels per p
   const dir = mkdtempSync(join(tmpdir(), 'viz-'));
   try {
     const path = join(dir, 'grid.png');
-    writeComparisonGrid(path, { inputRgba: rgba, rows: rows.map(({ gtRgba: _g, ...r }) => r), numClasses: 6, scale: 1 });
+    const fig = { inputRgba: rgba, rows: rows.map(({ gtRgba: _g, ...r }) => r), numClasses: 6, classNames: ['background', 'back', 'seat', 'leg', 'arm', 'base'] };
+    const size = writeComparisonGrid(path, { ...fig, title: 'object 0' });
     const back = readPng(path);
-    assert.equal(back.width, 4 * side + 5 * 2);
-    assert.equal(back.height, 3 * side + 4 * 2);
+    const grid = comparisonGrid(fig);
+    // The grid, with a title and header band above and a legend below, as wide as the grid.
+    assert.deepEqual(size, { width: back.width, height: back.height });
+    assert.equal(back.width, grid.width);
+    assert.ok(back.height > grid.height + 40, `height ${back.height} vs grid ${grid.height}`);
+    // Header text is drawn (dark pixels above the grid), and each legend swatch has its class colour.
+    const px = (x: number, y: number) => Array.from(back.data.subarray(4 * (y * back.width + x), 4 * (y * back.width + x) + 3));
+    let dark = 0;
+    for (let y = 22; y < 40; y++) for (let x = 0; x < back.width; x++) if (px(x, y).every((v) => v < 100)) dark++;
+    assert.ok(dark > 20, `header band has ${dark} dark pixels`);
+    const svg = comparisonFigureSvg(fig);
+    for (const h of ['input view', 'predicted RGB', 'predicted labels', 'ground-truth labels', '2 seat', '5 base']) assert.ok(svg.includes(`>${h}<`), h);
+    assert.ok(!svg.includes('ground-truth RGB'), 'no ground-truth RGB column when no row has it');
+    const [r, g, b] = labelPalette(6)[2];
+    assert.ok(svg.includes(`fill="rgb(${r},${g},${b})"`));
+    assert.throws(() => comparisonFigureSvg({ ...fig, classNames: ['a'] }), /1 class names for 6 classes/);
+    assert.throws(() => comparisonFigureSvg({ ...fig, columnTitles: ['x'] }), /1 column titles for 4 columns/);
+    // Labels-only predictors (the U-Nets): no predicted-RGB column.
+    const labelsOnly = { ...fig, rows: rows.map(({ predRgba: _p, ...r }) => r) };
+    assert.equal(comparisonGrid(labelsOnly).width, 4 * (side * 16) + 5 * 2);
+    assert.ok(!comparisonFigureSvg(labelsOnly).includes('>predicted RGB<'));
+    // Predictors that see each view itself (the U-Nets): no input column either.
+    const noInput = { ...labelsOnly, inputRgba: undefined };
+    assert.equal(comparisonGrid(noInput).width, 3 * (side * 16) + 4 * 2);
+    assert.deepEqual(comparisonColumns(noInput), ['ground-truth RGB', 'predicted labels', 'ground-truth labels']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/experiments/table1';
+
+const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single'): Table1Row => ({
+  column, method, protocol, className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, source, scale, createdAt: null,
+});
+
+test('per-class records across methods: from an eval file and from a baselines summary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'srn-t1fig-'));
+  try {
+    const evalFile = join(dir, 'eval.json');
+    writeFileSync(evalFile, JSON.stringify({ method: 'srn+linear', perClassIoU: { back: 0.6, seat: 0.5, arm: null } }));
+    const baseFile = join(dir, 'baselines.json');
+    writeFileSync(baseFile, JSON.stringify({ rows: [
+      { method: 'tco+linear', protocol: 'single', perClassIoU: { back: 0.3, seat: 0.2 } },
+      { method: 'other', protocol: 'single', perClassIoU: { back: 0.9 } },
+    ] }));
+    const recs = table1ClassRecords([row(2, 'srn+linear', evalFile), row(1, 'tco+linear', baseFile), row(3, 'gone', join(dir, 'missing.json'))]);
+    assert.deepEqual(recs, [
+      { method: '2: srn+linear', className: 'back', iou: 0.6 },
+      { method: '2: srn+linear', className: 'seat', iou: 0.5 },
+      { method: '1: tco+linear', className: 'back', iou: 0.3 },
+      { method: '1: tco+linear', className: 'seat', iou: 0.2 },
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Table 1 records of the small scale carry the smoke-test note; others do not', () => {
+  const recs = table1Records([row(2, 'srn+linear', '/x', 'small'), row(1, 'tco+linear', '/y', 'cpu')]);
+  assert.equal(recs.find((r) => r.column === 2)!.note, SMOKE_TEST_NOTE);
+  assert.equal(recs.find((r) => r.column === 1)!.note, null);
+  assert.equal(recs.find((r) => r.column === 4)!.note, null); // no row of ours
+});
