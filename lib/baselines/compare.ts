@@ -6,8 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
+import type { BackendReport } from '../backend/select';
 import type { DeepPartial } from '../config/types';
+import { runQuickstart } from '../pipeline/quickstart';
+import { createTracker, NullTracker } from '../tracking/create_tracker';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
 import type { BaselineConfig } from './config';
 import { runBaseline, type BaselineKind } from './run';
 
@@ -29,13 +32,14 @@ export interface ComparisonOptions {
   out?: string;
   seed?: number;
   overrides?: DeepPartial<BaselineConfig>;
-  /** quickstart --steps overrides for SRN+linear (pretrain/probe/fit). */
+  /** The quickstart pipeline's step overrides for SRN+linear (pretrain/probe/fit). */
   srnSteps?: { pretrain?: number; probe?: number; fit?: number };
   /** Reuse a row's existing results.json instead of re-running it. */
   reuse?: boolean;
   /** Only these rows (default all). */
   rows?: RowKey[];
-  backend?: string;
+  /** The backend the caller selected (recorded in results.json; nothing here switches backends). */
+  backend?: BackendReport;
   trackingUri?: string;
   track?: boolean;
   quiet?: boolean;
@@ -67,18 +71,15 @@ export async function runTable1Comparison(opts: ComparisonOptions = {}): Promise
     const t0 = performance.now();
     if (!(opts.reuse && existsSync(path))) {
       if (key === 'srn-linear') {
-        const { parseQuickstartArgs, runQuickstart } = await import('../cli/quickstart_command');
-        const argv = ['--preset', preset, '--out', outDir, '--name', key, '--seed', String(seed)];
-        if (opts.data) argv.push('--data', opts.data);
-        const st = Object.entries(opts.srnSteps ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-        if (st.length) argv.push('--steps', st.join(','));
-        if (opts.backend) argv.push('--backend', opts.backend);
-        if (opts.trackingUri) argv.push('--tracking-uri', opts.trackingUri);
-        if (opts.track === false) argv.push('--no-track');
-        if (opts.quiet) argv.push('--quiet');
-        const args = parseQuickstartArgs(argv);
-        if (args === 'help') throw new Error('unreachable');
-        await runQuickstart(args);
+        const tracker = opts.track === false ? new NullTracker() : createTracker(opts.trackingUri ? { uri: opts.trackingUri } : {});
+        try {
+          await runQuickstart({
+            name: key, out: outDir, data: opts.data ?? '.cache/data', preset, seed, fromScratch: false, steps: opts.srnSteps ?? {},
+            resolution: 64, backend: opts.backend, tracker, log: opts.quiet ? undefined : (m) => console.error(`[${key}] ${m}`),
+          });
+        } finally {
+          await tracker.close();
+        }
       } else {
         const kind: BaselineKind = key === 'tco-linear' ? 'tco' : key === 'unet-30shot' ? 'unet-fewshot' : 'unet-oracle';
         await runBaseline({ kind, preset, data: opts.data, out: outDir, name: key, seed, overrides: opts.overrides, backend: opts.backend, trackingUri: opts.trackingUri, track: opts.track, quiet: opts.quiet });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 import { selectBackend, describeBackend, parseBackendChoice } from '../backend/select';
 
 export const backendCommand: CliCommand = {

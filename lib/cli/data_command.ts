@@ -3,7 +3,7 @@
  * `semantic-srn data inspect <instance-dir>` (delegates to data_inspect.ts).
  */
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 import type { SplitName } from '../data/types';
 import { runInspect } from './data_inspect';
 import { DEFAULT_RESOLUTION, DEFAULT_VIEWS, generateSplit, SPLITS } from '../data/synthetic/generate';

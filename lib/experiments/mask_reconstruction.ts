@@ -21,7 +21,6 @@ import {
   evalViewIndices,
   experimentRunDir,
   experimentSrnConfig,
-  numericMetrics,
   prepareData,
   say,
   withExperimentRun,
@@ -31,6 +30,7 @@ import {
   type ProbeInfo,
   experimentOutput,
 } from './common';
+import { numericMetrics } from '../tracking/metric_record';
 import type { ExperimentConfig } from './types';
 
 export interface MaskObjectResult {

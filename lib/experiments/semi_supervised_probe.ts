@@ -19,7 +19,6 @@ import {
   evalViewIndices,
   experimentRunDir,
   experimentSrnConfig,
-  numericMetrics,
   prepareData,
   protocolViews,
   say,
@@ -30,6 +29,7 @@ import {
   type ProbeInfo,
   experimentOutput,
 } from './common';
+import { numericMetrics } from '../tracking/metric_record';
 import type { ExperimentConfig } from './types';
 
 export interface Table1Entry {

@@ -223,7 +223,11 @@ export interface Table1Result extends ExperimentOutput {
   table: { csv: string; json: string };
 }
 
-export async function runTable1(cfg: ExperimentConfig<'table-1'>, opts: ExperimentOptions = {}): Promise<Table1Result> {
+/** Runs one experiment by name (the registry's `runExperiment`; passed in because the registry imports this file). */
+export type ExperimentRunner = (name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions) => Promise<ExperimentOutput>;
+
+/** Table 1 at one scale: runs the missing rows' experiments with `runExperiment`, then assembles (use `runTable1`). */
+export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: ExperimentOptions, runExperiment: ExperimentRunner): Promise<Table1Result> {
   const t0 = performance.now();
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const runDir = experimentRunDir(cfg, opts);
@@ -238,7 +242,6 @@ export async function runTable1(cfg: ExperimentConfig<'table-1'>, opts: Experime
     for (const name of cfg.runMissing) {
       const cols = TABLE1_PRODUCERS[name] ?? [];
       if (have(cols)) continue;
-      const { runExperiment } = await import('./registry');
       say(opts, `table-1: no row for column(s) ${cols.join(', ')} at scale ${cfg.scale}: running ${name}`);
       try {
         await runExperiment(name, loadExperimentConfig(name, cfg.scale as Scale), { ...opts, parentRun: run });
