@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BackendReport } from '../backend/select';
 import type { DeepPartial } from '../config/types';
+import { paperColumn, type Table1ColumnId } from '../eval/table1';
 import { runQuickstart } from '../pipeline/quickstart';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
@@ -45,15 +46,15 @@ export interface ComparisonOptions {
   quiet?: boolean;
 }
 
-export const ROW_KEYS = ['tco-linear', 'srn-linear', 'unet-30shot', 'unet-oracle'] as const;
+/** The Table 1 columns this comparison can run (ids of lib/eval/table1.ts). */
+export const ROW_KEYS = ['tco-linear', 'srn-linear', 'unet-30shot', 'unet-oracle'] as const satisfies readonly Table1ColumnId[];
 export type RowKey = (typeof ROW_KEYS)[number];
 
-const PAPER: Record<RowKey, { column: string; chairs: string }> = {
-  'tco-linear': { column: '1 semi-sup., 30 images', chairs: '28.4 / 23.3' },
-  'srn-linear': { column: '2 semi-sup., 30 images', chairs: '48.7 / 42.3' },
-  'unet-30shot': { column: '3 sup., 30 images', chairs: '42.2 / 38.0' },
-  'unet-oracle': { column: '6 sup., full data', chairs: 'best (lost in the extracted text)' },
-};
+/** The paper's chair numbers of a column as text. */
+function paperChairs(id: Table1ColumnId): string {
+  const c = paperColumn(id);
+  return c.chair ? `${c.chair[0]} / ${c.chair[1]}` : 'best (lost in the extracted text)';
+}
 
 function readResults(path: string): { mIOU: number; shapeMIOU: number; method: string; protocol: { name: string }; timings: Record<string, number> } {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -89,13 +90,13 @@ export async function runTable1Comparison(opts: ComparisonOptions = {}): Promise
     const wall = r.timings?.totalSeconds ?? (performance.now() - t0) / 1000;
     rows.push({
       method: r.method,
-      column: PAPER[key].column,
-      protocol: key === 'unet-oracle' || key === 'unet-30shot' ? 'GT RGB of every test view' : `${r.protocol.name} view`,
+      column: `${paperColumn(key).column} ${paperColumn(key).label}`,
+      protocol: paperColumn(key).testInput,
       mIOU: r.mIOU,
       shapeMIOU: r.shapeMIOU,
       wallSeconds: wall,
       results: path,
-      paperChairs: PAPER[key].chairs,
+      paperChairs: paperChairs(key),
     });
   }
   const pct = (v: number) => (100 * v).toFixed(1);

@@ -15,6 +15,7 @@ import type { SplitInfo } from '../data/types';
 import { loadView, ViewCache } from '../data/view_loader';
 import { evalMetrics, evaluate, formatResults, writeResultsJson, type EvalResults, type Predictor } from '../eval/runner';
 import { srnPredictor } from '../eval/srn_predictor';
+import { table1Entry, type Table1ColumnId } from '../eval/table1';
 import { majorityForegroundClass } from '../eval/trivial';
 import { prepareSplits } from '../pipeline/data';
 import { drawFewShot } from '../pipeline/few_shot';
@@ -66,6 +67,15 @@ export interface BaselineRunSummary {
   scores: Record<string, { mIOU: number; shapeMIOU: number; seconds: number }>;
   totalSeconds: number;
 }
+
+/** The Table 1 column each baseline's (method, protocol) fills; the U-Net on SRN renders is none. */
+const TABLE1_COLUMN_OF: Record<string, Table1ColumnId> = {
+  'tco+linear/single': 'tco-linear',
+  'unet-30shot/single': 'unet-30shot',
+  'unet-oracle/single': 'unet-oracle',
+  'srn+unet/single': 'srn-unet-single',
+  'srn+unet/multi': 'srn-unet-multi',
+};
 
 /** The caller's backend for results files, else what TF.js runs on now. */
 function backendRecord(b: BackendReport | undefined): Record<string, unknown> {
@@ -132,6 +142,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   // MLflow keys allow letters, digits, '_', '-', '.', ' ', '/': 'tco+linear' → 'tco_linear'.
   const mkey = (m: string) => m.replace(/[^\w\-. /]/g, '_');
   const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: Predictor, majority: number | undefined, extra: Record<string, unknown>, file = 'results.json') => {
+    const column = TABLE1_COLUMN_OF[`${method}/${protocol}`];
     const te = performance.now();
     const results: EvalResults = await evaluate({
       split: test,
@@ -150,7 +161,8 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
     });
     const evalSeconds = secs(te);
     const path = join(runDir, file);
-    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, tracking: { uri: tracker.uri, runId: run.runId } };
+    const table1 = column ? { table1: table1Entry(column, { ...results, className: results.dataset.className, scale: preset }) } : {};
+    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, ...table1, tracking: { uri: tracker.uri, runId: run.runId } };
     writeResultsJson(path, full);
     run.logMetrics(evalMetrics(results, `eval/${mkey(method)}/${protocol}/`, { perClass: true }));
     await run.logArtifact(path);

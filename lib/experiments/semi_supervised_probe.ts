@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { evalMetrics, writeResultsJson, type EvalResults } from '../eval/runner';
+import { table1Entry, type Table1Entry } from '../eval/table1';
 import { evaluateStage } from '../pipeline/srn_stages';
 import { lossCurvesSpec, perClassIouSpec } from '../plotting/vegalite_specs';
 import { saveFigure } from '../plotting/save';
@@ -27,16 +28,6 @@ import {
   experimentOutput,
 } from './common';
 import type { ExperimentConfig } from './types';
-
-export interface Table1Entry {
-  /** Table 1 column (1–6), see reference §6.1. */
-  column: number;
-  method: string;
-  protocol: string;
-  className: string;
-  mIOU: number;
-  shapeMIOU: number;
-}
 
 export interface SemiSupervisedProbeResult extends ExperimentOutput {
   mIOU: number;
@@ -97,7 +88,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
       if (curves.length) figures.lossCurves = (await saveFigure(lossCurvesSpec(curves, { title: 'Training losses', logY: true }), join(runDir, 'loss_curves'))).png;
       renders.forEach((r, i) => (figures[`comparison${i}`] = r));
 
-      const table1: Table1Entry = { column: 2, method: 'srn+linear', protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU };
+      const table1 = table1Entry('srn-linear', { method: results.method, protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU });
       const out: SemiSupervisedProbeResult = {
         ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         mIOU: results.mIOU,

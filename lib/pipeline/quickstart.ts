@@ -12,6 +12,7 @@ import { describeBackend, type BackendReport } from '../backend/select';
 import { presetConfig } from '../config/presets';
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { evalMetrics, writeResultsJson, type EvalResults } from '../eval/runner';
+import { table1Entry } from '../eval/table1';
 import { SrnModel } from '../srn/model';
 import type { ProgressCallback } from '../training/progress';
 import type { Tracker } from '../tracking/types';
@@ -244,6 +245,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
         latentFitSteps: config.training.latentFit.steps,
         latentFitObjectsPerStep: config.training.latentFit.objectsPerStep,
       },
+      table1: table1Entry('srn-linear', { ...results, className: results.dataset.className, scale: o.preset }),
       renders: ev.renders,
       checkpoints,
       tracking,
