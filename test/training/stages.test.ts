@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, assertNoTensorLeak, maxAbsDiff } from '../helpers/tf';
-import { presetConfig } from '../../lib/config';
+import { presetConfig, PRESET_NAMES } from '../../lib/config';
 import { SrnModel, renderViews, interpolateCodes } from '../../lib/srn';
 import {
   pretrain, trainSemantic, fitLinearProbe, fitLatentCodes, memorySource, trainStep, DenseAdam, trainableNames, batchFromViews,
@@ -237,17 +237,27 @@ test('rendering: chunked output equals one chunk; labels from a head; interpolat
   m.dispose();
 });
 
-test('every preset trains for 2 steps (image side and counts shrunk; paper widths are in paper_preset.test.ts)', async () => {
+test('every preset trains: its whole schedule (each phase 1 step, side 8) with its optimisers and losses; paper widths shrunk (full widths: paper_preset.test.ts)', async () => {
   await useBackend('cpu');
-  for (const name of ['tiny', 'cpu'] as const) {
+  // Widths of the tiny preset for the presets whose hypernetwork has 51.5M parameters; the architecture stays.
+  const small = presetConfig('tiny').model;
+  const shrink = { latentDim: small.latentDim, phiWidth: small.phiWidth, hyperHidden: small.hyperHidden, rendererWidth: small.rendererWidth, mlpHeadWidth: small.mlpHeadWidth, unet: small.unet };
+  assert.ok(PRESET_NAMES.length >= 4 && PRESET_NAMES.includes('paper-released'));
+  for (const name of PRESET_NAMES) {
+    const base = presetConfig(name);
+    const big = base.model.hyperHidden > 64;
     const cfg = presetConfig(name, {
-      training: { pretrain: { schedule: [{ side: 8, batchSize: 1, steps: 2 }], raysPerImage: 16 } },
+      ...(big ? { model: shrink } : {}),
+      training: { pretrain: { schedule: base.training.pretrain.schedule.map(() => ({ side: 8, batchSize: 1, steps: 1 })), raysPerImage: 16 } },
     });
+    assert.equal(cfg.training.pretrain.schedule.length, base.training.pretrain.schedule.length);
     const m = new SrnModel(cfg.model, { numInstances: 1 });
+    const tensors = tf.memory().numTensors;
     const r = await pretrain(cfg, m, memorySource(sphereViews(8, 2)), quiet);
-    assert.equal(r.history.length, 2, name);
-    assert.ok(r.history.every((h) => Number.isFinite(h.loss)));
+    assert.equal(r.history.length, base.training.pretrain.schedule.length, name);
+    assert.ok(r.history.every((h) => Number.isFinite(h.loss) && h.loss > 0), name);
     r.adam?.dispose();
+    assert.equal(tf.memory().numTensors, tensors, `${name}: no tensors left after training`);
     m.dispose();
   }
 });
