@@ -11,7 +11,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SrnConfig } from '../config/types';
 import { DEFAULT_CONFIG } from '../config/defaults';
-import { mergeConfig, validateConfig } from '../config/resolve';
+import { mergeConfig, validateConfig, withoutRetiredFields } from '../config/resolve';
 import type { SegHeadKind } from '../config/types';
 import { SrnModel } from '../srn/model';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
@@ -113,7 +113,7 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const manifest = JSON.parse(readFileSync(mpath, 'utf8')) as CheckpointManifest;
   if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${mpath}: format '${manifest.format}', expected '${CHECKPOINT_FORMAT}'`);
   // Fields added to the config after a checkpoint was written take their defaults (they are all speed/run options).
-  manifest.config = mergeConfig(DEFAULT_CONFIG, manifest.config, `${mpath}: config`);
+  manifest.config = mergeConfig(DEFAULT_CONFIG, withoutRetiredFields(manifest.config), `${mpath}: config`);
   validateConfig(manifest.config);
   const buf = readFileSync(join(use, 'weights.bin'));
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
