@@ -16,10 +16,9 @@ export * from './latent';
 export * from './losses';
 export * from './training';
 
-// evaluation and visualisation
+// evaluation
 export * from './metrics';
 export * from './eval';
-export * from './viz';
 
 // baselines: TCO (+linear), the authors' 2D U-Net (oracle, 30-shot), SRN+U-Net
 export * from './baselines';
@@ -27,9 +26,11 @@ export * from './baselines';
 // experiment tracking (MLflow)
 export * from './tracking';
 
-// notebooks: charts and results tables
+// figures, charts and results tables (notebooks and reports)
 export * from './plotting';
-export * from './tables';
+
+// the pipeline: data → pre-train → probe → fit → evaluate → report
+export * from './pipeline';
 
 // experiments as data (experiments/*.json): one function per experiment, for the CLI and notebooks
 export * from './experiments';

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA } from '../plotting/vegalite_specs';
-import type { ResultRecord } from '../tables/results_table';
+import type { ResultRecord } from '../plotting/results_table';
 
 /** Where the paper's numbers come from. */
 export const PAPER_TABLE1_SOURCE =

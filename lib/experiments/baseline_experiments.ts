@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
 import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
-import { resultsTable, type ColumnTable } from '../tables/results_table';
+import { resultsTable, type ColumnTable } from '../plotting/results_table';
 import { NullTracker } from '../tracking/create_tracker';
 import { backendSummary, experimentRunDir, projectRoot, say, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';

@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { collectTable1Rows, pickTable1Rows, table1ChartSpec, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
 import { saveFigure } from '../plotting/save';
-import { resultsTable, saveTable } from '../tables/results_table';
+import { resultsTable, saveTable } from '../plotting/results_table';
 import { experimentOutput, experimentRunDir, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadExperimentConfig } from './config_loader';
 import type { ExperimentConfig, ExperimentName, Scale } from './types';

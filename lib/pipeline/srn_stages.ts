@@ -10,8 +10,8 @@ import { ViewCache } from '../data/view_loader';
 import { evaluate, type EvalResults } from '../eval/runner';
 import { srnPredictor } from '../eval/srn_predictor';
 import { majorityForegroundClass } from '../eval/trivial';
-import { writeComparisonGrid } from '../viz/figures';
-import { pointCloudViews, writeLabelledPointCloudPly } from '../viz/ply';
+import { writeComparisonGrid } from '../plotting/comparison_grid';
+import { pointCloudViews, writeLabelledPointCloudPly } from '../plotting/point_cloud_ply';
 import type { SrnModel } from '../srn/model';
 import { loadCheckpoint, saveCheckpoint } from '../training/checkpoint';
 import { splitSource } from '../training/data';
@@ -23,7 +23,7 @@ import type { RunHandle } from '../tracking/types';
 import { drawFewShot, observedViews, type FewShotDraw } from './few_shot';
 
 /** Mean of a list (NaN for none). */
-export function mean(xs: readonly number[]): number {
+function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 

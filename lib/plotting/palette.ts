@@ -3,7 +3,7 @@
  * class 0 white, classes 1…n-1 along matplotlib's `rainbow`), so a class has the same colour in label
  * renders, PLY files, Plotly point clouds and image grids.
  */
-import { labelPalette, type Rgb8 } from '../viz/palette';
+import { labelPalette, type Rgb8 } from './label_palette';
 
 /** `#rrggbb` colour of each class id 0…numClasses-1 (same colours as `labelPalette`). */
 export function classPalette(numClasses: number): string[] {

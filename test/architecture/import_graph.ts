@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
  */
 export const FLOORS: readonly (readonly string[])[] = [
   ['util', 'config', 'geometry', 'io', 'backend'],
-  ['data', 'srn', 'latent', 'losses', 'metrics', 'tracking', 'plotting', 'viz', 'tables'],
+  ['data', 'srn', 'latent', 'losses', 'metrics', 'tracking', 'plotting'],
   ['training'],
   ['eval'],
   ['pipeline'],

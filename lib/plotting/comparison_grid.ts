@@ -4,7 +4,7 @@
  * The input view appears in every row's first column so each row reads on its own.
  */
 import { writePng, type RgbaImage } from '../io/png';
-import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest, type GridOptions } from './images';
+import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest, type GridOptions } from './label_images';
 
 export interface ComparisonRow {
   /** Predicted RGBA in [-1, 1] (4 per pixel), if the predictor renders colour. */
