@@ -1,6 +1,5 @@
 // Figures and tables for notebooks and reports: the class palette, label images, comparison grids, PLY point clouds,
 // Vega-Lite/Plotly charts, Node-side rendering, display, results tables, files.
-export * from './label_palette';
 export * from './palette';
 export * from './label_images';
 export * from './comparison_grid';

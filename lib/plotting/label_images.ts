@@ -3,7 +3,7 @@
  * grid composition for figures. Host-side on typed arrays.
  */
 import type { RgbaImage } from '../io/png';
-import { labelPalette, type Rgb8 } from './label_palette';
+import { labelPalette, type Rgb8 } from './palette';
 
 function squareSide(n: number, what: string): number {
   const s = Math.round(Math.sqrt(n));

@@ -4,7 +4,7 @@
  * predicted class).
  */
 import { writeFileAtomic } from '../util/atomic_write';
-import { labelPalette, type Rgb8 } from './label_palette';
+import { labelPalette, type Rgb8 } from './palette';
 
 /** Views whose points go into the cloud: 0, 25, 50, … below `numViews` (251 → 0..250, 11 views). */
 export function pointCloudViews(numViews: number, every = 25): number[] {

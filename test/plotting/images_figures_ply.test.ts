@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labelPalette, rainbow } from '../../lib/plotting/label_palette';
+import { labelPalette, rainbow } from '../../lib/plotting/palette';
 import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest } from '../../lib/plotting/label_images';
 import { comparisonGrid, writeComparisonGrid } from '../../lib/plotting/comparison_grid';
 import { labelledPointCloudPly, pointCloudViews, writeLabelledPointCloudPly } from '../../lib/plotting/point_cloud_ply';
