@@ -71,4 +71,9 @@ test('quickstart options: defaults, --steps overrides, clear errors', () => {
   assert.throws(() => parseQuickstartArgs(['--steps', 'warmup=3']), /--steps: expected comma-separated pretrain=N/);
   assert.throws(() => parseQuickstartArgs(['--seed=1.5']), /--seed: expected an integer ≥ 0/);
   assert.throws(() => parseQuickstartArgs(['--name', '../x']), /--name/);
+  assert.equal(a.className, undefined, 'no --class: the preset\'s class (chairs)');
+  const t = parseQuickstartArgs(['--class', 'table']);
+  assert.ok(t !== 'help');
+  assert.equal(t.className, 'table');
+  assert.throws(() => parseQuickstartArgs(['--class', 'sofa']), /--class: expected chair or table, got 'sofa'/);
 });
