@@ -50,7 +50,7 @@ test('no tensor leak across training steps (pretrain with ray subset, semantic w
     const batch = batchFromViews(views.slice(0, 2));
     trainStep({
       model: m, batch, weights: { img: 200, ce, latent: 1, depth: 1e-3 }, dense: { adam, names },
-      latent: { table: m.latents, rows: [0, 0], trainable: true }, head: m.head('unet'), raysPerImage: rays, rng: new Rng(step++),
+      latent: { table: m.latents, rows: [0, 0], trainable: true, adam: cfg.training.pretrain.latent }, head: m.head('unet'), raysPerImage: rays, rng: new Rng(step++),
     });
     tf.dispose([batch.instanceIndex, batch.rgba, batch.cam2world, batch.intrinsics, batch.labels!]);
   };
