@@ -58,14 +58,14 @@ async function runAsyncCases(s: CaseSettings) {
   const model = await modelOnCpu(config, 4);
   const names = trainableNames(model, ['hypernet', 'raymarcher', 'renderer']);
   const adam = new DenseAdam(new Map(names.map((n) => [n, model.params.get(n)!.variable])), config.training.pretrain.dense);
-  const table = new LatentTable(4, config.model.latentDim, { adam: config.training.pretrain.latent, seed: 0 });
+  const table = new LatentTable(4, config.model.latentDim, { seed: 0 });
   const views = fakeViews(1, side, 1);
   const batch = batchFromViews(views);
   const times: number[] = [];
   for (let i = 0; i < s.steps + 1; i++) {
     const rec = await trainStepAsync({
       model, batch, weights: config.training.pretrain.weights, dense: { adam, names },
-      latent: { table, rows: [0], trainable: true }, raysPerImage: null, rng: new Rng(`gpu-check/${i}`),
+      latent: { table, rows: [0], trainable: true, adam: config.training.pretrain.latent }, raysPerImage: null, rng: new Rng(`gpu-check/${i}`),
     });
     if (i > 0) times.push(rec.seconds);
   }

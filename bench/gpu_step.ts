@@ -23,7 +23,8 @@ export interface AsyncStepSpec {
   batch: ViewBatch;
   weights: LossWeights;
   dense?: { adam: DenseAdam; names: readonly string[] };
-  latent: { table: LatentTable; rows: readonly number[]; trainable: boolean };
+  /** `adam`: the stage's SparseAdam setting (the trainer's, not the table's). */
+  latent: { table: LatentTable; rows: readonly number[]; trainable: boolean; adam: AdamConfig };
   raysPerImage: number | null;
   rng: Rng;
 }
@@ -87,7 +88,7 @@ export async function trainStepAsync(spec: AsyncStepSpec, keepGradients = false)
   }
   if (zVar) {
     const g = grads[zVar.name];
-    spec.latent.table.applyGradients(spec.latent.rows, g ? ((await g.data()) as Float32Array) : new Float32Array(zVar.size));
+    spec.latent.table.applyGradients(spec.latent.rows, g ? ((await g.data()) as Float32Array) : new Float32Array(zVar.size), spec.latent.adam);
   }
   const loss = (await value.data())[0];
   tf.dispose([value, ...Object.values(grads), zInit, uv, rgba === batch.rgba ? [] : rgba].flat());
@@ -131,13 +132,13 @@ export async function fitLatentAsync(
   model: SrnModel, views: readonly ObservedView[], o: { steps: number; raysPerImage: number; initStd: number; adam: AdamConfig; weights: LossWeights; seed: number | string },
 ): Promise<{ code: Float32Array; losses: number[]; seconds: number }> {
   const t0 = performance.now();
-  const table = new LatentTable(1, model.cfg.latentDim, { std: o.initStd, adam: o.adam, rng: Rng.derive(o.seed, 'latentFit', 0) });
+  const table = new LatentTable(1, model.cfg.latentDim, { std: o.initStd, rng: Rng.derive(o.seed, 'latentFit', 0) });
   const losses: number[] = [];
   const batch = batchFromViews(views.slice(0, 1));
   try {
     for (let step = 0; step < o.steps; step++) {
       const rec = await trainStepAsync({
-        model, batch, weights: o.weights, latent: { table, rows: [0], trainable: true },
+        model, batch, weights: o.weights, latent: { table, rows: [0], trainable: true, adam: o.adam },
         raysPerImage: o.raysPerImage, rng: Rng.derive(o.seed, 'latentFit', 0, 'rays', step),
       });
       losses.push(rec.loss);

@@ -6,8 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
+import type { BackendReport } from '../backend/select';
 import type { DeepPartial } from '../config/types';
+import { paperColumn, type Table1ColumnId } from '../eval/table1';
+import { runQuickstart } from '../pipeline/quickstart';
+import { createTracker, NullTracker } from '../tracking/create_tracker';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
 import type { BaselineConfig } from './config';
 import { runBaseline, type BaselineKind } from './run';
 
@@ -29,27 +33,28 @@ export interface ComparisonOptions {
   out?: string;
   seed?: number;
   overrides?: DeepPartial<BaselineConfig>;
-  /** quickstart --steps overrides for SRN+linear (pretrain/probe/fit). */
+  /** The quickstart pipeline's step overrides for SRN+linear (pretrain/probe/fit). */
   srnSteps?: { pretrain?: number; probe?: number; fit?: number };
   /** Reuse a row's existing results.json instead of re-running it. */
   reuse?: boolean;
   /** Only these rows (default all). */
   rows?: RowKey[];
-  backend?: string;
+  /** The backend the caller selected (recorded in results.json; nothing here switches backends). */
+  backend?: BackendReport;
   trackingUri?: string;
   track?: boolean;
   quiet?: boolean;
 }
 
-export const ROW_KEYS = ['tco-linear', 'srn-linear', 'unet-30shot', 'unet-oracle'] as const;
+/** The Table 1 columns this comparison can run (ids of lib/eval/table1.ts). */
+export const ROW_KEYS = ['tco-linear', 'srn-linear', 'unet-30shot', 'unet-oracle'] as const satisfies readonly Table1ColumnId[];
 export type RowKey = (typeof ROW_KEYS)[number];
 
-const PAPER: Record<RowKey, { column: string; chairs: string }> = {
-  'tco-linear': { column: '1 semi-sup., 30 images', chairs: '28.4 / 23.3' },
-  'srn-linear': { column: '2 semi-sup., 30 images', chairs: '48.7 / 42.3' },
-  'unet-30shot': { column: '3 sup., 30 images', chairs: '42.2 / 38.0' },
-  'unet-oracle': { column: '6 sup., full data', chairs: 'best (lost in the extracted text)' },
-};
+/** The paper's chair numbers of a column as text. */
+function paperChairs(id: Table1ColumnId): string {
+  const c = paperColumn(id);
+  return c.chair ? `${c.chair[0]} / ${c.chair[1]}` : 'best (lost in the extracted text)';
+}
 
 function readResults(path: string): { mIOU: number; shapeMIOU: number; method: string; protocol: { name: string }; timings: Record<string, number> } {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -63,8 +68,7 @@ export async function runTable1Comparison(
   const seed = opts.seed ?? 0;
   const rows: BaselineComparisonRow[] = [];
   const wanted = opts.rows ?? [...ROW_KEYS];
-  // A parent run for the comparison: the baseline rows' runs are its children, the table its artifact.
-  const { createTracker, NullTracker } = await import('../tracking/create_tracker');
+  // A parent run for the comparison: every row's run is its child, the table its artifact.
   const tracker = opts.track === false ? new NullTracker() : createTracker(opts.trackingUri ? { uri: opts.trackingUri } : {});
   const parent = await tracker.startRun({
     name: `table1-${preset}`,
@@ -79,18 +83,10 @@ export async function runTable1Comparison(
       const t0 = performance.now();
       if (!(opts.reuse && existsSync(path))) {
         if (key === 'srn-linear') {
-          const { parseQuickstartArgs, runQuickstart } = await import('../cli/quickstart_command');
-          const argv = ['--preset', preset, '--out', outDir, '--name', key, '--seed', String(seed)];
-          if (opts.data) argv.push('--data', opts.data);
-          const st = Object.entries(opts.srnSteps ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-          if (st.length) argv.push('--steps', st.join(','));
-          if (opts.backend) argv.push('--backend', opts.backend);
-          if (opts.trackingUri) argv.push('--tracking-uri', opts.trackingUri);
-          if (opts.track === false) argv.push('--no-track');
-          if (opts.quiet) argv.push('--quiet');
-          const args = parseQuickstartArgs(argv);
-          if (args === 'help') throw new Error('unreachable');
-          await runQuickstart(args);
+          await runQuickstart({
+            name: key, out: outDir, data: opts.data, preset, seed, fromScratch: false, steps: opts.srnSteps ?? {},
+            backend: opts.backend, tracker, parentRun: parent, log: opts.quiet ? undefined : (m) => console.error(`[${key}] ${m}`),
+          });
         } else {
           const kind: BaselineKind = key === 'tco-linear' ? 'tco' : key === 'unet-30shot' ? 'unet-fewshot' : 'unet-oracle';
           await runBaseline({ kind, preset, data: opts.data, out: outDir, name: key, seed, overrides: opts.overrides, backend: opts.backend, tracker, parentRun: parent, quiet: opts.quiet });
@@ -100,15 +96,14 @@ export async function runTable1Comparison(
       const wall = r.timings?.totalSeconds ?? (performance.now() - t0) / 1000;
       rows.push({
         method: r.method,
-        column: PAPER[key].column,
-        protocol: key === 'unet-oracle' || key === 'unet-30shot' ? 'GT RGB of every test view' : `${r.protocol.name} view`,
+        column: `${paperColumn(key).column} ${paperColumn(key).label}`,
+        protocol: paperColumn(key).testInput,
         mIOU: r.mIOU,
         shapeMIOU: r.shapeMIOU,
         wallSeconds: wall,
         results: path,
-        paperChairs: PAPER[key].chairs,
+        paperChairs: paperChairs(key),
       });
-      parent.logMetrics({ [`${key}/mIOU`]: r.mIOU, [`${key}/shape_mIOU`]: r.shapeMIOU, [`${key}/wall_seconds`]: wall });
     }
     const pct = (v: number) => (100 * v).toFixed(1);
     const markdown = [

@@ -4,14 +4,37 @@
  * Kinds: 'tco' (TCO+linear, single view), 'unet-oracle', 'unet-fewshot', 'srn-unet' (end-to-end semantic SRN
  * with the feature U-Net head, single + multi view, and a 2-D U-Net on SRN-rendered RGB).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SplitInfo } from '../data/types';
+import * as tf from '@tensorflow/tfjs';
+import { describeBackend, type BackendReport } from '../backend/select';
+import { presetConfig } from '../config/presets';
 import type { DeepPartial } from '../config/types';
-import type { EvalResults } from '../eval/runner';
-import type { RunHandle } from '../tracking/types';
+import { subsetSplit } from '../data/split';
+import type { SplitInfo } from '../data/types';
+import { loadView, ViewCache } from '../data/view_loader';
+import { evalMetrics, evaluate, formatResults, writeResultsJson, type EvalResults, type Predictor } from '../eval/runner';
+import { srnPredictor } from '../eval/srn_predictor';
+import { table1Entry, type Table1ColumnId } from '../eval/table1';
+import { majorityForegroundClass } from '../eval/trivial';
+import { writeComparisonGrid } from '../plotting/comparison_grid';
+import { prepareSplits } from '../pipeline/data';
+import { drawFewShot } from '../pipeline/few_shot';
+import { SrnModel } from '../srn/model';
+import { renderViews } from '../srn/render';
+import { splitSource } from '../training/data';
+import { stderrProgress, type ProgressCallback } from '../training/progress';
+import { trainSemantic } from '../training/stages';
+import { createTracker, NullTracker } from '../tracking/create_tracker';
+import { numericMetrics } from '../tracking/metric_record';
+import type { RunHandle, Tracker } from '../tracking/types';
+import { writeJsonAtomic } from '../util/atomic_write';
 import { baselineConfig, type BaselineConfig } from './config';
-import { mean } from './util';
+import { TcoNet } from './tco';
+import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from './tco_train';
+import { Unet2d } from './unet2d';
+import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor } from './unet_train';
+import { mean, nearestResizeLabels } from './util';
 
 export const BASELINE_KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet'] as const;
 export type BaselineKind = (typeof BASELINE_KINDS)[number];
@@ -28,12 +51,13 @@ export interface BaselineRunOptions {
   name?: string;
   /** Resolution of generated data (default 64). */
   resolution?: number;
-  backend?: string;
+  /** The backend the caller selected, for results.json (runBaseline never switches backends); default the current one. */
+  backend?: BackendReport;
   trackingUri?: string;
   track?: boolean;
   quiet?: boolean;
   /** For tests: an in-memory tracker. */
-  tracker?: import('../tracking/types').Tracker;
+  tracker?: Tracker;
   /** Open the run as a child of this one (an experiment's or a comparison's parent run). */
   parentRun?: string | RunHandle;
 }
@@ -52,58 +76,51 @@ export interface BaselineRunSummary {
 /** Test objects with a qualitative figure per evaluation. */
 const FIGURE_INSTANCES = 3;
 
-function numeric(rec: object, prefix: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && Number.isFinite(v)) out[prefix + k] = v;
-  return out;
+/** The Table 1 column each baseline's (method, protocol) fills; the U-Net on SRN renders is none. */
+const TABLE1_COLUMN_OF: Record<string, Table1ColumnId> = {
+  'tco+linear/single': 'tco-linear',
+  'unet-30shot/single': 'unet-30shot',
+  'unet-oracle/single': 'unet-oracle',
+  'srn+unet/single': 'srn-unet-single',
+  'srn+unet/multi': 'srn-unet-multi',
+};
+
+/** The caller's backend for results files, else what TF.js runs on now. */
+function backendRecord(b: BackendReport | undefined): Record<string, unknown> {
+  return b ? { ...b, description: describeBackend(b) } : { tfBackend: tf.getBackend() ?? 'none' };
 }
 
 export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRunSummary> {
-  const { selectBackend, describeBackend, parseBackendChoice } = await import('../backend/select');
-  const { ensureSyntheticDataset } = await import('../data/synthetic/generate');
-  const { openSplit, subsetSplit } = await import('../data/split');
-  const { ViewCache, loadView } = await import('../data/view_loader');
-  const { createTracker, NullTracker } = await import('../tracking/create_tracker');
-  const { evaluate, evalMetrics, formatResults, writeResultsJson } = await import('../eval/runner');
-  const { majorityForegroundClass } = await import('../eval/trivial');
-  const { stderrProgress } = await import('../training/progress');
-  const { writeJsonAtomic } = await import('../util/atomic_write');
-
   const t0 = performance.now();
   const secs = (from: number) => (performance.now() - from) / 1000;
   const log = (m: string) => (opts.quiet ? undefined : console.error(`[baseline ${opts.kind}] ${m}`));
   const progress = opts.quiet ? undefined : stderrProgress(10000);
   const preset = opts.preset ?? 'cpu';
   const cfg = baselineConfig(preset, { ...(opts.overrides ?? {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-  const backend = await selectBackend({ backend: opts.backend ? parseBackendChoice(opts.backend, '--backend') : undefined });
-  log(describeBackend(backend));
+  const backend = backendRecord(opts.backend);
 
   // ---- data
-  const dataRoot = resolve(opts.data ?? '.cache/data');
   const nTrain = cfg.data.maxTrainInstances ?? undefined;
   const nTest = cfg.data.maxTestInstances ?? undefined;
   const needVal = opts.kind === 'unet-fewshot' || opts.kind === 'unet-oracle' || opts.kind === 'srn-unet';
+  // Generated only where there is no data or generated data (never into a real dataset); unbounded splits open
+  // whatever is there, and a missing generated set gets the default 50 / 10 objects.
+  const dataRoot = resolve(opts.data ?? '.cache/data');
+  const data = await prepareSplits({
+    root: dataRoot,
+    className: cfg.data.className,
+    train: nTrain,
+    test: nTest,
+    ...(needVal ? { val: cfg.data.valInstances } : {}),
+    generate: { train: nTrain ?? 50, test: nTest ?? 10 },
+    resolution: opts.resolution,
+  });
+  const dataSeconds = data.seconds;
   let t = performance.now();
-  // Generate the built-in set only where there is no data or generated data (never into a real dataset).
-  const classDir = join(dataRoot, cfg.data.className);
-  const genPath = join(classDir, 'generator.json');
-  if (!existsSync(classDir) || existsSync(genPath)) {
-    // An existing generated set keeps its resolution and views per split (only missing instances are added).
-    const gen = existsSync(genPath) ? (JSON.parse(readFileSync(genPath, 'utf8')) as { resolution?: number; splits?: Record<string, { views?: number }> }) : undefined;
-    const views = Object.fromEntries(Object.entries(gen?.splits ?? {}).filter(([, v]) => v.views).map(([k, v]) => [k, v.views]));
-    await ensureSyntheticDataset({
-      root: dataRoot,
-      className: cfg.data.className,
-      splits: { train: nTrain ?? 50, test: nTest ?? 10, ...(needVal ? { val: cfg.data.valInstances } : {}) },
-      resolution: opts.resolution ?? gen?.resolution ?? 64,
-      views,
-    });
-  }
-  const dataSeconds = secs(t);
-  const train = openSplit(dataRoot, cfg.data.className, 'train', nTrain ? { maxInstances: nTrain } : {});
-  const test = openSplit(dataRoot, cfg.data.className, 'test', nTest ? { maxInstances: nTest } : {});
+  const train = data.train;
+  const test = data.test;
   const valSplit = (): SplitInfo => {
-    const v = openSplit(dataRoot, cfg.data.className, 'val', { maxInstances: cfg.data.valInstances });
+    const v = data.val!;
     const nv = Math.min(...v.instances.map((i) => i.views.length), cfg.data.valViews);
     return subsetSplit(v, { views: Array.from({ length: nv }, (_, k) => k) });
   };
@@ -116,7 +133,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const run: RunHandle = await tracker.startRun({
     name: opts.name ?? `baseline-${opts.kind}`,
     parent: opts.parentRun,
-    tags: { command: 'baseline', baseline: opts.kind, preset, backend: backend.chosen },
+    tags: { command: 'baseline', baseline: opts.kind, preset, backend: opts.backend?.chosen ?? tf.getBackend() ?? 'none' },
     params: { baseline: cfg, data: { root: dataRoot, train: train.instances.length, test: test.instances.length } },
   });
   const summary: BaselineRunSummary = { kind: opts.kind, runDir, results: {}, scores: {}, totalSeconds: 0, tracking: { uri: tracker.uri, runId: run.runId, experimentId: run.experimentId } };
@@ -124,28 +141,17 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const timings: Record<string, number> = { dataSeconds };
 
   /** The 30 labelled images of SRN+linear: the SRN preset's few-shot rule with the same seed and side. */
-  const fewShotRefs = async () => {
-    const { presetConfig } = await import('../config/presets');
-    const { selectFewShot } = await import('../data/sampler');
+  const fewShotRefs = () => {
     const srn = presetConfig(cfg.srnPreset, { seed: cfg.seed, data: { fewShot: { seed: cfg.seed } } });
-    const fs = srn.data.fewShot;
-    const o = { instances: fs.instances, views: fs.views ?? [0, 1, 2].slice(0, fs.viewsPerInstance), seed: fs.seed, requireAllClasses: fs.allClassesPresent, side: srn.training.probe.side };
-    let sel;
-    try {
-      sel = selectFewShot(train, o);
-    } catch (e) {
-      if (!o.requireAllClasses) throw e;
-      log(`warning: ${(e as Error).message}; drawing without the all-classes rule`);
-      sel = selectFewShot(train, { ...o, requireAllClasses: false });
-    }
-    const refs = sel.positions.flatMap((pos) => o.views.map((v) => ({ instance: pos, view: v })));
-    return { refs, instanceIds: sel.instanceIds, method: sel.method, views: o.views };
+    const d = drawFewShot(srn, train, (m) => log(`warning: ${m}`));
+    const refs = d.sel.positions.flatMap((pos) => d.views.map((v) => ({ instance: pos, view: v })));
+    return { refs, instanceIds: d.sel.instanceIds, method: d.sel.method, views: d.views };
   };
 
   // MLflow keys allow letters, digits, '_', '-', '.', ' ', '/': 'tco+linear' → 'tco_linear'.
   const mkey = (m: string) => m.replace(/[^\w\-. /]/g, '_');
-  const { writeComparisonGrid } = await import('../viz/figures');
-  const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: import('../eval/runner').Predictor, majority: number | undefined, extra: Record<string, unknown>, file = 'results.json') => {
+  const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: Predictor, majority: number | undefined, extra: Record<string, unknown>, file = 'results.json') => {
+    const column = TABLE1_COLUMN_OF[`${method}/${protocol}`];
     const te = performance.now();
     const rendersDir = join(runDir, 'renders', mkey(`${method}-${protocol}`).replace(/[ /]/g, '_'));
     const renders: string[] = [];
@@ -157,7 +163,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       method,
       majorityClass: majority,
       cache,
-      backend: { ...backend, description: describeBackend(backend) },
+      backend,
       config: { baselinePreset: preset, baseline: cfg },
       onProgress: (p) => {
         log(`eval ${method}: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`);
@@ -183,7 +189,8 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
     for (const png of renders) await run.logArtifact(png, `renders/${mkey(method)}`);
     const evalSeconds = secs(te);
     const path = join(runDir, file);
-    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, tracking: { uri: tracker.uri, runId: run.runId } };
+    const table1 = column ? { table1: table1Entry(column, { ...results, className: results.dataset.className, scale: preset }) } : {};
+    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, ...table1, tracking: { uri: tracker.uri, runId: run.runId } };
     writeResultsJson(path, full);
     run.logMetrics(evalMetrics(results, `eval/${mkey(method)}/${protocol}/`, { perClass: true }));
     await run.logArtifact(path);
@@ -196,17 +203,15 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
 
   try {
     if (opts.kind === 'tco') {
-      const { TcoNet } = await import('./tco');
-      const { tcoArch, pretrainTco, fitTcoProbe, tcoPredictor } = await import('./tco_train');
       const net = new TcoNet(tcoArch(cfg.tco), cfg.seed);
       log(`TCO ${cfg.tco.side}² (${cfg.tco.depth ? 'RGB+D' : 'RGB'}), ${net.parameterCount().toLocaleString('en')} parameters`);
       t = performance.now();
-      const pre = await pretrainTco(cfg.tco, net, train, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numeric(r, 'tco_pretrain/'), s) });
+      const pre = await pretrainTco(cfg.tco, net, train, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numericMetrics(r, 'tco_pretrain/'), s) });
       timings.pretrainSeconds = secs(t);
       log(`pre-training: ${pre.steps} steps in ${timings.pretrainSeconds.toFixed(0)} s, loss ${mean(pre.history.slice(0, 20)).toFixed(4)} → ${mean(pre.history.slice(-20)).toFixed(4)}`);
       t = performance.now();
-      const fs = await fewShotRefs();
-      const probe = await fitTcoProbe(cfg.tco, net, train, fs.refs, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numeric(r, 'tco_probe/'), s) });
+      const fs = fewShotRefs();
+      const probe = await fitTcoProbe(cfg.tco, net, train, fs.refs, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numericMetrics(r, 'tco_probe/'), s) });
       timings.probeSeconds = secs(t);
       const majority = majorityForegroundClass(fs.refs.map((r) => loadView(train, r.instance, r.view, cfg.tco.side, { skipDepth: true }).labels!), C);
       await evalOne('tco+linear', 'single', tcoPredictor(cfg.tco, net, probe.head), majority, {
@@ -222,8 +227,6 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       probe.head.dispose();
       net.dispose();
     } else if (opts.kind === 'unet-oracle' || opts.kind === 'unet-fewshot') {
-      const { Unet2d } = await import('./unet2d');
-      const { unetArch, splitImageSet, trainUnet2d, trainFewShotUnet, unetPredictor } = await import('./unet_train');
       const S = cfg.unet.side;
       const val = splitImageSet(valSplit(), S, undefined, cache);
       t = performance.now();
@@ -234,13 +237,13 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
         const set = splitImageSet(train, S, undefined, cache);
         log(`U-Net oracle: ${net.parameterCount().toLocaleString('en')} parameters, ${set.size} training images at ${S}²`);
-        const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numeric(rec, 'unet/'), s) });
+        const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s) });
         training = { parameters: net.parameterCount(), images: set.size, ...omitHistory(r), lossFirst20: mean(r.history.slice(0, 20)), lossLast20: mean(r.history.slice(-20)) };
         majority = majorityForegroundClass(Array.from({ length: Math.min(set.size, 500) }, (_, i) => set.get(i).labels), C);
       } else {
-        const fs = await fewShotRefs();
+        const fs = fewShotRefs();
         const set = splitImageSet(train, S, fs.refs, cache);
-        const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numeric(rec, 'unet/'), s) });
+        const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s) });
         net = r.net;
         log(`30-shot U-Net: dropout ${r.dropout} chosen on val (${r.grid.map((g) => `${g.dropout}: ${((g.bestValMIOU ?? 0) * 100).toFixed(1)}%`).join(', ')})`);
         training = {
@@ -275,9 +278,9 @@ interface SrnUnetContext {
   test: SplitInfo;
   val: SplitInfo;
   log: (m: string) => void;
-  progress?: import('../training/progress').ProgressCallback;
+  progress?: ProgressCallback;
   run: RunHandle;
-  evalOne: (method: string, protocol: 'single' | 'multi', p: import('../eval/runner').Predictor, majority: number | undefined, extra: Record<string, unknown>, file?: string) => Promise<EvalResults>;
+  evalOne: (method: string, protocol: 'single' | 'multi', p: Predictor, majority: number | undefined, extra: Record<string, unknown>, file?: string) => Promise<EvalResults>;
   timings: Record<string, number>;
 }
 
@@ -287,16 +290,6 @@ interface SrnUnetContext {
  * frozen SRN's renders of training objects and applied to its renders of the fitted test objects.
  */
 async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void> {
-  const { presetConfig } = await import('../config/presets');
-  const { SrnModel } = await import('../srn/model');
-  const { trainSemantic } = await import('../training/stages');
-  const { splitSource } = await import('../training/data');
-  const { srnPredictor } = await import('../eval/srn_predictor');
-  const { renderViews } = await import('../srn/render');
-  const { loadView } = await import('../data/view_loader');
-  const { Unet2d } = await import('./unet2d');
-  const { unetArch, memoryImageSet, splitImageSet, trainUnet2d, predictLabels } = await import('./unet_train');
-  const { nearestResizeLabels } = await import('./util');
   const C = c.train.numClasses;
   const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, model: { numClasses: C } });
   const model = new SrnModel(config.model, { numInstances: Math.max(...c.train.instances.map((i) => i.index)) + 1, seed: config.seed, heads: ['unet'] });
@@ -328,7 +321,7 @@ async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void>
   const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress });
   c.timings.rgbUnetSeconds = r.seconds;
   const inner = srnPredictor(config, model, { head: 'unet' });
-  const predictor: import('../eval/runner').Predictor = async (inst, vps, ctx) => {
+  const predictor: Predictor = async (inst, vps, ctx) => {
     const p = await inner(inst, vps, ctx);
     const rgba = p.rgba!;
     // The SRN renders at ctx.side; the U-Net runs at its own side.

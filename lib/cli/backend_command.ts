@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 
 export const backendCommand: CliCommand = {
   summary: 'show which TF.js backend would run, and why faster ones were skipped',

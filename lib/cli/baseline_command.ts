@@ -4,7 +4,7 @@
  * Table 1 comparison (TCO+linear, SRN+linear, 30-shot U-Net, Oracle U-Net) at one scale.
  */
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 
 const KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'compare'] as const;
 
@@ -153,6 +153,10 @@ export const baselineCommand: CliCommand = {
       return 0;
     }
     const overrides = overridesFromArgs(args);
+    // The backend is picked once, here; the library functions run on whatever is current.
+    const { selectBackend, describeBackend, parseBackendChoice } = await import('../backend/select');
+    const backend = await selectBackend({ backend: args.backend ? parseBackendChoice(args.backend, '--backend') : undefined });
+    if (!args.quiet) console.error(`[baseline] ${describeBackend(backend)}`);
     if (args.kind === 'compare') {
       const { runTable1Comparison } = await import('../baselines/compare');
       const { join } = await import('node:path');
@@ -163,7 +167,7 @@ export const baselineCommand: CliCommand = {
       };
       const r = await runTable1Comparison({
         preset: args.scale, data: args.data, out: join(args.out, args.name ?? `table1-${args.scale}`), seed: args.seed, overrides, srnSteps,
-        reuse: args.reuse, backend: args.backend, trackingUri: args.trackingUri, track: args.track, quiet: args.quiet,
+        reuse: args.reuse, backend, trackingUri: args.trackingUri, track: args.track, quiet: args.quiet,
       });
       console.log(r.markdown);
       console.log(`table: ${join(r.outDir, 'table1.md')}`);
@@ -174,7 +178,7 @@ export const baselineCommand: CliCommand = {
     const { runBaseline } = await import('../baselines/run');
     const s = await runBaseline({
       kind: args.kind, preset: args.scale, data: args.data, out: args.out, name: args.name, seed: args.seed, overrides,
-      resolution: args.resolution, backend: args.backend, trackingUri: args.trackingUri, track: args.track, quiet: args.quiet,
+      resolution: args.resolution, backend, trackingUri: args.trackingUri, track: args.track, quiet: args.quiet,
     });
     for (const [m, sc] of Object.entries(s.scores)) console.log(`${m}: mIOU ${(100 * sc.mIOU).toFixed(1)}% / shape-mIOU ${(100 * sc.shapeMIOU).toFixed(1)}%`);
     for (const p of Object.values(s.results)) console.log(`results: ${p}`);

@@ -3,7 +3,7 @@
  * `semantic-srn data inspect <instance-dir>` (delegates to data_inspect.ts).
  */
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 import type { SplitName } from '../data/types';
 import { runInspect } from './data_inspect';
 import { formatProgress, progressInfo } from '../training/progress';

@@ -5,7 +5,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 
 const HELP = `usage: semantic-srn eval --checkpoint DIR [options]
 

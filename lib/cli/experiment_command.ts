@@ -3,7 +3,7 @@
  * through the same library function the notebooks call, logging to MLflow (./mlruns by default).
  */
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 
 const HELP = `usage: semantic-srn experiment <name> [options]
        semantic-srn experiment --list

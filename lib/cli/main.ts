@@ -2,10 +2,9 @@
  * `semantic-srn <command> …`: dispatches to one module per command.
  * Each command module exports `run(argv): Promise<number>` (the exit code) and a one-line summary.
  */
-export interface CliCommand {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { CliCommand } from './command';
+
+export type { CliCommand };
 
 // Lazy so that `semantic-srn --help` does not load TF.js.
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {

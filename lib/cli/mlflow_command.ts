@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { CliCommand } from './main';
+import type { CliCommand } from './command';
 import { FileStore } from '../tracking/file_store';
 import { syncLocalStore } from '../tracking/sync';
 import { MLFLOW_TAG } from '../tracking/system_tags';

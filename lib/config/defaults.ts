@@ -30,6 +30,9 @@ export const DEFAULT_MODEL: ModelConfig = {
   lnEps: 1e-5,
 };
 
+/** The single-view protocol's observed view (reference §4.4: view 65 of 251); eval/protocols.ts uses it too. */
+export const SINGLE_VIEW_INDEX = 65;
+
 /** PyTorch Adam defaults at the reference lr. */
 export const DEFAULT_DENSE_ADAM: AdamConfig = { lr: 4e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 /** The latent table's SparseAdam. */
@@ -84,8 +87,7 @@ export const DEFAULT_LATENT_FIT: LatentFitConfig = {
   weights: RGB_LOSS_WEIGHTS,
   latent: DEFAULT_LATENT_ADAM,
   initStd: 0.01,
-  singleView: 65,
-  multiViewEvery: 5,
+  singleView: SINGLE_VIEW_INDEX,
   // One object per step at 128² with batch 4 is already the reference's per-step batch.
   objectsPerStep: 1,
   unetHeadMode: 'train',

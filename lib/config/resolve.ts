@@ -10,6 +10,20 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Deep merge of `over` onto `base`: objects merge key by key, arrays and scalars replace.
  * Keys that `base` does not have are rejected (they are typos, not options).
  */
+/** Config fields that were removed (dead knobs); configs saved before keep loading. */
+const RETIRED_FIELDS: readonly (readonly string[])[] = [['training', 'latentFit', 'multiViewEvery']];
+
+/** A saved config (e.g. a checkpoint manifest's) without the retired fields; the input is not changed. */
+export function withoutRetiredFields(config: unknown): unknown {
+  const out = structuredClone(config) as Record<string, unknown>;
+  for (const path of RETIRED_FIELDS) {
+    let node: unknown = out;
+    for (const k of path.slice(0, -1)) node = isPlainObject(node) ? (node as Record<string, unknown>)[k] : undefined;
+    if (isPlainObject(node)) delete (node as Record<string, unknown>)[path[path.length - 1]];
+  }
+  return out;
+}
+
 export function mergeConfig<T>(base: T, over: unknown, path = 'config'): T {
   if (over === undefined) return structuredClone(base);
   if (!isPlainObject(base)) return structuredClone(over as T);
@@ -90,7 +104,7 @@ export function validateConfig(cfg: SrnConfig): void {
   });
   checkAll(cfg.training.latentFit, 'config.training.latentFit', {
     steps: int(0), batchSize: int(1), side: int(2, 4096), raysPerImage: nullable(int(1)), weights, latent: adam,
-    initStd: num(0), singleView: int(0), multiViewEvery: int(1), objectsPerStep: int(1), unetHeadMode: oneOf('train', 'eval'),
+    initStd: num(0), singleView: int(0), objectsPerStep: int(1), unetHeadMode: oneOf('train', 'eval'),
   });
   checkAll(cfg.data, 'config.data', { className: str, renderResolution: int(8, 4096), maxTrainInstances: nullable(int(1)), maxTestInstances: nullable(int(1)) });
   checkAll(cfg.data.fewShot, 'config.data.fewShot', {

@@ -120,8 +120,6 @@ export interface LatentFitConfig {
   initStd: number;
   /** The single observed view (reference 65). */
   singleView: number;
-  /** Multi view: every n-th view (reference 5 → 0, 5, …, 245). */
-  multiViewEvery: number;
   /**
    * Objects fitted together in one step, each still getting exactly its solo fit's gradient (reference:
    * all test codes in one joint run). Only a speed/memory trade-off: G objects cost one batch of G·batchSize images.

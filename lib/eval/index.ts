@@ -2,3 +2,4 @@ export * from './protocols';
 export * from './trivial';
 export * from './runner';
 export * from './srn_predictor';
+export * from './table1';

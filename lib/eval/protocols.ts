@@ -3,6 +3,7 @@
  * multi view = `linspace(0, N, 50, endpoint=False)` truncated to int, i.e. 0, 5, …, 245 for N = 251.
  * Evaluation always covers every view of the instance, the observed ones included (§4.6, §6).
  */
+import { SINGLE_VIEW_INDEX } from '../config/defaults';
 import type { InstanceRecord } from '../data/types';
 
 export type ProtocolName = 'single' | 'multi';
@@ -13,7 +14,6 @@ export interface ProtocolSpec {
   observedViews: number[];
 }
 
-export const SINGLE_VIEW_INDEX = 65;
 export const MULTI_VIEW_COUNT = 50;
 
 /** The reference's multi-view observation indices for an instance with `numViews` views. */

@@ -9,11 +9,10 @@ import { join, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
 import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
-import { resultsTable, type ColumnTable } from '../tables/results_table';
+import { resultsTable, type ColumnTable } from '../plotting/results_table';
 import { backendSummary, experimentRunDir, projectRoot, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';
-import type { Table1Entry } from './semi_supervised_probe';
-import { PAPER_TABLE1, table1Column } from './table1';
+import { PAPER_TABLE1, paperColumn, type Table1ColumnId, type Table1Entry } from '../eval/table1';
 import { type ExperimentConfig, SCALE_PRESETS } from './types';
 
 export interface BaselineRow {
@@ -25,8 +24,8 @@ export interface BaselineRow {
   psnr: number | null;
   perClassIoU: Record<string, number | null>;
   resultsPath: string;
-  /** Table 1 column, or null for rows that are not in Table 1 (e.g. the U-Net on SRN renders). */
-  column: number | null;
+  /** Table 1 column id (from the results file's own entry), or null for rows that are not in Table 1 (e.g. the U-Net on SRN renders). */
+  column: Table1ColumnId | null;
 }
 
 export interface BaselineExperimentResult extends ExperimentOutput {
@@ -65,15 +64,15 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       });
       for (const path of Object.values(summary.results)) {
         if (!existsSync(path)) continue;
-        const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null> };
-        rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: table1Column(r.method, r.protocol.name) });
+        const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null>; table1?: Table1Entry };
+        rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: r.table1?.id ?? null });
         say(opts, `${cfg.experiment}: ${r.method} (${r.protocol.name}) mIOU ${(100 * r.mIOU).toFixed(1)}%, shape-mIOU ${(100 * r.shapeMIOU).toFixed(1)}%`);
         const key = `${r.method}/${r.protocol.name}`.replace(/[^\w./-]/g, '_');
         run.logMetrics({ [`${key}/mIOU`]: r.mIOU, [`${key}/shape_mIOU`]: r.shapeMIOU });
       }
     }
     const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
-    const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ column: r.column!, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU }));
+    const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ id: r.column!, column: paperColumn(r.column!).column, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU }));
     const figures: Record<string, string> = {};
     const classRecords = baselineClassRecords(rows);
     if (classRecords.length) figures.perClassIou = (await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${cfg.experiment} (${cfg.scale})` }), join(runDir, 'per_class_iou'))).png;
@@ -105,11 +104,11 @@ export function baselineClassRecords(rows: readonly BaselineRow[]): ClassIouReco
 export function baselineRowsTable(rows: readonly BaselineRow[]): ColumnTable {
   return resultsTable(
     rows.map((r) => {
-      const paper = PAPER_TABLE1.find((p) => p.column === r.column)?.chair ?? null;
+      const paper = PAPER_TABLE1.find((p) => p.id === r.column)?.chair ?? null;
       return {
         method: r.method,
         protocol: r.protocol,
-        'Table 1 col': r.column,
+        'Table 1 col': r.column === null ? null : paperColumn(r.column).column,
         'mIOU %': 100 * r.mIOU,
         'shape-mIOU %': 100 * r.shapeMIOU,
         'paper mIOU % (chairs)': paper ? paper[0] : null,

@@ -12,11 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import { presetConfig } from '../config/presets';
 import { resolveConfig } from '../config/resolve';
 import type { DeepPartial, SrnConfig } from '../config/types';
-import { openSplit } from '../data/split';
 import { loadView, ViewCache } from '../data/view_loader';
-import { FewShotCoverageError, selectFewShot, type FewShotSelection } from '../data/sampler';
+import type { FewShotSelection } from '../data/sampler';
 import type { SplitInfo } from '../data/types';
-import { datasetVersion, ensureSyntheticDataset } from '../data/synthetic/generate';
 import { protocolSpec, viewPositions } from '../eval/protocols';
 import { majorityForegroundClass } from '../eval/trivial';
 import { SrnModel } from '../srn/model';
@@ -27,7 +25,11 @@ import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import { FAILURE_TAG } from '../tracking/lifecycle';
 import type { RunHandle, Tracker } from '../tracking/types';
+import { numericMetrics } from '../tracking/metric_record';
 import { writeJsonAtomic } from '../util/atomic_write';
+import { datasetClassFolder, prepareSplits } from '../pipeline/data';
+import { drawFewShot, observedViews } from '../pipeline/few_shot';
+import { SHIPPED_PRETRAINED_DIR } from '../pipeline/quickstart';
 import { experimentsDir } from './config_loader';
 import type { BaseScaleConfig, ExperimentConfig, ExperimentName } from './types';
 
@@ -111,8 +113,6 @@ export interface PreparedData {
   dataVersion: string;
 }
 
-const CLASS_FOLDER: Record<string, string> = { chair: 'Chair', table: 'Table' };
-
 /** Project root (the folder of `experiments/`); relative data roots are taken from here. */
 /** The fields every experiment result shares, built one way. */
 export function experimentOutput(cfg: ExperimentConfig, runDir: string, figures: Record<string, string>, tracker: Tracker, run: RunHandle, t0: number): ExperimentOutput {
@@ -139,7 +139,7 @@ export function say(opts: ExperimentOptions, msg: string): void {
 export function experimentSrnConfig(cfg: BaseScaleConfig, numClasses?: number): SrnConfig {
   const fixed: DeepPartial<SrnConfig> = {
     seed: cfg.seed,
-    data: { className: CLASS_FOLDER[cfg.data.className] ?? cfg.data.className, maxTrainInstances: cfg.data.train, maxTestInstances: cfg.data.test },
+    data: { className: datasetClassFolder(cfg.data.className), maxTrainInstances: cfg.data.train, maxTestInstances: cfg.data.test },
     ...(numClasses !== undefined ? { model: { numClasses } } : {}),
   };
   return resolveConfig(fixed, presetConfig(cfg.preset, cfg.overrides));
@@ -147,27 +147,21 @@ export function experimentSrnConfig(cfg: BaseScaleConfig, numClasses?: number): 
 
 /** Opens (and for the built-in objects first generates) the train and test splits of a scale. */
 export async function prepareData(cfg: BaseScaleConfig, opts: ExperimentOptions = {}, extra: { valInstances?: number } = {}): Promise<PreparedData> {
-  const rootIn = opts.dataRoot ?? cfg.data.root;
-  const root = resolve(projectRoot(), rootIn);
-  const t = performance.now();
-  if (cfg.data.synthetic) {
-    const gen = await ensureSyntheticDataset({
-      root,
-      className: cfg.data.className,
-      splits: { train: cfg.data.train, test: cfg.data.test, ...(extra.valInstances ? { val: extra.valInstances } : {}) },
-      resolution: cfg.data.resolution,
-      // Worker threads are not worth their start-up for a handful of objects.
-      workers: cfg.data.train + cfg.data.test <= 6 ? 1 : undefined,
-    });
-    const made = gen.reduce((s, g) => s + g.generated, 0);
-    if (made) say(opts, `data: generated ${made} objects under ${root} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  }
-  const cls = CLASS_FOLDER[cfg.data.className] ?? cfg.data.className;
-  const train = openSplit(root, cls, 'train', { maxInstances: cfg.data.train });
-  const test = openSplit(root, cls, 'test', { maxInstances: cfg.data.test });
-  if (train.instances.length < cfg.data.train) throw new Error(`${train.splitDir}: ${train.instances.length} training objects, the config asks for ${cfg.data.train}`);
-  if (test.instances.length < cfg.data.test) throw new Error(`${test.splitDir}: ${test.instances.length} test objects, the config asks for ${cfg.data.test}`);
-  return { root, train, test, generatedSeconds: (performance.now() - t) / 1000, dataVersion: datasetVersion(root, cls) };
+  const root = resolve(projectRoot(), opts.dataRoot ?? cfg.data.root);
+  const d = await prepareSplits({
+    root,
+    className: cfg.data.className,
+    train: cfg.data.train,
+    test: cfg.data.test,
+    ...(extra.valInstances ? { val: extra.valInstances } : {}),
+    synthetic: cfg.data.synthetic,
+    resolution: cfg.data.resolution,
+    // Worker threads are not worth their start-up for a handful of objects.
+    workers: cfg.data.train + cfg.data.test <= 6 ? 1 : undefined,
+  });
+  const made = d.generated.reduce((s, g) => s + g.generated, 0);
+  if (made) say(opts, `data: generated ${made} objects under ${root} in ${d.seconds.toFixed(1)} s`);
+  return { root, train: d.train, test: d.test, generatedSeconds: d.seconds, dataVersion: d.dataVersion };
 }
 
 function hash(value: unknown): string {
@@ -247,9 +241,6 @@ export async function ensurePretrained(config: SrnConfig, data: PreparedData, op
   return { model, info: { dir: ckDir, key, cacheDir: dir, reused: false, steps: res.step, seconds, losses } };
 }
 
-/** The repo's folder of shipped pre-training checkpoints. */
-export const SHIPPED_PRETRAINED_DIR = resolve(__dirname, '..', '..', 'pretrained');
-
 /**
  * A finished pre-training checkpoint written by another command (e.g. `quickstart`) under
  * `<runsDir>/<name>/checkpoints/pretrain` or `<runsDir>/<group>/<name>/checkpoints/pretrain` with the
@@ -295,29 +286,10 @@ export function findCompatiblePretrain(
   return undefined;
 }
 
-/** The few-shot labelled views (reference §4.3) at the probe side; relaxes the all-classes rule only when impossible. */
+/** The few-shot labelled views (reference §4.3) at the probe side (the pipeline's draw rule). */
 export function fewShotViews(config: SrnConfig, train: SplitInfo): { views: ObservedView[]; sel: FewShotSelection; allClassesRule: boolean } {
-  const fs = config.data.fewShot;
-  const side = config.training.probe.side;
-  const o = { instances: Math.min(fs.instances, train.instances.length), views: fs.views ?? [0, 1, 2].slice(0, fs.viewsPerInstance), seed: fs.seed, requireAllClasses: fs.allClassesPresent, side };
-  let sel: FewShotSelection;
-  let allClassesRule = o.requireAllClasses;
-  try {
-    sel = selectFewShot(train, o);
-  } catch (e) {
-    // Only when the training objects cannot cover every class at all (tiny runs); recorded in results.
-    if (!o.requireAllClasses || !(e instanceof FewShotCoverageError)) throw e;
-    sel = selectFewShot(train, { ...o, requireAllClasses: false });
-    allClassesRule = false;
-  }
-  return { views: observedViews(sel.info, side), sel, allClassesRule };
-}
-
-/** Every view of a (subset) split as labelled observations at `side`, keyed by latent row. */
-export function observedViews(info: SplitInfo, side: number): ObservedView[] {
-  return info.instances.flatMap((inst, pos) =>
-    inst.views.map((v, k) => ({ instanceIndex: inst.index, viewIndex: v.index ?? k, view: loadView(info, pos, k, side, { skipDepth: true }) })),
-  );
+  const d = drawFewShot(config, train);
+  return { views: observedViews(d.sel.info, d.side), sel: d.sel, allClassesRule: d.allClassesRule };
 }
 
 /**
@@ -375,13 +347,6 @@ export function evalViewIndices(numViews: number, every: number, observed: reado
   const set = new Set<number>(observed.filter((v) => v < numViews));
   for (let v = 0; v < numViews; v += every) set.add(v);
   return [...set].sort((a, b) => a - b);
-}
-
-/** Scalar fields of a record as metrics with a prefix. */
-export function numericMetrics(rec: object, prefix: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' && Number.isFinite(v)) out[prefix + k] = v;
-  return out;
 }
 
 /** `<runsDir>/<experiment>/<scale>`, created. */

@@ -24,7 +24,6 @@ import {
   experimentRunDir,
   experimentSrnConfig,
   fitTestCodes,
-  observedViews,
   prepareData,
   protocolViews,
   say,
@@ -36,6 +35,7 @@ import {
 } from './common';
 import { sweepUnetConfig } from '../baselines/sweep_unet';
 import { loadBaselines } from './baselines_bridge';
+import { observedViews } from '../pipeline/few_shot';
 import type { ExperimentConfig } from './types';
 
 export interface SweepRecord extends LabelSweepRecord {

@@ -12,8 +12,8 @@ import { PsnrScores } from '../metrics/psnr';
 import { SegmentationScores } from '../metrics/segmentation';
 import { renderViews } from '../srn/render';
 import { fitLatentCodes } from '../training/stages';
-import { labelsToImage } from '../viz/images';
-import { writeComparisonGrid } from '../viz/figures';
+import { labelsToImage } from '../plotting/label_images';
+import { writeComparisonGrid } from '../plotting/comparison_grid';
 import {
   backendSummary,
   ensurePretrained,
@@ -21,7 +21,6 @@ import {
   evalViewIndices,
   experimentRunDir,
   experimentSrnConfig,
-  numericMetrics,
   prepareData,
   say,
   withExperimentRun,
@@ -31,6 +30,7 @@ import {
   type ProbeInfo,
   experimentOutput,
 } from './common';
+import { numericMetrics } from '../tracking/metric_record';
 import type { ExperimentConfig } from './types';
 
 export interface MaskObjectResult {

@@ -5,8 +5,13 @@ import { runInterpolation } from './interpolation';
 import { runLabelCountSweep } from './label_count_sweep';
 import { runMaskReconstruction } from './mask_reconstruction';
 import { runSemiSupervisedProbe } from './semi_supervised_probe';
-import { runTable1 } from './table1';
+import { assembleTable1, type Table1Result } from './table1';
 import type { ExperimentConfig, ExperimentName } from './types';
+
+/** Table 1 (reference §6.1) at the config's scale: runs the experiments of missing rows, then sets ours beside the paper's. */
+export function runTable1(cfg: ExperimentConfig<'table-1'>, opts: ExperimentOptions = {}): Promise<Table1Result> {
+  return assembleTable1(cfg, opts, runExperiment);
+}
 
 /** Runs the experiment `name` with its loaded config. */
 export async function runExperiment(name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions = {}): Promise<ExperimentOutput> {

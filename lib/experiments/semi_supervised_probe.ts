@@ -4,13 +4,11 @@
  * with the probe and score mIOU / shape-mIOU next to the trivial predictors.
  */
 import { join } from 'node:path';
-import { ViewCache } from '../data/view_loader';
-import { evalMetrics, evaluate, writeResultsJson, type EvalResults } from '../eval/runner';
-import { srnPredictor } from '../eval/srn_predictor';
+import { evalMetrics, writeResultsJson, type EvalResults } from '../eval/runner';
+import { table1Entry, type Table1Entry } from '../eval/table1';
+import { evaluateStage } from '../pipeline/srn_stages';
 import { lossCurvesSpec, perClassIouSpec } from '../plotting/vegalite_specs';
 import { saveFigure } from '../plotting/save';
-import { writeComparisonGrid } from '../viz/figures';
-import { writeLabelledPointCloudPly, pointCloudViews } from '../viz/ply';
 import type { ClassIouRecord } from '../plotting/vegalite_specs';
 import {
   backendSummary,
@@ -19,7 +17,6 @@ import {
   evalViewIndices,
   experimentRunDir,
   experimentSrnConfig,
-  numericMetrics,
   prepareData,
   protocolViews,
   say,
@@ -31,16 +28,6 @@ import {
   experimentOutput,
 } from './common';
 import type { ExperimentConfig } from './types';
-
-export interface Table1Entry {
-  /** Table 1 column (1–6), see reference §6.1. */
-  column: number;
-  method: string;
-  protocol: string;
-  className: string;
-  mIOU: number;
-  shapeMIOU: number;
-}
 
 export interface SemiSupervisedProbeResult extends ExperimentOutput {
   mIOU: number;
@@ -58,13 +45,6 @@ export interface SemiSupervisedProbeResult extends ExperimentOutput {
   timings: { dataSeconds: number; evalSeconds: number; secondsPerObject: number };
 }
 
-/** Evenly spaced view positions including `must`. */
-function figurePositions(numViews: number, must: number, count: number): number[] {
-  const set = new Set<number>([must]);
-  for (let i = 0; set.size < Math.min(count, numViews) && i < count * 4; i++) set.add(Math.floor((i * numViews) / count) % numViews);
-  return [...set].sort((a, b) => a - b);
-}
-
 export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervised-probe'>, opts: ExperimentOptions = {}): Promise<SemiSupervisedProbeResult> {
   const t0 = performance.now();
   const runDir = experimentRunDir(cfg, opts);
@@ -79,50 +59,26 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
       const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
       const evalViews = evalViewIndices(numViews, cfg.evalViewEvery, observed);
       const rendersDir = join(runDir, 'renders');
-      const renders: string[] = [];
-      let pointCloud: string | null = null;
-      let fitStep = 0;
       say(opts, `eval: ${data.test.instances.length} test objects × ${evalViews.length} views at ${side}², fitted from ${cfg.protocol === 'single' ? `view ${observed[0]}` : `${observed.length} views`}`);
-      const tEval = performance.now();
-      const results = await evaluate({
-        split: data.test,
-        side,
-        protocol: { name: cfg.protocol, observedViews: observed },
-        evalViews,
-        predictor: srnPredictor(config, model, {
-          head: config.training.probe.head,
-          fit: { onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, 'fit/'), fitStep + step), signal: opts.signal },
-          onProgress: opts.stepProgress || undefined,
-          onRendered: ({ position, views }) => {
-            fitStep += config.training.latentFit.steps;
-            if (position === 0) {
-              const chunks = pointCloudViews(views.length, Math.max(1, Math.round(views.length / 10))).map((k) => ({ points: views[k].points, labels: views[k].labels! }));
-              pointCloud = join(rendersDir, `pointcloud_${data.test.instances[0].id.slice(0, 8)}.ply`);
-              writeLabelledPointCloudPly(pointCloud, chunks, data.test.numClasses);
-            }
-          },
-        }),
-        method: `srn+${config.training.probe.head}`,
-        majorityClass: probe.majorityClass,
-        cache: new ViewCache(512 * 2 ** 20),
-        backend: backendSummary(),
-        onProgress: (p) => {
-          run.logMetric('eval/running_mIOU', p.mIOU, p.instance);
-          say(opts, `eval: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`);
+      const ev = await evaluateStage(
+        config,
+        model,
+        data.test,
+        {
+          protocol: { name: cfg.protocol, observedViews: observed },
+          evalViews,
+          majorityClass: probe.majorityClass,
+          backend: backendSummary(),
+          figures: { dir: rendersDir, instances: cfg.figureInstances, views: cfg.figureViews, note: `${cfg.protocol} view, ${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''}` },
+          pointCloud: { dir: rendersDir, stride: Math.max(1, Math.round(evalViews.length / 10)) },
+          onObject: (p) => say(opts, `eval: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`),
+          signal: opts.signal,
         },
-        onInstance: ({ position, instance, viewPositions: vp, prediction, gt }) => {
-          if (position >= cfg.figureInstances) return;
-          const obsPos = vp.findIndex((p) => (instance.views[p].index ?? p) === observed[0]);
-          const input = gt[obsPos >= 0 ? obsPos : 0].rgba;
-          const rows = figurePositions(vp.length, obsPos >= 0 ? obsPos : 0, cfg.figureViews).map((k) => ({
-            predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,
-          }));
-          const png = join(rendersDir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
-          writeComparisonGrid(png, { inputRgba: input, rows, numClasses: data.test.numClasses, classNames: data.test.classNames, title: `${instance.id.slice(0, 8)} (${cfg.protocol} view, ${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''})` });
-          renders.push(png);
-        },
-      });
-      const evalSeconds = (performance.now() - tEval) / 1000;
+        { run, progress: opts.stepProgress ?? false, log: (m) => say(opts, m) },
+      );
+      const { results, pointCloud } = ev;
+      const renders = ev.renders.filter((r) => r !== pointCloud);
+      const evalSeconds = ev.seconds;
 
       const figures: Record<string, string> = {};
       const classRecords: ClassIouRecord[] = Object.entries(results.perClassIoU).map(([className, iou]) => ({ method: results.method, className, iou: iou ?? 0 }));
@@ -132,7 +88,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
       if (curves.length) figures.lossCurves = (await saveFigure(lossCurvesSpec(curves, { title: 'Training losses', logY: true }), join(runDir, 'loss_curves'))).png;
       renders.forEach((r, i) => (figures[`comparison${i}`] = r));
 
-      const table1: Table1Entry = { column: 2, method: 'srn+linear', protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU };
+      const table1 = table1Entry('srn-linear', { method: results.method, protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU });
       const out: SemiSupervisedProbeResult = {
         ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         mIOU: results.mIOU,

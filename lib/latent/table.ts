@@ -24,16 +24,14 @@ export class LatentTable {
   readonly m: Float32Array;
   readonly v: Float32Array;
   step = 0;
-  adam: AdamConfig;
 
-  constructor(readonly count: number, readonly dim: number, opts: { std?: number; seed?: number | string; rng?: Rng; adam?: AdamConfig } = {}) {
+  constructor(readonly count: number, readonly dim: number, opts: { std?: number; seed?: number | string; rng?: Rng } = {}) {
     if (!Number.isInteger(count) || count < 1) throw new Error(`LatentTable: count must be a positive integer, got ${count}`);
     if (!Number.isInteger(dim) || dim < 1) throw new Error(`LatentTable: dim must be a positive integer, got ${dim}`);
     const rng = opts.rng ?? Rng.derive(opts.seed ?? 0, 'latents');
     this.values = rng.normalArray(count * dim, 0, opts.std ?? 0.01);
     this.m = new Float32Array(count * dim);
     this.v = new Float32Array(count * dim);
-    this.adam = opts.adam ?? DEFAULT_LATENT_ADAM;
   }
 
   private checkRow(i: number): void {
@@ -77,8 +75,10 @@ export class LatentTable {
    * like PyTorch's coalesce). Only those rows change:
    *   m ← m + (1−β1)(g − m); v ← v + (1−β2)(g² − v);
    *   x ← x − lr·sqrt(1−β2^t)/(1−β1^t) · m / (sqrt(v) + eps)   (t = the table's global step).
+   * The optimiser's settings are the trainer's (its stage config), passed per step; the table keeps only the
+   * per-row moments, which travel with the rows in checkpoints.
    */
-  applyGradients(indices: readonly number[], grad: ArrayLike<number>): void {
+  applyGradients(indices: readonly number[], grad: ArrayLike<number>, adam: AdamConfig = DEFAULT_LATENT_ADAM): void {
     const d = this.dim;
     if (grad.length !== indices.length * d) throw new Error(`LatentTable.applyGradients: expected ${indices.length}×${d} gradient values, got ${grad.length}`);
     const summed = new Map<number, Float64Array>();
@@ -89,7 +89,7 @@ export class LatentTable {
       for (let j = 0; j < d; j++) acc[j] += grad[k * d + j];
     });
     this.step += 1;
-    const { lr, beta1, beta2, eps } = this.adam;
+    const { lr, beta1, beta2, eps } = adam;
     const stepSize = (lr * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
     for (const [r, g] of summed) {
       const o = r * d;

@@ -38,10 +38,12 @@ export interface LossTerms {
 
 /** Σ weight·term over the terms present with non-zero weight. */
 export function weightedTotal(terms: LossTerms, w: LossWeights): tf.Scalar {
-  let total: tf.Scalar = tf.scalar(0);
-  for (const k of ['img', 'ce', 'latent', 'depth'] as const) {
-    const t = terms[k];
-    if (t && w[k] !== 0) total = tf.add(total, tf.mul(t, w[k]));
-  }
-  return total;
+  return tf.tidy(() => {
+    let total: tf.Scalar = tf.scalar(0);
+    for (const k of ['img', 'ce', 'latent', 'depth'] as const) {
+      const t = terms[k];
+      if (t && w[k] !== 0) total = tf.add(total, tf.mul(t, w[k]));
+    }
+    return total;
+  });
 }

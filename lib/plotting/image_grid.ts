@@ -3,7 +3,7 @@
  * embedded PNGs and captions; `svgToPng` rasterises it for notebooks and artifacts.
  */
 import { encodePng, type RgbaImage } from '../io/png';
-import { CHART_FONT_STACK } from './render';
+import { CHART_FONT_STACK } from './vega_render';
 
 export interface GridImage {
   /** RGBA pixels, or already-encoded PNG bytes. */

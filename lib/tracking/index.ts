@@ -3,6 +3,7 @@ export * from './types';
 export * from './errors';
 export { MLFLOW_LIMITS, flattenParams, encodeDouble, decodeDouble } from './validation';
 export { splitBatch, type BatchLimits } from './batching';
+export { numericMetrics } from './metric_record';
 export { RestClient, authorizationFromEnv, type RestClientOptions } from './http_client';
 export { RestBackend, type RestBackendOptions, type RemoteRun, type RemoteExperiment, type ArtifactEntry } from './rest_store';
 export { FileStore, type LocalRun, type LocalExperiment } from './file_store';

@@ -17,7 +17,7 @@ import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } f
 import { basename, dirname, join } from 'node:path';
 import type { SrnConfig } from '../config/types';
 import { DEFAULT_CONFIG } from '../config/defaults';
-import { mergeConfig, validateConfig } from '../config/resolve';
+import { mergeConfig, validateConfig, withoutRetiredFields } from '../config/resolve';
 import type { SegHeadKind } from '../config/types';
 import { SrnModel } from '../srn/model';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
@@ -273,7 +273,7 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
     );
   }
   // Manifest parsed and sizes agree: only now the config (unknown fields are errors, new ones take defaults).
-  manifest.config = mergeConfig(DEFAULT_CONFIG, manifest.config, `${mpath}: config`);
+  manifest.config = mergeConfig(DEFAULT_CONFIG, withoutRetiredFields(manifest.config), `${mpath}: config`);
   validateConfig(manifest.config);
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const arrays = new Map<string, { shape: number[]; data: Float32Array }>();

@@ -82,17 +82,6 @@ export function splitSource(info: SplitInfo, opts: { seed?: number | string; cac
   };
 }
 
-/** Observation views for latent fitting: [single] or every n-th of `numViews` (reference: 65; 0, 5, …, 245). */
-export function observationViews(mode: 'single' | 'multi', numViews: number, singleView = 65, count = 50): number[] {
-  if (mode === 'single') {
-    if (singleView >= numViews) throw new Error(`observationViews: single view ${singleView} but the instance has ${numViews} views`);
-    return [singleView];
-  }
-  // The reference's int(linspace(0, numViews, count, endpoint=False)): 0, 5, …, 245 for 251 views.
-  const n = Math.min(count, numViews);
-  return Array.from({ length: n }, (_, k) => Math.floor((k * numViews) / n));
-}
-
 /** R distinct random pixel indices per image, [B, R] int32, drawn from `rng` (host side). */
 export function sampleRayIndices(rng: Rng | readonly Rng[], batch: number, pixels: number, rays: number): Int32Array {
   if (Array.isArray(rng) && rng.length !== batch) throw new Error(`sampleRayIndices: ${rng.length} generators for ${batch} images`);

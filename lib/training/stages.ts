@@ -109,7 +109,6 @@ async function runSrnStage(
   const names = trainableNames(model, groups, headKind);
   const byName = new Map(names.map((n) => [n, model.params.get(n)!.variable]));
   const adam = new DenseAdam(byName, st.dense);
-  model.latents.adam = st.latent;
   let step = 0;
   if (opts.resumeFrom) {
     const ck = typeof opts.resumeFrom === 'string' ? loadCheckpoint(opts.resumeFrom) : opts.resumeFrom;
@@ -148,7 +147,7 @@ async function runSrnStage(
         rec = trainStep({
           model, batch, weights: st.weights,
           dense: names.length ? { adam, names } : undefined,
-          latent: { table: model.latents, rows, trainable: trainLatents },
+          latent: { table: model.latents, rows, trainable: trainLatents, adam: st.latent },
           head, headTraining: true,
           raysPerImage: st.raysPerImage,
           rng: Rng.derive(config.seed, stage, 'rays', step),
@@ -341,7 +340,7 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
   let done = 0;
   for (const group of fitGroups(imagesPerStep, perStep)) {
     const G = group.length;
-    const table = new LatentTable(G, model.cfg.latentDim, { std: fc.initStd, adam: fc.latent, rng: Rng.derive(config.seed, 'latentFit', key(group[0])) });
+    const table = new LatentTable(G, model.cfg.latentDim, { std: fc.initStd, rng: Rng.derive(config.seed, 'latentFit', key(group[0])) });
     group.forEach((o, k) => table.setRow(k, Rng.derive(config.seed, 'latentFit', key(o)).normalArray(model.cfg.latentDim, 0, fc.initStd)));
     const samplers = group.map((o) => new ViewSampler(objects[o].map((_, i) => ({ instance: i, view: 0 })), { batchSize: imagesPerStep[o], seed: `${config.seed}/latentFit/${key(o)}` }));
     const scaled: LossWeights = { img: weights.img * G, ce: weights.ce * G, latent: weights.latent * G, depth: weights.depth * G };
@@ -364,7 +363,7 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
       try {
         const rec = trainStep({
           model, batch, weights: scaled,
-          latent: { table, rows, trainable: true },
+          latent: { table, rows, trainable: true, adam: fc.latent },
           head, headTraining: head?.kind === 'unet' && fc.unetHeadMode === 'train',
           raysPerImage: head?.kind === 'unet' ? null : fc.raysPerImage,
           rng: rayRngs,

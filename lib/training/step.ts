@@ -5,7 +5,7 @@
  * gradient at all: they are simply not in the list handed to tf.variableGrads.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LossWeights } from '../config/types';
+import type { AdamConfig, LossWeights } from '../config/types';
 import type { ViewBatch } from '../data/types';
 import { pixelGrid } from '../geometry/rays';
 import type { LatentTable } from '../latent/table';
@@ -36,7 +36,8 @@ export interface StepSpec {
   /** Trainable dense variables (names in the model's ParamStore) and their optimiser. */
   dense?: { adam: DenseAdam; names: readonly string[] };
   /** Codes: trainable rows of a table (SparseAdam), or fixed. */
-  latent: { table: LatentTable; rows: readonly number[]; trainable: boolean };
+  /** The batch's latent rows; `adam` is the stage's SparseAdam setting (the trainer's, not the model's). */
+  latent: { table: LatentTable; rows: readonly number[]; trainable: boolean; adam: AdamConfig };
   head?: SegHead;
   headTraining?: boolean;
   /** Random rays per image (null = all pixels). */
@@ -122,7 +123,7 @@ export function trainStep(spec: StepSpec): StepRecord {
   }
   if (zVar && !skip) {
     const g = grads[zVar.name];
-    spec.latent.table.applyGradients(spec.latent.rows, g ? g.dataSync() : new Float32Array(zVar.size));
+    spec.latent.table.applyGradients(spec.latent.rows, g ? g.dataSync() : new Float32Array(zVar.size), spec.latent.adam);
   }
   const rec: StepRecord = { loss: value.dataSync()[0], seconds: 0, ...(skip ? { skipped: true } : {}) };
   for (const [k, t] of Object.entries(parts)) (rec as unknown as Record<string, number>)[k] = t.dataSync()[0];

@@ -32,6 +32,7 @@ import {
   describeBackend,
   loadExperimentConfig,
   lossCurvesSpec,
+  paperColumn,
   nativeThreadsForPreset,
   perClassIouSpec,
   resultsTable,
@@ -103,10 +104,12 @@ await showVegaLite(
     { title: `Per-class IoU (${cfg.scale})` },
   ),
 );
+// The paper's numbers live in one place (lib/eval/table1.ts, with their source).
+const PAPER_SRN_LINEAR = paperColumn('srn-linear').chair!;
 showTable(
   resultsTable([
     { row: 'ours (SRN+linear, single view)', scale: cfg.scale, 'mIOU %': 100 * result.mIOU, 'shape-mIOU %': 100 * result.shapeMIOU, images: result.counts.images },
-    { row: 'paper, Table 1 col. 2 (chairs)', scale: 'paper', 'mIOU %': 48.7, 'shape-mIOU %': 42.3, images: null },
+    { row: 'paper, Table 1 col. 2 (chairs)', scale: 'paper', 'mIOU %': PAPER_SRN_LINEAR[0], 'shape-mIOU %': PAPER_SRN_LINEAR[1], images: null },
     { row: 'trivial: all background', scale: cfg.scale, 'mIOU %': 100 * result.trivial.allBackgroundMIOU, 'shape-mIOU %': null, images: result.counts.images },
     { row: 'trivial: majority part', scale: cfg.scale, 'mIOU %': result.trivial.majorityPartMIOU === null ? null : 100 * result.trivial.majorityPartMIOU, 'shape-mIOU %': null, images: result.counts.images },
   ]),

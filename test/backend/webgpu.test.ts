@@ -33,12 +33,12 @@ async function stepOnce(): Promise<StepOutcome> {
   await tf.setBackend(backend);
   const names = trainableNames(model, ['hypernet', 'raymarcher', 'renderer']);
   const adam = new DenseAdam(new Map(names.map((n) => [n, model.params.get(n)!.variable])), cfg.training.pretrain.dense);
-  const table = new LatentTable(2, cfg.model.latentDim, { std: 0.5, adam: cfg.training.pretrain.latent, seed: 5 });
+  const table = new LatentTable(2, cfg.model.latentDim, { std: 0.5, seed: 5 });
   const views = [...sphereViews(8, 1, 0), ...sphereViews(8, 1, 1, 0.35)];
   const batch = batchFromViews(views);
   const rec = await trainStepAsync({
     model, batch, weights: { img: 200, ce: 0, latent: 1, depth: 0 }, dense: { adam, names },
-    latent: { table, rows: [0, 1], trainable: true }, raysPerImage: 40, rng: new Rng('webgpu-test'),
+    latent: { table, rows: [0, 1], trainable: true, adam: cfg.training.pretrain.latent }, raysPerImage: 40, rng: new Rng('webgpu-test'),
   }, true);
   const after: Record<string, Float32Array> = {};
   for (const n of names) after[n] = (await model.params.get(n)!.variable.data()) as Float32Array;
@@ -90,7 +90,7 @@ describe('webgpu backend', () => {
     await assertNoTensorLeak(async () => {
       await trainStepAsync({
         model, batch, weights: { img: 200, ce: 0, latent: 1, depth: 0.001 }, dense: { adam, names },
-        latent: { table, rows: [0], trainable: true }, raysPerImage: 16, rng: new Rng('leak'),
+        latent: { table, rows: [0], trainable: true, adam: cfg.training.pretrain.latent }, raysPerImage: 16, rng: new Rng('leak'),
       });
       await renderRgbAsync(model, table.row(0), views[0].view.pose, views[0].view.intrinsics, 8, 20);
       await fitLatentAsync(model, views, { steps: 2, raysPerImage: 16, initStd: 0.01, adam: cfg.training.latentFit.latent, weights: cfg.training.latentFit.weights, seed: 0 });

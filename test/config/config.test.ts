@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint } from '../../lib/training/checkpoint';
 import {
   DEFAULT_CONFIG, PAPER_SCHEDULE, PRESET_NAMES, RELEASED_SCRIPT_SCHEDULE, presetConfig, resolveConfig, validateConfig, PAPER_TEXT_VARIANTS,
 } from '../../lib/config';
@@ -25,7 +28,7 @@ test('paper preset holds every reference number', () => {
   assert.deepEqual(c.training.pretrain.latent, { lr: 4e-4, beta1: 0.5, beta2: 0.5, eps: 1e-5 });
   assert.deepEqual(c.training.probe.weights, { img: 0, ce: 8, latent: 0, depth: 0 });
   assert.equal(c.training.latentFit.singleView, 65);
-  assert.equal(c.training.latentFit.multiViewEvery, 5);
+  assert.equal('multiViewEvery' in c.training.latentFit, false, 'the multi-view protocol is eval/protocols.ts (50 views), not a config knob');
   assert.equal(c.training.latentFit.side, 128);
   assert.equal(c.data.fewShot.instances, 10);
   assert.equal(c.data.fewShot.viewsPerInstance, 3);
@@ -58,4 +61,13 @@ test('validator names the field path and what was expected', () => {
   assert.throws(() => resolveConfig({ training: { semantic: { schedule: [{ side: 24, batchSize: 1, steps: 1 }] } } }), /semantic\.schedule\[0\]\.side: expected a multiple of 2\^numDown = 16/);
   assert.throws(() => resolveConfig({ data: { fewShot: { views: [0, 1] } } }), /config\.data\.fewShot\.views: expected 3 view indices/);
   assert.throws(() => resolveConfig({ seed: 1.5 }), /config\.seed: expected an integer/);
+});
+
+test('retired config fields: a checkpoint saved with multiViewEvery still loads, without it', () => {
+  const dir = join(__dirname, '..', '..', 'pretrained', 'cpu-chair-seed0');
+  const raw = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  assert.equal(raw.config.training.latentFit.multiViewEvery, 5, 'the shipped checkpoint predates the removal');
+  const ck = loadCheckpoint(dir);
+  assert.equal('multiViewEvery' in ck.manifest.config.training.latentFit, false);
+  assert.throws(() => resolveConfig({ training: { latentFit: { multiViewEvery: 5 } } } as never), /multiViewEvery: unknown field/);
 });

@@ -66,18 +66,22 @@ test('quickstart options: defaults, --steps overrides, clear errors', () => {
   assert.equal(a.preset, 'cpu');
   assert.equal(a.out, 'runs');
   assert.equal(a.data, undefined, 'the data folder follows the generated size (.cache/data for 64²)');
-  assert.equal(a.className, 'Chair');
+  assert.equal(a.resolution, undefined, "the preset's data resolution");
   assert.equal(a.seed, 3);
-  const t = parseQuickstartArgs(['--class', 'TABLE', '--preset', 'cpu64', '--resolution', '96']);
-  assert.ok(t !== 'help');
-  assert.equal(t.className, 'Table');
-  assert.equal(t.preset, 'cpu64');
-  assert.equal(t.resolution, 96);
-  assert.throws(() => parseQuickstartArgs(['--class', 'sofa']), /unknown synthetic class 'sofa'/);
+  const t64 = parseQuickstartArgs(['--class', 'TABLE', '--preset', 'cpu64', '--resolution', '96']);
+  assert.ok(t64 !== 'help');
+  assert.equal(t64.className, 'TABLE');
+  assert.equal(t64.preset, 'cpu64');
+  assert.equal(t64.resolution, 96);
   assert.equal(parseQuickstartArgs(['--help']), 'help');
   assert.throws(() => parseQuickstartArgs(['--steps', 'warmup=3']), /--steps: expected comma-separated pretrain=N/);
   assert.throws(() => parseQuickstartArgs(['--seed=1.5']), /--seed: expected an integer ≥ 0/);
   assert.throws(() => parseQuickstartArgs(['--name', '../x']), /--name/);
+  assert.equal(a.className, undefined, 'no --class: the preset\'s class (chairs)');
+  const t = parseQuickstartArgs(['--class', 'table']);
+  assert.ok(t !== 'help');
+  assert.equal(t.className, 'table');
+  assert.throws(() => parseQuickstartArgs(['--class', 'sofa']), /--class: expected chair or table, got 'sofa'/);
 });
 
 test('SRN predictor: one progress loop over the split in object-steps, ending at instances × fit steps', async () => {

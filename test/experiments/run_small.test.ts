@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
 import {
-  collectTable1Rows,
   loadExperimentConfig,
   runExperiment,
   runInterpolation,
@@ -13,9 +12,8 @@ import {
   runMaskReconstruction,
   runSemiSupervisedProbe,
   runTable1,
-  table1Column,
-  SMOKE_TEST_NOTE,
 } from '../../lib/experiments';
+import { collectTable1Rows, legacyTable1Column, SMOKE_TEST_NOTE } from '../../lib/eval/table1';
 import { useBackend } from '../helpers/tf';
 
 // Every experiment at the `small` scale (tiny preset, 8² renders), sharing one pre-training.
@@ -109,7 +107,8 @@ test('table 1 (small): collects the probe row beside the paper, runs the missing
   assert.ok(r.records.filter((x) => x['ours mIOU %'] !== null).every((x) => x.note === SMOKE_TEST_NOTE)); // small = smoke test
   // the table's own results.json is not a row
   assert.equal(collectTable1Rows(runsDir).filter((x) => x.column === 2).length, 1);
-  assert.equal(table1Column('srn+linear', 'single'), 2);
-  assert.equal(table1Column('oracle-unet-30', 'single'), 3);
+  assert.equal(legacyTable1Column('srn+linear', 'single'), 'srn-linear');
+  assert.equal(legacyTable1Column('srn+linear', 'multi'), null, 'column 2 is single view only');
+  assert.equal(legacyTable1Column('oracle-unet-30', 'single'), null, 'no guessing from other method names');
   await assert.rejects(runExperiment('interpolation', cfg, opts), /is for 'table-1', not 'interpolation'/);
 });

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/experiments/table1';
+import { PAPER_TABLE1, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
 
 const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single'): Table1Row => ({
-  column, method, protocol, className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, source, scale, createdAt: null,
+  id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, source, scale, createdAt: null,
 });
 
 test('per-class records across methods: from an eval file and from a baselines summary', () => {

@@ -66,3 +66,17 @@ test('rows(), state round-trip, errors name the problem', async () => {
   t.reinitialize(new Rng(1), 0.01, [1]);
   assert.equal(t.m[2], 0);
 });
+
+test('SparseAdam settings are the caller\'s (the trainer passes its stage config per step): the step scales with lr, lr 0 leaves the row', () => {
+  const cfg = { lr: 4e-4, beta1: 0.5, beta2: 0.5, eps: 1e-5 };
+  const a = new LatentTable(1, 2, { seed: 5 });
+  const b = new LatentTable(1, 2, { seed: 5 });
+  const c = new LatentTable(1, 2, { seed: 5 });
+  const x0 = a.values.slice();
+  a.applyGradients([0], [0.3, -0.1], cfg);
+  b.applyGradients([0], [0.3, -0.1], { ...cfg, lr: 2 * cfg.lr });
+  c.applyGradients([0], [0.3, -0.1], { ...cfg, lr: 0 });
+  for (const j of [0, 1]) assert.ok(Math.abs(b.values[j] - x0[j] - 2 * (a.values[j] - x0[j])) < 1e-9);
+  assert.deepEqual(c.values, x0);
+  assert.equal('adam' in a, false, 'the table holds no optimiser settings');
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classPalette, classPaletteRgb, curvesFigure, pointCloudFigure, rgbToHex } from '../../lib/plotting';
-import { labelPalette } from '../../lib/viz/palette';
+import { labelPalette } from '../../lib/plotting/palette';
 
 test('classPalette: class 0 white, others the reference rainbow (same as lib/viz labelPalette)', () => {
   const p = classPalette(7);

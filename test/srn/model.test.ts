@@ -161,3 +161,24 @@ test('forward shapes and features ≥ 0; namedWeights round-trip', async () => {
   m.dispose();
   m2.dispose();
 });
+
+test('ray marcher call site: the LSTM state gets the backward clamp (config.gradClamp bounds the gradient into the LSTM, forward unchanged)', async () => {
+  await useBackend('cpu');
+  const k = { fx: 10, fy: 10, cx: 3, cy: 4, height: 8, width: 8 };
+  const rays = { uv: pixelGrid(4), intrinsics: intrinsicsTensor([k]), cam2world: poseTensor([lookAt([1.2, 0.3, 0.6])]) };
+  // Same seed, same weights; only the clamp differs. Without the clamp call in raymarch() both runs would match.
+  const run = (gradClamp: number) => {
+    const m = new SrnModel({ ...presetConfig('tiny').model, gradClamp }, { numInstances: 1, seed: 3 });
+    const { value, grads } = tf.variableGrads(() => tf.tidy(() => tf.mul(tf.sum(m.raymarch(m.phiWeights(m.latents.rows([0])), rays).depth), 1e3) as tf.Scalar), [m.lstm.Wih, m.lstm.Whh]);
+    const out = { loss: value.dataSync()[0], maxGrad: Math.max(...Object.values(grads).map((g) => tf.max(tf.abs(g)).dataSync()[0])) };
+    tf.dispose([value, ...Object.values(grads)]);
+    m.dispose();
+    return out;
+  };
+  const clamped = run(1e-7);
+  const free = run(1e9);
+  assert.equal(clamped.loss, free.loss, 'the clamp is the identity forward');
+  assert.ok(free.maxGrad > 1e-3, `unclamped LSTM gradient ${free.maxGrad} is large enough to tell`);
+  assert.ok(clamped.maxGrad < 1e-4, `clamped LSTM gradient ${clamped.maxGrad} should be bounded by gradClamp`);
+  tf.dispose([rays.uv, rays.intrinsics, rays.cam2world]);
+});

@@ -6,7 +6,7 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic_write';
-import { showBundle } from '../plotting/display';
+import { showBundle } from './display';
 
 export type { ColumnTable } from 'arquero';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTableCsv, resultsTable, saveTable, showTable, tableHtml } from '../../lib/tables';
+import { readTableCsv, resultsTable, saveTable, showTable, tableHtml } from '../../lib/plotting';
 
 const dir = mkdtempSync(join(tmpdir(), 'srn-table-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

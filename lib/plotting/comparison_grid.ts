@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import { encodePng, type RgbaImage } from '../io/png';
-import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest, type GridOptions } from './images';
+import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest, type GridOptions } from './label_images';
 import { labelPalette } from './palette';
 
 export interface ComparisonRow {

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labelPalette, rainbow } from '../../lib/viz/palette';
-import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest } from '../../lib/viz/images';
-import { comparisonColumns, comparisonFigureSvg, comparisonGrid, writeComparisonGrid } from '../../lib/viz/figures';
-import { labelledPointCloudPly, pointCloudViews, writeLabelledPointCloudPly } from '../../lib/viz/ply';
+import { labelPalette, rainbow } from '../../lib/plotting/palette';
+import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest } from '../../lib/plotting/label_images';
+import { comparisonColumns, comparisonFigureSvg, comparisonGrid, writeComparisonGrid } from '../../lib/plotting/comparison_grid';
+import { labelledPointCloudPly, pointCloudViews, writeLabelledPointCloudPly } from '../../lib/plotting/point_cloud_ply';
 import { readPng } from '../../lib/io/png';
 
 test('palette: class 0 white, the rest matplotlib rainbow from purple to red', () => {

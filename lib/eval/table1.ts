@@ -1,0 +1,288 @@
+/**
+ * Table 1 of the paper (reference §6.1) in one place: its six columns keyed by id with the paper's numbers and
+ * their source, the Table 1 entry a results.json carries, and the one assembler (collect rows under a runs folder,
+ * pick one per column and class, set them beside the paper's) that the table-1 experiment, the baselines' comparison
+ * and the notebooks use.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
+import type { ResultRecord } from '../plotting/results_table';
+
+/** Where the paper's numbers come from. */
+export const PAPER_TABLE1_SOURCE =
+  'Kohli, Sitzmann, Wetzstein, "Semantic Implicit Neural Scene Representations With Semi-Supervised Training", 3DV 2020, Table 1 ' +
+  '(mIOU / shape-mIOU in %), as transcribed in spec/reference.md §6.1: columns 4/5 are the likelier reading of the garbled text; column 6 is lost';
+
+export const TABLE1_COLUMN_IDS = ['tco-linear', 'srn-linear', 'unet-30shot', 'srn-unet-single', 'srn-unet-multi', 'unet-oracle'] as const;
+export type Table1ColumnId = (typeof TABLE1_COLUMN_IDS)[number];
+
+export interface PaperColumn {
+  id: Table1ColumnId;
+  /** Column number in the paper (1–6). */
+  column: number;
+  label: string;
+  /** What the method sees at test time. */
+  testInput: string;
+  /** [mIOU, shape-mIOU] in %, or null where the extracted text lost the number. */
+  chair: [number, number] | null;
+  table: [number, number] | null;
+}
+
+/** The paper's Table 1 (see PAPER_TABLE1_SOURCE). */
+export const PAPER_TABLE1: readonly PaperColumn[] = [
+  { id: 'tco-linear', column: 1, label: 'TCO+linear (30 images, single view)', testInput: 'single view', chair: [28.4, 23.3], table: [32.8, 11.4] },
+  { id: 'srn-linear', column: 2, label: 'SRN+linear, ours (30 images, single view)', testInput: 'single view', chair: [48.7, 42.3], table: [58.7, 18.3] },
+  { id: 'unet-30shot', column: 3, label: 'Oracle RGB+U-Net (30 images)', testInput: 'GT RGB of every test view', chair: [42.2, 38.0], table: [50.3, 17.9] },
+  { id: 'srn-unet-single', column: 4, label: 'SRN+U-Net, single view (full data)', testInput: 'single view', chair: [60.9, 51.8], table: [70.8, 26.5] },
+  { id: 'srn-unet-multi', column: 5, label: 'SRN+U-Net, multi view (full data)', testInput: '50 views', chair: [74.2, 63.7], table: [78.9, 40.5] },
+  { id: 'unet-oracle', column: 6, label: 'Oracle RGB+U-Net (full data)', testInput: 'GT RGB of every test view', chair: null, table: null },
+];
+
+/** The paper column of an id. */
+export function paperColumn(id: Table1ColumnId): PaperColumn {
+  const c = PAPER_TABLE1.find((p) => p.id === id);
+  if (!c) throw new Error(`Table 1: unknown column id '${id}', expected one of ${TABLE1_COLUMN_IDS.join(', ')}`);
+  return c;
+}
+
+/** The Table 1 entry a results.json carries (`table1`: one entry or a list), written by whoever produced the row. */
+export interface Table1Entry {
+  id: Table1ColumnId;
+  /** Paper column number (1–6) of `id`. */
+  column: number;
+  method: string;
+  protocol: string;
+  className: string;
+  mIOU: number;
+  shapeMIOU: number;
+  scale?: string;
+}
+
+/** The entry for column `id` from an evaluation's scores. */
+export function table1Entry(id: Table1ColumnId, r: { method: string; protocol: string | { name: string }; className: string; mIOU: number; shapeMIOU: number; scale?: string }): Table1Entry {
+  return {
+    id,
+    column: paperColumn(id).column,
+    method: r.method,
+    protocol: typeof r.protocol === 'string' ? r.protocol : r.protocol.name,
+    className: r.className,
+    mIOU: r.mIOU,
+    shapeMIOU: r.shapeMIOU,
+    ...(r.scale !== undefined ? { scale: r.scale } : {}),
+  };
+}
+
+/**
+ * Results written before they carried a `table1` entry (quickstart and baseline runs): the exact method/protocol
+ * pairs our runs wrote, by column. Nothing is guessed from other names.
+ */
+const LEGACY_METHOD_COLUMNS: Record<string, Table1ColumnId> = {
+  'tco+linear/single': 'tco-linear',
+  'srn+linear/single': 'srn-linear',
+  'unet-30shot/single': 'unet-30shot',
+  'srn+unet/single': 'srn-unet-single',
+  'srn+unet/multi': 'srn-unet-multi',
+  'unet-oracle/single': 'unet-oracle',
+};
+
+/** Column id of a legacy results file's method and protocol, or null when it is not a Table 1 row. */
+export function legacyTable1Column(method: string, protocol: string): Table1ColumnId | null {
+  return LEGACY_METHOD_COLUMNS[`${method}/${protocol}`] ?? null;
+}
+
+export interface Table1Row {
+  id: Table1ColumnId;
+  column: number;
+  method: string;
+  protocol: string;
+  className: string;
+  /** Fractions in [0, 1]. */
+  mIOU: number;
+  shapeMIOU: number;
+  /** results.json it came from. */
+  source: string;
+  scale: string | null;
+  createdAt: string | null;
+}
+
+function walkResults(dir: string, depth: number, out: string[]): void {
+  if (depth < 0 || !existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith('.') || f === 'node_modules' || f === 'mlruns' || f === 'checkpoints' || f === 'checkpoint') continue;
+    const p = join(dir, f);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) walkResults(p, depth - 1, out);
+    else if (f === 'results.json') out.push(p);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** Table 1 rows found in one results.json (empty if it holds none). */
+export function table1RowsOf(path: string, doc: Json): Table1Row[] {
+  const scale = typeof doc.scale === 'string' ? doc.scale : ((doc.config as Json | undefined)?.preset as string | undefined) ?? null;
+  const createdAt = typeof doc.createdAt === 'string' ? doc.createdAt : null;
+  const entries: Json[] = Array.isArray(doc.table1) ? (doc.table1 as Json[]) : doc.table1 && typeof doc.table1 === 'object' ? [doc.table1 as Json] : [];
+  const rows: Table1Row[] = [];
+  for (const e of entries) {
+    // Entries written before ids existed name the paper column number.
+    const id = typeof e.id === 'string' ? (e.id as Table1ColumnId) : PAPER_TABLE1.find((p) => p.column === e.column)?.id;
+    if (!id || !TABLE1_COLUMN_IDS.includes(id) || typeof e.mIOU !== 'number') continue;
+    rows.push({
+      id,
+      column: paperColumn(id).column,
+      method: String(e.method ?? ''),
+      protocol: String(e.protocol ?? ''),
+      className: String(e.className ?? ''),
+      mIOU: e.mIOU,
+      shapeMIOU: typeof e.shapeMIOU === 'number' ? e.shapeMIOU : NaN,
+      source: path,
+      scale: typeof e.scale === 'string' ? e.scale : scale,
+      createdAt,
+    });
+  }
+  if (rows.length === 0 && doc.schema === 'semantic-srn/eval-results@1' && typeof doc.method === 'string' && typeof doc.mIOU === 'number') {
+    const protocol = String((doc.protocol as Json | undefined)?.name ?? '');
+    const id = legacyTable1Column(doc.method, protocol);
+    if (id !== null) {
+      rows.push({
+        id,
+        column: paperColumn(id).column,
+        method: doc.method,
+        protocol,
+        className: String((doc.dataset as Json | undefined)?.className ?? ''),
+        mIOU: doc.mIOU,
+        shapeMIOU: typeof doc.shapeMIOU === 'number' ? doc.shapeMIOU : NaN,
+        source: path,
+        scale,
+        createdAt,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Every Table 1 row under `runsDir` (results.json files up to 4 folders deep). */
+export function collectTable1Rows(runsDir: string): Table1Row[] {
+  const files: string[] = [];
+  walkResults(resolve(runsDir), 4, files);
+  const rows: Table1Row[] = [];
+  for (const f of files.sort()) {
+    try {
+      rows.push(...table1RowsOf(f, JSON.parse(readFileSync(f, 'utf8')) as Json));
+    } catch {
+      // A torn or foreign results.json is not a row.
+    }
+  }
+  return rows;
+}
+
+/** One row per (column, class): the chosen scale first, then the newest. */
+export function pickTable1Rows(rows: readonly Table1Row[], scale?: string): Table1Row[] {
+  const best = new Map<string, Table1Row>();
+  const rank = (r: Table1Row) => [scale && r.scale === scale ? 1 : 0, r.createdAt ?? ''] as const;
+  for (const r of rows) {
+    const k = `${r.id}/${r.className.toLowerCase()}`;
+    const cur = best.get(k);
+    if (!cur) {
+      best.set(k, r);
+      continue;
+    }
+    const [a1, a2] = rank(r);
+    const [b1, b2] = rank(cur);
+    if (a1 > b1 || (a1 === b1 && a2 > b2)) best.set(k, r);
+  }
+  return [...best.values()].sort((a, b) => a.column - b.column || a.className.localeCompare(b.className));
+}
+
+export interface Table1Record extends ResultRecord {
+  id: Table1ColumnId;
+  column: number;
+  method: string;
+  class: string;
+  'ours mIOU %': number | null;
+  'ours shape-mIOU %': number | null;
+  'paper mIOU %': number | null;
+  'paper shape-mIOU %': number | null;
+  scale: string | null;
+  source: string | null;
+  /** Set on rows of the `small` scale, whose numbers only show that the pipeline runs. */
+  note: string | null;
+}
+
+/** The `small` scale (tiny model, 8² renders, a few objects) is CI's smoke test: its numbers are not results. */
+export const SMOKE_TEST_NOTE = 'smoke test (small scale): not comparable to the paper';
+
+/** Our rows beside the paper's, one record per (column, class) the paper or we have. */
+export function table1Records(rows: readonly Table1Row[], classes: readonly string[] = ['Chair']): Table1Record[] {
+  const out: Table1Record[] = [];
+  for (const pc of PAPER_TABLE1) {
+    for (const cls of classes) {
+      const paper = cls.toLowerCase() === 'table' ? pc.table : pc.chair;
+      const ours = rows.find((r) => r.id === pc.id && r.className.toLowerCase() === cls.toLowerCase());
+      const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : Math.round(1000 * v) / 10);
+      out.push({
+        id: pc.id,
+        column: pc.column,
+        method: pc.label,
+        class: cls,
+        'ours mIOU %': pct(ours?.mIOU),
+        'ours shape-mIOU %': pct(ours?.shapeMIOU),
+        'paper mIOU %': paper ? paper[0] : null,
+        'paper shape-mIOU %': paper ? paper[1] : null,
+        scale: ours?.scale ?? null,
+        source: ours ? ours.source : null,
+        note: ours?.scale === 'small' ? SMOKE_TEST_NOTE : null,
+      });
+    }
+  }
+  return out;
+}
+
+/** Grouped bars: ours vs paper mIOU per column. */
+export function table1ChartSpec(records: readonly Table1Record[], title = 'Table 1: mIOU, ours vs paper'): TopLevelSpec {
+  const values = records.flatMap((r) => [
+    ...(r['ours mIOU %'] !== null ? [{ column: `${r.column} ${r.class}`, who: 'ours', mIOU: r['ours mIOU %'] }] : []),
+    ...(r['paper mIOU %'] !== null ? [{ column: `${r.column} ${r.class}`, who: 'paper', mIOU: r['paper mIOU %'] }] : []),
+  ]);
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title,
+    width: { step: 18 },
+    height: 220,
+    data: { values },
+    mark: 'bar',
+    encoding: {
+      x: { field: 'column', type: 'nominal', title: 'Table 1 column', axis: { labelAngle: 0 } },
+      xOffset: { field: 'who' },
+      y: { field: 'mIOU', type: 'quantitative', title: 'mIOU (%)', scale: { domain: [0, 100] } },
+      color: { field: 'who', type: 'nominal', title: '' },
+      tooltip: [{ field: 'column' }, { field: 'who' }, { field: 'mIOU', format: '.1f' }],
+    },
+  } as TopLevelSpec;
+}
+
+/**
+ * Per-class IoU of each Table 1 row, read back from the row's results.json: an evaluation file's
+ * `perClassIoU`, or the matching entry of an experiment's `rows` (the baselines' summary).
+ */
+export function table1ClassRecords(rows: readonly Table1Row[]): ClassIouRecord[] {
+  const out: ClassIouRecord[] = [];
+  for (const r of rows) {
+    if (!existsSync(r.source)) continue;
+    const doc = JSON.parse(readFileSync(r.source, 'utf8')) as Json;
+    const entry = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).find((e) => e.method === r.method && e.protocol === r.protocol);
+    const per = (entry?.perClassIoU ?? doc.perClassIoU) as Record<string, number | null> | undefined;
+    if (!per || typeof per !== 'object') continue;
+    const method = `${r.column}: ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`;
+    for (const [className, iou] of Object.entries(per)) if (typeof iou === 'number') out.push({ method, className, iou });
+  }
+  return out;
+}

@@ -1,4 +1,0 @@
-export * from './palette';
-export * from './images';
-export * from './figures';
-export * from './ply';

@@ -1,0 +1,95 @@
+/** The library pipeline behind `quickstart`: config per class, the shipped checkpoint rule, the few-shot draw, and a tiny run end to end. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { presetConfig } from '../../lib/config/presets';
+import { drawFewShot } from '../../lib/pipeline/few_shot';
+import { datasetClassFolder, prepareSplits } from '../../lib/pipeline/data';
+import { quickstartConfig, runQuickstart, shippedCheckpoint } from '../../lib/pipeline/quickstart';
+import { createMemoryTracker } from '../../lib/tracking/create_tracker';
+import { useBackend } from '../helpers/tf';
+
+const tmp = mkdtempSync(join(tmpdir(), 'srn-pipeline-'));
+const dataRoot = join(tmp, 'data');
+before(async () => useBackend());
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const base = { preset: 'cpu', seed: 0, steps: {} };
+
+test('quickstartConfig: class, seed and step overrides; the shipped checkpoint only where it was made (cpu chairs, seed 0, 50 objects, 64²)', () => {
+  const chair = quickstartConfig(base);
+  assert.equal(chair.data.className, 'Chair');
+  assert.equal(chair.data.fewShot.seed, 0);
+  const table = quickstartConfig({ ...base, className: 'table', seed: 2, steps: { pretrain: 7, probe: 5, fit: 3 }, trainInstances: 4 });
+  assert.equal(table.data.className, 'Table');
+  assert.equal(table.seed, 2);
+  assert.equal(table.data.fewShot.seed, 2);
+  assert.deepEqual(table.training.pretrain.schedule.map((s) => s.steps), [7]);
+  assert.equal(table.training.probe.steps, 5);
+  assert.equal(table.training.latentFit.steps, 3);
+  assert.equal(table.data.maxTrainInstances, 4);
+  assert.equal(quickstartConfig(base, 6).model.numClasses, 6);
+
+  const opts = { preset: 'cpu', resolution: 64, steps: {} };
+  const shipped = shippedCheckpoint(opts, chair);
+  assert.ok(shipped && existsSync(join(shipped, 'manifest.json')), 'pretrained/cpu-chair-seed0 is in the repo');
+  assert.equal(shippedCheckpoint(opts, quickstartConfig({ ...base, className: 'table' })), undefined, 'tables pre-train from scratch');
+  assert.equal(shippedCheckpoint(opts, quickstartConfig({ ...base, seed: 1 })), undefined);
+  assert.equal(shippedCheckpoint({ ...opts, resolution: 32 }, chair), undefined);
+  assert.equal(shippedCheckpoint({ ...opts, steps: { pretrain: 10 } }, chair), undefined);
+  assert.equal(shippedCheckpoint({ ...opts, preset: 'tiny' }, chair), undefined);
+  assert.equal(datasetClassFolder('TABLE'), 'Table');
+  assert.equal(datasetClassFolder('Sofa'), 'Sofa', 'a real dataset keeps its folder name');
+});
+
+test('prepareSplits: generates the missing objects once, errors name the split folder; drawFewShot caps and relaxes with warnings', async () => {
+  const d = await prepareSplits({ root: dataRoot, className: 'table', train: 3, test: 1, resolution: 16, workers: 1 });
+  assert.equal(d.className, 'Table');
+  assert.deepEqual(d.generated.map((g) => [g.split, g.generated]), [['train', 3], ['test', 1]]);
+  assert.equal(d.train.instances.length, 3);
+  const again = await prepareSplits({ root: dataRoot, className: 'table', train: 3, test: 1, workers: 1 });
+  assert.deepEqual(again.generated.map((g) => g.generated), [0, 0], 'nothing regenerated; the resolution comes from generator.json');
+  await assert.rejects(prepareSplits({ root: dataRoot, className: 'table', train: 3, test: 5, synthetic: false }), /Table\.test: 1 test objects, 5 asked for/);
+  // A class folder without generator.json is real data: opened as it is, never generated into.
+  mkdirSync(join(tmp, 'real', 'Chair'), { recursive: true });
+  await assert.rejects(prepareSplits({ root: join(tmp, 'real'), className: 'chair', train: 1, test: 1 }), /Chair/);
+  assert.equal(existsSync(join(tmp, 'real', 'Chair', 'generator.json')), false);
+
+  const warnings: string[] = [];
+  const draw = drawFewShot(presetConfig('cpu'), d.train, (m) => warnings.push(m));
+  assert.equal(draw.sel.instanceIds.length, 3);
+  assert.deepEqual(draw.views, [0, 1, 2]);
+  assert.equal(draw.side, 32);
+  assert.match(warnings[0], /10 labelled objects asked for, the training split has 3; using 3/);
+  assert.deepEqual(draw.warnings, warnings);
+});
+
+test('runQuickstart (tiny, tables, from scratch): results.json, config.json, renders, one FINISHED run, no tensors left', async () => {
+  const tracker = createMemoryTracker();
+  const tensors = tf.memory().numTensors;
+  const lines: string[] = [];
+  const r = await runQuickstart({
+    name: 'q', out: join(tmp, 'runs'), data: dataRoot, preset: 'tiny', className: 'table', seed: 0, fromScratch: false,
+    steps: {}, trainInstances: 3, testInstances: 1, resolution: 16, tracker, log: (m) => lines.push(m),
+  });
+  assert.equal(tf.memory().numTensors, tensors, 'no tensors left behind');
+  assert.equal(r.config.data.className, 'Table');
+  const saved = JSON.parse(readFileSync(r.resultsPath, 'utf8'));
+  assert.equal(saved.schema, 'semantic-srn/eval-results@1');
+  assert.equal(saved.dataset.className, 'Table');
+  assert.equal(saved.mIOU, r.results.mIOU);
+  assert.ok(r.results.mIOU >= 0 && r.results.mIOU <= 1);
+  assert.equal(saved.training.pretrainSteps, 4, 'no shipped checkpoint for tables: the tiny schedule ran');
+  assert.equal(saved.training.probeSteps, 4);
+  assert.equal(saved.counts.images, 251);
+  assert.equal(saved.qualityBar.pass, r.qualityBar.pass);
+  assert.ok(existsSync(join(r.runDir, 'config.json')));
+  assert.ok(r.renders.length >= 2 && r.renders.every((f) => existsSync(f)));
+  assert.ok(lines.some((l) => /^pre-training: 4 steps/.test(l)));
+  const runs = [...tracker.backend.runs.values()];
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].info.status, 'FINISHED');
+});
