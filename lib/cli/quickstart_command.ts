@@ -132,7 +132,7 @@ export async function runQuickstartCommand(args: QuickstartArgs): Promise<Quicks
     ...args,
     backend,
     tracker,
-    log: args.quiet ? undefined : log,
+    log, // phase lines always (as before); --quiet drops only the per-step progress
     progress: args.quiet ? false : stderrProgress(5000),
     interruptible: true,
   };

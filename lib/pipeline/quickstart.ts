@@ -163,7 +163,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
     train: nTrain,
     test: nTest,
     resolution,
-    onGenerate: o.log ? (split, d, n) => (d === n || d % 10 === 0 ? log(`data ${split}: ${d}/${n} objects`) : undefined) : undefined,
+    onGenerate: o.log && o.progress ? (split, d, n) => (d === n || d % 10 === 0 ? log(`data ${split}: ${d}/${n} objects`) : undefined) : undefined,
   });
   const { train, test } = data;
   timings.dataSeconds = data.seconds;

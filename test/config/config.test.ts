@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../../lib/training/checkpoint';
+import { SrnModel } from '../../lib/srn/model';
+import { loadCheckpoint, saveCheckpoint } from '../../lib/training/checkpoint';
 import {
   DEFAULT_CONFIG, PAPER_SCHEDULE, PRESET_NAMES, RELEASED_SCRIPT_SCHEDULE, presetConfig, resolveConfig, validateConfig, PAPER_TEXT_VARIANTS,
 } from '../../lib/config';
@@ -39,7 +41,7 @@ test('paper preset holds every reference number', () => {
 test('every preset resolves and validates; paper-text variants are options', () => {
   for (const p of PRESET_NAMES) validateConfig(presetConfig(p));
   assert.equal(presetConfig('paper', PAPER_TEXT_VARIANTS.lstm256).model.lstmHidden, 256);
-  assert.throws(() => presetConfig('huge'), /preset: expected one of paper, paper-released, cpu, tiny, got 'huge'/);
+  assert.throws(() => presetConfig('huge'), /preset: expected one of paper, paper-released, cpu, cpu64, tiny, got 'huge'/);
 });
 
 test('resolveConfig fills defaults; arrays replace; unknown keys are rejected with the path', () => {
@@ -64,10 +66,21 @@ test('validator names the field path and what was expected', () => {
 });
 
 test('retired config fields: a checkpoint saved with multiViewEvery still loads, without it', () => {
-  const dir = join(__dirname, '..', '..', 'pretrained', 'cpu-chair-seed0');
-  const raw = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  assert.equal(raw.config.training.latentFit.multiViewEvery, 5, 'the shipped checkpoint predates the removal');
-  const ck = loadCheckpoint(dir);
-  assert.equal('multiViewEvery' in ck.manifest.config.training.latentFit, false);
+  // A checkpoint as written before the field was removed: the current writer's, with the field put back.
+  const dir = mkdtempSync(join(tmpdir(), 'srn-retired-'));
+  try {
+    const config = presetConfig('tiny');
+    const model = new SrnModel(config.model, { numInstances: 1, seed: 0 });
+    saveCheckpoint(dir, { config, model, stage: 'pretrain', step: 1 });
+    model.dispose();
+    const path = join(dir, 'manifest.json');
+    const raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw.config.training.latentFit.multiViewEvery = 5;
+    writeFileSync(path, JSON.stringify(raw));
+    const ck = loadCheckpoint(dir);
+    assert.equal('multiViewEvery' in ck.manifest.config.training.latentFit, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   assert.throws(() => resolveConfig({ training: { latentFit: { multiViewEvery: 5 } } } as never), /multiViewEvery: unknown field/);
 });

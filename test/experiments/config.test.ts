@@ -39,7 +39,7 @@ test('loader errors name the file and the field', () => {
     ['semi-supervised-probe', (d) => (d.scales.cpu.protocol = 'triple'), /scales\.cpu\.protocol: expected one of 'single', 'multi', got 'triple'/],
     ['semi-supervised-probe', (d) => (d.scales.cpu.protcol = 'single'), /scales\.cpu\.protcol: unknown field/],
     ['semi-supervised-probe', (d) => delete d.scales.cpu.data.train, /scales\.cpu\.data\.train: expected an integer ≥ 1, got nothing \(field missing\)/],
-    ['semi-supervised-probe', (d) => (d.scales.cpu.preset = 'huge'), /scales\.cpu\.preset: expected one of 'paper', 'paper-released', 'cpu', 'tiny', got 'huge'/],
+    ['semi-supervised-probe', (d) => (d.scales.cpu.preset = 'huge'), /scales\.cpu\.preset: expected one of 'paper', 'paper-released', 'cpu', 'cpu64', 'tiny', got 'huge'/],
     ['semi-supervised-probe', (d) => (d.scales.cpu.overrides = { training: { probe: { stepz: 3 } } }), /scales\.cpu\.overrides: config\.training\.probe\.stepz: unknown field/],
     ['semi-supervised-probe', (d) => (d.scales.cpu.overrides = { training: { probe: { steps: -1 } } }), /scales\.cpu\.overrides: config\.training\.probe\.steps: expected an integer/],
     ['label-count-sweep', (d) => (d.scales.cpu.points = [{ instances: 500, views: 1 }]), /scales\.cpu\.points\[0\]\.instances: expected at most data\.train = 50, got 500/],
