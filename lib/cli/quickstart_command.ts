@@ -26,24 +26,13 @@ const HELP = `usage: semantic-srn quickstart [options]
   --tracking-uri URI    MLflow tracking URI (default MLFLOW_TRACKING_URI, else ./mlruns); --no-track disables
   --quiet               no progress lines`;
 
-interface QuickstartArgs {
-  name: string;
-  out: string;
-  data?: string;
-  preset: string;
-  className?: string;
-  seed: number;
-  fromScratch: boolean;
-  pretrained?: string;
-  steps: { pretrain?: number; probe?: number; fit?: number };
-  trainInstances?: number;
-  testInstances?: number;
-  resolution?: number;
+/** The pipeline's options as argv gives them: the backend by name, the tracker by URI. */
+type QuickstartArgs = Omit<QuickstartOptions, 'backend' | 'tracker' | 'parentRun' | 'log' | 'progress' | 'interruptible'> & {
   backend?: string;
   trackingUri?: string;
   track: boolean;
   quiet: boolean;
-}
+};
 
 function intArg(v: string | undefined, name: string, min = 0): number | undefined {
   if (v === undefined) return undefined;

@@ -92,15 +92,8 @@ export function legacyTable1Column(method: string, protocol: string): Table1Colu
   return LEGACY_METHOD_COLUMNS[`${method}/${protocol}`] ?? null;
 }
 
-export interface Table1Row {
-  id: Table1ColumnId;
-  column: number;
-  method: string;
-  protocol: string;
-  className: string;
-  /** Fractions in [0, 1]. */
-  mIOU: number;
-  shapeMIOU: number;
+/** A collected row: an entry (scores as fractions in [0, 1]) with where it came from. */
+export interface Table1Row extends Omit<Table1Entry, 'scale'> {
   /** results.json it came from. */
   source: string;
   scale: string | null;
