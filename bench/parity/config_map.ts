@@ -159,3 +159,40 @@ export function mappingMarkdown(rows: readonly MappingRow[]): string {
   for (const r of rows) lines.push(`| \`${r.ours}\` | ${r.value} | ${r.theirs} | ${how[r.kind]} |`);
   return lines.join('\n');
 }
+
+/** The single-view fit (their `train.py --overwrite_embeddings`, our fitLatentCodes) on test objects. */
+export interface FitRun {
+  steps: number;
+  /** Test objects; theirs fits them in one joint run with this batch size, ours fits them in one group. */
+  objects: number;
+  /** The observed view (reference 65). */
+  view: number;
+}
+
+/**
+ * `train.py` arguments for the fit from their trained checkpoint: fresh codes for `fit.objects` test objects,
+ * everything else frozen, RGB loss only. Throws where our latentFit config differs from what their code fixes.
+ */
+export function theirFitArgs(cfg: SrnConfig, run: ParityRun, fit: FitRun, paths: { dataRoot: string; loggingRoot: string; checkpoint: string }): string[] {
+  const lf = cfg.training.latentFit;
+  positiveInt(fit.steps, '--fit-steps');
+  positiveInt(fit.objects, '--fit-objects');
+  if (lf.raysPerImage !== null) throw new Error(`parity: training.latentFit.raysPerImage is ${lf.raysPerImage}; their fit renders whole images, so it must be null`);
+  if (lf.initStd !== 0.01) throw new Error(`parity: training.latentFit.initStd is ${lf.initStd} but their nn.init.normal_ uses std 0.01`);
+  const a = lf.latent;
+  if (a.beta1 !== 0.5 || a.beta2 !== 0.5 || a.eps !== 1e-5) {
+    throw new Error(`parity: training.latentFit.latent is β=(${a.beta1}, ${a.beta2}), eps ${a.eps}; their SparseAdam fixes β=(0.5, 0.5), eps 1e-5`);
+  }
+  if (lf.weights.ce !== 0) throw new Error(`parity: training.latentFit.weights.ce must be 0 for an RGB fit, got ${lf.weights.ce}`);
+  return [
+    '--data_root', paths.dataRoot, '--logging_root', paths.loggingRoot, '--log_dir', 'fit',
+    '--obj_name', run.objName, '--checkpoint_path', paths.checkpoint, '--overwrite_embeddings',
+    '--img_sidelengths', String(run.side), '--batch_size_per_img_sidelength', String(fit.objects),
+    '--max_steps_per_img_sidelength', String(fit.steps), '--max_num_instances_train', String(fit.objects),
+    '--specific_observation_idcs', String(fit.view),
+    '--embedding_size', String(cfg.model.latentDim), '--tracing_steps', String(cfg.model.marchSteps),
+    '--lr', String(a.lr), '--l1_weight', String(lf.weights.img), '--class_weight', '0',
+    '--kl_weight', String(lf.weights.latent), '--reg_weight', String(lf.weights.depth),
+    '--steps_til_ckpt', String(fit.steps + 1),
+  ];
+}

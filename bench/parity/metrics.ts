@@ -120,3 +120,16 @@ export function summarise(steps: readonly StepMetrics[], warmup: number): SideSu
     finalPsnr: round(mean(tail.map((s) => s.psnr).filter(Number.isFinite)), 3),
   };
 }
+
+/** Trailing mean over `window` values (fewer at the start): a single batch's PSNR is noisy over long runs. */
+export function rollingMean(values: readonly number[], window: number): number[] {
+  if (!Number.isInteger(window) || window < 1) throw new Error(`rollingMean: window must be a positive integer, got ${window}`);
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    if (i >= window) sum -= values[i - window];
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
+}

@@ -1,15 +1,15 @@
 /**
  * Our side of a parity run: the library's own stage (pretrain or trainSemantic) on the same split, side,
- * batch size and step count, timed per step the way theirs is (wall time between consecutive steps, so data
- * loading is included on both sides).
+ * batch size and step count, then optionally the single-view fit; timed per step the way theirs is (wall time
+ * between consecutive steps, so data loading is included on both sides).
  */
 import type { SrnConfig } from '../../lib/config/types';
 import type { SplitInfo } from '../../lib/data/types';
-import { ViewCache } from '../../lib/data/view_loader';
+import { loadView, ViewCache } from '../../lib/data/view_loader';
 import { SrnModel } from '../../lib/srn/model';
-import { splitSource } from '../../lib/training/data';
-import { pretrain, trainSemantic } from '../../lib/training/stages';
-import type { ParityRun } from './config_map';
+import { type ObservedView, splitSource } from '../../lib/training/data';
+import { fitLatentCodes, pretrain, trainSemantic } from '../../lib/training/stages';
+import type { FitRun, ParityRun } from './config_map';
 import { psnrFromMse, type StepMetrics } from './metrics';
 
 /** The preset with the run's schedule (one stage at run.side) for the stage being compared. */
@@ -22,7 +22,8 @@ export function oursConfig(base: SrnConfig, run: ParityRun, numClasses: number):
   };
 }
 
-export async function trainOurs(config: SrnConfig, run: ParityRun, info: SplitInfo, onStep?: (m: StepMetrics) => void): Promise<{ steps: StepMetrics[]; parameters: number }> {
+/** Trains our side; the model is returned for the fit when `keepModel` (the caller disposes it). */
+export async function trainOurs(config: SrnConfig, run: ParityRun, info: SplitInfo, onStep?: (m: StepMetrics) => void, keepModel = false): Promise<{ steps: StepMetrics[]; parameters: number; model?: SrnModel }> {
   const model = new SrnModel(config.model, { numInstances: Math.max(...info.instances.map((i) => i.index)) + 1, seed: config.seed });
   const parameters = model.parameterCounts().total;
   const data = splitSource(info, { seed: `${config.seed}/${run.stage}`, skipLabels: run.stage === 'pretrain', cache: new ViewCache(256 * 2 ** 20) });
@@ -42,8 +43,33 @@ export async function trainOurs(config: SrnConfig, run: ParityRun, info: SplitIn
       },
     });
     res.adam?.dispose();
-  } finally {
+  } catch (e) {
     model.dispose();
+    throw e;
   }
-  return { steps, parameters };
+  if (!keepModel) model.dispose();
+  return { steps, parameters, model: keepModel ? model : undefined };
+}
+
+/** The single-view fit of `fit.objects` test objects in one group (their joint run), observed view `fit.view`. */
+export async function fitOurs(config: SrnConfig, model: SrnModel, run: ParityRun, fit: FitRun, test: SplitInfo, onStep?: (m: StepMetrics) => void): Promise<StepMetrics[]> {
+  const objects: ObservedView[][] = test.instances.slice(0, fit.objects).map((inst, pos) => {
+    if (inst.views.length <= fit.view) throw new Error(`${inst.dir}: ${inst.views.length} views, the fit observes view ${fit.view} (generate the test split with --views 251)`);
+    return [{ instanceIndex: pos, view: loadView(test, pos, fit.view, run.side, { skipLabels: true, skipDepth: true }), viewIndex: fit.view }];
+  });
+  const cfg: SrnConfig = { ...config, training: { ...config.training, latentFit: { ...config.training.latentFit, steps: fit.steps, side: run.side, batchSize: 1, objectsPerStep: fit.objects } } };
+  const steps: StepMetrics[] = [];
+  let prev = performance.now();
+  await fitLatentCodes(cfg, model, objects, {
+    onProgress: false,
+    onMetrics: (_done, rec) => {
+      const now = performance.now();
+      const mse = rec.img ?? NaN;
+      const m: StepMetrics = { step: steps.length + 1, loss: rec.loss, mse, psnr: psnrFromMse(mse), seconds: (now - prev) / 1000 };
+      prev = now;
+      steps.push(m);
+      onStep?.(m);
+    },
+  });
+  return steps;
 }

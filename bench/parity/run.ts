@@ -11,7 +11,9 @@
  *
  * Options: --data ROOT (generated data: <ROOT>/<Class>/<Class>.train), --class chair|table, --preset cpu|paper|…,
  * --stage pretrain|semantic, --side 64, --batch 4, --steps N, --instances 50, --views 50, --seed 0,
- * --threads N (both sides, default 1: see docs/parity.md on spinning OpenMP threads under load), --warmup 2 (steps left out of the timing), --only both|ours|theirs, --keep-scratch.
+ * --threads N (both sides, default 1: see docs/parity.md on spinning OpenMP threads under load),
+ * --fit-steps M (default 0 = no fit), --fit-objects K (default 4), --test-data ROOT (default --data: its
+ * <Class>.test split with ≥ 66 views per object): the single-view fit (view 65) from each side's trained model, --warmup 2 (steps left out of the timing), --only both|ours|theirs, --keep-scratch.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,9 +27,9 @@ import type { SplitInfo } from '../../lib/data/types';
 import { observationViews } from '../../lib/training/data';
 import { lossCurvesSpec } from '../../lib/plotting/vegalite_specs';
 import { saveFigure } from '../../lib/plotting/save';
-import { configMapping, mappingMarkdown, type ParityRun, theirConstants, theirTrainArgs } from './config_map';
-import { type StepMetrics, summarise, theirSteps } from './metrics';
-import { oursConfig, trainOurs } from './ours';
+import { configMapping, type FitRun, mappingMarkdown, type ParityRun, theirConstants, theirFitArgs, theirTrainArgs } from './config_map';
+import { rollingMean, type StepMetrics, summarise, theirSteps } from './metrics';
+import { fitOurs, oursConfig, trainOurs } from './ours';
 import { checkPython, prepareTheirCode, runTheirs, stderrTail, THEIR_COMMIT, PROTOTYPING_COMMIT, theirDataView } from './theirs';
 
 const load = () => loadavg().map((x) => Number(x.toFixed(2)));
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
       side: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, instances: { type: 'string' },
       views: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, warmup: { type: 'string' },
       only: { type: 'string' }, 'keep-scratch': { type: 'boolean' },
+      'fit-steps': { type: 'string' }, 'fit-objects': { type: 'string' }, 'test-data': { type: 'string' },
     },
   });
   const startLoad = load();
@@ -101,6 +104,21 @@ async function main(): Promise<void> {
   const preset = values.preset ?? 'cpu';
   const config = oursConfig(presetConfig(preset, { seed }), run, info.numClasses);
   const mapping = configMapping(config, run); // validates before anything runs
+  const fitSteps = intOpt(values['fit-steps'], 0, '--fit-steps');
+  const fit: FitRun | undefined = fitSteps > 0 ? { steps: fitSteps, objects: intOpt(values['fit-objects'], 4, '--fit-objects'), view: config.training.latentFit.singleView } : undefined;
+  let testInfo: SplitInfo | undefined;
+  if (fit) {
+    const testRoot = resolve(values['test-data'] ?? dataRoot);
+    const hint = `npm run srn -- data generate --class ${className} --split test --count ${fit.objects} --views 251 --resolution 64 --seed 0 --out ${testRoot}`;
+    try {
+      testInfo = openSplit(testRoot, className, 'test', { maxInstances: fit.objects });
+    } catch (e) {
+      throw new Error(`--fit-steps needs a test split: ${e instanceof Error ? e.message : e}\ngenerate it with\n  ${hint}`);
+    }
+    if (testInfo.instances.length < fit.objects) throw new Error(`--test-data: ${testInfo.splitDir} has ${testInfo.instances.length} objects, --fit-objects asks for ${fit.objects}; generate with\n  ${hint}`);
+    // Validated now rather than after training.
+    theirFitArgs(config, run, fit, { dataRoot: '', loggingRoot: '', checkpoint: '' });
+  }
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'mapping.md'), mappingMarkdown(mapping) + '\n');
 
@@ -126,6 +144,7 @@ async function main(): Promise<void> {
     loadAverage: { start: startLoad } as Record<string, number[]>,
   };
   const series: { name: string; steps: StepMetrics[] }[] = [];
+  const fitSeries: { name: string; steps: StepMetrics[] }[] = [];
 
   if (only !== 'theirs') {
     const backend = await selectBackend({ nativeThreads: threads });
@@ -134,10 +153,23 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const res = await trainOurs(config, run, info, (m) => {
       if (m.step === 1 || m.step % 10 === 0 || m.step === run.steps) log(`ours step ${m.step}/${run.steps} loss ${m.loss.toFixed(3)} psnr ${m.psnr.toFixed(2)} ${m.seconds.toFixed(2)} s`);
-    });
+    }, fit !== undefined);
     (report.loadAverage as Record<string, number[]>).oursEnd = load();
     report.ours = { backend: describeBackend(backend), parameters: res.parameters, wallSeconds: (Date.now() - t0) / 1000, summary: summarise(res.steps, warmup), steps: res.steps };
     series.push({ name: 'ours (TF.js)', steps: res.steps });
+    if (fit && testInfo && res.model) {
+      const t1 = Date.now();
+      try {
+        const steps = await fitOurs(config, res.model, run, fit, testInfo, (m) => {
+          if (m.step === 1 || m.step % 10 === 0 || m.step === fit.steps) log(`ours fit step ${m.step}/${fit.steps} loss ${m.loss.toFixed(3)} psnr ${m.psnr.toFixed(2)}`);
+        });
+        (report.loadAverage as Record<string, number[]>).oursFitEnd = load();
+        (report.ours as Record<string, unknown>).fit = { wallSeconds: (Date.now() - t1) / 1000, summary: summarise(steps, warmup), steps };
+        fitSeries.push({ name: 'ours (TF.js)', steps });
+      } finally {
+        res.model.dispose();
+      }
+    }
   }
 
   if (only !== 'ours' && theirsReady && repoPath) {
@@ -169,6 +201,26 @@ async function main(): Promise<void> {
         wallSeconds: (res.endMs - res.startMs) / 1000, summary: summarise(steps, warmup), steps,
       };
       series.push({ name: 'theirs (PyTorch)', steps });
+      if (fit && testInfo) {
+        const testRoot = theirDataView(testInfo, join(scratch, 'test-data'));
+        const fitArgs = theirFitArgs(config, run, fit, { dataRoot: testRoot, loggingRoot: join(out, 'theirs'), checkpoint: join(out, 'theirs', 'train', 'checkpoints') });
+        (report.loadAverage as Record<string, number[]>).theirsFitStart = load();
+        let n = 0;
+        const fr = await runTheirs({
+          python: theirsReady.python, codeDir: code.dir, script: 'train.py', args: fitArgs, seed, threads, logDir: join(out, 'theirs', 'fit-log'),
+          onStep: (line) => {
+            if (!line.startsWith('Iter ')) return;
+            n++;
+            if (n === 1 || n % 10 === 0 || n === fit.steps) log(`theirs fit step ${n}/${fit.steps}: ${line.replace(/\s+/g, ' ')}`);
+          },
+        });
+        (report.loadAverage as Record<string, number[]>).theirsFitEnd = load();
+        if (fr.exitCode !== 0) throw new Error(`their fit (train.py --overwrite_embeddings) exited with ${fr.exitCode}; last lines of ${join(out, 'theirs', 'fit-log', 'stderr.log')}:\n${stderrTail(join(out, 'theirs', 'fit-log'))}`);
+        const fitSteps = theirSteps(fr.lines, config.training.latentFit.weights.img, fr.startMs);
+        if (fitSteps.length !== fit.steps) throw new Error(`their fit printed ${fitSteps.length} step lines, expected ${fit.steps}`);
+        (report.theirs as Record<string, unknown>).fit = { args: fitArgs, wallSeconds: (fr.endMs - fr.startMs) / 1000, summary: summarise(fitSteps, warmup), steps: fitSteps };
+        fitSeries.push({ name: 'theirs (PyTorch)', steps: fitSteps });
+      }
     } finally {
       if (values['keep-scratch']) log(`scratch copy kept: ${scratch}`);
       else rmSync(scratch, { recursive: true, force: true });
@@ -179,9 +231,15 @@ async function main(): Promise<void> {
   (report.loadAverage as Record<string, number[]>).end = endLoad;
   writeFileSync(join(out, 'parity.json'), JSON.stringify(report, null, 2) + '\n');
   const title = `${preset} preset, ${stage}, ${run.side}², batch ${run.batchSize}, ${run.instances} objects, seed ${seed}`;
-  const psnr = await saveFigure(lossCurvesSpec(series.map((s) => ({ name: s.name, steps: s.steps.map((m) => m.step), values: s.steps.map((m) => m.psnr) })), { title: `training PSNR (batch): ${title}`, yTitle: 'PSNR (dB)' }), join(out, 'parity-psnr'));
+  const win = Math.max(1, Math.floor(run.steps / 50));
+  const psnr = await saveFigure(lossCurvesSpec(series.map((s) => ({ name: s.name, steps: s.steps.map((m) => m.step), values: rollingMean(s.steps.map((m) => m.psnr), win) })), { title: `training PSNR (batch${win > 1 ? `, mean of ${win} steps` : ''}): ${title}`, yTitle: 'PSNR (dB)' }), join(out, 'parity-psnr'));
   const time = await saveFigure(lossCurvesSpec(series.map((s) => ({ name: s.name, steps: s.steps.slice(warmup).map((m) => m.step), values: s.steps.slice(warmup).map((m) => m.seconds) })), { title: `step time (s), load ${startLoad[0]}→${endLoad[0]}`, yTitle: 'seconds per step' }), join(out, 'parity-step-time'));
-  const rows = series.map((s) => ({ side: s.name, ...summarise(s.steps, warmup) }));
+  if (fit) {
+    report.fit = fit;
+    const f = await saveFigure(lossCurvesSpec(fitSeries.map((s) => ({ name: s.name, steps: s.steps.map((m) => m.step), values: s.steps.map((m) => m.psnr) })), { title: `single-view fit (view ${fit.view}), ${fit.objects} test objects: PSNR on the observed view`, yTitle: 'PSNR (dB)' }), join(out, 'parity-fit-psnr'));
+    log(`wrote ${f.png}`);
+  }
+  const rows = [...series.map((s) => ({ side: s.name, ...summarise(s.steps, warmup) })), ...fitSeries.map((s) => ({ side: `${s.name} fit`, ...summarise(s.steps, warmup) }))];
   console.table(rows);
   log(`wrote ${join(out, 'parity.json')}, ${psnr.png}, ${time.png}`);
   log(`end: load average ${endLoad.join(' ')}`);

@@ -5,8 +5,8 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync,
 import { join } from 'node:path';
 import { presetConfig } from '../../lib/config/presets';
 import { openSplit } from '../../lib/data/split';
-import { configMapping, mappingMarkdown, type ParityRun, theirConstants, theirTrainArgs } from '../../bench/parity/config_map';
-import { formatTimedLines, parseTheirLine, parseTimedLines, psnrFromMse, summarise, theirSteps } from '../../bench/parity/metrics';
+import { configMapping, mappingMarkdown, type ParityRun, theirConstants, theirFitArgs, theirTrainArgs } from '../../bench/parity/config_map';
+import { formatTimedLines, parseTheirLine, parseTimedLines, psnrFromMse, rollingMean, summarise, theirSteps } from '../../bench/parity/metrics';
 import { compatPatch, cpuPatch, widthPatch } from '../../bench/parity/patch';
 import { checkPython, exportSource, theirDataView } from '../../bench/parity/theirs';
 import { tempRoot, writeUniformSplit } from '../data/loader_fixture';
@@ -58,6 +58,27 @@ test('the mapping refuses configs their code cannot express, naming the field', 
   assert.throws(() => configMapping(presetConfig('cpu', { training: { pretrain: { latent: { lr: 1e-3 } } } }), RUN), /--lr sets both optimisers/);
   assert.throws(() => configMapping(presetConfig('cpu'), { ...RUN, side: 60 }), /--side 60 must be divisible by 2\^model\.unet\.numDown = 8/);
   assert.throws(() => configMapping(presetConfig('cpu'), { ...RUN, steps: 0 }), /--steps must be a positive integer/);
+});
+
+test('the single-view fit maps to train.py --overwrite_embeddings with one joint batch of the test objects', () => {
+  const cfg = presetConfig('cpu');
+  const args = theirFitArgs(cfg, RUN, { steps: 30, objects: 4, view: 65 }, { dataRoot: '/t', loggingRoot: '/l', checkpoint: '/l/train/checkpoints' });
+  assert.ok(args.includes('--overwrite_embeddings'));
+  assert.equal(flagValue(args, '--checkpoint_path'), '/l/train/checkpoints');
+  assert.equal(flagValue(args, '--specific_observation_idcs'), '65');
+  assert.equal(flagValue(args, '--batch_size_per_img_sidelength'), '4');
+  assert.equal(flagValue(args, '--max_num_instances_train'), '4');
+  assert.equal(flagValue(args, '--max_steps_per_img_sidelength'), '30');
+  assert.equal(flagValue(args, '--class_weight'), '0');
+  assert.equal(flagValue(args, '--l1_weight'), String(cfg.training.latentFit.weights.img));
+  assert.throws(() => theirFitArgs(presetConfig('cpu', { training: { latentFit: { initStd: 0.1 } } }), RUN, { steps: 3, objects: 4, view: 65 }, { dataRoot: '', loggingRoot: '', checkpoint: '' }), /initStd is 0\.1 but their nn\.init\.normal_ uses std 0\.01/);
+  assert.throws(() => theirFitArgs(cfg, RUN, { steps: 0, objects: 4, view: 65 }, { dataRoot: '', loggingRoot: '', checkpoint: '' }), /--fit-steps must be a positive integer/);
+});
+
+test('rollingMean smooths with a trailing window', () => {
+  assert.deepEqual(rollingMean([2, 4, 6, 8], 2), [2, 3, 5, 7]);
+  assert.deepEqual(rollingMean([1, 2], 1), [1, 2]);
+  assert.throws(() => rollingMean([1], 0), /window must be a positive integer/);
 });
 
 test('cpuPatch removes .cuda() calls and the cuda device, and leaves other text alone', () => {
