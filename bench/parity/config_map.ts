@@ -44,7 +44,7 @@ export interface MappingRow {
 }
 
 /** Their code's values for everything it does not expose (3ff49be: models.py, custom_layers.py, hyperlayers.py, train.py). */
-const FIXED: { ours: string; theirs: string; expected: number; get: (c: SrnConfig) => number }[] = [
+const FIXED: { ours: string; theirs: string; expected: number; get: (c: SrnConfig, stage: ParityRun['stage']) => number }[] = [
   { ours: 'model.phiLayers', theirs: 'models.py phi_layers = 4', expected: 4, get: (c) => c.model.phiLayers },
   { ours: 'model.hyperHiddenLayers', theirs: 'HyperFC hyper_num_hidden_layers=1 (FCBlock: 2 LN blocks)', expected: 2, get: (c) => c.model.hyperHiddenLayers },
   { ours: 'model.hyperLastWeightScale', theirs: 'hyperlayers.py last_hyper_layer_init ×1e-1', expected: 0.1, get: (c) => c.model.hyperLastWeightScale },
@@ -54,12 +54,12 @@ const FIXED: { ours: string; theirs: string; expected: number; get: (c: SrnConfi
   { ours: 'model.lnEps', theirs: 'nn.LayerNorm default eps 1e-5', expected: 1e-5, get: (c) => c.model.lnEps },
   { ours: 'model.rgbChannels', theirs: 'pixel_generator out_features=4', expected: 4, get: (c) => c.model.rgbChannels },
   { ours: 'model.unet.dropout', theirs: 'class_generator use_dropout=False', expected: 0, get: (c) => c.model.unet.dropout },
-  { ours: 'dense.beta1', theirs: 'torch.optim.Adam default betas (0.9, 0.999)', expected: 0.9, get: (c) => c.training.pretrain.dense.beta1 },
-  { ours: 'dense.beta2', theirs: 'torch.optim.Adam default betas (0.9, 0.999)', expected: 0.999, get: (c) => c.training.pretrain.dense.beta2 },
-  { ours: 'dense.eps', theirs: 'torch.optim.Adam default eps 1e-8', expected: 1e-8, get: (c) => c.training.pretrain.dense.eps },
-  { ours: 'latent.beta1', theirs: 'train.py SparseAdam betas=(0.5, 0.5)', expected: 0.5, get: (c) => c.training.pretrain.latent.beta1 },
-  { ours: 'latent.beta2', theirs: 'train.py SparseAdam betas=(0.5, 0.5)', expected: 0.5, get: (c) => c.training.pretrain.latent.beta2 },
-  { ours: 'latent.eps', theirs: 'train.py SparseAdam eps=1e-5', expected: 1e-5, get: (c) => c.training.pretrain.latent.eps },
+  { ours: 'stage dense.beta1', theirs: 'torch.optim.Adam default betas (0.9, 0.999)', expected: 0.9, get: (c, st) => c.training[st].dense.beta1 },
+  { ours: 'stage dense.beta2', theirs: 'torch.optim.Adam default betas (0.9, 0.999)', expected: 0.999, get: (c, st) => c.training[st].dense.beta2 },
+  { ours: 'stage dense.eps', theirs: 'torch.optim.Adam default eps 1e-8', expected: 1e-8, get: (c, st) => c.training[st].dense.eps },
+  { ours: 'stage latent.beta1', theirs: 'train.py SparseAdam betas=(0.5, 0.5)', expected: 0.5, get: (c, st) => c.training[st].latent.beta1 },
+  { ours: 'stage latent.beta2', theirs: 'train.py SparseAdam betas=(0.5, 0.5)', expected: 0.5, get: (c, st) => c.training[st].latent.beta2 },
+  { ours: 'stage latent.eps', theirs: 'train.py SparseAdam eps=1e-5', expected: 1e-5, get: (c, st) => c.training[st].latent.eps },
 ];
 
 function positiveInt(v: number, what: string): number {
@@ -112,7 +112,7 @@ export function configMapping(cfg: SrnConfig, run: ParityRun): MappingRow[] {
   const wantCe = run.stage === 'semantic' ? st.weights.ce : 0;
   if (run.stage === 'pretrain' && st.weights.ce !== 0) throw new Error(`parity: training.pretrain.weights.ce must be 0, got ${st.weights.ce}`);
   for (const f of FIXED) {
-    const v = f.get(cfg);
+    const v = f.get(cfg, run.stage);
     if (Math.abs(v - f.expected) > 1e-12 * Math.max(1, Math.abs(f.expected))) {
       throw new Error(`parity: ${f.ours} is ${v} but their code fixes it at ${f.expected} (${f.theirs})`);
     }
