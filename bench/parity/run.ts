@@ -16,7 +16,7 @@
  * <Class>.test split with ≥ 66 views per object): the single-view fit (view 65) from each side's trained model, --warmup 2 (steps left out of the timing), --only both|ours|theirs, --keep-scratch.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -194,6 +194,9 @@ async function main(): Promise<void> {
       if (res.exitCode !== 0) throw new Error(`their train.py exited with ${res.exitCode}; last lines of ${join(out, 'theirs', 'stderr.log')}:\n${stderrTail(join(out, 'theirs'))}`);
       const steps = theirSteps(res.lines, config.training[stage].weights.img, res.startMs);
       if (steps.length !== run.steps) throw new Error(`their train.py printed ${steps.length} step lines, expected ${run.steps} (see ${join(out, 'theirs')})`);
+      // Their loop also saves at iter 0 (~0.6 GB at the paper widths, with both optimisers' moments); only the final one is used.
+      const ckDir = join(out, 'theirs', 'train', 'checkpoints');
+      for (const f of readdirSync(ckDir).filter((n) => /_iter_0+\.pth$/.test(n))) rmSync(join(ckDir, f));
       const versions = res.lines.find((l) => l.line.startsWith('PARITY '))?.line;
       report.theirs = {
         repo: code.repo, expectedCommit: THEIR_COMMIT, prototyping: code.prototyping, prototypingCommit: PROTOTYPING_COMMIT,
@@ -204,6 +207,7 @@ async function main(): Promise<void> {
       if (fit && testInfo) {
         const testRoot = theirDataView(testInfo, join(scratch, 'test-data'));
         const fitArgs = theirFitArgs(config, run, fit, { dataRoot: testRoot, loggingRoot: join(out, 'theirs'), checkpoint: join(out, 'theirs', 'train', 'checkpoints') });
+        writeFileSync(join(out, 'theirs-fit-command.txt'), `${theirsReady.python} -u launch_theirs.py train.py ${fitArgs.join(' ')}\n`);
         (report.loadAverage as Record<string, number[]>).theirsFitStart = load();
         let n = 0;
         const fr = await runTheirs({
