@@ -196,3 +196,34 @@ export function theirFitArgs(cfg: SrnConfig, run: ParityRun, fit: FitRun, paths:
     '--steps_til_ckpt', String(fit.steps + 1),
   ];
 }
+
+/** The linear probe (their update.py --model_type linear, our fitLinearProbe) from each side's trained model. */
+export interface ProbeRun {
+  steps: number;
+  /** The first n training objects (reference 10). */
+  instances: number;
+  /** Their view positions in each object's sorted list (reference 0, 1, 2). */
+  views: number[];
+}
+
+/** `update.py` arguments for the probe; throws where our probe config differs from what their code fixes. */
+export function theirProbeArgs(cfg: SrnConfig, run: ParityRun, probe: ProbeRun, paths: { dataRoot: string; loggingRoot: string; checkpoint: string }): string[] {
+  const pc = cfg.training.probe;
+  positiveInt(probe.steps, '--probe-steps');
+  positiveInt(probe.instances, 'probe instances');
+  if (pc.head !== 'linear') throw new Error(`parity: training.probe.head is '${pc.head}'; the bench compares the linear probe (their --model_type linear)`);
+  const a = pc.dense;
+  if (a.beta1 !== 0.9 || a.beta2 !== 0.999 || a.eps !== 1e-8) {
+    throw new Error(`parity: training.probe.dense is β=(${a.beta1}, ${a.beta2}), eps ${a.eps}; their torch.optim.Adam uses the defaults β=(0.9, 0.999), eps 1e-8`);
+  }
+  if (pc.weights.ce <= 0) throw new Error(`parity: training.probe.weights.ce must be > 0, got ${pc.weights.ce}`);
+  return [
+    '--data_root', paths.dataRoot, '--logging_root', paths.loggingRoot, '--log_dir', 'probe',
+    '--obj_name', run.objName, '--checkpoint_path', paths.checkpoint, '--model_type', 'linear',
+    '--specific_observation_idcs', probe.views.join(','), '--max_num_instances_train', String(probe.instances),
+    '--img_sidelengths', String(run.side), '--batch_size_per_img_sidelength', String(pc.batchSize),
+    '--max_steps_per_img_sidelength', String(probe.steps),
+    '--embedding_size', String(cfg.model.latentDim), '--tracing_steps', String(cfg.model.marchSteps),
+    '--lr', String(a.lr), '--class_weight', String(pc.weights.ce), '--steps_til_ckpt', String(probe.steps + 1),
+  ];
+}

@@ -44,6 +44,15 @@ export function parseTheirLine(line: string): TheirLine | null {
   return { iter: Number(m[1]), epoch: Number(m[2]), img: f(m[3]), cls: f(m[4]), latent: f(m[5]), depth: f(m[6]) };
 }
 
+const PROBE_LINE = new RegExp(`^Iter (\\d+)\\s+Epoch (\\d+)\\s+L_class ${NUM}\\s*$`);
+
+/** update.py's step line ("Iter %07d   Epoch %03d   L_class %0.4f": the weighted CE), or null. */
+export function parseTheirProbeLine(line: string): { iter: number; epoch: number; cls: number } | null {
+  const m = PROBE_LINE.exec(line.trim());
+  if (!m) return null;
+  return { iter: Number(m[1]), epoch: Number(m[2]), cls: m[3] === 'nan' ? NaN : m[3] === 'inf' ? Infinity : Number(m[3]) };
+}
+
 /** A step line with its arrival time (ms), as the runner records them. */
 export interface TimedLine {
   t: number;
@@ -65,6 +74,20 @@ export function theirSteps(lines: readonly TimedLine[], imgWeight: number, start
     if (p.iter !== out.length) throw new Error(`their log: expected 'Iter ${String(out.length).padStart(7, '0')}', got iter ${p.iter} (two runs in one log?)`);
     const mse = p.img / imgWeight;
     out.push({ step: p.iter + 1, loss: p.img + p.cls + p.latent + p.depth, mse, psnr: psnrFromMse(mse), seconds: (t - prev) / 1000 });
+    prev = t;
+  }
+  return out;
+}
+
+/** Their probe steps (loss = weighted CE; no image terms, so mse and psnr are NaN). */
+export function theirProbeSteps(lines: readonly TimedLine[], startMs: number): StepMetrics[] {
+  const out: StepMetrics[] = [];
+  let prev = startMs;
+  for (const { t, line } of lines) {
+    const p = parseTheirProbeLine(line);
+    if (!p) continue;
+    if (p.iter !== out.length) throw new Error(`their probe log: expected iter ${out.length}, got ${p.iter}`);
+    out.push({ step: p.iter + 1, loss: p.cls, mse: NaN, psnr: NaN, seconds: (t - prev) / 1000 });
     prev = t;
   }
   return out;

@@ -8,8 +8,8 @@ import type { SplitInfo } from '../../lib/data/types';
 import { loadView, ViewCache } from '../../lib/data/view_loader';
 import { SrnModel } from '../../lib/srn/model';
 import { type ObservedView, splitSource } from '../../lib/training/data';
-import { fitLatentCodes, pretrain, trainSemantic } from '../../lib/training/stages';
-import type { FitRun, ParityRun } from './config_map';
+import { fitLatentCodes, fitLinearProbe, pretrain, trainSemantic } from '../../lib/training/stages';
+import type { FitRun, ParityRun, ProbeRun } from './config_map';
 import { psnrFromMse, type StepMetrics } from './metrics';
 
 /** The preset with the run's schedule (one stage at run.side) for the stage being compared. */
@@ -72,4 +72,34 @@ export async function fitOurs(config: SrnConfig, model: SrnModel, run: ParityRun
     },
   });
   return steps;
+}
+
+/**
+ * The linear probe on the first `probe.instances` training objects' views `probe.views` (positions in the full
+ * sorted lists of `info`), with their training codes, at run.side. Our probe computes the frozen features once
+ * (config.training.probe.cacheFeatures); that time is in the first step's seconds.
+ */
+export async function probeOurs(config: SrnConfig, model: SrnModel, run: ParityRun, probe: ProbeRun, info: SplitInfo, onStep?: (m: StepMetrics) => void): Promise<{ steps: StepMetrics[]; featureSeconds: number }> {
+  const views: ObservedView[] = [];
+  info.instances.slice(0, probe.instances).forEach((inst, pos) => {
+    for (const v of probe.views) {
+      const view = loadView(info, pos, v, run.side, { skipDepth: true });
+      if (!view.labels) throw new Error(`${inst.dir}: view ${v} has no seg/ labels (the probe needs them)`);
+      views.push({ instanceIndex: inst.index, view, viewIndex: v });
+    }
+  });
+  const cfg: SrnConfig = { ...config, training: { ...config.training, probe: { ...config.training.probe, steps: probe.steps, side: run.side } } };
+  const steps: StepMetrics[] = [];
+  let prev = performance.now();
+  const res = await fitLinearProbe(cfg, model, views, {
+    onProgress: false,
+    onMetrics: (step, rec) => {
+      const now = performance.now();
+      steps.push({ step, loss: rec.loss, mse: NaN, psnr: NaN, seconds: (now - prev) / 1000 });
+      prev = now;
+      onStep?.(steps[steps.length - 1]);
+    },
+  });
+  model.removeHead(res.head.kind);
+  return { steps, featureSeconds: res.featureSeconds };
 }

@@ -13,7 +13,8 @@
  * --stage pretrain|semantic, --side 64, --batch 4, --steps N, --instances 50, --views 50, --seed 0,
  * --threads N (both sides, default 1: see docs/parity.md on spinning OpenMP threads under load),
  * --fit-steps M (default 0 = no fit), --fit-objects K (default 4), --test-data ROOT (default --data: its
- * <Class>.test split with ≥ 66 views per object): the single-view fit (view 65) from each side's trained model, --warmup 2 (steps left out of the timing), --only both|ours|theirs, --keep-scratch.
+ * <Class>.test split with ≥ 66 views per object): the single-view fit (view 65) from each side's trained model,
+ * --probe-steps P (default 0 = no probe): the linear probe on views 0, 1, 2 of the first 10 training objects, --warmup 2 (steps left out of the timing), --only both|ours|theirs, --keep-scratch.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,9 +28,9 @@ import type { SplitInfo } from '../../lib/data/types';
 import { observationViews } from '../../lib/training/data';
 import { lossCurvesSpec } from '../../lib/plotting/vegalite_specs';
 import { saveFigure } from '../../lib/plotting/save';
-import { configMapping, type FitRun, mappingMarkdown, type ParityRun, theirConstants, theirFitArgs, theirTrainArgs } from './config_map';
-import { rollingMean, type StepMetrics, summarise, theirSteps } from './metrics';
-import { fitOurs, oursConfig, trainOurs } from './ours';
+import { configMapping, type FitRun, mappingMarkdown, type ParityRun, type ProbeRun, theirConstants, theirFitArgs, theirProbeArgs, theirTrainArgs } from './config_map';
+import { rollingMean, type StepMetrics, summarise, theirProbeSteps, theirSteps } from './metrics';
+import { fitOurs, oursConfig, probeOurs, trainOurs } from './ours';
 import { checkPython, prepareTheirCode, runTheirs, stderrTail, THEIR_COMMIT, PROTOTYPING_COMMIT, theirDataView } from './theirs';
 
 const load = () => loadavg().map((x) => Number(x.toFixed(2)));
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
       side: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, instances: { type: 'string' },
       views: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, warmup: { type: 'string' },
       only: { type: 'string' }, 'keep-scratch': { type: 'boolean' },
-      'fit-steps': { type: 'string' }, 'fit-objects': { type: 'string' }, 'test-data': { type: 'string' },
+      'fit-steps': { type: 'string' }, 'probe-steps': { type: 'string' }, 'fit-objects': { type: 'string' }, 'test-data': { type: 'string' },
     },
   });
   const startLoad = load();
@@ -106,6 +107,11 @@ async function main(): Promise<void> {
   const mapping = configMapping(config, run); // validates before anything runs
   const fitSteps = intOpt(values['fit-steps'], 0, '--fit-steps');
   const fit: FitRun | undefined = fitSteps > 0 ? { steps: fitSteps, objects: intOpt(values['fit-objects'], 4, '--fit-objects'), view: config.training.latentFit.singleView } : undefined;
+  const probeSteps = intOpt(values['probe-steps'], 0, '--probe-steps');
+  const probe: ProbeRun | undefined = probeSteps > 0 ? { steps: probeSteps, instances: Math.min(10, instances), views: [0, 1, 2] } : undefined;
+  // The probe's views are positions in the full sorted lists, as their specific_observation_idcs.
+  const probeInfo = probe ? openSplit(dataRoot, className, 'train', { maxInstances: probe.instances }) : undefined;
+  if (probe) theirProbeArgs(config, run, probe, { dataRoot: '', loggingRoot: '', checkpoint: '' });
   let testInfo: SplitInfo | undefined;
   if (fit) {
     const testRoot = resolve(values['test-data'] ?? dataRoot);
@@ -145,6 +151,7 @@ async function main(): Promise<void> {
   };
   const series: { name: string; steps: StepMetrics[] }[] = [];
   const fitSeries: { name: string; steps: StepMetrics[] }[] = [];
+  const probeSeries: { name: string; steps: StepMetrics[] }[] = [];
 
   if (only !== 'theirs') {
     const backend = await selectBackend({ nativeThreads: threads });
@@ -153,10 +160,20 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const res = await trainOurs(config, run, info, (m) => {
       if (m.step === 1 || m.step % 10 === 0 || m.step === run.steps) log(`ours step ${m.step}/${run.steps} loss ${m.loss.toFixed(3)} psnr ${m.psnr.toFixed(2)} ${m.seconds.toFixed(2)} s`);
-    }, fit !== undefined);
+    }, fit !== undefined || probe !== undefined);
     (report.loadAverage as Record<string, number[]>).oursEnd = load();
     report.ours = { backend: describeBackend(backend), parameters: res.parameters, wallSeconds: (Date.now() - t0) / 1000, summary: summarise(res.steps, warmup), steps: res.steps };
     series.push({ name: 'ours (TF.js)', steps: res.steps });
+    if (probe && probeInfo && res.model) {
+      const t1 = Date.now();
+      const p = await probeOurs(config, res.model, run, probe, probeInfo, (m) => {
+        if (m.step === 1 || m.step % 10 === 0 || m.step === probe.steps) log(`ours probe step ${m.step}/${probe.steps} loss ${m.loss.toFixed(4)}`);
+      });
+      (report.loadAverage as Record<string, number[]>).oursProbeEnd = load();
+      (report.ours as Record<string, unknown>).probe = { wallSeconds: (Date.now() - t1) / 1000, featureSeconds: p.featureSeconds, summary: summarise(p.steps, warmup), steps: p.steps };
+      probeSeries.push({ name: 'ours (TF.js)', steps: p.steps });
+    }
+    if (res.model && !fit) res.model.dispose();
     if (fit && testInfo && res.model) {
       const t1 = Date.now();
       try {
@@ -197,6 +214,10 @@ async function main(): Promise<void> {
       // Their loop also saves at iter 0 (~0.6 GB at the paper widths, with both optimisers' moments); only the final one is used.
       const ckDir = join(out, 'theirs', 'train', 'checkpoints');
       for (const f of readdirSync(ckDir).filter((n) => /_iter_0+\.pth$/.test(n))) rmSync(join(ckDir, f));
+      // update.py wants the file (torch.load), train.py takes either; their names sort by epoch then iter.
+      const finalCk = readdirSync(ckDir).filter((n) => n.endsWith('.pth')).sort().pop();
+      if (!finalCk) throw new Error(`their train.py wrote no checkpoint in ${ckDir}`);
+      const ckFile = join(ckDir, finalCk);
       const versions = res.lines.find((l) => l.line.startsWith('PARITY '))?.line;
       report.theirs = {
         repo: code.repo, expectedCommit: THEIR_COMMIT, prototyping: code.prototyping, prototypingCommit: PROTOTYPING_COMMIT,
@@ -204,9 +225,29 @@ async function main(): Promise<void> {
         wallSeconds: (res.endMs - res.startMs) / 1000, summary: summarise(steps, warmup), steps,
       };
       series.push({ name: 'theirs (PyTorch)', steps });
+      if (probe) {
+        const probeArgs = theirProbeArgs(config, run, probe, { dataRoot: theirRoot, loggingRoot: join(out, 'theirs'), checkpoint: ckFile });
+        writeFileSync(join(out, 'theirs-probe-command.txt'), `${theirsReady.python} -u launch_theirs.py update.py ${probeArgs.join(' ')}\n`);
+        (report.loadAverage as Record<string, number[]>).theirsProbeStart = load();
+        let n = 0;
+        const pr = await runTheirs({
+          python: theirsReady.python, codeDir: code.dir, script: 'update.py', args: probeArgs, seed, threads, logDir: join(out, 'theirs', 'probe-log'),
+          onStep: (line) => {
+            if (!line.startsWith('Iter ')) return;
+            n++;
+            if (n === 1 || n % 10 === 0 || n === probe.steps) log(`theirs probe step ${n}/${probe.steps}: ${line.replace(/\s+/g, ' ')}`);
+          },
+        });
+        (report.loadAverage as Record<string, number[]>).theirsProbeEnd = load();
+        if (pr.exitCode !== 0) throw new Error(`their probe (update.py) exited with ${pr.exitCode}; last lines of ${join(out, 'theirs', 'probe-log', 'stderr.log')}:\n${stderrTail(join(out, 'theirs', 'probe-log'))}`);
+        const probeSteps = theirProbeSteps(pr.lines, pr.startMs);
+        if (probeSteps.length !== probe.steps) throw new Error(`their probe printed ${probeSteps.length} step lines, expected ${probe.steps}`);
+        (report.theirs as Record<string, unknown>).probe = { args: probeArgs, wallSeconds: (pr.endMs - pr.startMs) / 1000, summary: summarise(probeSteps, warmup), steps: probeSteps };
+        probeSeries.push({ name: 'theirs (PyTorch)', steps: probeSteps });
+      }
       if (fit && testInfo) {
         const testRoot = theirDataView(testInfo, join(scratch, 'test-data'));
-        const fitArgs = theirFitArgs(config, run, fit, { dataRoot: testRoot, loggingRoot: join(out, 'theirs'), checkpoint: join(out, 'theirs', 'train', 'checkpoints') });
+        const fitArgs = theirFitArgs(config, run, fit, { dataRoot: testRoot, loggingRoot: join(out, 'theirs'), checkpoint: ckFile });
         writeFileSync(join(out, 'theirs-fit-command.txt'), `${theirsReady.python} -u launch_theirs.py train.py ${fitArgs.join(' ')}\n`);
         (report.loadAverage as Record<string, number[]>).theirsFitStart = load();
         let n = 0;
@@ -238,12 +279,17 @@ async function main(): Promise<void> {
   const win = Math.max(1, Math.floor(run.steps / 50));
   const psnr = await saveFigure(lossCurvesSpec(series.map((s) => ({ name: s.name, steps: s.steps.map((m) => m.step), values: rollingMean(s.steps.map((m) => m.psnr), win) })), { title: `training PSNR (batch${win > 1 ? `, mean of ${win} steps` : ''}): ${title}`, yTitle: 'PSNR (dB)' }), join(out, 'parity-psnr'));
   const time = await saveFigure(lossCurvesSpec(series.map((s) => ({ name: s.name, steps: s.steps.slice(warmup).map((m) => m.step), values: s.steps.slice(warmup).map((m) => m.seconds) })), { title: `step time (s), load ${startLoad[0]}→${endLoad[0]}`, yTitle: 'seconds per step' }), join(out, 'parity-step-time'));
+  if (probe) {
+    report.probe = probe;
+    const f = await saveFigure(lossCurvesSpec(probeSeries.map((s) => ({ name: s.name, steps: s.steps.map((m) => m.step), values: s.steps.map((m) => m.loss) })), { title: `linear probe: ${probe.instances} objects × views ${probe.views.join(', ')}, weighted CE`, yTitle: 'loss (8·CE)' }), join(out, 'parity-probe-loss'));
+    log(`wrote ${f.png}`);
+  }
   if (fit) {
     report.fit = fit;
     const f = await saveFigure(lossCurvesSpec(fitSeries.map((s) => ({ name: s.name, steps: s.steps.map((m) => m.step), values: s.steps.map((m) => m.psnr) })), { title: `single-view fit (view ${fit.view}), ${fit.objects} test objects: PSNR on the observed view`, yTitle: 'PSNR (dB)' }), join(out, 'parity-fit-psnr'));
     log(`wrote ${f.png}`);
   }
-  const rows = [...series.map((s) => ({ side: s.name, ...summarise(s.steps, warmup) })), ...fitSeries.map((s) => ({ side: `${s.name} fit`, ...summarise(s.steps, warmup) }))];
+  const rows = [...series.map((s) => ({ side: s.name, ...summarise(s.steps, warmup) })), ...probeSeries.map((s) => ({ side: `${s.name} probe`, ...summarise(s.steps, warmup) })), ...fitSeries.map((s) => ({ side: `${s.name} fit`, ...summarise(s.steps, warmup) }))];
   console.table(rows);
   log(`wrote ${join(out, 'parity.json')}, ${psnr.png}, ${time.png}`);
   log(`end: load average ${endLoad.join(' ')}`);

@@ -5,8 +5,8 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync,
 import { join } from 'node:path';
 import { presetConfig } from '../../lib/config/presets';
 import { openSplit } from '../../lib/data/split';
-import { configMapping, mappingMarkdown, type ParityRun, theirConstants, theirFitArgs, theirTrainArgs } from '../../bench/parity/config_map';
-import { formatTimedLines, parseTheirLine, parseTimedLines, psnrFromMse, rollingMean, summarise, theirSteps } from '../../bench/parity/metrics';
+import { configMapping, mappingMarkdown, type ParityRun, theirConstants, theirFitArgs, theirProbeArgs, theirTrainArgs } from '../../bench/parity/config_map';
+import { formatTimedLines, parseTheirLine, parseTheirProbeLine, parseTimedLines, psnrFromMse, rollingMean, summarise, theirProbeSteps, theirSteps } from '../../bench/parity/metrics';
 import { compatPatch, cpuPatch, widthPatch } from '../../bench/parity/patch';
 import { checkPython, exportSource, theirDataView } from '../../bench/parity/theirs';
 import { tempRoot, writeUniformSplit } from '../data/loader_fixture';
@@ -73,6 +73,23 @@ test('the single-view fit maps to train.py --overwrite_embeddings with one joint
   assert.equal(flagValue(args, '--l1_weight'), String(cfg.training.latentFit.weights.img));
   assert.throws(() => theirFitArgs(presetConfig('cpu', { training: { latentFit: { initStd: 0.1 } } }), RUN, { steps: 3, objects: 4, view: 65 }, { dataRoot: '', loggingRoot: '', checkpoint: '' }), /initStd is 0\.1 but their nn\.init\.normal_ uses std 0\.01/);
   assert.throws(() => theirFitArgs(cfg, RUN, { steps: 0, objects: 4, view: 65 }, { dataRoot: '', loggingRoot: '', checkpoint: '' }), /--fit-steps must be a positive integer/);
+});
+
+test('the linear probe maps to update.py --model_type linear on views 0,1,2 of the first objects', () => {
+  const cfg = presetConfig('cpu');
+  const args = theirProbeArgs(cfg, RUN, { steps: 50, instances: 10, views: [0, 1, 2] }, { dataRoot: '/d', loggingRoot: '/l', checkpoint: '/l/train/checkpoints' });
+  assert.equal(flagValue(args, '--model_type'), 'linear');
+  assert.equal(flagValue(args, '--specific_observation_idcs'), '0,1,2');
+  assert.equal(flagValue(args, '--max_num_instances_train'), '10');
+  assert.equal(flagValue(args, '--batch_size_per_img_sidelength'), String(cfg.training.probe.batchSize));
+  assert.equal(flagValue(args, '--class_weight'), '8');
+  assert.equal(flagValue(args, '--img_sidelengths'), '64');
+  assert.throws(() => theirProbeArgs(presetConfig('cpu', { training: { probe: { head: 'mlp' } } }), RUN, { steps: 5, instances: 10, views: [0] }, { dataRoot: '', loggingRoot: '', checkpoint: '' }), /training\.probe\.head is 'mlp'/);
+  assert.deepEqual(parseTheirProbeLine('Iter 0000003   Epoch 001   L_class 12.5000'), { iter: 3, epoch: 1, cls: 12.5 });
+  assert.equal(parseTheirProbeLine('Iter 0000003   Epoch 001   L_img 1.0   L_class 0.0   L_latent 0.0   L_depth 0.0'), null);
+  const steps = theirProbeSteps([{ t: 2000, line: 'Iter 0000000   Epoch 000   L_class 14.0000' }, { t: 2250, line: 'Iter 0000001   Epoch 000   L_class 10.0000' }], 1000);
+  assert.deepEqual(steps.map((m) => [m.step, m.loss, m.seconds]), [[1, 14, 1], [2, 10, 0.25]]);
+  assert.equal(summarise(steps, 0).finalPsnr, null);
 });
 
 test('rollingMean smooths with a trailing window', () => {
