@@ -25,7 +25,7 @@ export function oursConfig(base: SrnConfig, run: ParityRun, numClasses: number):
 /** Trains our side; the model is returned for the fit when `keepModel` (the caller disposes it). */
 export async function trainOurs(config: SrnConfig, run: ParityRun, info: SplitInfo, onStep?: (m: StepMetrics) => void, keepModel = false): Promise<{ steps: StepMetrics[]; parameters: number; model?: SrnModel }> {
   const model = new SrnModel(config.model, { numInstances: Math.max(...info.instances.map((i) => i.index)) + 1, seed: config.seed });
-  const parameters = model.parameterCounts().total;
+  let parameters = 0;
   const data = splitSource(info, { seed: `${config.seed}/${run.stage}`, skipLabels: run.stage === 'pretrain', cache: new ViewCache(256 * 2 ** 20) });
   const steps: StepMetrics[] = [];
   let prev = performance.now();
@@ -43,6 +43,7 @@ export async function trainOurs(config: SrnConfig, run: ParityRun, info: SplitIn
       },
     });
     res.adam?.dispose();
+    parameters = model.parameterCounts().total; // after the stage: trainSemantic adds the U-Net head
   } catch (e) {
     model.dispose();
     throw e;
