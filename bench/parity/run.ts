@@ -25,7 +25,7 @@ import { describeBackend, selectBackend } from '../../lib/backend/select';
 import { presetConfig } from '../../lib/config/presets';
 import { openSplit } from '../../lib/data/split';
 import type { SplitInfo } from '../../lib/data/types';
-import { observationViews } from '../../lib/training/data';
+import { multiViewIndices } from '../../lib/eval/protocols';
 import { lossCurvesSpec } from '../../lib/plotting/vegalite_specs';
 import { saveFigure } from '../../lib/plotting/save';
 import { configMapping, type FitRun, mappingMarkdown, type ParityRun, type ProbeRun, theirConstants, theirFitArgs, theirProbeArgs, theirTrainArgs } from './config_map';
@@ -62,7 +62,7 @@ function openData(root: string, className: string, instances: number, views: num
   const nViews = Math.min(...all.instances.map((i) => i.views.length));
   if (nViews < views) throw new Error(`--data: an instance of ${all.splitDir} has ${nViews} views, --views asks for ${views}`);
   // Their max_num_observations_train keeps int(linspace(0, n, views, endpoint=False)) of each instance.
-  return views === nViews ? all : openSplit(root, className, 'train', { maxInstances: instances, viewIndices: observationViews('multi', nViews, 0, views) });
+  return views === nViews ? all : openSplit(root, className, 'train', { maxInstances: instances, viewIndices: multiViewIndices(nViews, views) });
 }
 
 async function main(): Promise<void> {
