@@ -1,15 +1,15 @@
 /**
  * Makes a shipped pre-training checkpoint: `npx tsx scripts/ship-pretrained.ts SRC --name NAME --command "…"
- * --losses FILE [--wall-seconds S] [--backend B]`.
+ * --losses FILE --trained-at COMMIT [--wall-seconds S] [--backend B]`.
  * SRC is a finished `pretrain` checkpoint made by this code (its recorded model-code version must be the
  * current one). Writes `pretrained/NAME/`: the weights only (no Adam/SparseAdam moments, ≤ 30 MB), the
- * loss curve (loss.png/.svg) and PROVENANCE.md with the command, commit, data version and wall time.
+ * loss curve (loss.png) and PROVENANCE.md with the command, commit, data version and wall time.
  * FILE holds the pre-training losses: `{ "losses": [...] }` (experiments' history.json) or an MLflow
  * file-store metric file (`<run>/metrics/pretrain/loss`: "timestamp value step" lines).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lossCurvesSpec } from '../lib/plotting/vegalite_specs';
@@ -37,12 +37,17 @@ function readLosses(path: string): { steps: number[]; values: number[] } {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, command: { type: 'string' }, losses: { type: 'string' }, 'wall-seconds': { type: 'string' }, backend: { type: 'string' } },
+    options: {
+      name: { type: 'string' }, command: { type: 'string' }, losses: { type: 'string' }, 'trained-at': { type: 'string' },
+      'wall-seconds': { type: 'string' }, backend: { type: 'string' },
+    },
   });
   const [src] = positionals;
-  if (!src || !values.name || !values.command || !values.losses) {
-    throw new Error('usage: ship-pretrained.ts SRC --name NAME --command "…" --losses FILE [--wall-seconds S] [--backend B]');
+  if (!src || !values.name || !values.command || !values.losses || !values['trained-at']) {
+    throw new Error('usage: ship-pretrained.ts SRC --name NAME --command "…" --losses FILE --trained-at COMMIT [--wall-seconds S] [--backend B]');
   }
+  // The commit the training ran at (the shipping commit comes later): it must name a commit of this repository.
+  const trainedAt = execFileSync('git', ['rev-parse', '--short', `${values['trained-at']}^{commit}`], { encoding: 'utf8' }).trim();
   const ck = loadCheckpoint(src);
   const m = ck.manifest;
   if (m.stage !== 'pretrain') throw new Error(`${src}: a '${m.stage}' checkpoint, expected 'pretrain'`);
@@ -56,8 +61,10 @@ async function main(): Promise<void> {
   const bytes = statSync(join(dest, 'weights.bin')).size;
   if (bytes > MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for shipped weights`);
   const losses = readLosses(values.losses);
-  await saveFigure(lossCurvesSpec([{ name: 'pre-training loss', values: losses.values, steps: losses.steps }], { title: `${values.name}: pre-training loss`, logY: true }), join(dest, 'loss'));
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const fig = await saveFigure(lossCurvesSpec([{ name: 'pre-training loss', values: losses.values, steps: losses.steps }], { title: `${values.name}: pre-training loss`, logY: true }), join(dest, 'loss'));
+  // Only the PNG is shipped (the HTML inlines 0.8 MB of vega).
+  rmSync(fig.html, { force: true });
+  rmSync(fig.svg, { force: true });
   const sha = createHash('sha256').update(readFileSync(join(dest, 'weights.bin'))).digest('hex');
   const tail = losses.values.slice(-50);
   const wall = values['wall-seconds'] ? `${Number(values['wall-seconds']).toFixed(0)} s` : 'not recorded';
@@ -68,7 +75,7 @@ async function main(): Promise<void> {
 | | |
 |---|---|
 | command | \`${values.command}\` |
-| code | semantic-srn at commit ${commit} (model code v${MODEL_CODE_VERSION}; recorded in manifest.json \`versions\`) |
+| code | trained at semantic-srn commit ${trainedAt} (model code v${MODEL_CODE_VERSION}; recorded in manifest.json \`versions\`) |
 | data | ${m.versions.data}, class ${m.config.data.className}, ${m.numInstances} training objects |
 | config | preset \`${m.config.preset}\`, seed ${m.config.seed}: stored verbatim in manifest.json |
 | schedule | ${m.config.training.pretrain.schedule.map((s) => `${s.steps} steps at ${s.side}², batch ${s.batchSize}`).join(' + ')} |
