@@ -1,6 +1,6 @@
 /**
  * Publishes a run's results.json under docs/results/: `npx tsx scripts/publish-result.ts RESULTS --name NAME
- * --command "…" [--load "1.2 1.5 1.9"] [--note "…"]`. Adds what every published number must carry: the command,
+ * --command "…" --ran-at COMMIT [--load "1.2 1.5 1.9"] [--note "…"]`. Adds what every published number must carry: the command,
  * the commit, the seed, the scale (preset, side), the wall time, the backend and that the data is synthetic
  * (with its generator version); drops the machine-local paths. Writes docs/results/NAME.json.
  */
@@ -25,9 +25,11 @@ interface Results {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' }, command: { type: 'string' }, load: { type: 'string' }, note: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' }, command: { type: 'string' }, 'ran-at': { type: 'string' }, load: { type: 'string' }, note: { type: 'string' } } });
   const [src] = positionals;
-  if (!src || !values.name || !values.command) throw new Error('usage: publish-result.ts RESULTS --name NAME --command "…" [--load "…"] [--note "…"]');
+  if (!src || !values.name || !values.command || !values['ran-at']) {
+    throw new Error('usage: publish-result.ts RESULTS --name NAME --command "…" --ran-at COMMIT [--load "…"] [--note "…"]');
+  }
   if (!/^[\w.-]+$/.test(values.name)) throw new Error(`--name: letters, digits, '.', '_' or '-', got '${values.name}'`);
   const r = JSON.parse(readFileSync(src, 'utf8')) as Results;
   for (const f of ['mIOU', 'shapeMIOU', 'perClassIoU', 'config', 'dataset', 'timings'] as const) {
@@ -38,7 +40,8 @@ function main(): void {
   const out = {
     provenance: {
       command: values.command,
-      commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(),
+      // The commit the run ran at (publishing comes later); it must name a commit of this repository.
+      commit: execFileSync('git', ['rev-parse', '--short', `${values['ran-at']}^{commit}`], { encoding: 'utf8' }).trim(),
       seed: r.config.seed,
       scale: { preset: r.config.preset, side: r.side },
       data: { className: r.dataset.className, version: data, synthetic: data.startsWith('synthetic') },
