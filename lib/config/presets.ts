@@ -66,7 +66,9 @@ const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
       pretrain: { schedule: [{ side: 64, batchSize: 4, steps: 10000 }], raysPerImage: null, checkpointEvery: 500 },
       semantic: { schedule: [{ side: 64, batchSize: 4, steps: 10000 }] },
       probe: { steps: 5000, batchSize: 10, side: 64 },
-      latentFit: { steps: 300, batchSize: 1, side: 64, raysPerImage: null, objectsPerStep: 10 },
+      // 4 objects share a fit step: 4 whole 64² images, the rays of a pre-training step. 10 (the cpu preset's)
+      // overflowed wasm's 4 GiB heap in the joint fit (abort in xnnMatMul, `npm run bench -- --backend wasm`).
+      latentFit: { steps: 300, batchSize: 1, side: 64, raysPerImage: null, objectsPerStep: 4 },
     },
     data: { renderResolution: 128, maxTrainInstances: 50, maxTestInstances: 10 },
     inference: { side: 64, chunkRays: 4096 },
