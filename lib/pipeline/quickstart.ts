@@ -134,6 +134,20 @@ export function shippedCheckpoint(o: Pick<QuickstartOptions, 'preset' | 'resolut
   return matches && existsSync(join(dir, 'manifest.json')) ? dir : undefined;
 }
 
+/** One line saying what the run will do, stage by stage, before it starts (each stage then reports its own ETA). */
+export function planLine(config: SrnConfig, o: { resumeStep: number; shipped: boolean; testObjects: number; testViews: number }): string {
+  const total = config.training.pretrain.schedule.reduce((n, s) => n + s.steps, 0);
+  const left = Math.max(0, total - o.resumeStep);
+  const pre = o.shipped ? `pre-training: the shipped checkpoint (${total} steps, none to run)` : left === total ? `pre-training ${total} steps` : `pre-training ${left} of ${total} steps left`;
+  const fs = config.data.fewShot;
+  const lf = config.training.latentFit;
+  return (
+    `plan (${config.preset}, ${config.data.className}, ${config.inference.side}²): ${pre}; linear probe ${config.training.probe.steps} steps on ` +
+    `${fs.instances * fs.viewsPerInstance} labelled images; a ${lf.steps}-step single-view fit of each of ${o.testObjects} test objects ` +
+    `(${lf.objectsPerStep} per step); evaluation of ${o.testViews} views`
+  );
+}
+
 /** Runs the whole pipeline; throws on failure (the tracker run ends FAILED, or KILLED when interrupted). */
 export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartResult> {
   const t0 = performance.now();
@@ -200,6 +214,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
       assertSameModelConfig(resumeFrom, config, `preset '${o.preset}'`);
       log(`pre-training resumes from ${resumeFrom}`);
     }
+    log(planLine(config, { resumeStep: resumeFrom ? loadCheckpoint(resumeFrom).manifest.step : 0, shipped: resumeFrom !== undefined && resumeFrom === shipped, testObjects: test.instances.length, testViews: test.instances.reduce((n, i) => n + i.views.length, 0) }));
     const pre = await pretrainStage(
       config,
       model,

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { presetConfig } from '../../lib/config/presets';
 import { drawFewShot } from '../../lib/pipeline/few_shot';
 import { datasetClassFolder, prepareSplits } from '../../lib/pipeline/data';
-import { quickstartConfig, runQuickstart, shippedCheckpoint } from '../../lib/pipeline/quickstart';
+import { planLine, quickstartConfig, runQuickstart, shippedCheckpoint } from '../../lib/pipeline/quickstart';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
 import { useBackend } from '../helpers/tf';
 
@@ -92,4 +92,16 @@ test('runQuickstart (tiny, tables, from scratch): results.json, config.json, ren
   const runs = [...tracker.backend.runs.values()];
   assert.equal(runs.length, 1);
   assert.equal(runs[0].info.status, 'FINISHED');
+});
+
+test('planLine says what the run will do before it starts', () => {
+  const cpu = presetConfig('cpu');
+  const shipped = planLine(cpu, { resumeStep: 3000, shipped: true, testObjects: 10, testViews: 2510 });
+  assert.equal(
+    shipped,
+    'plan (cpu, Chair, 32²): pre-training: the shipped checkpoint (3000 steps, none to run); linear probe 5000 steps on 30 labelled images; ' +
+      'a 300-step single-view fit of each of 10 test objects (10 per step); evaluation of 2510 views',
+  );
+  assert.match(planLine(cpu, { resumeStep: 0, shipped: false, testObjects: 10, testViews: 2510 }), /: pre-training 3000 steps;/);
+  assert.match(planLine(cpu, { resumeStep: 500, shipped: false, testObjects: 10, testViews: 2510 }), /: pre-training 2500 of 3000 steps left;/);
 });
