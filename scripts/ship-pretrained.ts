@@ -55,12 +55,16 @@ async function main(): Promise<void> {
     throw new Error(`${src}: made by model code ${m.versions ? `v${m.versions.modelCode}` : '(unversioned)'}, this code is v${MODEL_CODE_VERSION}: re-train before shipping`);
   }
   const dest = resolve(__dirname, '..', 'pretrained', values.name);
+  const losses = readLosses(values.losses);
   const model = restoreModel(ck);
-  saveCheckpoint(dest, { config: m.config, model, stage: 'pretrain', step: m.step, dataVersion: m.versions.data, weightsOnly: true });
+  // The loss history travels with the weights: a run that reuses them logs it as its own pre-training curve.
+  saveCheckpoint(dest, {
+    config: m.config, model, stage: 'pretrain', step: m.step, dataVersion: m.versions.data, weightsOnly: true,
+    extra: { pretrainLosses: { steps: losses.steps, values: losses.values } },
+  });
   model.dispose();
   const bytes = statSync(join(dest, 'weights.bin')).size;
   if (bytes > MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for shipped weights`);
-  const losses = readLosses(values.losses);
   const fig = await saveFigure(lossCurvesSpec([{ name: 'pre-training loss', values: losses.values, steps: losses.steps }], { title: `${values.name}: pre-training loss`, logY: true }), join(dest, 'loss'));
   // Only the PNG is shipped (the HTML inlines 0.8 MB of vega).
   rmSync(fig.html, { force: true });

@@ -134,6 +134,13 @@ export function shippedCheckpoint(o: Pick<QuickstartOptions, 'preset' | 'resolut
   return matches && existsSync(join(dir, 'manifest.json')) ? dir : undefined;
 }
 
+/** The pre-training loss history a shipped checkpoint carries (scripts/ship-pretrained.ts), if any. */
+export function shippedLossHistory(extra: Record<string, unknown> | undefined): { steps: number[]; values: number[] } | undefined {
+  const h = extra?.pretrainLosses as { steps?: unknown; values?: unknown } | undefined;
+  if (!h || !Array.isArray(h.steps) || !Array.isArray(h.values) || h.steps.length !== h.values.length) return undefined;
+  return { steps: h.steps as number[], values: h.values as number[] };
+}
+
 /** One line saying what the run will do, stage by stage, before it starts (each stage then reports its own ETA). */
 export function planLine(config: SrnConfig, o: { resumeStep: number; shipped: boolean; testObjects: number; testViews: number }): string {
   const total = config.training.pretrain.schedule.reduce((n, s) => n + s.steps, 0);
@@ -212,7 +219,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
       const stale = versionMismatch(loadCheckpoint(resumeFrom).manifest, data.dataVersion);
       if (stale) throw new Error(`${resumeFrom}: cannot resume this pre-training checkpoint: ${stale}; use --from-scratch or another --name`);
       assertSameModelConfig(resumeFrom, config, `preset '${o.preset}'`);
-      log(`pre-training resumes from ${resumeFrom}`);
+      log(resumeFrom === shipped ? `pre-training: using the shipped checkpoint ${resumeFrom}` : `pre-training resumes from ${resumeFrom}`);
     }
     log(planLine(config, { resumeStep: resumeFrom ? loadCheckpoint(resumeFrom).manifest.step : 0, shipped: resumeFrom !== undefined && resumeFrom === shipped, testObjects: test.instances.length, testViews: test.instances.reduce((n, i) => n + i.views.length, 0) }));
     const pre = await pretrainStage(
@@ -227,7 +234,17 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
       throw new Error(`pre-training interrupted at step ${pre.step}; checkpoint written to ${ckPretrain} (run the same command again to resume)`);
     }
     timings.pretrainSeconds = pre.seconds;
-    log(`pre-training: ${pre.step} steps in ${timings.pretrainSeconds.toFixed(1)} s (loss over the last 50 steps ${pre.finalLoss?.toPrecision(4) ?? 'n/a'})`);
+    if (pre.losses.length === 0 && resumeFrom) {
+      // Nothing ran: say whose steps these are, and log the shipped checkpoint's own curve to this run.
+      const history = shippedLossHistory(loadCheckpoint(resumeFrom).manifest.extra);
+      if (history) history.steps.forEach((step, i) => run.logMetrics({ 'pretrain/loss': history.values[i] }, step));
+      log(
+        `pre-training: none to run, ${resumeFrom} is at step ${pre.step}` +
+          (history ? ` (its loss history, ${history.steps.length} steps, is logged to this run)` : ''),
+      );
+    } else {
+      log(`pre-training: ${pre.step} steps in ${timings.pretrainSeconds.toFixed(1)} s (loss over the last 50 steps ${pre.finalLoss?.toPrecision(4) ?? 'n/a'})`);
+    }
 
     // ---- linear probe on the few-shot labels
     const probe = await probeStage(config, model, train, { checkpointDir: join(ckDir, 'probe') }, ctx);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { presetConfig } from '../../lib/config/presets';
 import { drawFewShot } from '../../lib/pipeline/few_shot';
 import { datasetClassFolder, prepareSplits } from '../../lib/pipeline/data';
-import { planLine, quickstartConfig, runQuickstart, shippedCheckpoint } from '../../lib/pipeline/quickstart';
+import { planLine, quickstartConfig, runQuickstart, shippedCheckpoint, shippedLossHistory } from '../../lib/pipeline/quickstart';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
 import { useBackend } from '../helpers/tf';
 
@@ -104,4 +104,13 @@ test('planLine says what the run will do before it starts', () => {
   );
   assert.match(planLine(cpu, { resumeStep: 0, shipped: false, testObjects: 10, testViews: 2510 }), /: pre-training 3000 steps;/);
   assert.match(planLine(cpu, { resumeStep: 500, shipped: false, testObjects: 10, testViews: 2510 }), /: pre-training 2500 of 3000 steps left;/);
+});
+
+test('shippedLossHistory reads the curve a shipped checkpoint carries, and nothing malformed', () => {
+  assert.deepEqual(shippedLossHistory({ pretrainLosses: { steps: [1, 2], values: [9, 8] } }), { steps: [1, 2], values: [9, 8] });
+  assert.equal(shippedLossHistory(undefined), undefined);
+  assert.equal(shippedLossHistory({ pretrainLosses: { steps: [1, 2], values: [9] } }), undefined);
+  assert.equal(shippedLossHistory({ other: 1 }), undefined);
+  const shipped = shippedLossHistory(JSON.parse(readFileSync(join(__dirname, '..', '..', 'pretrained', 'cpu-chair-seed0', 'manifest.json'), 'utf8')).extra);
+  assert.equal(shipped?.steps.length, 3000, 'the shipped cpu chairs carry their 3,000-step curve');
 });
