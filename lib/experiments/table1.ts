@@ -4,7 +4,7 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
-import { collectTable1Rows, pickTable1Rows, SMOKE_TEST_NOTE, table1ChartSpec, table1ClassRecords, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
+import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { saveFigure } from '../plotting/save';
 import { resultsTable, saveTable } from '../plotting/results_table';
@@ -18,6 +18,23 @@ export const TABLE1_PRODUCERS: Partial<Record<ExperimentName, Table1ColumnId[]>>
   'tco-baseline': ['tco-linear'],
   'unet-baselines': ['unet-30shot', 'srn-unet-single', 'srn-unet-multi', 'unet-oracle'],
 };
+
+/** The baseline kind that makes each column (lib/baselines/run.ts): the baseline experiments run only the missing ones. */
+const KIND_OF_COLUMN: Partial<Record<Table1ColumnId, string>> = {
+  'tco-linear': 'tco',
+  'unet-30shot': 'unet-fewshot',
+  'unet-oracle': 'unet-oracle',
+  'srn-unet-single': 'srn-unet',
+  'srn-unet-multi': 'srn-unet',
+};
+
+/** A baseline experiment's config narrowed to the kinds of the missing columns; undefined for other experiments. */
+export function onlyMissing(cfg: ExperimentConfig, missing: readonly Table1ColumnId[]): ExperimentConfig | undefined {
+  if (cfg.experiment !== 'tco-baseline' && cfg.experiment !== 'unet-baselines') return undefined;
+  const b = cfg as ExperimentConfig<'tco-baseline' | 'unet-baselines'>;
+  const kinds = [...new Set(missing.map((c) => KIND_OF_COLUMN[c]).filter((k): k is string => k !== undefined))];
+  return { ...b, baseline: { ...b.baseline, kinds } };
+}
 
 export interface Table1Result extends ExperimentOutput {
   rows: Table1Row[];
@@ -40,16 +57,18 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     const ran: ExperimentName[] = [];
     const skipped: { experiment: ExperimentName; reason: string }[] = [];
-    const have = (cols: Table1ColumnId[]) => {
+    const missing = (cols: readonly Table1ColumnId[]) => {
       const rows = collectTable1Rows(runsDir).filter((r) => r.className.toLowerCase() === className.toLowerCase() && r.scale === cfg.scale);
-      return cols.some((c) => rows.some((r) => r.id === c));
+      return cols.filter((c) => !rows.some((r) => r.id === c));
     };
+    const named = (cols: readonly Table1ColumnId[]) => cols.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
     for (const name of cfg.runMissing) {
-      const cols = TABLE1_PRODUCERS[name] ?? [];
-      if (have(cols)) continue;
-      say(opts, `table-1: no row for column(s) ${cols.join(', ')} at scale ${cfg.scale}: running ${name}`);
+      const miss = missing(TABLE1_PRODUCERS[name] ?? []);
+      if (miss.length === 0) continue;
+      const runCfg = onlyMissing(loadExperimentConfig(name, cfg.scale as Scale), miss);
+      say(opts, `table-1: no row for column(s) ${named(miss)} at scale ${cfg.scale}: running ${name}${runCfg === undefined ? '' : ` (${miss.length} of its columns)`}`);
       try {
-        await runExperiment(name, loadExperimentConfig(name, cfg.scale as Scale), { ...opts, parentRun: run });
+        await runExperiment(name, runCfg ?? loadExperimentConfig(name, cfg.scale as Scale), { ...opts, parentRun: run });
         ran.push(name);
       } catch (e) {
         const msg = (e as Error).message;
@@ -59,6 +78,8 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
       }
     }
     const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale);
+    const empty = missing(TABLE1_COLUMN_IDS);
+    if (empty.length) say(opts, `table-1: still no row for column(s) ${named(empty)} at scale ${cfg.scale} (no experiment in runMissing made one)`);
     const records = table1Records(rows, [className]);
     const table = saveTable(resultsTable(records.map((r) => ({ ...r, source: r.source ? relative(runsDir, r.source) : null }))), join(runDir, 'table1'));
     const smoke = cfg.scale === 'small' ? ` — ${SMOKE_TEST_NOTE}` : '';
@@ -80,7 +101,7 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
     };
     const resultsPath = out.resultsPath;
     // No `table1` field here: this file must not be collected as a row itself.
-    writeResultsJson(resultsPath, { schema: 'semantic-srn/table-1@1', experiment: cfg.experiment, scale: cfg.scale, records, rows, ran, skipped, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
+    writeResultsJson(resultsPath, { schema: 'semantic-srn/table-1@1', experiment: cfg.experiment, scale: cfg.scale, records, rows, ran, skipped, emptyColumns: empty, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
     for (const r of records) if (r['ours mIOU %'] !== null) run.logMetrics({ [`col${r.column}/mIOU`]: r['ours mIOU %']!, [`col${r.column}/shapeMIOU`]: r['ours shape-mIOU %'] ?? NaN });
     await run.logArtifact(resultsPath);
     await run.logArtifact(table.csv);

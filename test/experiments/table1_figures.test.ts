@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAPER_TABLE1, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
+import { loadExperimentConfig } from '../../lib/experiments/config_loader';
+import { onlyMissing } from '../../lib/experiments/table1';
 
 const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single'): Table1Row => ({
   id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, source, scale, createdAt: null,
@@ -36,4 +38,12 @@ test('Table 1 records of the small scale carry the smoke-test note; others do no
   assert.equal(recs.find((r) => r.column === 2)!.note, SMOKE_TEST_NOTE);
   assert.equal(recs.find((r) => r.column === 1)!.note, null);
   assert.equal(recs.find((r) => r.column === 4)!.note, null); // no row of ours
+});
+
+test('table-1 runs only the missing columns: a baseline experiment is narrowed to their kinds', () => {
+  const unet = loadExperimentConfig('unet-baselines', 'small');
+  const kinds = (c: ReturnType<typeof onlyMissing>) => (c && 'baseline' in c ? (c.baseline as { kinds?: string[] }).kinds : undefined);
+  assert.deepEqual(kinds(onlyMissing(unet, ['srn-unet-multi', 'unet-oracle', 'srn-unet-single'])), ['srn-unet', 'unet-oracle']);
+  assert.deepEqual(kinds(onlyMissing(loadExperimentConfig('tco-baseline', 'small'), ['tco-linear'])), ['tco']);
+  assert.equal(onlyMissing(loadExperimentConfig('semi-supervised-probe', 'small'), ['srn-linear']), undefined, 'not a baseline experiment: run as configured');
 });
