@@ -207,26 +207,30 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
   try {
     // ---- pre-training
     const ckPretrain = join(ckDir, 'pretrain');
+    // Each checkpoint is read (and every tensor hash-checked) once, then handed on.
     let shipped = o.fromScratch ? undefined : shippedCheckpoint(o, config);
-    const shippedStale = shipped && versionMismatch(loadCheckpoint(shipped).manifest, data.dataVersion);
+    const shippedCk = shipped ? loadCheckpoint(shipped) : undefined;
+    const shippedStale = shippedCk && versionMismatch(shippedCk.manifest, data.dataVersion);
     if (shipped && shippedStale) {
       log(`pre-training: not using the shipped ${shipped}: ${shippedStale}; pre-training from scratch (pretrained/README.md says how to re-make it)`);
       shipped = undefined;
     }
-    const resumeFrom = o.pretrained ?? (findCheckpoint(ckPretrain) ? ckPretrain : undefined) ?? shipped;
-    if (resumeFrom) {
+    const own = o.pretrained ? undefined : findCheckpoint(ckPretrain);
+    const resumeFrom = o.pretrained ?? (own ? ckPretrain : undefined) ?? shipped;
+    const resumed = o.pretrained ? loadCheckpoint(o.pretrained) : (own ?? (shipped ? shippedCk : undefined));
+    if (resumeFrom && resumed) {
       // A checkpoint of another code or data version, or of another model config, cannot be resumed: say so.
-      const stale = versionMismatch(loadCheckpoint(resumeFrom).manifest, data.dataVersion);
+      const stale = versionMismatch(resumed.manifest, data.dataVersion);
       if (stale) throw new Error(`${resumeFrom}: cannot resume this pre-training checkpoint: ${stale}; use --from-scratch or another --name`);
-      assertSameModelConfig(resumeFrom, config, `preset '${o.preset}'`);
+      assertSameModelConfig(resumed, config, `preset '${o.preset}'`);
       log(resumeFrom === shipped ? `pre-training: using the shipped checkpoint ${resumeFrom}` : `pre-training resumes from ${resumeFrom}`);
     }
-    log(planLine(config, { resumeStep: resumeFrom ? loadCheckpoint(resumeFrom).manifest.step : 0, shipped: resumeFrom !== undefined && resumeFrom === shipped, testObjects: test.instances.length, testViews: test.instances.reduce((n, i) => n + i.views.length, 0) }));
+    log(planLine(config, { resumeStep: resumed?.manifest.step ?? 0, shipped: resumeFrom !== undefined && resumeFrom === shipped, testObjects: test.instances.length, testViews: test.instances.reduce((n, i) => n + i.views.length, 0) }));
     const pre = await pretrainStage(
       config,
       model,
       train,
-      { checkpointDir: ckPretrain, resumeFrom, interruptible: o.interruptible, dataVersion: data.dataVersion, tracking: { uri: tracker.uri, runId: run.runId } },
+      { checkpointDir: ckPretrain, resumeFrom: resumed, interruptible: o.interruptible, dataVersion: data.dataVersion, tracking: { uri: tracker.uri, runId: run.runId } },
       ctx,
     );
     if (pre.aborted) {
@@ -234,9 +238,9 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
       throw new Error(`pre-training interrupted at step ${pre.step}; checkpoint written to ${ckPretrain} (run the same command again to resume)`);
     }
     timings.pretrainSeconds = pre.seconds;
-    if (pre.losses.length === 0 && resumeFrom) {
+    if (pre.losses.length === 0 && resumeFrom && resumed) {
       // Nothing ran: say whose steps these are, and log the shipped checkpoint's own curve to this run.
-      const history = shippedLossHistory(loadCheckpoint(resumeFrom).manifest.extra);
+      const history = shippedLossHistory(resumed.manifest.extra);
       if (history) history.steps.forEach((step, i) => run.logMetrics({ 'pretrain/loss': history.values[i] }, step));
       log(
         `pre-training: none to run, ${resumeFrom} is at step ${pre.step}` +

@@ -13,7 +13,7 @@ import { majorityForegroundClass } from '../eval/trivial';
 import { writeComparisonGrid } from '../plotting/comparison_grid';
 import { pointCloudViews, writeLabelledPointCloudPly } from '../plotting/point_cloud_ply';
 import type { SrnModel } from '../srn/model';
-import { loadCheckpoint, saveCheckpoint, type CheckpointTracking } from '../training/checkpoint';
+import { saveCheckpoint, type CheckpointTracking, type LoadedCheckpoint } from '../training/checkpoint';
 import { splitSource } from '../training/data';
 import type { ProgressCallback } from '../training/progress';
 import { fitLinearProbe, pretrain } from '../training/stages';
@@ -41,8 +41,8 @@ export interface StageContext {
 export interface PretrainStageOptions {
   /** Checkpoints are written here (every 500 steps and at the end). */
   checkpointDir: string;
-  /** Start from this checkpoint (ours, same model config); undefined trains from the initialisation. */
-  resumeFrom?: string;
+  /** Start from this checkpoint (ours, same model config; a folder or one already loaded); undefined trains from the initialisation. */
+  resumeFrom?: string | LoadedCheckpoint;
   /** Ctrl-C finishes the current step and writes the checkpoint (CLI runs); otherwise only `signal` stops it. */
   interruptible?: boolean;
   signal?: AbortSignal;
@@ -63,8 +63,9 @@ export interface PretrainStageResult {
 }
 
 /** Fails with the differing fields when a checkpoint was made with another model config (it cannot be resumed). */
-export function assertSameModelConfig(checkpointDir: string, config: SrnConfig, what: string): void {
-  const saved = loadCheckpoint(checkpointDir).manifest.config.model;
+export function assertSameModelConfig(ck: LoadedCheckpoint, config: SrnConfig, what: string): void {
+  const checkpointDir = ck.dir;
+  const saved = ck.manifest.config.model;
   const diff = (Object.keys(config.model) as (keyof SrnConfig['model'])[]).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(config.model[k]));
   if (diff.length) {
     throw new Error(
@@ -95,7 +96,7 @@ export async function pretrainStage(config: SrnConfig, model: SrnModel, train: S
     seconds: (performance.now() - t) / 1000,
     finalLoss: losses.length ? mean(losses.slice(-50)) : null,
     losses,
-    resumedFrom: o.resumeFrom ?? null,
+    resumedFrom: o.resumeFrom === undefined ? null : typeof o.resumeFrom === 'string' ? o.resumeFrom : o.resumeFrom.dir,
     aborted: pre.aborted,
   };
 }
