@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { processAlive } from '../util/process';
 
 export interface NativeSetupOptions {
   /** Project root: holds scripts/setup-native.sh and receives .cache/native (default: this checkout). */
@@ -130,14 +131,7 @@ export function ensureNativeBackend(opts: NativeSetupOptions = {}): NativeSetupO
 /** The holder died (Ctrl-C during a build) or the lock is older than any build. */
 function lockIsStale(lock: string): boolean {
   if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) return true;
-  const pid = Number(readFileSync(lock, 'utf8'));
-  if (!Number.isInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !processAlive(Number(readFileSync(lock, 'utf8')));
 }
 
 function build(root: string, env: NodeJS.ProcessEnv, log: (line: string) => void, logPath: string): NativeSetupOutcome {

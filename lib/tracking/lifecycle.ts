@@ -34,16 +34,8 @@ export function readLease(file: string): RunLease | undefined {
   }
 }
 
-/** Whether a process with this id is running (then its run is not dead, whatever the lease says). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// A lease whose process is still alive is never taken over (its run is not dead, whatever the lease says).
+export { processAlive } from '../util/process';
 
 export function writeLease(file: string, lease: Omit<RunLease, 'pid' | 'startedAt'>): void {
   writeJsonAtomic(file, { ...lease, pid: process.pid, startedAt: new Date().toISOString() });
