@@ -3,7 +3,8 @@
  * e.g. `experiments/interpolation.json: scales.cpu.pair[1]: expected an integer ≥ 0, got -1`.
  * The `overrides` are checked against the preset by resolveConfig (unknown keys are errors too).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../util/json_file';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { presetConfig, PRESET_NAMES } from '../config/presets';
 import {
@@ -190,18 +191,7 @@ export function loadExperimentConfig<N extends ExperimentName>(name: N, scale: S
   }
   if (!(SCALES as readonly string[]).includes(scale)) throw new Error(`scale: expected one of ${SCALES.join(', ')}, got '${scale}'`);
   const file = opts.file ?? join(opts.dir ?? experimentsDir(), `${name}.json`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read the experiment config (${(e as Error).message})`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const doc = readJsonFile(file, 'the experiment config');
   const c = new Checker(file);
   const top = c.obj('(top level)', doc);
   c.keys('(top level)', top, ['experiment', 'description', 'scales']);

@@ -21,6 +21,7 @@ import { mergeConfig, validateConfig, withoutRetiredFields } from '../config/res
 import type { SegHeadKind } from '../config/types';
 import { SrnModel } from '../srn/model';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
+import { readJsonFile } from '../util/json_file';
 import { faultPoint } from '../util/fault';
 import type { DenseAdam } from './adam';
 import { NonFiniteError, firstNonFinite } from './non_finite';
@@ -219,18 +220,7 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 /** Reads and checks the manifest's fields (not the config, which mergeConfig/validateConfig check). */
 function readManifest(mpath: string): CheckpointManifest {
-  let text: string;
-  try {
-    text = readFileSync(mpath, 'utf8');
-  } catch (e) {
-    throw new Error(`${mpath}: cannot read the checkpoint manifest (${(e as Error).message})`);
-  }
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${mpath}: not valid JSON (truncated or edited? ${(e as Error).message})`);
-  }
+  const m = readJsonFile(mpath, 'the checkpoint manifest', 'truncated or edited? ');
   if (!isObject(m)) throw new Error(`${mpath}: expected a JSON object`);
   if (typeof m.format !== 'string' || !READABLE_FORMATS.has(m.format)) {
     throw new Error(`${mpath}: format ${JSON.stringify(m.format)}, expected one of ${[...READABLE_FORMATS].map((f) => `'${f}'`).join(', ')}`);
