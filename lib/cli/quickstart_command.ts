@@ -18,6 +18,8 @@ const HELP = `usage: semantic-srn quickstart [options]
   --seed N              seed for init, ray sampling and the few-shot draw (default 0)
   --from-scratch        ignore an existing pre-training checkpoint of this run
   --pretrained DIR      start from this pre-training checkpoint (made by our own pre-training)
+  --keep-checkpoints N  keep the last N pre-training checkpoints (every 500 steps) as pretrain.step-<step>,
+                        e.g. for IoU against steps (default 1: only the newest)
   --steps K=N,...       step overrides: pretrain=N, probe=N, fit=N
   --train-instances N   training objects (default: preset's data.maxTrainInstances)
   --test-instances N    test objects to fit and evaluate (default: preset's data.maxTestInstances)
@@ -46,7 +48,7 @@ export function parseQuickstartArgs(argv: string[]): QuickstartArgs | 'help' {
     args: argv,
     options: {
       name: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, preset: { type: 'string' }, class: { type: 'string' },
-      seed: { type: 'string' }, 'from-scratch': { type: 'boolean' }, pretrained: { type: 'string' }, steps: { type: 'string' },
+      seed: { type: 'string' }, 'from-scratch': { type: 'boolean' }, pretrained: { type: 'string' }, 'keep-checkpoints': { type: 'string' }, steps: { type: 'string' },
       'train-instances': { type: 'string' }, 'test-instances': { type: 'string' }, resolution: { type: 'string' },
       backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' }, quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -78,6 +80,7 @@ export function parseQuickstartArgs(argv: string[]): QuickstartArgs | 'help' {
     seed: intArg(values.seed, '--seed') ?? 0,
     fromScratch: values['from-scratch'] ?? false,
     pretrained: values.pretrained,
+    keepCheckpoints: intArg(values['keep-checkpoints'], '--keep-checkpoints', 1),
     steps,
     trainInstances: intArg(values['train-instances'], '--train-instances', 1),
     testInstances: intArg(values['test-instances'], '--test-instances', 1),

@@ -39,6 +39,8 @@ export interface QuickstartOptions {
   fromScratch: boolean;
   /** Start from this pre-training checkpoint (made by our own pre-training). */
   pretrained?: string;
+  /** Pre-training checkpoints kept (default 1); N > 1 keeps the N − 1 previous ones as `pretrain.step-<step>`. */
+  keepCheckpoints?: number;
   steps: { pretrain?: number; probe?: number; fit?: number };
   /** Training / test objects (default: the preset's data caps). */
   trainInstances?: number;
@@ -230,7 +232,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
       config,
       model,
       train,
-      { checkpointDir: ckPretrain, resumeFrom: resumed, interruptible: o.interruptible, dataVersion: data.dataVersion, tracking: { uri: tracker.uri, runId: run.runId } },
+      { checkpointDir: ckPretrain, resumeFrom: resumed, interruptible: o.interruptible, keep: o.keepCheckpoints, dataVersion: data.dataVersion, tracking: { uri: tracker.uri, runId: run.runId } },
       ctx,
     );
     if (pre.aborted) {

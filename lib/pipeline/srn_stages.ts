@@ -49,6 +49,8 @@ export interface PretrainStageOptions {
   /** Recorded in every checkpoint: the training data's version and the tracked run (resumed runs continue it). */
   dataVersion?: string;
   tracking?: CheckpointTracking;
+  /** Checkpoints kept (default 1): N > 1 keeps the N − 1 previous ones as `<dir>.step-<step>`, for curves against steps. */
+  keep?: number;
 }
 
 export interface PretrainStageResult {
@@ -82,7 +84,7 @@ export async function pretrainStage(config: SrnConfig, model: SrnModel, train: S
     pretrain(config, model, splitSource(train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
       onMetrics: (step, rec) => ctx.run.logMetrics(numericMetrics(rec, 'pretrain/'), step),
       onProgress: ctx.progress,
-      checkpoint: { dir: o.checkpointDir, every: 500, dataVersion: o.dataVersion, tracking: o.tracking },
+      checkpoint: { dir: o.checkpointDir, every: 500, dataVersion: o.dataVersion, tracking: o.tracking, keep: o.keep },
       resumeFrom: o.resumeFrom,
       signal,
     });
