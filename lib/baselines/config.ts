@@ -137,7 +137,7 @@ export const DEFAULT_BASELINE_CONFIG: BaselineConfig = {
   },
 };
 
-export const BASELINE_PRESET_NAMES = ['paper', 'cpu', 'tiny'] as const;
+export const BASELINE_PRESET_NAMES = ['paper', 'cpu', 'cpu64', 'tiny'] as const;
 export type BaselinePresetName = (typeof BASELINE_PRESET_NAMES)[number];
 
 const PRESETS: Record<BaselinePresetName, DeepPartial<BaselineConfig>> = {
@@ -162,6 +162,28 @@ const PRESETS: Record<BaselinePresetName, DeepPartial<BaselineConfig>> = {
       fewShot: { steps: 400, batchSize: 15, evalEvery: 50, patience: 4, dropoutGrid: [0.1, 0.2, 0.5] },
     },
     srnUnet: { srnPreset: 'cpu', renderViewsPerInstance: 10, rgbUnet: { steps: 500, batchSize: 16, evalEvery: 100, patience: 3 } },
+  },
+  // The cpu64 scale: the cpu preset's sizes and steps at 64² (one more U-Net level keeps its 1² bottleneck);
+  // steps not re-measured at 64², where a step costs ~4× the cpu preset's.
+  cpu64: {
+    preset: 'cpu64',
+    srnPreset: 'cpu64',
+    data: { maxTrainInstances: 50, maxTestInstances: 10, valInstances: 10, valViews: 10, evalSide: 64 },
+    tco: {
+      side: 64,
+      fcWidth: 1024,
+      pretrain: { steps: 1500, batchSize: 16, logEvery: 50 },
+      probe: { steps: 1000, batchSize: 30 },
+    },
+    unet: {
+      side: 64,
+      nf0: 32,
+      numDown: 6,
+      maxChannels: 256,
+      oracle: { steps: 1000, batchSize: 16, evalEvery: 200, patience: 3 },
+      fewShot: { steps: 400, batchSize: 15, evalEvery: 50, patience: 4, dropoutGrid: [0.1, 0.2, 0.5] },
+    },
+    srnUnet: { srnPreset: 'cpu64', renderViewsPerInstance: 10, rgbUnet: { steps: 500, batchSize: 16, evalEvery: 100, patience: 3 } },
   },
   tiny: {
     preset: 'tiny',

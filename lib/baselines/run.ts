@@ -189,7 +189,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
     for (const png of renders) await run.logArtifact(png, `renders/${mkey(method)}`);
     const evalSeconds = secs(te);
     const path = join(runDir, file);
-    const table1 = column ? { table1: table1Entry(column, { ...results, className: results.dataset.className, scale: preset }) } : {};
+    const table1 = column ? { table1: table1Entry(column, { ...results, className: results.dataset.className, scale: preset, seed: cfg.seed }) } : {};
     const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, ...table1, tracking: { uri: tracker.uri, runId: run.runId } };
     writeResultsJson(path, full);
     run.logMetrics(evalMetrics(results, `eval/${mkey(method)}/${protocol}/`, { perClass: true }));

@@ -9,7 +9,7 @@ import { openSplit, subsetSplit } from '../data/split';
 import type { SplitInfo } from '../data/types';
 import { loadView, ViewCache } from '../data/view_loader';
 import { viewPositions } from '../eval/protocols';
-import { baselineConfig, type BaselineConfig } from './config';
+import { BASELINE_PRESET_NAMES, baselineConfig, type BaselineConfig } from './config';
 import { Unet2d } from './unet2d';
 import { predictLabels, splitImageSet, trainUnet2d, unetArch } from './unet_train';
 import { nearestResizeLabels } from './util';
@@ -43,7 +43,8 @@ export function sweepUnetConfig(srnPreset: string, options: Record<string, unkno
   }
   const o = options as SweepUnetOptions;
   if (o.preset !== undefined && typeof o.preset !== 'string') throw new Error(`unet.preset: expected a baseline preset name, got ${JSON.stringify(o.preset)}`);
-  const preset = o.preset ?? (srnPreset === 'cpu' || srnPreset === 'tiny' ? srnPreset : 'paper');
+  // The baselines' preset of the same name (tiny, cpu, cpu64, paper); paper-released trains the paper's U-Net.
+  const preset = o.preset ?? ((BASELINE_PRESET_NAMES as readonly string[]).includes(srnPreset) ? srnPreset : 'paper');
   return baselineConfig(preset, o.overrides ?? {});
 }
 

@@ -1,5 +1,5 @@
 /**
- * `semantic-srn experiment <name> [--scale small|cpu|paper]`: runs one experiment of experiments/*.json
+ * `semantic-srn experiment <name> [--scale small|cpu|cpu64|paper] [--class chair|table] [--seeds 0,1,2]`: runs one experiment of experiments/*.json
  * through the same library function the notebooks call, logging to MLflow (./mlruns by default).
  */
 import { parseArgs } from 'node:util';
@@ -10,9 +10,14 @@ const HELP = `usage: semantic-srn experiment <name> [options]
 
   <name>                semi-supervised-probe, label-count-sweep, interpolation, mask-reconstruction,
                         table-1, tco-baseline, unet-baselines (configs in experiments/<name>.json)
-  --scale S             small (CI smoke), cpu (default) or paper
-  --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/, shared
-                        pre-training in <out>/pretrain/
+  --scale S             small (CI smoke), cpu (default, 32²), cpu64 (64², native backend) or paper:
+                        model preset, data and schedule together (lib/config/scales.ts)
+  --class C             chair (default: the config's) or table
+  --seeds LIST          replicate seeds, e.g. 0,1,2 (default: the config's): semi-supervised-probe and the
+                        baselines run once per seed on one pre-training and report mean ± 95% CI;
+                        table-1 runs only the seeds and columns still missing
+  --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/<class>[-seed<s>]/,
+                        shared pre-training in <out>/pretrain/
   --data DIR            dataset root (default: the config's data.root)
   --config FILE         read the config from FILE instead of experiments/<name>.json
   --backend NAME        auto|node-gpu|node|wasm|cpu (default auto)
@@ -20,19 +25,19 @@ const HELP = `usage: semantic-srn experiment <name> [options]
   --quiet               no progress lines`;
 
 export const experimentCommand: CliCommand = {
-  summary: 'run an experiment of experiments/*.json at a scale (small, cpu, paper)',
+  summary: 'run an experiment of experiments/*.json at a scale (small, cpu, cpu64, paper), for chairs or tables, over seeds',
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
       options: {
-        scale: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
+        scale: { type: 'string' }, class: { type: 'string' }, seeds: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
         backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' },
         quiet: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
-    const { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, loadExperimentConfig, experimentsDir } = await import('../experiments/config_loader').then(async (m) => ({ ...m, ...(await import('../experiments/types')) }));
+    const { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, loadExperimentConfig, experimentsDir, withClassAndSeeds } = await import('../experiments/config_loader').then(async (m) => ({ ...m, ...(await import('../experiments/types')) }));
     if (values.help) {
       console.log(HELP);
       return 0;
@@ -56,7 +61,14 @@ export const experimentCommand: CliCommand = {
       return 2;
     }
     const exp = name as (typeof EXPERIMENT_NAMES)[number];
-    const cfg = loadExperimentConfig(exp, scale as (typeof SCALES)[number], values.config ? { file: values.config } : {});
+    const loaded = loadExperimentConfig(exp, scale as (typeof SCALES)[number], values.config ? { file: values.config } : {});
+    let cfg = loaded;
+    try {
+      cfg = withClassAndSeeds(loaded, { className: values.class, seeds: values.seeds });
+    } catch (e) {
+      console.error(`semantic-srn experiment: ${(e as Error).message}`);
+      return 2;
+    }
 
     const { selectBackend, describeBackend, nativeThreadsForPreset, parseBackendChoice } = await import('../backend/select');
     const { createTracker, NullTracker } = await import('../tracking/create_tracker');
@@ -67,7 +79,7 @@ export const experimentCommand: CliCommand = {
       nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[scale as (typeof SCALES)[number]]),
     });
     const log = (m: string) => console.error(`[${exp}] ${m}`);
-    if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.source}`);
+    if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.data.className}s · seeds ${cfg.seeds.join(',')} (pre-training seed ${cfg.seed}) · ${cfg.source}`);
     const tracker = values['no-track'] ? new NullTracker() : createTracker(values['tracking-uri'] ? { uri: values['tracking-uri'] } : {});
     try {
       const out = await runExperiment(exp, cfg, {
@@ -95,7 +107,7 @@ function summarize(out: object): Record<string, unknown> {
   const keep: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(out)) {
     if (typeof v === 'number' || typeof v === 'string' || v === null) keep[k] = v;
-    else if (k === 'summary' || k === 'records' || k === 'figures' || k === 'skipped' || k === 'table1') keep[k] = v;
+    else if (k === 'summary' || k === 'records' || k === 'figures' || k === 'skipped' || k === 'table1' || k === 'seeds') keep[k] = v;
   }
   return keep;
 }

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
 import type { ResultRecord } from '../plotting/results_table';
+import { meanCI } from '../metrics/stats';
 
 /** Where the paper's numbers come from. */
 export const PAPER_TABLE1_SOURCE =
@@ -58,10 +59,15 @@ export interface Table1Entry {
   mIOU: number;
   shapeMIOU: number;
   scale?: string;
+  /** The replicate seed (few-shot draw, heads, fits; a baseline's whole training); absent in files written before seeds. */
+  seed?: number;
 }
 
 /** The entry for column `id` from an evaluation's scores. */
-export function table1Entry(id: Table1ColumnId, r: { method: string; protocol: string | { name: string }; className: string; mIOU: number; shapeMIOU: number; scale?: string }): Table1Entry {
+export function table1Entry(
+  id: Table1ColumnId,
+  r: { method: string; protocol: string | { name: string }; className: string; mIOU: number; shapeMIOU: number; scale?: string; seed?: number },
+): Table1Entry {
   return {
     id,
     column: paperColumn(id).column,
@@ -71,6 +77,7 @@ export function table1Entry(id: Table1ColumnId, r: { method: string; protocol: s
     mIOU: r.mIOU,
     shapeMIOU: r.shapeMIOU,
     ...(r.scale !== undefined ? { scale: r.scale } : {}),
+    ...(r.seed !== undefined ? { seed: r.seed } : {}),
   };
 }
 
@@ -93,7 +100,9 @@ export function legacyTable1Column(method: string, protocol: string): Table1Colu
 }
 
 /** A collected row: an entry (scores as fractions in [0, 1]) with where it came from. */
-export interface Table1Row extends Omit<Table1Entry, 'scale'> {
+export interface Table1Row extends Omit<Table1Entry, 'scale' | 'seed'> {
+  /** Replicate seed; files written before seeds were recorded ran seed 0 (the only seed then). */
+  seed: number;
   /** results.json it came from. */
   source: string;
   scale: string | null;
@@ -138,6 +147,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
       shapeMIOU: typeof e.shapeMIOU === 'number' ? e.shapeMIOU : NaN,
       source: path,
       scale: typeof e.scale === 'string' ? e.scale : scale,
+      seed: typeof e.seed === 'number' ? e.seed : 0,
       createdAt,
     });
   }
@@ -155,6 +165,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
         shapeMIOU: typeof doc.shapeMIOU === 'number' ? doc.shapeMIOU : NaN,
         source: path,
         scale,
+        seed: 0,
         createdAt,
       });
     }
@@ -177,22 +188,30 @@ export function collectTable1Rows(runsDir: string): Table1Row[] {
   return rows;
 }
 
-/** One row per (column, class): the chosen scale first, then the newest. */
+/**
+ * One row per (column, class, seed): rows of the chosen scale only when it has any for that column and class (seeds
+ * of two scales are never averaged), then the newest per seed.
+ */
 export function pickTable1Rows(rows: readonly Table1Row[], scale?: string): Table1Row[] {
-  const best = new Map<string, Table1Row>();
-  const rank = (r: Table1Row) => [scale && r.scale === scale ? 1 : 0, r.createdAt ?? ''] as const;
+  const cell = (r: Table1Row) => `${r.id}/${r.className.toLowerCase()}`;
+  const newer = (a: Table1Row, b: Table1Row) => (a.createdAt ?? '') > (b.createdAt ?? '');
+  // The scale each cell reports: the chosen one where the cell has it, else that of the cell's newest row.
+  const cellScale = new Map<string, string | null>();
+  const newest = new Map<string, Table1Row>();
   for (const r of rows) {
-    const k = `${r.id}/${r.className.toLowerCase()}`;
-    const cur = best.get(k);
-    if (!cur) {
-      best.set(k, r);
-      continue;
-    }
-    const [a1, a2] = rank(r);
-    const [b1, b2] = rank(cur);
-    if (a1 > b1 || (a1 === b1 && a2 > b2)) best.set(k, r);
+    const n = newest.get(cell(r));
+    if (!n || newer(r, n)) newest.set(cell(r), r);
+    if (scale !== undefined && r.scale === scale) cellScale.set(cell(r), scale);
   }
-  return [...best.values()].sort((a, b) => a.column - b.column || a.className.localeCompare(b.className));
+  for (const [k, r] of newest) if (!cellScale.has(k)) cellScale.set(k, r.scale);
+  const best = new Map<string, Table1Row>();
+  for (const r of rows) {
+    if (r.scale !== cellScale.get(cell(r))) continue;
+    const k = `${cell(r)}/${r.seed}`;
+    const cur = best.get(k);
+    if (!cur || newer(r, cur)) best.set(k, r);
+  }
+  return [...best.values()].sort((a, b) => a.column - b.column || a.className.localeCompare(b.className) || a.seed - b.seed);
 }
 
 export interface Table1Record extends ResultRecord {
@@ -200,11 +219,18 @@ export interface Table1Record extends ResultRecord {
   column: number;
   method: string;
   class: string;
+  /** Mean over the replicate seeds (one seed: its value). */
   'ours mIOU %': number | null;
+  /** Half-width of the 95% CI of that mean (Student's t over seeds); null for one seed. */
+  'ours mIOU ± CI95': number | null;
   'ours shape-mIOU %': number | null;
+  'ours shape-mIOU ± CI95': number | null;
+  /** The seeds averaged, comma-separated ('' where we have no row). */
+  seeds: string;
   'paper mIOU %': number | null;
   'paper shape-mIOU %': number | null;
   scale: string | null;
+  /** The results.json of each seed, ';'-separated. */
   source: string | null;
   /** Set on rows of the `small` scale, whose numbers only show that the pipeline runs. */
   note: string | null;
@@ -213,53 +239,114 @@ export interface Table1Record extends ResultRecord {
 /** The `small` scale (tiny model, 8² renders, a few objects) is CI's smoke test: its numbers are not results. */
 export const SMOKE_TEST_NOTE = 'smoke test (small scale): not comparable to the paper';
 
-/** Our rows beside the paper's, one record per (column, class) the paper or we have. */
+/**
+ * Our rows beside the paper's, one record per (column, class) the paper or we have: the mean over the rows' seeds
+ * (pickTable1Rows keeps one row per seed) with the 95% CI of the mean, in %.
+ */
 export function table1Records(rows: readonly Table1Row[], classes: readonly string[] = ['Chair']): Table1Record[] {
   const out: Table1Record[] = [];
+  const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(1000 * v) / 10);
+  const stat = (xs: number[]) => (xs.some(Number.isFinite) ? meanCI(xs) : null);
   for (const pc of PAPER_TABLE1) {
     for (const cls of classes) {
       const paper = cls.toLowerCase() === 'table' ? pc.table : pc.chair;
-      const ours = rows.find((r) => r.id === pc.id && r.className.toLowerCase() === cls.toLowerCase());
-      const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : Math.round(1000 * v) / 10);
+      const ours = rows.filter((r) => r.id === pc.id && r.className.toLowerCase() === cls.toLowerCase());
+      const m = stat(ours.map((r) => r.mIOU));
+      const sm = stat(ours.map((r) => r.shapeMIOU));
       out.push({
         id: pc.id,
         column: pc.column,
         method: pc.label,
         class: cls,
-        'ours mIOU %': pct(ours?.mIOU),
-        'ours shape-mIOU %': pct(ours?.shapeMIOU),
+        'ours mIOU %': pct(m?.mean),
+        'ours mIOU ± CI95': pct(m?.ci95),
+        'ours shape-mIOU %': pct(sm?.mean),
+        'ours shape-mIOU ± CI95': pct(sm?.ci95),
+        seeds: ours.map((r) => r.seed).join(','),
         'paper mIOU %': paper ? paper[0] : null,
         'paper shape-mIOU %': paper ? paper[1] : null,
-        scale: ours?.scale ?? null,
-        source: ours ? ours.source : null,
-        note: ours?.scale === 'small' ? SMOKE_TEST_NOTE : null,
+        scale: ours[0]?.scale ?? null,
+        source: ours.length ? ours.map((r) => r.source).join(';') : null,
+        note: ours[0]?.scale === 'small' ? SMOKE_TEST_NOTE : null,
       });
     }
   }
   return out;
 }
 
-/** Grouped bars: ours vs paper mIOU per column. */
-export function table1ChartSpec(records: readonly Table1Record[], title = 'Table 1: mIOU, ours vs paper'): TopLevelSpec {
-  const values = records.flatMap((r) => [
-    ...(r['ours mIOU %'] !== null ? [{ column: `${r.column} ${r.class}`, who: 'ours', mIOU: r['ours mIOU %'] }] : []),
-    ...(r['paper mIOU %'] !== null ? [{ column: `${r.column} ${r.class}`, who: 'paper', mIOU: r['paper mIOU %'] }] : []),
-  ]);
+/** Short method names for chart axes, by column id. */
+const SHORT_LABEL: Record<Table1ColumnId, string> = {
+  'tco-linear': '1 TCO+linear',
+  'srn-linear': '2 SRN+linear',
+  'unet-30shot': '3 U-Net, 30 images',
+  'srn-unet-single': '4 SRN+U-Net single',
+  'srn-unet-multi': '5 SRN+U-Net multi',
+  'unet-oracle': '6 U-Net, all data',
+};
+
+/**
+ * Ours beside the paper per Table 1 column: two panels (mIOU, shape-mIOU), method names on the axis, grouped bars
+ * (ours per class, paper per class) and our 95% CI over seeds as error bars where there is more than one seed.
+ */
+export function table1ChartSpec(records: readonly Table1Record[], title = 'Table 1: ours vs paper'): TopLevelSpec {
+  const values = records.flatMap((r) => {
+    const method = SHORT_LABEL[r.id];
+    const cls = r.class.toLowerCase();
+    const out: Record<string, unknown>[] = [];
+    const add = (metric: string, who: string, v: number | null, ci: number | null) => {
+      if (v !== null) out.push({ method, metric, who: `${who}, ${cls}`, value: v, lo: ci === null ? null : v - ci, hi: ci === null ? null : v + ci, seeds: who === 'ours' ? r.seeds : '' });
+    };
+    add('mIOU (%)', 'ours', r['ours mIOU %'], r['ours mIOU ± CI95']);
+    add('shape-mIOU (%)', 'ours', r['ours shape-mIOU %'], r['ours shape-mIOU ± CI95']);
+    add('mIOU (%)', 'paper', r['paper mIOU %'], null);
+    add('shape-mIOU (%)', 'paper', r['paper shape-mIOU %'], null);
+    return out;
+  });
+  const x = { field: 'method', type: 'nominal', title: null, sort: Object.values(SHORT_LABEL), axis: { labelAngle: -30 } };
   return {
     $schema: VEGA_LITE_SCHEMA,
     title,
-    width: { step: 18 },
-    height: 220,
     data: { values },
-    mark: 'bar',
-    encoding: {
-      x: { field: 'column', type: 'nominal', title: 'Table 1 column', axis: { labelAngle: 0 } },
-      xOffset: { field: 'who' },
-      y: { field: 'mIOU', type: 'quantitative', title: 'mIOU (%)', scale: { domain: [0, 100] } },
-      color: { field: 'who', type: 'nominal', title: '' },
-      tooltip: [{ field: 'column' }, { field: 'who' }, { field: 'mIOU', format: '.1f' }],
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['mIOU (%)', 'shape-mIOU (%)'] } },
+    spec: {
+      width: 260,
+      height: 220,
+      layer: [
+        {
+          mark: 'bar',
+          encoding: {
+            x,
+            xOffset: { field: 'who' },
+            y: { field: 'value', type: 'quantitative', title: '%', scale: { domain: [0, 100] } },
+            color: { field: 'who', type: 'nominal', title: '' },
+            tooltip: [{ field: 'method' }, { field: 'who' }, { field: 'value', format: '.1f' }, { field: 'lo', format: '.1f' }, { field: 'hi', format: '.1f' }, { field: 'seeds' }],
+          },
+        },
+        {
+          mark: { type: 'rule', color: 'black' },
+          transform: [{ filter: 'datum.lo != null' }],
+          encoding: { x, xOffset: { field: 'who' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+        },
+      ],
     },
+    resolve: { scale: { x: 'independent' } },
   } as TopLevelSpec;
+}
+
+/** Table 1 as Markdown: ours (mean ± 95% CI over seeds, the seeds) beside the paper, one line per column and class. */
+export function table1Markdown(records: readonly Table1Record[]): string {
+  const f = (v: number | null, ci: number | null = null) => (v === null ? '—' : ci === null ? v.toFixed(1) : `${v.toFixed(1)} ± ${ci.toFixed(1)}`);
+  const lines = [
+    '| col | method | class | ours mIOU % | ours shape-mIOU % | seeds | paper mIOU % | paper shape-mIOU % | scale |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of records) {
+    lines.push(
+      `| ${r.column} | ${r.method} | ${r.class} | ${f(r['ours mIOU %'], r['ours mIOU ± CI95'])} | ${f(r['ours shape-mIOU %'], r['ours shape-mIOU ± CI95'])} | ${r.seeds || '—'} | ` +
+        `${f(r['paper mIOU %'])} | ${f(r['paper shape-mIOU %'])} | ${r.scale ?? '—'}${r.note ? ` (${r.note})` : ''} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -267,7 +354,8 @@ export function table1ChartSpec(records: readonly Table1Record[], title = 'Table
  * `perClassIoU`, or the matching entry of an experiment's `rows` (the baselines' summary).
  */
 export function table1ClassRecords(rows: readonly Table1Row[]): ClassIouRecord[] {
-  const out: ClassIouRecord[] = [];
+  // Several seeds of one method: the mean per class over the seeds that scored it.
+  const sums = new Map<string, { method: string; className: string; values: number[] }>();
   for (const r of rows) {
     if (!existsSync(r.source)) continue;
     const doc = JSON.parse(readFileSync(r.source, 'utf8')) as Json;
@@ -275,7 +363,12 @@ export function table1ClassRecords(rows: readonly Table1Row[]): ClassIouRecord[]
     const per = (entry?.perClassIoU ?? doc.perClassIoU) as Record<string, number | null> | undefined;
     if (!per || typeof per !== 'object') continue;
     const method = `${r.column}: ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`;
-    for (const [className, iou] of Object.entries(per)) if (typeof iou === 'number') out.push({ method, className, iou });
+    for (const [className, iou] of Object.entries(per)) {
+      if (typeof iou !== 'number') continue;
+      const k = `${method}\u0000${className}`;
+      if (!sums.has(k)) sums.set(k, { method, className, values: [] });
+      sums.get(k)!.values.push(iou);
+    }
   }
-  return out;
+  return [...sums.values()].map(({ method, className, values }) => ({ method, className, iou: values.reduce((a, b) => a + b, 0) / values.length }));
 }

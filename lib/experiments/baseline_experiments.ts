@@ -10,10 +10,11 @@ import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
 import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
 import { resultsTable, type ColumnTable } from '../plotting/results_table';
-import { backendSummary, experimentRunDir, projectRoot, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
+import { backendSummary, experimentRunDir, projectRoot, replicateSeed, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';
 import { PAPER_TABLE1, paperColumn, type Table1ColumnId, type Table1Entry } from '../eval/table1';
-import { type ExperimentConfig, SCALE_PRESETS } from './types';
+import { scaleDefinition } from '../config/scales';
+import type { ExperimentConfig } from './types';
 
 export interface BaselineRow {
   kind: string;
@@ -45,15 +46,18 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   const kinds = bc.kinds ?? DEFAULT_KINDS[cfg.experiment];
   const dataRoot = resolve(projectRoot(), opts.dataRoot ?? cfg.data.root);
   const rows: BaselineRow[] = [];
+  // A baseline trains from scratch: the replicate seed drives all of it (init, few-shot draw, batches, dropout).
+  const seed = replicateSeed(cfg);
   // One parent run per experiment (the UI groups the baselines' own runs under it); its id is printed by the CLI.
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     for (const kind of kinds) {
-      say(opts, `${cfg.experiment}: baseline ${kind} (preset ${bc.preset ?? SCALE_PRESETS[cfg.scale]})`);
+      const preset = bc.preset ?? scaleDefinition(cfg.scale).baselinePreset;
+      say(opts, `${cfg.experiment}: baseline ${kind} (preset ${preset})`);
       const summary = await runBaseline({
         kind,
-        preset: bc.preset ?? SCALE_PRESETS[cfg.scale],
+        preset,
         overrides: bc.overrides ?? {},
-        seed: cfg.seed,
+        seed,
         data: dataRoot,
         out: runDir,
         name: kind,
@@ -72,7 +76,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       }
     }
     const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
-    const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ id: r.column!, column: paperColumn(r.column!).column, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU }));
+    const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ id: r.column!, column: paperColumn(r.column!).column, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, seed }));
     const figures: Record<string, string> = {};
     const classRecords = baselineClassRecords(rows);
     if (classRecords.length) figures.perClassIou = (await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${cfg.experiment} (${cfg.scale})` }), join(runDir, 'per_class_iou'))).png;
@@ -88,7 +92,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       rows,
       table1,
     };
-    writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, configSource: cfg.source, rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, tracking: out.tracking, createdAt: new Date().toISOString() });
+    writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, seed, configSource: cfg.source, rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, tracking: out.tracking, createdAt: new Date().toISOString() });
     await run.logArtifact(resultsPath);
     for (const f of Object.values(figures)) await run.logArtifact(f, 'figures');
     return out;

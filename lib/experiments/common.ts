@@ -135,11 +135,16 @@ export function say(opts: ExperimentOptions, msg: string): void {
   opts.onProgress?.(msg);
 }
 
-/** The model/training config of a scale: preset + overrides + seed + data caps (+ the dataset's class count). */
+/**
+ * The model/training config of a scale: preset + overrides + data caps (+ the dataset's class count), seeded with
+ * the replicate seed (`cfg.seeds[0]`: few-shot draw, heads, fits). The pre-training is `cfg.seed`'s: pass that
+ * to ensurePretrained.
+ */
 export function experimentSrnConfig(cfg: BaseScaleConfig, numClasses?: number): SrnConfig {
+  const seed = replicateSeed(cfg);
   const fixed: DeepPartial<SrnConfig> = {
-    seed: cfg.seed,
-    data: { className: datasetClassFolder(cfg.data.className), maxTrainInstances: cfg.data.train, maxTestInstances: cfg.data.test },
+    seed,
+    data: { className: datasetClassFolder(cfg.data.className), maxTrainInstances: cfg.data.train, maxTestInstances: cfg.data.test, fewShot: { seed } },
     ...(numClasses !== undefined ? { model: { numClasses } } : {}),
   };
   return resolveConfig(fixed, presetConfig(cfg.preset, cfg.overrides));
@@ -162,6 +167,11 @@ export async function prepareData(cfg: BaseScaleConfig, opts: ExperimentOptions 
   const made = d.generated.reduce((s, g) => s + g.generated, 0);
   if (made) say(opts, `data: generated ${made} objects under ${root} in ${d.seconds.toFixed(1)} s`);
   return { root, train: d.train, test: d.test, generatedSeconds: d.seconds, dataVersion: d.dataVersion };
+}
+
+/** The seed of this replicate (a config of several seeds is run one seed at a time, see runReplicates). */
+export function replicateSeed(cfg: Pick<BaseScaleConfig, 'seed' | 'seeds'>): number {
+  return cfg.seeds[0] ?? cfg.seed;
 }
 
 function hash(value: unknown): string {
@@ -192,7 +202,14 @@ export function tailMean(xs: readonly number[], n = 20): number {
  * A pre-trained model for (config, data): loaded from `<runsDir>/pretrain/<preset>-<class>-s<seed>-<hash>/`
  * when a finished checkpoint is there, resumed when an unfinished one is, else trained and saved there.
  */
-export async function ensurePretrained(config: SrnConfig, data: PreparedData, opts: ExperimentOptions & { run?: RunHandle } = {}): Promise<{ model: SrnModel; info: PretrainInfo }> {
+export async function ensurePretrained(
+  replicateConfig: SrnConfig,
+  data: PreparedData,
+  opts: ExperimentOptions & { run?: RunHandle } = {},
+  pretrainSeed = replicateConfig.seed,
+): Promise<{ model: SrnModel; info: PretrainInfo }> {
+  // Every replicate seed shares the one pre-training of `pretrainSeed`.
+  const config = pretrainSeed === replicateConfig.seed ? replicateConfig : { ...replicateConfig, seed: pretrainSeed };
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const keyObj = pretrainKey(config, data);
   const key = `${config.preset}-${data.train.className.toLowerCase()}-s${config.seed}-${hash(keyObj)}`;
@@ -299,7 +316,7 @@ export function fewShotViews(config: SrnConfig, train: SplitInfo): { views: Obse
 export async function ensureProbe(config: SrnConfig, model: SrnModel, data: PreparedData, pre: PretrainInfo, opts: ExperimentOptions & { run?: RunHandle } = {}): Promise<ProbeInfo> {
   const { views, sel, allClassesRule } = fewShotViews(config, data.train);
   const majorityClass = majorityForegroundClass(views.map((v) => v.view.labels!), data.train.numClasses);
-  const dir = join(pre.cacheDir, `probe-${hash({ probe: config.training.probe, fewShot: config.data.fewShot, ids: sel.instanceIds, pretrainSteps: pre.steps })}`);
+  const dir = join(pre.cacheDir, `probe-${hash({ probe: config.training.probe, fewShot: config.data.fewShot, ids: sel.instanceIds, pretrainSteps: pre.steps, seed: config.seed })}`);
   const common = { images: views.length, instanceIds: sel.instanceIds, method: sel.method, allClassesRule, majorityClass };
   const historyPath = join(dir, 'history.json');
   const saved = existsSync(historyPath) ? findCheckpoint(dir) : undefined;
@@ -349,9 +366,16 @@ export function evalViewIndices(numViews: number, every: number, observed: reado
   return [...set].sort((a, b) => a - b);
 }
 
-/** `<runsDir>/<experiment>/<scale>`, created. */
+/** Experiments that run once per replicate seed (the others use the seeds inside one run, or only the first). */
+export const PER_SEED_EXPERIMENTS: readonly ExperimentName[] = ['semi-supervised-probe', 'tco-baseline', 'unet-baselines'];
+
+/**
+ * `<runsDir>/<experiment>/<scale>/<class>[-seed<s>]`, created: one folder per class, and per replicate seed for the
+ * experiments run once per seed, so chairs and tables and every seed keep their own results.json.
+ */
 export function experimentRunDir(cfg: ExperimentConfig, opts: ExperimentOptions): string {
-  const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale);
+  const perSeed = PER_SEED_EXPERIMENTS.includes(cfg.experiment);
+  const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale, `${cfg.data.className.toLowerCase()}${perSeed ? `-seed${replicateSeed(cfg)}` : ''}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -363,9 +387,9 @@ export function experimentRunDir(cfg: ExperimentConfig, opts: ExperimentOptions)
 export async function withExperimentRun<T>(cfg: ExperimentConfig, opts: ExperimentOptions, fn: (run: RunHandle, tracker: Tracker) => Promise<T>): Promise<T> {
   const tracker = opts.tracker ?? new NullTracker();
   const run = await tracker.startRun({
-    name: `${cfg.experiment}/${cfg.scale}`,
+    name: `${cfg.experiment}/${cfg.scale}/${cfg.data.className.toLowerCase()}${PER_SEED_EXPERIMENTS.includes(cfg.experiment) ? `/seed${replicateSeed(cfg)}` : ''}`,
     parent: opts.parentRun,
-    tags: { experiment: cfg.experiment, scale: cfg.scale, preset: cfg.preset, backend: tf.getBackend() ?? 'none' },
+    tags: { experiment: cfg.experiment, scale: cfg.scale, preset: cfg.preset, class: cfg.data.className, seed: String(replicateSeed(cfg)), backend: tf.getBackend() ?? 'none' },
     params: { experiment: { ...cfg, description: undefined } },
     // A run left RUNNING by a killed run of this experiment is continued (its pre-training resumes too).
     lease: { file: join(experimentRunDir(cfg, opts), 'tracking-run.json'), resume: true },

@@ -1,12 +1,15 @@
 /**
  * Loads `experiments/<name>.json` and validates the chosen scale. Errors name the file and the field,
  * e.g. `experiments/interpolation.json: scales.cpu.pair[1]: expected an integer ≥ 0, got -1`.
- * The `overrides` are checked against the preset by resolveConfig (unknown keys are errors too).
+ * Preset, data, overrides and evaluation stride come from the scale (lib/config/scales.ts); a file's scale entry
+ * adds the experiment's own fields and may override any of those. The `overrides` are checked against the preset
+ * by resolveConfig (unknown keys are errors too).
  */
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../util/json_file';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { presetConfig, PRESET_NAMES } from '../config/presets';
+import { scaleDefinition } from '../config/scales';
 import {
   EXPERIMENT_NAMES,
   SCALES,
@@ -64,16 +67,27 @@ class Checker {
   }
 }
 
-const BASE_KEYS = ['preset', 'seed', 'data', 'overrides', 'evalViewEvery'];
+const BASE_KEYS = ['preset', 'seed', 'seeds', 'data', 'overrides', 'evalViewEvery'];
 const EXTRA_KEYS: Record<ExperimentName, string[]> = {
   'semi-supervised-probe': ['protocol', 'figureInstances', 'figureViews'],
   'tco-baseline': ['baseline'],
   'unet-baselines': ['baseline'],
-  'label-count-sweep': ['points', 'seeds', 'methods', 'unet'],
+  'label-count-sweep': ['points', 'methods', 'unet'],
   interpolation: ['pair', 'frames', 'side', 'fitProtocol', 'stripFrames', 'gif', 'gifDelayMs'],
   'mask-reconstruction': ['instances', 'maskView', 'novelViews', 'fitSteps'],
   'table-1': ['runMissing'],
 };
+
+/** `over` merged into `base` (plain objects recursively; arrays and values replaced), both left untouched. */
+function deepMerge(base: Obj, over: Obj): Obj {
+  const out: Obj = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const plain = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = plain(b) && plain(v) ? deepMerge(b, v) : structuredClone(v);
+  }
+  return out;
+}
 
 /** The folder holding the experiment configs: SRN_EXPERIMENTS_DIR, else `experiments/` of the project. */
 export function experimentsDir(): string {
@@ -100,26 +114,31 @@ export function validateExperimentScale<N extends ExperimentName>(experiment: N,
   const p = `scales.${scale}`;
   const o = c.obj(p, raw);
   c.keys(p, o, [...BASE_KEYS, ...EXTRA_KEYS[experiment]]);
-  const preset = c.oneOf(`${p}.preset`, o.preset, PRESET_NAMES);
-  const seed = c.int(`${p}.seed`, o.seed);
-  const d = c.obj(`${p}.data`, o.data);
+  const def = scaleDefinition(scale);
+  const preset = o.preset === undefined ? def.srnPreset : c.oneOf(`${p}.preset`, o.preset, PRESET_NAMES);
+  const seed = o.seed === undefined ? 0 : c.int(`${p}.seed`, o.seed);
+  const seeds = o.seeds === undefined ? [seed] : c.arr(`${p}.seeds`, o.seeds, (q, x) => c.int(q, x, 0));
+  if (new Set(seeds).size !== seeds.length) c.fail(`${p}.seeds`, 'distinct seeds', o.seeds);
+  const d = o.data === undefined ? {} : c.obj(`${p}.data`, o.data);
   c.keys(`${p}.data`, d, ['className', 'root', 'synthetic', 'resolution', 'train', 'test']);
+  const dd = { className: 'chair', ...def.data, ...d } as Obj;
   const data = {
-    className: c.oneOf(`${p}.data.className`, typeof d.className === 'string' ? d.className.toLowerCase() : d.className, ['chair', 'table']),
-    root: c.str(`${p}.data.root`, d.root),
-    synthetic: c.bool(`${p}.data.synthetic`, d.synthetic),
-    resolution: c.int(`${p}.data.resolution`, d.resolution, 8),
-    train: c.int(`${p}.data.train`, d.train, 1),
-    test: c.int(`${p}.data.test`, d.test, 1),
+    className: c.oneOf(`${p}.data.className`, typeof dd.className === 'string' ? dd.className.toLowerCase() : dd.className, ['chair', 'table']),
+    root: c.str(`${p}.data.root`, dd.root),
+    synthetic: c.bool(`${p}.data.synthetic`, dd.synthetic),
+    resolution: c.int(`${p}.data.resolution`, dd.resolution, 8),
+    train: c.int(`${p}.data.train`, dd.train, 1),
+    test: c.int(`${p}.data.test`, dd.test, 1),
   };
-  const overrides = o.overrides === undefined ? {} : c.obj(`${p}.overrides`, o.overrides);
+  const overrides = deepMerge(def.overrides as Obj, o.overrides === undefined ? {} : c.obj(`${p}.overrides`, o.overrides));
   // Check the overrides against the preset now, so a typo fails at load time with the file named.
   try {
     presetConfig(preset, overrides);
   } catch (e) {
     throw new Error(`${file}: ${p}.overrides: ${(e as Error).message}`);
   }
-  const base = { preset, seed, data, overrides, evalViewEvery: o.evalViewEvery === undefined ? 1 : c.int(`${p}.evalViewEvery`, o.evalViewEvery, 1) };
+  const evalViewEvery = o.evalViewEvery === undefined ? def.evalViewEvery : c.int(`${p}.evalViewEvery`, o.evalViewEvery, 1);
+  const base = { preset, seed, seeds, data, overrides, evalViewEvery };
   const pos = (q: string, x: unknown) => c.int(q, x, 0);
   let extra: Obj;
   switch (experiment) {
@@ -139,7 +158,6 @@ export function validateExperimentScale<N extends ExperimentName>(experiment: N,
           if (instances > data.train) c.fail(`${q}.instances`, `at most data.train = ${data.train}`, instances);
           return { instances, views: c.int(`${q}.views`, pt.views, 1) };
         }),
-        seeds: c.arr(`${p}.seeds`, o.seeds, (q, x) => c.int(q, x, 0)),
         methods: c.arr(`${p}.methods`, o.methods, (q, x) => c.oneOf(q, x, ['srn+linear', 'unet'] as const)),
         unet: o.unet === undefined ? {} : c.obj(`${p}.unet`, o.unet),
       };
@@ -205,4 +223,27 @@ export function loadExperimentConfig<N extends ExperimentName>(name: N, scale: S
 /** A data root as an absolute path (relative roots are taken from `base`, default the working directory). */
 export function resolveDataRoot(root: string, base = process.cwd()): string {
   return isAbsolute(root) ? root : resolve(base, root);
+}
+
+/**
+ * A loaded config for another class and/or other replicate seeds (CLI `--class`, `--seeds '0,1,2'`); the
+ * pre-training seed stays the config's. Bad values fail naming the option.
+ */
+export function withClassAndSeeds<C extends ExperimentConfig>(cfg: C, o: { className?: string; seeds?: string | readonly number[] }): C {
+  let out = cfg;
+  if (o.className !== undefined) {
+    const c = o.className.toLowerCase();
+    if (c !== 'chair' && c !== 'table') throw new Error(`--class: expected chair or table, got '${o.className}'`);
+    out = { ...out, data: { ...out.data, className: c } };
+  }
+  if (o.seeds !== undefined) {
+    const list = typeof o.seeds === 'string' ? o.seeds.split(',').map((x) => x.trim()) : o.seeds.map(String);
+    const seeds = list.map((x) => {
+      if (!/^\d+$/.test(x)) throw new Error(`--seeds: expected comma-separated integers ≥ 0, got '${o.seeds}'`);
+      return Number(x);
+    });
+    if (seeds.length === 0 || new Set(seeds).size !== seeds.length) throw new Error(`--seeds: expected distinct seeds, got '${o.seeds}'`);
+    out = { ...out, seeds };
+  }
+  return out;
 }

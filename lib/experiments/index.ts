@@ -9,4 +9,5 @@ export * from './interpolation';
 export * from './mask_reconstruction';
 export * from './table1';
 export * from './baseline_experiments';
+export * from './replicates';
 export * from './registry';

@@ -57,7 +57,7 @@ export async function runInterpolation(cfg: ExperimentConfig<'interpolation'>, o
   const config = experimentSrnConfig(cfg, data.train.numClasses);
   const C = data.test.numClasses;
   return withExperimentRun(cfg, opts, async (run, tracker) => {
-    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run });
+    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run }, cfg.seed);
     try {
       const probe = await ensureProbe(config, model, data, pre, { ...opts, run });
       const [a, b] = cfg.pair;

@@ -64,7 +64,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
   const config = experimentSrnConfig(cfg, data.train.numClasses);
   const C = data.test.numClasses;
   return withExperimentRun(cfg, opts, async (run, tracker) => {
-    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run });
+    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run }, cfg.seed);
     try {
       // Test codes once (single view), then features and GT labels of the evaluated views, once.
       const positions = data.test.instances.map((_, i) => i);
@@ -127,7 +127,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
             }
             const mine = records.filter((r) => r.method === method && r.numLabels === numLabels && r.instances === point.instances);
             const [sum] = summarizeSeeds(mine);
-            child.logMetrics({ mIOU_mean: sum.mean, mIOU_std: sum.std });
+            child.logMetrics({ mIOU_mean: sum.mean, mIOU_std: sum.std, mIOU_ci95: sum.ci95 });
             run.logMetrics({ [`${method.replace('+', '_')}/mIOU_mean`]: sum.mean }, numLabels);
             await child.end('FINISHED');
           } catch (e) {
@@ -137,11 +137,11 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
         }
       }
 
-      const summary = summarizeSeeds(records);
+      const summary = summarizeSeeds(records, 'ci95');
       const figures: Record<string, string> = {};
       if (records.length) {
         const fig = await saveFigure(
-          miouVsLabelsSpec(records, { title: `mIOU vs labelled images (${cfg.seeds.length} seeds, mean ± std)`, xTitle: 'labelled images (objects × views)', logX: true }),
+          miouVsLabelsSpec(records, { title: `mIOU vs labelled images (${cfg.seeds.length} seeds, mean ± 95% CI)`, xTitle: 'labelled images (objects × views)', logX: true, spread: 'ci95' }),
           join(runDir, 'miou_vs_labels'),
         );
         figures.miouVsLabels = fig.png;

@@ -69,7 +69,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
   const config = cfg.fitSteps === null ? base : { ...base, training: { ...base.training, latentFit: { ...base.training.latentFit, steps: cfg.fitSteps } } };
   const C = data.test.numClasses;
   return withExperimentRun(cfg, opts, async (run, tracker) => {
-    const { model, info: pre } = await ensurePretrained(base, data, { ...opts, run });
+    const { model, info: pre } = await ensurePretrained(base, data, { ...opts, run }, cfg.seed);
     try {
       const probe = await ensureProbe(base, model, data, pre, { ...opts, run });
       const head = config.training.probe.head;

@@ -5,6 +5,7 @@ import { runInterpolation } from './interpolation';
 import { runLabelCountSweep } from './label_count_sweep';
 import { runMaskReconstruction } from './mask_reconstruction';
 import { runSemiSupervisedProbe } from './semi_supervised_probe';
+import { runReplicates } from './replicates';
 import { assembleTable1, type Table1Result } from './table1';
 import type { ExperimentConfig, ExperimentName } from './types';
 
@@ -13,9 +14,16 @@ export function runTable1(cfg: ExperimentConfig<'table-1'>, opts: ExperimentOpti
   return assembleTable1(cfg, opts, runExperiment);
 }
 
-/** Runs the experiment `name` with its loaded config. */
+/**
+ * Runs the experiment `name` with its loaded config: once per replicate seed for the experiments that are (the
+ * SRN+linear probe and the baselines, summarised as mean ± 95% CI), else once.
+ */
 export async function runExperiment(name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions = {}): Promise<ExperimentOutput> {
   if (cfg.experiment !== name) throw new Error(`runExperiment: config from ${cfg.source} is for '${cfg.experiment}', not '${name}'`);
+  return runReplicates(name, cfg, opts, runOnce);
+}
+
+async function runOnce(name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions): Promise<ExperimentOutput> {
   switch (name) {
     case 'semi-supervised-probe':
       return runSemiSupervisedProbe(cfg as ExperimentConfig<'semi-supervised-probe'>, opts);

@@ -51,7 +51,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
   const data = await prepareData(cfg, opts);
   const config = experimentSrnConfig(cfg, data.train.numClasses);
   return withExperimentRun(cfg, opts, async (run, tracker) => {
-    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run });
+    const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run }, cfg.seed);
     try {
       const probe = await ensureProbe(config, model, data, pre, { ...opts, run });
       const side = config.inference.side;
@@ -88,7 +88,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
       if (curves.length) figures.lossCurves = (await saveFigure(lossCurvesSpec(curves, { title: 'Training losses', logY: true }), join(runDir, 'loss_curves'))).png;
       renders.forEach((r, i) => (figures[`comparison${i}`] = r));
 
-      const table1 = table1Entry('srn-linear', { method: results.method, protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU });
+      const table1 = table1Entry('srn-linear', { method: results.method, protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU, seed: config.seed });
       const out: SemiSupervisedProbeResult = {
         ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         mIOU: results.mIOU,
@@ -109,6 +109,8 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
         ...results,
         experiment: cfg.experiment,
         scale: cfg.scale,
+        seed: config.seed,
+        pretrainSeed: cfg.seed,
         configSource: cfg.source,
         table1,
         pretrain: { ...pre, losses: undefined },

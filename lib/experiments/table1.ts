@@ -4,7 +4,8 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
-import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
+import { writeFileAtomic } from '../util/atomic_write';
+import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Markdown, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { saveFigure } from '../plotting/save';
 import { resultsTable, saveTable } from '../plotting/results_table';
@@ -42,7 +43,7 @@ export interface Table1Result extends ExperimentOutput {
   /** Experiments run now because their rows were missing. */
   ran: ExperimentName[];
   skipped: { experiment: ExperimentName; reason: string }[];
-  table: { csv: string; json: string };
+  table: { csv: string; json: string; markdown: string };
 }
 
 /** Runs one experiment by name (the registry's `runExperiment`; passed in because the registry imports this file). */
@@ -57,18 +58,23 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     const ran: ExperimentName[] = [];
     const skipped: { experiment: ExperimentName; reason: string }[] = [];
-    const missing = (cols: readonly Table1ColumnId[]) => {
-      const rows = collectTable1Rows(runsDir).filter((r) => r.className.toLowerCase() === className.toLowerCase() && r.scale === cfg.scale);
-      return cols.filter((c) => !rows.some((r) => r.id === c));
-    };
+    const ours = () => collectTable1Rows(runsDir).filter((r) => r.className.toLowerCase() === className.toLowerCase() && r.scale === cfg.scale);
+    // A column is missing at a seed of cfg.seeds that has no row for it (at this scale and class).
+    const missingSeeds = (cols: readonly Table1ColumnId[], rows = ours()) => cfg.seeds.filter((s) => cols.some((c) => !rows.some((r) => r.id === c && r.seed === s)));
+    const missing = (cols: readonly Table1ColumnId[], rows = ours()) => cols.filter((c) => cfg.seeds.some((s) => !rows.some((r) => r.id === c && r.seed === s)));
     const named = (cols: readonly Table1ColumnId[]) => cols.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
     for (const name of cfg.runMissing) {
-      const miss = missing(TABLE1_PRODUCERS[name] ?? []);
+      const rows = ours();
+      const miss = missing(TABLE1_PRODUCERS[name] ?? [], rows);
       if (miss.length === 0) continue;
-      const runCfg = onlyMissing(loadExperimentConfig(name, cfg.scale as Scale), miss);
-      say(opts, `table-1: no row for column(s) ${named(miss)} at scale ${cfg.scale}: running ${name}${runCfg === undefined ? '' : ` (${miss.length} of its columns)`}`);
+      const seeds = missingSeeds(miss, rows);
+      const own = loadExperimentConfig(name, cfg.scale as Scale);
+      // The producer runs at Table 1's class, pre-training seed and the seeds still missing.
+      const base = { ...own, seed: cfg.seed, seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
+      const runCfg = onlyMissing(base, miss) ?? base;
+      say(opts, `table-1: no row for column(s) ${named(miss)} at scale ${cfg.scale}, seed(s) ${seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${miss.length} of its columns)`}`);
       try {
-        await runExperiment(name, runCfg ?? loadExperimentConfig(name, cfg.scale as Scale), { ...opts, parentRun: run });
+        await runExperiment(name, runCfg, { ...opts, parentRun: run });
         ran.push(name);
       } catch (e) {
         const msg = (e as Error).message;
@@ -77,14 +83,16 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
         say(opts, `table-1: skipped ${name}: ${msg}`);
       }
     }
-    const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale);
+    const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale).filter((r) => r.scale !== cfg.scale || cfg.seeds.includes(r.seed));
     const empty = missing(TABLE1_COLUMN_IDS);
-    if (empty.length) say(opts, `table-1: still no row for column(s) ${named(empty)} at scale ${cfg.scale} (no experiment in runMissing made one)`);
+    if (empty.length) say(opts, `table-1: still no row for column(s) ${named(empty)} at scale ${cfg.scale} for every seed of ${cfg.seeds.join(',')} (no experiment in runMissing made one)`);
     const records = table1Records(rows, [className]);
-    const table = saveTable(resultsTable(records.map((r) => ({ ...r, source: r.source ? relative(runsDir, r.source) : null }))), join(runDir, 'table1'));
+    const table = saveTable(resultsTable(records.map((r) => ({ ...r, source: r.source ? r.source.split(';').map((f) => relative(runsDir, f)).join(';') : null }))), join(runDir, 'table1'));
     const smoke = cfg.scale === 'small' ? ` — ${SMOKE_TEST_NOTE}` : '';
-    const fig = await saveFigure(table1ChartSpec(records, `Table 1: mIOU, ours (${cfg.scale}) vs paper${smoke}`), join(runDir, 'table1_chart'));
+    const fig = await saveFigure(table1ChartSpec(records, `Table 1: ours (${cfg.scale}, ${className.toLowerCase()}s, seeds ${cfg.seeds.join(',')}) vs paper${smoke}`), join(runDir, 'table1_chart'));
     const figures: Record<string, string> = { chart: fig.png };
+    const markdown = join(runDir, 'table1.md');
+    writeFileAtomic(markdown, table1Markdown(records));
     // One per-class chart across every method with a row (SRN+linear, TCO+linear, the U-Nets).
     const classRecords = table1ClassRecords(rows);
     const classFig = classRecords.length
@@ -97,14 +105,15 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
       records,
       ran,
       skipped,
-      table,
+      table: { ...table, markdown },
     };
     const resultsPath = out.resultsPath;
     // No `table1` field here: this file must not be collected as a row itself.
-    writeResultsJson(resultsPath, { schema: 'semantic-srn/table-1@1', experiment: cfg.experiment, scale: cfg.scale, records, rows, ran, skipped, emptyColumns: empty, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
+    writeResultsJson(resultsPath, { schema: 'semantic-srn/table-1@1', experiment: cfg.experiment, scale: cfg.scale, className, pretrainSeed: cfg.seed, seeds: cfg.seeds, records, rows, ran, skipped, emptyColumns: empty, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
     for (const r of records) if (r['ours mIOU %'] !== null) run.logMetrics({ [`col${r.column}/mIOU`]: r['ours mIOU %']!, [`col${r.column}/shapeMIOU`]: r['ours shape-mIOU %'] ?? NaN });
     await run.logArtifact(resultsPath);
     await run.logArtifact(table.csv);
+    await run.logArtifact(markdown);
     for (const f of [...Object.values(fig), ...Object.values(classFig ?? {})]) await run.logArtifact(f, 'figures');
     return out;
   });

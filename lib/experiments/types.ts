@@ -1,8 +1,10 @@
 /**
- * Experiments as data (issue 6): `experiments/<name>.json` holds one configuration per scale
- * (`small` for CI smoke runs, `cpu` for 2 cores, `paper` for the reference numbers). These are the
- * typed shapes the loader returns after validation.
+ * Experiments as data (issue 6): `experiments/<name>.json` holds, per scale of lib/config/scales.ts (`small`
+ * for CI smoke runs, `cpu` and `cpu64` for 2 cores, `paper` for the reference numbers), what is particular to
+ * the experiment; the model preset, data and schedule come from the scale. These are the typed shapes the
+ * loader returns after validation.
  */
+import { SCALE_DEFINITIONS, SCALE_NAMES, type ScaleName } from '../config/scales';
 import type { DeepPartial, SrnConfig } from '../config/types';
 
 export const EXPERIMENT_NAMES = [
@@ -16,11 +18,12 @@ export const EXPERIMENT_NAMES = [
 ] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
-export const SCALES = ['small', 'cpu', 'paper'] as const;
-export type Scale = (typeof SCALES)[number];
+/** The scale names (lib/config/scales.ts is the one definition). */
+export const SCALES = SCALE_NAMES;
+export type Scale = ScaleName;
 
-/** The model preset each scale runs by default. */
-export const SCALE_PRESETS: Record<Scale, string> = { small: 'tiny', cpu: 'cpu', paper: 'paper' };
+/** The SRN preset of each scale (derived from SCALE_DEFINITIONS; notebooks pick their thread count with it). */
+export const SCALE_PRESETS: Readonly<Record<Scale, string>> = Object.fromEntries(SCALE_NAMES.map((n) => [n, SCALE_DEFINITIONS[n].srnPreset])) as Record<Scale, string>;
 
 /** Where the objects come from. */
 export interface ExperimentDataConfig {
@@ -42,7 +45,13 @@ export interface ExperimentDataConfig {
 export interface BaseScaleConfig {
   /** Config preset of lib/config (tiny, cpu, paper, paper-released). */
   preset: string;
+  /** Seed of the pre-training (model init, ray sampling). */
   seed: number;
+  /**
+   * Replicate seeds (default `[seed]`): each drives the few-shot draw, the heads' init and batches and the
+   * test-time fits (and, for the baselines, their whole training) on the one pre-training of `seed`.
+   */
+  seeds: number[];
   data: ExperimentDataConfig;
   /** Deep overrides on top of the preset (validated by resolveConfig: unknown keys are errors). */
   overrides: DeepPartial<SrnConfig>;
@@ -62,8 +71,6 @@ export interface SemiSupervisedProbeConfig extends BaseScaleConfig {
 export interface LabelCountSweepConfig extends BaseScaleConfig {
   /** Sweep points: labelled objects × views per object (labelled images = product). */
   points: { instances: number; views: number }[];
-  /** Seeded draws of the labelled subset per point. */
-  seeds: number[];
   /** Methods: 'srn+linear' always works; 'unet' needs lib/baselines. */
   methods: ('srn+linear' | 'unet')[];
   /** Options for the U-Net baseline (passed through to lib/baselines). */

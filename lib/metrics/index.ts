@@ -1,3 +1,4 @@
 export * from './segmentation';
 export * from './psnr';
 export * from './tensor';
+export * from './stats';

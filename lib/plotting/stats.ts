@@ -1,4 +1,5 @@
 /** Aggregation of seeded repeats into the mean and spread that the error-band charts draw. */
+import { tQuantile975 } from '../metrics/stats';
 
 /** One measurement of a label-count sweep: `method` at `numLabels` labelled examples, one seeded draw. */
 export interface LabelSweepRecord {
@@ -8,8 +9,8 @@ export interface LabelSweepRecord {
   seed?: number;
 }
 
-/** How the band around the mean is drawn: ± one (sample) standard deviation, or min…max. */
-export type SpreadKind = 'std' | 'minmax';
+/** How the band around the mean is drawn: ± one (sample) standard deviation, ± the 95% CI of the mean (t), or min…max. */
+export type SpreadKind = 'std' | 'ci95' | 'minmax';
 
 export interface SeedSummary {
   method: string;
@@ -19,6 +20,8 @@ export interface SeedSummary {
   mean: number;
   /** Sample standard deviation (n-1 denominator); 0 for a single draw. */
   std: number;
+  /** Half-width of the 95% confidence interval of the mean (Student's t); 0 for a single draw. */
+  ci95: number;
   min: number;
   max: number;
   /** Lower and upper edge of the band (per `SpreadKind`). */
@@ -31,8 +34,8 @@ export interface SeedSummary {
  * first appearance and numLabels ascending.
  */
 export function summarizeSeeds(records: readonly LabelSweepRecord[], spread: SpreadKind = 'std'): SeedSummary[] {
-  if (spread !== 'std' && spread !== 'minmax') {
-    throw new Error(`summarizeSeeds: spread must be 'std' or 'minmax', got '${String(spread)}'`);
+  if (spread !== 'std' && spread !== 'ci95' && spread !== 'minmax') {
+    throw new Error(`summarizeSeeds: spread must be 'std', 'ci95' or 'minmax', got '${String(spread)}'`);
   }
   const groups = new Map<string, Map<number, number[]>>();
   records.forEach((r, i) => {
@@ -59,8 +62,9 @@ export function summarizeSeeds(records: readonly LabelSweepRecord[], spread: Spr
       const std = n > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
       const min = Math.min(...v);
       const max = Math.max(...v);
-      const [lo, hi] = spread === 'std' ? [mean - std, mean + std] : [min, max];
-      out.push({ method, numLabels, n, mean, std, min, max, lo, hi });
+      const ci95 = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : 0;
+      const [lo, hi] = spread === 'std' ? [mean - std, mean + std] : spread === 'ci95' ? [mean - ci95, mean + ci95] : [min, max];
+      out.push({ method, numLabels, n, mean, std, ci95, min, max, lo, hi });
     }
   }
   return out;

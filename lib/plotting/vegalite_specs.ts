@@ -34,7 +34,7 @@ export interface MiouVsLabelsOptions extends ChartSize {
 export function miouVsLabelsSpec(records: readonly LabelSweepRecord[], opts: MiouVsLabelsOptions = {}): TopLevelSpec {
   if (records.length === 0) throw new Error('miouVsLabelsSpec: records is empty');
   const values = summarizeSeeds(records, opts.spread ?? 'std');
-  const bandTitle = (opts.spread ?? 'std') === 'std' ? 'mean ± std' : 'min … max';
+  const bandTitle = { std: 'mean ± std', ci95: 'mean ± 95% CI', minmax: 'min … max' }[opts.spread ?? 'std'];
   const yScale = opts.yDomain ? { domain: opts.yDomain, zero: false } : { zero: false };
   return {
     $schema: VEGA_LITE_SCHEMA,

@@ -209,7 +209,8 @@ export async function fitLinearProbe(config: SrnConfig, model: SrnModel, views: 
   const pc = config.training.probe;
   if (views.length === 0) throw new Error('fitLinearProbe: no labelled views');
   if (views.some((v) => !v.view.labels)) throw new Error('fitLinearProbe: every view needs labels');
-  const head = model.addHead(pc.head);
+  // The head's init follows the model's seed and this stage's (a replicate seed on a shared pre-training).
+  const head = model.addHead(pc.head, undefined, config.seed);
   const names = trainableNames(model, ['segHead'], pc.head);
   const adam = new DenseAdam(new Map(names.map((n) => [n, model.params.get(n)!.variable])), pc.dense);
   const side = Math.round(Math.sqrt(views[0].view.rgba.length / 4));

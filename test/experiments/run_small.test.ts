@@ -12,6 +12,7 @@ import {
   runMaskReconstruction,
   runSemiSupervisedProbe,
   runTable1,
+  type ReplicatesOutput,
 } from '../../lib/experiments';
 import { collectTable1Rows, legacyTable1Column, SMOKE_TEST_NOTE } from '../../lib/eval/table1';
 import { useBackend } from '../helpers/tf';
@@ -43,6 +44,25 @@ test('semi-supervised probe (small): scores, renders, results.json, Table 1 entr
   assert.equal(saved.experiment, 'semi-supervised-probe');
   const run = tracker.backend.runs.get(r.tracking.runId)!;
   assert.equal(run.info.status, 'FINISHED');
+});
+
+test('replicate seeds (small): one run per seed on the shared pre-training, mean ± 95% CI in <class>-seeds.json', async () => {
+  const cfg = { ...loadExperimentConfig('semi-supervised-probe', 'small'), seeds: [0, 1] };
+  const r = (await runExperiment('semi-supervised-probe', cfg, opts)) as ReplicatesOutput;
+  assert.deepEqual(r.seeds, [0, 1]);
+  assert.equal(r.resultsPath, join(runsDir, 'semi-supervised-probe', 'small', 'chair-seeds.json'));
+  const per = r.replicates.map((x) => json(x.resultsPath));
+  assert.deepEqual(per.map((d) => [d.seed, d.pretrainSeed, d.table1.seed]), [[0, 0, 0], [1, 0, 1]]);
+  assert.ok(per.every((d) => d.pretrain.reused), 'every seed reuses the pre-training of seed 0');
+  assert.ok(r.replicates[1].resultsPath.includes(join('small', 'chair-seed1')));
+  const [row] = r.summary;
+  assert.equal(row.id, 'srn-linear');
+  assert.deepEqual(row.seeds, [0, 1]);
+  assert.ok(Math.abs(row.mIOU.mean - (per[0].mIOU + per[1].mIOU) / 2) < 1e-12);
+  assert.ok(Math.abs(row.mIOU.ci95! - (12.706 * Math.abs(per[0].mIOU - per[1].mIOU)) / 2) < 1e-9); // n = 2: t·s/√2, s = |a − b|/√2
+  assert.deepEqual(json(r.summaryPath).seeds, [0, 1]);
+  const children = [...tracker.backend.runs.values()].filter((x) => x.tags['mlflow.parentRunId'] === r.tracking.runId);
+  assert.equal(children.length, 2);
 });
 
 test('label-count sweep (small): reuses pre-training, one child run per method and point, seeds × points records', async () => {
@@ -93,7 +113,7 @@ test('table 1 (small): collects the probe row beside the paper, runs the missing
   const r = await runTable1({ ...cfg, runMissing: ['semi-supervised-probe', 'tco-baseline'] }, opts);
   assert.deepEqual(r.ran, ['tco-baseline']); // the probe row exists from the first test; TCO runs now
   // The TCO experiment opened a parent run (its id in results.json) and the baseline's own run is its child.
-  const tcoId = json(join(runsDir, 'tco-baseline', 'small', 'results.json')).tracking.runId as string;
+  const tcoId = json(join(runsDir, 'tco-baseline', 'small', 'chair-seed0', 'results.json')).tracking.runId as string;
   assert.ok(tcoId, 'tco-baseline results.json has no tracking run id');
   const children = [...tracker.backend.runs.values()].filter((x) => x.tags['mlflow.parentRunId'] === tcoId);
   assert.deepEqual(children.map((x) => x.tags.baseline), ['tco']);
@@ -106,7 +126,7 @@ test('table 1 (small): collects the probe row beside the paper, runs the missing
   for (const f of [r.table.csv, r.table.json, r.figures.chart, r.figures.perClassIou]) assert.ok(f && existsSync(f), String(f));
   assert.ok(r.records.filter((x) => x['ours mIOU %'] !== null).every((x) => x.note === SMOKE_TEST_NOTE)); // small = smoke test
   // the table's own results.json is not a row
-  assert.equal(collectTable1Rows(runsDir).filter((x) => x.column === 2).length, 1);
+  assert.equal(collectTable1Rows(runsDir).filter((x) => x.column === 2 && x.seed === 0).length, 1);
   assert.equal(legacyTable1Column('srn+linear', 'single'), 'srn-linear');
   assert.equal(legacyTable1Column('srn+linear', 'multi'), null, 'column 2 is single view only');
   assert.equal(legacyTable1Column('oracle-unet-30', 'single'), null, 'no guessing from other method names');

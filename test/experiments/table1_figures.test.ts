@@ -3,12 +3,35 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PAPER_TABLE1, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
+import { PAPER_TABLE1, pickTable1Rows, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
 import { loadExperimentConfig } from '../../lib/experiments/config_loader';
 import { onlyMissing } from '../../lib/experiments/table1';
 
-const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single'): Table1Row => ({
-  id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, source, scale, createdAt: null,
+const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single', seed = 0, mIOU = 0.5, createdAt: string | null = null): Table1Row => ({
+  id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU, shapeMIOU: 0.4, source, scale, seed, createdAt,
+});
+
+test('Table 1 over seeds: one row per seed (newest), the chosen scale only, mean ± t-based 95% CI in %', () => {
+  const rows = [
+    row(2, 'srn+linear', '/a0-old', 'cpu64', 'single', 0, 0.1, '2026-01-01'),
+    row(2, 'srn+linear', '/a0', 'cpu64', 'single', 0, 0.4, '2026-02-01'),
+    row(2, 'srn+linear', '/a1', 'cpu64', 'single', 1, 0.5, '2026-02-01'),
+    row(2, 'srn+linear', '/a2', 'cpu64', 'single', 2, 0.6, '2026-02-01'),
+    row(2, 'srn+linear', '/c0', 'cpu', 'single', 0, 0.9, '2026-03-01'), // another scale: never averaged in
+    row(1, 'tco+linear', '/t0', 'cpu', 'single', 0, 0.3, '2026-01-01'), // only at cpu: reported at cpu
+  ];
+  const picked = pickTable1Rows(rows, 'cpu64');
+  assert.deepEqual(picked.map((r) => r.source), ['/t0', '/a0', '/a1', '/a2']);
+  const rec = table1Records(picked).find((r) => r.column === 2)!;
+  assert.equal(rec['ours mIOU %'], 50);
+  assert.equal(rec['ours mIOU ± CI95'], Math.round(1000 * ((4.303 * 0.1) / Math.sqrt(3))) / 10); // 24.8
+  assert.equal(rec['ours shape-mIOU ± CI95'], 0); // the same 0.4 at every seed
+  assert.equal(rec.seeds, '0,1,2');
+  assert.equal(rec.scale, 'cpu64');
+  const tco = table1Records(picked).find((r) => r.column === 1)!;
+  assert.deepEqual([tco['ours mIOU %'], tco['ours mIOU ± CI95'], tco.seeds, tco.scale], [30, null, '0', 'cpu']);
+  const none = table1Records(picked).find((r) => r.column === 4)!;
+  assert.deepEqual([none['ours mIOU %'], none.seeds, none.source], [null, '', null]);
 });
 
 test('per-class records across methods: from an eval file and from a baselines summary', () => {

@@ -1,0 +1,44 @@
+/**
+ * Mean and 95% confidence interval over replicate seeds (Student's t, two-sided), the way the results
+ * tables report every number measured with more than one seed.
+ */
+
+// t_{0.975, df} for df = 1..30 (standard tables); above 30 the normal 1.96 is within 2%.
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093,
+  2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/** The two-sided 97.5% quantile of Student's t with `df` degrees of freedom (df ≥ 1). */
+export function tQuantile975(df: number): number {
+  if (!Number.isInteger(df) || df < 1) throw new Error(`tQuantile975: expected an integer df ≥ 1, got ${df}`);
+  return df <= T975.length ? T975[df - 1] : 1.96;
+}
+
+export interface MeanCI {
+  /** Replicates (finite values) the summary is over. */
+  n: number;
+  mean: number;
+  /** Sample standard deviation (n − 1); null for one replicate. */
+  std: number | null;
+  /** Half-width of the 95% confidence interval of the mean; null for one replicate (no interval). */
+  ci95: number | null;
+  /** The replicate values, in input order. */
+  values: number[];
+}
+
+/** Mean ± 95% CI of finite `values` (non-finite ones are dropped); throws when none is finite. */
+export function meanCI(values: readonly number[]): MeanCI {
+  const xs = values.filter((v) => Number.isFinite(v));
+  if (xs.length === 0) throw new Error(`meanCI: no finite value among ${values.length}`);
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  if (n === 1) return { n, mean, std: null, ci95: null, values: xs };
+  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return { n, mean, std, ci95: (tQuantile975(n - 1) * std) / Math.sqrt(n), values: xs };
+}
+
+/** "48.7 ± 2.1" (in the units given, `digits` decimals); one replicate prints the value alone. */
+export function formatMeanCI(s: MeanCI, digits = 1): string {
+  return s.ci95 === null ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.ci95.toFixed(digits)}`;
+}

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatMeanCI, meanCI, tQuantile975 } from '../../lib/metrics/stats';
+
+test('meanCI: mean, sample std and the t-based 95% half-width', () => {
+  const s = meanCI([0.4, 0.5, 0.6]);
+  assert.equal(s.n, 3);
+  assert.ok(Math.abs(s.mean - 0.5) < 1e-12);
+  assert.ok(Math.abs(s.std! - 0.1) < 1e-12);
+  // t_{0.975,2} = 4.303: 4.303 · 0.1 / √3
+  assert.ok(Math.abs(s.ci95! - (4.303 * 0.1) / Math.sqrt(3)) < 1e-12);
+  assert.equal(formatMeanCI({ ...s, mean: 50, ci95: 24.84 }), '50.0 ± 24.8');
+});
+
+test('meanCI: one replicate has no interval; non-finite values are dropped; none finite is an error', () => {
+  const one = meanCI([0.3, NaN]);
+  assert.deepEqual([one.n, one.mean, one.std, one.ci95], [1, 0.3, null, null]);
+  assert.equal(formatMeanCI({ ...one, mean: 30 }), '30.0');
+  assert.throws(() => meanCI([NaN]), /no finite value among 1/);
+  assert.throws(() => meanCI([]), /no finite value among 0/);
+});
+
+test('tQuantile975: table values, the normal limit, and bad df refused', () => {
+  assert.equal(tQuantile975(1), 12.706);
+  assert.equal(tQuantile975(4), 2.776);
+  assert.equal(tQuantile975(30), 2.042);
+  assert.equal(tQuantile975(100), 1.96);
+  assert.throws(() => tQuantile975(0), /integer df ≥ 1/);
+});
