@@ -1,8 +1,9 @@
 /**
  * The 2-D U-Net of the label-count sweep (supplement Fig. 1): trained on one labelled subset with the 30-shot
- * recipe (early stopping on validation mIOU, best weights kept) at one dropout — the 30-shot baseline's grid
- * search would cost one training per value at each of the sweep's points — then run on the ground-truth RGB of
- * every evaluated test view, like the 30-shot U-Net row of Table 1.
+ * recipe (early stopping on validation mIOU, best weights kept), its dropout chosen on validation from the preset's
+ * `unet.fewShot.dropoutGrid` at every point as the paper did (`dropout: 'fixed'` trains once at `unet.dropout`,
+ * a grid's cost divided by its length), then run on the ground-truth RGB of every evaluated test view, like the
+ * 30-shot U-Net row of Table 1.
  */
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { openSplit, subsetSplit } from '../data/split';
@@ -11,15 +12,20 @@ import { loadView, ViewCache } from '../data/view_loader';
 import { viewPositions } from '../eval/protocols';
 import { BASELINE_PRESET_NAMES, baselineConfig, type BaselineConfig } from './config';
 import { Unet2d } from './unet2d';
-import { predictLabels, splitImageSet, trainUnet2d, unetArch } from './unet_train';
+import { predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch } from './unet_train';
 import { nearestResizeLabels } from './util';
 
 export interface SweepUnetOptions {
   /** Baseline preset (default: the SRN preset's namesake, 'cpu' / 'tiny', else 'paper'). */
   preset?: string;
-  /** Overrides of that preset; the sweep trains with `unet.dropout` and `unet.fewShot` (its dropoutGrid is not used). */
+  /** Overrides of that preset (`unet.fewShot` is the training recipe, `unet.fewShot.dropoutGrid` the dropouts tried). */
   overrides?: DeepPartial<BaselineConfig>;
+  /** 'validation' (default): the grid's best on validation mIOU; 'fixed': `unet.dropout` only. */
+  dropout?: 'validation' | 'fixed';
 }
+
+/** The sweep U-Net's label map of the i-th evaluated test image, with the dropout it ran at. */
+export type SweepPredict = ((i: number) => Int32Array) & { dropout: number };
 
 export interface SweepUnetRequest {
   config: SrnConfig;
@@ -39,9 +45,12 @@ export interface SweepUnetRequest {
 /** The baseline config the sweep's U-Net trains with, for an SRN preset name and the experiment's `unet` options. */
 export function sweepUnetConfig(srnPreset: string, options: Record<string, unknown>): BaselineConfig {
   for (const k of Object.keys(options)) {
-    if (k !== 'preset' && k !== 'overrides') throw new Error(`unet.${k}: unknown option (expected preset, overrides)`);
+    if (k !== 'preset' && k !== 'overrides' && k !== 'dropout') throw new Error(`unet.${k}: unknown option (expected preset, overrides, dropout)`);
   }
   const o = options as SweepUnetOptions;
+  if (o.dropout !== undefined && o.dropout !== 'validation' && o.dropout !== 'fixed') {
+    throw new Error(`unet.dropout: expected 'validation' or 'fixed', got ${JSON.stringify(o.dropout)}`);
+  }
   if (o.preset !== undefined && typeof o.preset !== 'string') throw new Error(`unet.preset: expected a baseline preset name, got ${JSON.stringify(o.preset)}`);
   // The baselines' preset of the same name (tiny, cpu, cpu64, paper); paper-released trains the paper's U-Net.
   const preset = o.preset ?? ((BASELINE_PRESET_NAMES as readonly string[]).includes(srnPreset) ? srnPreset : 'paper');
@@ -49,7 +58,7 @@ export function sweepUnetConfig(srnPreset: string, options: Record<string, unkno
 }
 
 /** Trains the sweep's U-Net on `train` and returns the label map of the i-th evaluated test image. */
-export async function sweepUnet(req: SweepUnetRequest): Promise<(i: number) => Int32Array> {
+export async function sweepUnet(req: SweepUnetRequest): Promise<SweepPredict> {
   const cfg = sweepUnetConfig(req.config.preset, req.options);
   const C = req.train.numClasses;
   const S = cfg.unet.side;
@@ -59,19 +68,29 @@ export async function sweepUnet(req: SweepUnetRequest): Promise<(i: number) => I
   const nv = Math.min(...v.instances.map((i) => i.views.length), cfg.data.valViews);
   const val = splitImageSet(subsetSplit(v, { views: Array.from({ length: nv }, (_, k) => k) }), S, undefined, cache);
   const train = splitImageSet(req.train, S, undefined, cache);
-  const net = new Unet2d(unetArch(cfg.unet, C, cfg.unet.dropout), `${cfg.seed}/sweep/${req.seed}`);
+  const fewShot = { ...cfg.unet.fewShot, batchSize: Math.min(cfg.unet.fewShot.batchSize, train.size) };
+  const seed = `${cfg.seed}/sweep/${req.seed}`;
+  let net: Unet2d;
+  let dropout = cfg.unet.dropout;
+  if ((req.options as SweepUnetOptions).dropout === 'fixed') {
+    net = new Unet2d(unetArch(cfg.unet, C, cfg.unet.dropout), seed);
+    await trainUnet2d(net, fewShot, train, val, C, `${seed}/fewshot`, { stage: `sweep-unet ${train.size} images` });
+  } else {
+    const best = await trainFewShotUnet({ ...cfg.unet, fewShot }, train, val, C, seed);
+    net = best.net;
+    dropout = best.dropout;
+  }
   try {
-    const fewShot = { ...cfg.unet.fewShot, batchSize: Math.min(cfg.unet.fewShot.batchSize, train.size) };
-    await trainUnet2d(net, fewShot, train, val, C, `${cfg.seed}/sweep/${req.seed}/fewshot`, { stage: `sweep-unet ${train.size} images` });
     const labels: Int32Array[] = [];
     req.test.instances.forEach((inst, pos) => {
       const images = viewPositions(inst, req.evalViews).map((p) => loadView(req.test, pos, p, S, { skipDepth: true, skipLabels: true }).rgba);
       for (const l of predictLabels(net, images, S)) labels.push(nearestResizeLabels(l, S, req.side));
     });
-    return (i: number) => {
+    const predict = (i: number) => {
       if (i < 0 || i >= labels.length) throw new Error(`sweepUnet: image ${i} outside [0, ${labels.length})`);
       return labels[i];
     };
+    return Object.assign(predict, { dropout });
   } finally {
     net.dispose();
   }

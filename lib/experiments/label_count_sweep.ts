@@ -44,6 +44,8 @@ export interface SweepRecord extends LabelSweepRecord {
   views: number;
   shapeMIOU: number;
   probeSeconds: number;
+  /** The U-Net's dropout (chosen on validation unless the config fixes it); null for SRN+linear. */
+  dropout: number | null;
 }
 
 export interface LabelCountSweepResult extends ExperimentOutput {
@@ -108,6 +110,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
               const subset = selectLabelSubset(data.train, { instances: point.instances, views: point.views, seed });
               const t = performance.now();
               let predict: (i: number) => Int32Array;
+              let dropout: number | null = null;
               if (method === 'srn+linear') {
                 const labelled = observedViews(subset, config.training.probe.side);
                 const probeConfig = { ...config, seed: config.seed * 1000 + seed };
@@ -116,14 +119,15 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
               } else {
                 const fn = await baselines!.sweepUnet!({ config, train: subset, test: data.test, evalViews: evalFiles, side, seed, options: cfg.unet });
                 predict = fn;
+                dropout = fn.dropout ?? null;
               }
               const scores = new SegmentationScores(C);
               for (let i = 0; i < gts.length; i++) scores.add(predict(i), gts[i]);
               const s = scores.summary();
-              const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000 };
+              const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000, dropout };
               records.push(rec);
               child.logMetrics({ mIOU: s.mIOU, shapeMIOU: s.shapeMIOU }, seed);
-              say(opts, `sweep: ${method} ${point.instances}×${point.views} (${numLabels} images) seed ${seed}: mIOU ${(100 * s.mIOU).toFixed(1)}%`);
+              say(opts, `sweep: ${method} ${point.instances}×${point.views} (${numLabels} images) seed ${seed}: mIOU ${(100 * s.mIOU).toFixed(1)}%${dropout === null ? '' : ` (dropout ${dropout})`}`);
             }
             const mine = records.filter((r) => r.method === method && r.numLabels === numLabels && r.instances === point.instances);
             const [sum] = summarizeSeeds(mine);

@@ -99,7 +99,8 @@ test("label-count sweep: the U-Net options resolve to a baseline config; bad one
   const cpu = sweepUnetConfig('cpu', loadExperimentConfig('label-count-sweep', 'cpu').unet);
   assert.equal(cpu.unet.dropout, 0.2);
   assert.equal(cpu.unet.fewShot.steps, 200);
-  assert.throws(() => sweepUnetConfig('cpu', { dropout: 0.2 }), /unet\.dropout: unknown option \(expected preset, overrides\)/);
+  assert.throws(() => sweepUnetConfig('cpu', { dropout: 0.2 }), /unet\.dropout: expected 'validation' or 'fixed', got 0\.2/);
+  assert.throws(() => sweepUnetConfig('cpu', { dropuot: 'fixed' }), /unet\.dropuot: unknown option \(expected preset, overrides, dropout\)/);
   assert.throws(() => sweepUnetConfig('cpu', { overrides: { unet: { dropot: 0.2 } } }), /baseline\.unet\.dropot: unknown field/);
   assert.throws(() => sweepUnetConfig('cpu', { preset: 'huge' }), /baseline preset: expected one of paper, cpu, cpu64, tiny, got 'huge'/);
 });

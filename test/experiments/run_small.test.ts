@@ -77,6 +77,9 @@ test('label-count sweep (small): reuses pre-training, one child run per method a
     assert.deepEqual(mine.map((s) => [s.numLabels, s.n]), cfg.points.map((p) => [p.instances * p.views, cfg.seeds.length]), method);
   }
   for (const rec of r.records) assert.ok(rec.miou >= 0 && rec.miou <= 1);
+  // The U-Net's dropout is chosen on validation from the preset's grid at every point (tiny: [0, 0.2]).
+  for (const rec of r.records) assert.ok(rec.method === 'unet' ? [0, 0.2].includes(rec.dropout!) : rec.dropout === null, JSON.stringify(rec));
+  for (const s of r.summary) assert.ok(s.n < 2 || s.ci95 >= 0);
   assert.ok(existsSync(r.figures.miouVsLabels));
   const children = [...tracker.backend.runs.values()].filter((x) => x.tags?.['mlflow.parentRunId'] === r.tracking.runId);
   assert.equal(children.length, 2 * cfg.points.length);
