@@ -22,7 +22,7 @@ import { presetConfig } from '../lib/config/presets';
 import type { SrnConfig } from '../lib/config/types';
 import { LatentTable } from '../lib/latent/table';
 import { SrnModel } from '../lib/srn/model';
-import { DenseAdam } from '../lib/training/adam';
+import { DenseAdam, SparseAdam } from '../lib/training/adam';
 import { batchFromViews } from '../lib/training/data';
 import { trainableNames } from '../lib/training/stages';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
@@ -59,13 +59,14 @@ async function runAsyncCases(s: CaseSettings) {
   const names = trainableNames(model, ['hypernet', 'raymarcher', 'renderer']);
   const adam = new DenseAdam(new Map(names.map((n) => [n, model.params.get(n)!.variable])), config.training.pretrain.dense);
   const table = new LatentTable(4, config.model.latentDim, { seed: 0 });
+  const latentAdam = new SparseAdam(table, config.training.pretrain.latent);
   const views = fakeViews(1, side, 1);
   const batch = batchFromViews(views);
   const times: number[] = [];
   for (let i = 0; i < s.steps + 1; i++) {
     const rec = await trainStepAsync({
       model, batch, weights: config.training.pretrain.weights, dense: { adam, names },
-      latent: { table, rows: [0], trainable: true, adam: config.training.pretrain.latent }, raysPerImage: null, rng: new Rng(`gpu-check/${i}`),
+      latent: { table, rows: [0], adam: latentAdam }, raysPerImage: null, rng: new Rng(`gpu-check/${i}`),
     });
     if (i > 0) times.push(rec.seconds);
   }

@@ -12,7 +12,7 @@ import { intrinsicsTensor, pixelGrid, poseTensor } from '../lib/geometry/rays';
 import { LatentTable } from '../lib/latent/table';
 import { depthLoss, imageLoss, latentLoss, weightedTotal } from '../lib/losses/losses';
 import type { PhiLayerWeights, SrnModel } from '../lib/srn/model';
-import type { DenseAdam } from '../lib/training/adam';
+import { SparseAdam, type DenseAdam } from '../lib/training/adam';
 import { batchFromViews, sampleRayIndices, type ObservedView } from '../lib/training/data';
 import type { StepRecord } from '../lib/training/step';
 import type { AdamConfig } from '../lib/config/types';
@@ -23,8 +23,8 @@ export interface AsyncStepSpec {
   batch: ViewBatch;
   weights: LossWeights;
   dense?: { adam: DenseAdam; names: readonly string[] };
-  /** `adam`: the stage's SparseAdam setting (the trainer's, not the table's). */
-  latent: { table: LatentTable; rows: readonly number[]; trainable: boolean; adam: AdamConfig };
+  /** As trainStep's: the rows train when the trainer's SparseAdam over `table` is given. */
+  latent: { table: LatentTable; rows: readonly number[]; adam?: SparseAdam };
   raysPerImage: number | null;
   rng: Rng;
 }
@@ -39,6 +39,8 @@ export async function trainStepAsync(spec: AsyncStepSpec, keepGradients = false)
   const t0 = performance.now();
   const { model, batch, weights: w } = spec;
   if (w.ce !== 0) throw new Error('trainStepAsync: the cross-entropy loss needs a segmentation head, which this step does not take');
+  const latentAdam = spec.latent.adam;
+  if (latentAdam && latentAdam.table !== spec.latent.table) throw new Error('trainStepAsync: the latent SparseAdam belongs to another table');
   const n = batch.side * batch.side;
   const b = batch.rgba.shape[0];
   const grid = pixelGrid(batch.side);
@@ -51,7 +53,7 @@ export async function trainStepAsync(spec: AsyncStepSpec, keepGradients = false)
     tf.dispose([grid, idx]);
   }
   const zInit = spec.latent.table.rows(spec.latent.rows);
-  const zVar = spec.latent.trainable ? tf.variable(zInit, true) : undefined;
+  const zVar = latentAdam ? tf.variable(zInit, true) : undefined;
   const z = (zVar ?? zInit) as tf.Tensor2D;
   const byTfName = new Map<string, string>();
   const varList: tf.Variable[] = [];
@@ -86,9 +88,9 @@ export async function trainStepAsync(spec: AsyncStepSpec, keepGradients = false)
     }
     spec.dense.adam.apply(named);
   }
-  if (zVar) {
+  if (zVar && latentAdam) {
     const g = grads[zVar.name];
-    spec.latent.table.applyGradients(spec.latent.rows, g ? ((await g.data()) as Float32Array) : new Float32Array(zVar.size), spec.latent.adam);
+    latentAdam.apply(spec.latent.rows, g ? ((await g.data()) as Float32Array) : new Float32Array(zVar.size));
   }
   const loss = (await value.data())[0];
   tf.dispose([value, ...Object.values(grads), zInit, uv, rgba === batch.rgba ? [] : rgba].flat());
@@ -133,12 +135,13 @@ export async function fitLatentAsync(
 ): Promise<{ code: Float32Array; losses: number[]; seconds: number }> {
   const t0 = performance.now();
   const table = new LatentTable(1, model.cfg.latentDim, { std: o.initStd, rng: Rng.derive(o.seed, 'latentFit', 0) });
+  const adam = new SparseAdam(table, o.adam);
   const losses: number[] = [];
   const batch = batchFromViews(views.slice(0, 1));
   try {
     for (let step = 0; step < o.steps; step++) {
       const rec = await trainStepAsync({
-        model, batch, weights: o.weights, latent: { table, rows: [0], trainable: true, adam: o.adam },
+        model, batch, weights: o.weights, latent: { table, rows: [0], adam },
         raysPerImage: o.raysPerImage, rng: Rng.derive(o.seed, 'latentFit', 0, 'rays', step),
       });
       losses.push(rec.loss);

@@ -87,12 +87,12 @@ export type { Tracker, RunHandle } from './tracking/types';
 
 // ---- figures, charts and results tables
 export { labelPalette, classPalette, classPaletteRgb, rgbToHex } from './plotting/palette';
-export { labelsToImage, rgbaToImage, composeGrid } from './plotting/label_images';
+export { labelsToImage, rgbaToImage } from './plotting/label_images';
 export { comparisonGrid, writeComparisonGrid } from './plotting/comparison_grid';
 export { writeLabelledPointCloudPly } from './plotting/point_cloud_ply';
 export { lossCurvesSpec, perClassIouSpec, miouVsLabelsSpec, type ClassIouRecord } from './plotting/vegalite_specs';
 export { summarizeSeeds, type LabelSweepRecord } from './plotting/stats';
-export { imageGridSvg } from './plotting/image_grid';
+export { imageGridSvg, composeGrid } from './plotting/image_grid';
 export { curvesFigure, pointCloudFigure } from './plotting/plotly_figures';
 export { showBundle, showVegaLite, showPlotly, showImageGrid } from './plotting/display';
 export { saveFigure, savePlotlyHtml } from './plotting/save';

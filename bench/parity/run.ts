@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeBackend, selectBackend } from '../../lib/backend/select';
+import { SINGLE_VIEW_INDEX } from '../../lib/config/defaults';
 import { presetConfig } from '../../lib/config/presets';
 import { openSplit } from '../../lib/data/split';
 import type { SplitInfo } from '../../lib/data/types';
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const config = oursConfig(presetConfig(preset, { seed }), run, info.numClasses);
   const mapping = configMapping(config, run); // validates before anything runs
   const fitSteps = intOpt(values['fit-steps'], 0, '--fit-steps');
-  const fit: FitRun | undefined = fitSteps > 0 ? { steps: fitSteps, objects: intOpt(values['fit-objects'], 4, '--fit-objects'), view: config.training.latentFit.singleView } : undefined;
+  const fit: FitRun | undefined = fitSteps > 0 ? { steps: fitSteps, objects: intOpt(values['fit-objects'], 4, '--fit-objects'), view: SINGLE_VIEW_INDEX } : undefined;
   const probeSteps = intOpt(values['probe-steps'], 0, '--probe-steps');
   const probe: ProbeRun | undefined = probeSteps > 0 ? { steps: probeSteps, instances: Math.min(10, instances), views: [0, 1, 2] } : undefined;
   // The probe's views are positions in the full sorted lists, as their specific_observation_idcs.

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, type BackendReport } from '../backend/select';
+import { SINGLE_VIEW_INDEX } from '../config/defaults';
 import { presetConfig } from '../config/presets';
 import type { DeepPartial } from '../config/types';
 import { subsetSplit } from '../data/split';
@@ -174,7 +175,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       // ground-truth RGB, so their figures have no input column.
       onInstance: ({ position, instance, viewPositions, prediction, gt }) => {
         if (position >= FIGURE_INSTANCES) return;
-        const obs = Math.max(0, viewPositions.findIndex((p) => (instance.views[p].index ?? p) === 65));
+        const obs = Math.max(0, viewPositions.findIndex((p) => (instance.views[p].index ?? p) === SINGLE_VIEW_INDEX));
         const n = viewPositions.length;
         const rows = [...new Set([0, 1, 2, 3].map((i) => Math.floor((i * n) / 4)))].map((k) => ({
           predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,

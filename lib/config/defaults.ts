@@ -87,7 +87,6 @@ export const DEFAULT_LATENT_FIT: LatentFitConfig = {
   weights: RGB_LOSS_WEIGHTS,
   latent: DEFAULT_LATENT_ADAM,
   initStd: 0.01,
-  singleView: SINGLE_VIEW_INDEX,
   // One object per step at 128² with batch 4 is already the reference's per-step batch.
   objectsPerStep: 1,
   unetHeadMode: 'train',

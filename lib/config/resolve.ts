@@ -7,11 +7,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Deep merge of `over` onto `base`: objects merge key by key, arrays and scalars replace.
- * Keys that `base` does not have are rejected (they are typos, not options).
+ * Config fields that were removed; configs saved before keep loading. `multiViewEvery` was never read;
+ * `singleView` duplicated the single-view protocol's view (SINGLE_VIEW_INDEX, eval/protocols.ts).
  */
-/** Config fields that were removed (dead knobs); configs saved before keep loading. */
-const RETIRED_FIELDS: readonly (readonly string[])[] = [['training', 'latentFit', 'multiViewEvery']];
+const RETIRED_FIELDS: readonly (readonly string[])[] = [
+  ['training', 'latentFit', 'multiViewEvery'],
+  ['training', 'latentFit', 'singleView'],
+];
 
 /** A saved config (e.g. a checkpoint manifest's) without the retired fields; the input is not changed. */
 export function withoutRetiredFields(config: unknown): unknown {
@@ -24,6 +26,10 @@ export function withoutRetiredFields(config: unknown): unknown {
   return out;
 }
 
+/**
+ * Deep merge of `over` onto `base`: objects merge key by key, arrays and scalars replace.
+ * Keys that `base` does not have are rejected (they are typos, not options).
+ */
 export function mergeConfig<T>(base: T, over: unknown, path = 'config'): T {
   if (over === undefined) return structuredClone(base);
   if (!isPlainObject(base)) return structuredClone(over as T);
@@ -104,7 +110,7 @@ export function validateConfig(cfg: SrnConfig): void {
   });
   checkAll(cfg.training.latentFit, 'config.training.latentFit', {
     steps: int(0), batchSize: int(1), side: int(2, 4096), raysPerImage: nullable(int(1)), weights, latent: adam,
-    initStd: num(0), singleView: int(0), objectsPerStep: int(1), unetHeadMode: oneOf('train', 'eval'),
+    initStd: num(0), objectsPerStep: int(1), unetHeadMode: oneOf('train', 'eval'),
   });
   checkAll(cfg.data, 'config.data', { className: str, renderResolution: int(8, 4096), maxTrainInstances: nullable(int(1)), maxTestInstances: nullable(int(1)) });
   checkAll(cfg.data.fewShot, 'config.data.fewShot', {

@@ -118,8 +118,6 @@ export interface LatentFitConfig {
   latent: AdamConfig;
   /** Std of the fresh codes (reference 0.01). */
   initStd: number;
-  /** The single observed view (reference 65). */
-  singleView: number;
   /**
    * Objects fitted together in one step, each still getting exactly its solo fit's gradient (reference:
    * all test codes in one joint run). Only a speed/memory trade-off: G objects cost one batch of G·batchSize images.

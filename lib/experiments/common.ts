@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { SINGLE_VIEW_INDEX } from '../config/defaults';
 import { presetConfig } from '../config/presets';
 import { resolveConfig } from '../config/resolve';
 import type { DeepPartial, SrnConfig } from '../config/types';
@@ -343,15 +344,15 @@ export async function ensureProbe(config: SrnConfig, model: SrnModel, data: Prep
 }
 
 /** Observed views (file indices) of a protocol for the test objects. */
-export function protocolViews(test: SplitInfo, protocol: 'single' | 'multi', config: SrnConfig): number[] {
+export function protocolViews(test: SplitInfo, protocol: 'single' | 'multi'): number[] {
   const numViews = Math.min(...test.instances.map((i) => i.views.length));
-  return protocol === 'single' ? [config.training.latentFit.singleView] : protocolSpec('multi', numViews).observedViews;
+  return protocol === 'single' ? [SINGLE_VIEW_INDEX] : protocolSpec('multi', numViews).observedViews;
 }
 
 /** Fits one code per test object (positions) from the protocol's RGB views; all weights frozen (§4.4). */
 export async function fitTestCodes(config: SrnConfig, model: SrnModel, test: SplitInfo, positions: readonly number[], protocol: 'single' | 'multi', opts: ExperimentOptions = {}): Promise<Float32Array[]> {
   const side = config.training.latentFit.side;
-  const files = protocolViews(test, protocol, config);
+  const files = protocolViews(test, protocol);
   const objects = positions.map((pos) =>
     viewPositions(test.instances[pos], files).map((p) => ({ instanceIndex: 0, viewIndex: p, view: loadView(test, pos, p, side, { skipDepth: true }) })),
   );

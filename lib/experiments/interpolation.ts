@@ -12,7 +12,8 @@ import { writePng, type RgbaImage } from '../io/png';
 import { writeResultsJson } from '../eval/runner';
 import { saveImageGrid } from '../plotting/save';
 import { interpolateCodes } from '../srn/render';
-import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest } from '../plotting/label_images';
+import { composeGrid } from '../plotting/image_grid';
+import { labelsToImage, rgbaToImage, upscaleNearest } from '../plotting/label_images';
 import {
   backendSummary,
   ensurePretrained,

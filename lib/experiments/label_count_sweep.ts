@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { loadView } from '../data/view_loader';
 import { selectLabelSubset } from '../data/sampler';
+import { SINGLE_VIEW_INDEX } from '../config/defaults';
 import { viewPositions } from '../eval/protocols';
 import { writeResultsJson } from '../eval/runner';
 import { SegmentationScores } from '../metrics/segmentation';
@@ -70,11 +71,11 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
     try {
       // Test codes once (single view), then features and GT labels of the evaluated views, once.
       const positions = data.test.instances.map((_, i) => i);
-      say(opts, `sweep: fitting ${positions.length} test codes from view ${config.training.latentFit.singleView}`);
+      say(opts, `sweep: fitting ${positions.length} test codes from view ${SINGLE_VIEW_INDEX}`);
       const codes = await fitTestCodes(config, model, data.test, positions, 'single', opts);
       const side = config.inference.side;
       const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
-      const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery, protocolViews(data.test, 'single', config));
+      const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery, protocolViews(data.test, 'single'));
       const F = model.cfg.phiWidth;
       const feats: Float32Array[] = [];
       const gts: Int32Array[] = [];

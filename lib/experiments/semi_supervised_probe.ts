@@ -55,7 +55,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
     try {
       const probe = await ensureProbe(config, model, data, pre, { ...opts, run });
       const side = config.inference.side;
-      const observed = protocolViews(data.test, cfg.protocol, config);
+      const observed = protocolViews(data.test, cfg.protocol);
       const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
       const evalViews = evalViewIndices(numViews, cfg.evalViewEvery, observed);
       const rendersDir = join(runDir, 'renders');

@@ -4,6 +4,7 @@
  * typed inputs to a typed result; tracking goes through the `run` handle passed in (a NullTracker's when off).
  */
 import { join } from 'node:path';
+import { SINGLE_VIEW_INDEX } from '../config/defaults';
 import type { SrnConfig } from '../config/types';
 import type { SplitInfo } from '../data/types';
 import { ViewCache } from '../data/view_loader';
@@ -217,7 +218,7 @@ export async function evaluateStage(config: SrnConfig, model: SrnModel, test: Sp
       }
     },
   });
-  const observedFirst = typeof o.protocol === 'string' ? (o.protocol === 'single' ? config.training.latentFit.singleView : undefined) : o.protocol.observedViews[0];
+  const observedFirst = typeof o.protocol === 'string' ? (o.protocol === 'single' ? SINGLE_VIEW_INDEX : undefined) : o.protocol.observedViews[0];
   const results = await evaluate({
     split: test,
     side: config.inference.side,

@@ -5,10 +5,11 @@
  * title, column headers and a class legend so that it reads without its caption.
  */
 import { writeFileSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
 import { encodePng, type RgbaImage } from '../io/png';
-import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest, type GridOptions } from './label_images';
+import { composeGrid, type GridOptions } from './image_grid';
+import { labelsToImage, rgbaToImage, upscaleNearest } from './label_images';
 import { labelPalette } from './palette';
+import { escapeXml, pngSize, svgFigureOpen, svgToPng } from './svg_png';
 
 export interface ComparisonRow {
   /** Predicted RGBA in [-1, 1] (4 per pixel), if the predictor renders colour. */
@@ -69,10 +70,6 @@ export function comparisonColumns(fig: ComparisonFigure): string[] {
   return [...fig.columnTitles];
 }
 
-// DejaVu Sans (fonts-dejavu-core) as in lib/plotting's charts; resvg picks a serif face when none is named.
-const FONT = 'DejaVu Sans';
-const esc = (t: string) => t.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-
 /** The comparison grid as SVG: title, one header per column, the grid, and a swatch + name per class. */
 export function comparisonFigureSvg(fig: ComparisonFigure): string {
   const grid = comparisonGrid(fig);
@@ -104,14 +101,11 @@ export function comparisonFigureSvg(fig: ComparisonFigure): string {
   const legendH = 8 + lines.length * 18;
   const height = titleH + headerH + grid.height + legendH;
   const pal = labelPalette(fig.numClasses);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}, sans-serif">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-  ];
-  if (fig.title) parts.push(`<text x="${width / 2}" y="16" font-size="13" font-weight="bold" text-anchor="middle">${esc(fig.title)}</text>`);
+  const parts = svgFigureOpen(width, height);
+  if (fig.title) parts.push(`<text x="${width / 2}" y="16" font-size="13" font-weight="bold" text-anchor="middle">${escapeXml(fig.title)}</text>`);
   cols.forEach((c, i) => {
     const cx = pad + i * (tileW + pad) + tileW / 2;
-    parts.push(`<text x="${cx}" y="${titleH + headerFont + 3}" font-size="${headerFont}" text-anchor="middle">${esc(c)}</text>`);
+    parts.push(`<text x="${cx}" y="${titleH + headerFont + 3}" font-size="${headerFont}" text-anchor="middle">${escapeXml(c)}</text>`);
   });
   parts.push(
     `<image x="0" y="${titleH + headerH}" width="${grid.width}" height="${grid.height}" style="image-rendering:pixelated" xlink:href="data:image/png;base64,${Buffer.from(encodePng(grid)).toString('base64')}"/>`,
@@ -122,7 +116,7 @@ export function comparisonFigureSvg(fig: ComparisonFigure): string {
     for (const e of line) {
       const [cr, cg, cb] = pal[e.k];
       parts.push(`<rect x="${lx}" y="${y}" width="${sw}" height="${sw}" fill="rgb(${cr},${cg},${cb})" stroke="#555" stroke-width="0.5"/>`);
-      parts.push(`<text x="${lx + sw + 4}" y="${y + sw - 2}" font-size="${legendFont}">${esc(e.text)}</text>`);
+      parts.push(`<text x="${lx + sw + 4}" y="${y + sw - 2}" font-size="${legendFont}">${escapeXml(e.text)}</text>`);
       lx += e.w;
     }
   });
@@ -130,9 +124,9 @@ export function comparisonFigureSvg(fig: ComparisonFigure): string {
   return parts.join('\n');
 }
 
-/** Writes the annotated figure (comparisonFigureSvg) as PNG; returns its size. */
+/** Writes the annotated figure (comparisonFigureSvg) as PNG at its own size; returns that size. */
 export function writeComparisonGrid(path: string, fig: ComparisonFigure): { width: number; height: number } {
-  const r = new Resvg(comparisonFigureSvg(fig), { background: 'white', font: { loadSystemFonts: true, defaultFontFamily: FONT, sansSerifFamily: FONT } }).render();
-  writeFileSync(path, r.asPng());
-  return { width: r.width, height: r.height };
+  const png = svgToPng(comparisonFigureSvg(fig), { scale: 1 });
+  writeFileSync(path, png);
+  return pngSize(png);
 }

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderVegaLiteSvg, svgSize, svgToPng, type PngOptions } from './vega_render';
+import { renderVegaLiteSvg } from './vega_render';
+import { svgSize, svgToPng, type PngOptions } from './svg_png';
 import { imageGridSvg, type GridImage, type ImageGridOptions } from './image_grid';
 import type { PlotlyFigure } from './plotly_figures';
 import { bundledScript, escapeHtml, jsonForScript } from './html_embed';

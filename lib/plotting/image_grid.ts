@@ -1,9 +1,79 @@
 /**
- * Image strips/grids (e.g. novel-view RGB and label renders next to ground truth) as one SVG with
- * embedded PNGs and captions; `svgToPng` rasterises it for notebooks and artifacts.
+ * Image grids: the one place figures tile images. Both builders place their cells by `gridLayout`:
+ *  - `composeGrid` paints tiles into one RGBA image (comparison figures, interpolation frames);
+ *  - `imageGridSvg` places images as embedded PNGs in an SVG, with captions, row labels and a title (notebook
+ *    strips, `saveImageGrid`; `svgToPng` rasterises it).
  */
 import { encodePng, type RgbaImage } from '../io/png';
-import { CHART_FONT_STACK } from './vega_render';
+import { escapeXml, pngSize, svgFigureOpen } from './svg_png';
+
+export interface GridLayout {
+  width: number;
+  height: number;
+  /** Left edge of each column and top edge of each row. */
+  x: number[];
+  y: number[];
+}
+
+/** Columns of the given widths and rows of the given heights, `pad` px between them and around the border. */
+export function gridLayout(colWidths: readonly number[], rowHeights: readonly number[], pad: number): GridLayout {
+  const edges = (sizes: readonly number[]) => {
+    const at: number[] = [];
+    let next = pad;
+    for (const s of sizes) {
+      at.push(next);
+      next += s + pad;
+    }
+    return { at, end: next };
+  };
+  const cols = edges(colWidths);
+  const rows = edges(rowHeights);
+  return { width: cols.end, height: rows.end, x: cols.at, y: rows.at };
+}
+
+// ---- raster
+
+export interface GridOptions {
+  /** Pixels between tiles and around the border (default 2). */
+  pad?: number;
+  /** Colour of the padding, RGBA (default mid grey). */
+  background?: [number, number, number, number];
+}
+
+/**
+ * Composes rows of tiles into one image. Every tile in a column must share a width and every tile
+ * in a row a height; `null` leaves a blank cell. Grid size: Σ column widths + (cols+1)·pad by
+ * Σ row heights + (rows+1)·pad.
+ */
+export function composeGrid(rows: (RgbaImage | null)[][], opts: GridOptions = {}): RgbaImage {
+  const pad = opts.pad ?? 2;
+  const bg = opts.background ?? [128, 128, 128, 255];
+  if (rows.length === 0) throw new Error('composeGrid: no rows');
+  const cols = Math.max(...rows.map((r) => r.length));
+  const colW = new Array<number>(cols).fill(0);
+  const rowH = new Array<number>(rows.length).fill(0);
+  rows.forEach((row, r) =>
+    row.forEach((t, c) => {
+      if (!t) return;
+      if (colW[c] && colW[c] !== t.width) throw new Error(`composeGrid: tile (${r}, ${c}) is ${t.width} wide, column ${c} is ${colW[c]}`);
+      if (rowH[r] && rowH[r] !== t.height) throw new Error(`composeGrid: tile (${r}, ${c}) is ${t.height} high, row ${r} is ${rowH[r]}`);
+      colW[c] = t.width;
+      rowH[r] = t.height;
+    }),
+  );
+  const { width, height, x, y } = gridLayout(colW, rowH, pad);
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) data.set(bg, 4 * i);
+  rows.forEach((row, r) =>
+    row.forEach((t, c) => {
+      if (!t) return;
+      for (let ty = 0; ty < t.height; ty++) data.set(t.data.subarray(4 * ty * t.width, 4 * (ty + 1) * t.width), 4 * ((y[r] + ty) * width + x[c]));
+    }),
+  );
+  return { width, height, data };
+}
+
+// ---- SVG
 
 export interface GridImage {
   /** RGBA pixels, or already-encoded PNG bytes. */
@@ -23,51 +93,38 @@ export interface ImageGridOptions {
   gap?: number;
 }
 
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-function pngDims(png: Uint8Array, where: string): { width: number; height: number } {
-  const sig = [0x89, 0x50, 0x4e, 0x47];
-  if (png.length < 24 || sig.some((b, i) => png[i] !== b)) throw new Error(`${where}: bytes are not a PNG image`);
-  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  return { width: dv.getUint32(16), height: dv.getUint32(20) };
-}
-
-/** Builds the grid as an SVG document string. */
+/** Builds the grid as an SVG document string: square cells of `cellSize`, each image scaled to fit and centred. */
 export function imageGridSvg(items: readonly GridImage[], opts: ImageGridOptions = {}): string {
   if (items.length === 0) throw new Error('imageGridSvg: no images');
   const cols = opts.cols ?? items.length;
   if (!Number.isInteger(cols) || cols < 1) throw new Error(`imageGridSvg: cols must be an integer >= 1, got ${cols}`);
   const cell = opts.cellSize ?? 128;
-  const gap = opts.gap ?? 8;
   const rows = Math.ceil(items.length / cols);
-  const hasCaptions = items.some((it) => it.caption);
-  const captionH = hasCaptions ? 18 : 0;
+  const captionH = items.some((it) => it.caption) ? 18 : 0;
   const titleH = opts.title ? 26 : 0;
   const labelW = opts.rowLabels?.length ? 14 + 7 * Math.max(...opts.rowLabels.map((l) => l.length)) : 0;
-  const gridW = labelW + cols * cell + (cols + 1) * gap;
+  const gap = opts.gap ?? 8;
+  const grid = gridLayout(new Array<number>(cols).fill(cell), new Array<number>(rows).fill(cell + captionH), gap);
+  const gridW = labelW + grid.width;
   // A title wider than the grid widens the picture (≈8.5 px per character at 14 px bold), grid centred below.
   const width = Math.max(gridW, opts.title ? Math.ceil(8.5 * opts.title.length) + 2 * gap : 0);
-  const dx = (width - gridW) / 2;
-  const height = titleH + rows * (cell + captionH) + (rows + 1) * gap;
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${CHART_FONT_STACK}">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-  );
+  const left = (width - gridW) / 2 + labelW;
+  const height = titleH + grid.height;
+  const parts = svgFigureOpen(width, height);
   if (opts.title) parts.push(`<text x="${width / 2}" y="18" font-size="14" font-weight="bold" text-anchor="middle">${escapeXml(opts.title)}</text>`);
   items.forEach((it, i) => {
-    const where = `imageGridSvg: items[${i}]`;
     const png = it.image instanceof Uint8Array ? it.image : encodePng(it.image);
-    const dims = pngDims(png, where);
+    let dims: { width: number; height: number };
+    try {
+      dims = pngSize(png);
+    } catch {
+      throw new Error(`imageGridSvg: items[${i}]: bytes are not a PNG image`);
+    }
     const s = cell / Math.max(dims.width, dims.height);
     const w = dims.width * s;
     const h = dims.height * s;
-    const r = Math.floor(i / cols);
-    const c = i % cols;
-    const x0 = dx + labelW + gap + c * (cell + gap);
-    const y0 = titleH + gap + r * (cell + captionH + gap);
+    const x0 = left + grid.x[i % cols];
+    const y0 = titleH + grid.y[Math.floor(i / cols)];
     parts.push(
       `<image x="${x0 + (cell - w) / 2}" y="${y0 + (cell - h) / 2}" width="${w}" height="${h}" image-rendering="optimizeSpeed" style="image-rendering:pixelated" xlink:href="data:image/png;base64,${Buffer.from(png).toString('base64')}"/>`,
     );
@@ -76,8 +133,7 @@ export function imageGridSvg(items: readonly GridImage[], opts: ImageGridOptions
     }
   });
   opts.rowLabels?.slice(0, rows).forEach((l, r) => {
-    const y = titleH + gap + r * (cell + captionH + gap) + cell / 2;
-    parts.push(`<text x="${dx + labelW - 6}" y="${y}" font-size="12" text-anchor="end" dominant-baseline="middle">${escapeXml(l)}</text>`);
+    parts.push(`<text x="${left - 6}" y="${titleH + grid.y[r] + cell / 2}" font-size="12" text-anchor="end" dominant-baseline="middle">${escapeXml(l)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

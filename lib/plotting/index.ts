@@ -7,6 +7,7 @@ export * from './point_cloud_ply';
 export * from './stats';
 export * from './vegalite_specs';
 export * from './vega_render';
+export * from './svg_png';
 export * from './image_grid';
 export * from './plotly_figures';
 export * from './display';

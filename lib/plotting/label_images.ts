@@ -1,6 +1,6 @@
 /**
- * Model outputs → 8-bit RGBA images (the `RgbaImage` of lib/io/png), plus nearest upscaling and
- * grid composition for figures. Host-side on typed arrays.
+ * Model outputs → 8-bit RGBA images (the `RgbaImage` of lib/io/png) in the class palette, plus nearest
+ * upscaling for figures (tiled by image_grid.ts). Host-side on typed arrays.
  */
 import type { RgbaImage } from '../io/png';
 import { labelPalette, type Rgb8 } from './palette';
@@ -72,54 +72,4 @@ export function upscaleNearest(img: RgbaImage, factor: number): RgbaImage {
     }
   }
   return { width: w, height: h, data };
-}
-
-export interface GridOptions {
-  /** Pixels between tiles and around the border (default 2). */
-  pad?: number;
-  /** Colour of the padding, RGBA (default mid grey). */
-  background?: [number, number, number, number];
-}
-
-/**
- * Composes rows of tiles into one image. Every tile in a column must share a width and every tile
- * in a row a height; `null` leaves a blank cell. Grid size: Σ column widths + (cols+1)·pad by
- * Σ row heights + (rows+1)·pad.
- */
-export function composeGrid(rows: (RgbaImage | null)[][], opts: GridOptions = {}): RgbaImage {
-  const pad = opts.pad ?? 2;
-  const bg = opts.background ?? [128, 128, 128, 255];
-  if (rows.length === 0) throw new Error('composeGrid: no rows');
-  const cols = Math.max(...rows.map((r) => r.length));
-  const colW = new Array<number>(cols).fill(0);
-  const rowH = new Array<number>(rows.length).fill(0);
-  rows.forEach((row, r) =>
-    row.forEach((t, c) => {
-      if (!t) return;
-      if (colW[c] && colW[c] !== t.width) throw new Error(`composeGrid: tile (${r}, ${c}) is ${t.width} wide, column ${c} is ${colW[c]}`);
-      if (rowH[r] && rowH[r] !== t.height) throw new Error(`composeGrid: tile (${r}, ${c}) is ${t.height} high, row ${r} is ${rowH[r]}`);
-      colW[c] = t.width;
-      rowH[r] = t.height;
-    }),
-  );
-  const width = colW.reduce((a, b) => a + b, 0) + (cols + 1) * pad;
-  const height = rowH.reduce((a, b) => a + b, 0) + (rows.length + 1) * pad;
-  const data = new Uint8Array(width * height * 4);
-  for (let i = 0; i < width * height; i++) data.set(bg, 4 * i);
-  let y0 = pad;
-  rows.forEach((row, r) => {
-    let x0 = pad;
-    for (let c = 0; c < cols; c++) {
-      const t = row[c];
-      if (t) {
-        for (let y = 0; y < t.height; y++) {
-          const src = t.data.subarray(4 * y * t.width, 4 * (y + 1) * t.width);
-          data.set(src, 4 * ((y0 + y) * width + x0));
-        }
-      }
-      x0 += colW[c] + pad;
-    }
-    y0 += rowH[r] + pad;
-  });
-  return { width, height, data };
 }

@@ -4,7 +4,8 @@
  */
 import { writeFileAtomic } from '../util/atomic_write';
 import type { TopLevelSpec } from 'vega-lite';
-import { compileVegaLite, renderVegaLiteSvg, svgToPng, type PngOptions } from './vega_render';
+import { compileVegaLite, renderVegaLiteSvg } from './vega_render';
+import { svgToPng, type PngOptions } from './svg_png';
 import { imageGridSvg, type GridImage, type ImageGridOptions } from './image_grid';
 import type { PlotlyFigure } from './plotly_figures';
 import { bundledScript, escapeHtml, jsonForScript } from './html_embed';

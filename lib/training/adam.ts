@@ -1,5 +1,7 @@
 /**
- * PyTorch-style Adam for named dense variables (spec/reference.md §4: lr 4e-4, betas (0.9, 0.999),
+ * The trainer's optimisers; a stage creates its own and they hold all optimiser state (the model holds none).
+ *
+ * DenseAdam: PyTorch-style Adam for named dense variables (spec/reference.md §4: lr 4e-4, betas (0.9, 0.999),
  * eps 1e-8, no weight decay). Own implementation rather than tf.train.adam so its state
  * (moments + step) is named, checkpointable and restorable exactly.
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  x ← x − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps)
@@ -9,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AdamConfig } from '../config/types';
+import type { LatentTable } from '../latent/table';
 import {
   adamScalars, createNativeAdamSlot, freeAdamScalars, nativeAdamUpdate, nativeBackend, type NativeAdamSlot,
 } from '../backend/native_ops';
@@ -118,5 +121,83 @@ export class DenseAdam {
 
   dispose(): void {
     this.disposeMoments();
+  }
+}
+
+export interface SparseAdamState {
+  /** One step counter for the whole table (bias correction), +1 per update. */
+  step: number;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+/**
+ * SparseAdam: PyTorch's SparseAdam over a latent table's rows (spec/reference.md §1.2, pitfall 10). Moments
+ * live on the host beside the table's values; a step changes only the batch's rows, so rows outside the
+ * batch never move, neither their values nor their moments.
+ */
+export class SparseAdam {
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  step = 0;
+
+  /** `table`: the codes this optimiser updates (its moments are sized to it). */
+  constructor(readonly table: LatentTable, public cfg: AdamConfig) {
+    this.m = new Float32Array(table.count * table.dim);
+    this.v = new Float32Array(table.count * table.dim);
+  }
+
+  /**
+   * One step. `grad` is [B, dim] for the batch rows `indices` (duplicates are summed first, like PyTorch's
+   * coalesce). Only those rows change:
+   *   m ← m + (1−β1)(g − m); v ← v + (1−β2)(g² − v);
+   *   x ← x − lr·sqrt(1−β2^t)/(1−β1^t) · m / (sqrt(v) + eps)   (t = the global step).
+   */
+  apply(indices: readonly number[], grad: ArrayLike<number>): void {
+    const { table } = this;
+    const d = table.dim;
+    if (grad.length !== indices.length * d) throw new Error(`SparseAdam.apply: expected ${indices.length}×${d} gradient values, got ${grad.length}`);
+    const summed = new Map<number, Float64Array>();
+    indices.forEach((r, k) => {
+      table.checkRow(r);
+      let acc = summed.get(r);
+      if (!acc) summed.set(r, (acc = new Float64Array(d)));
+      for (let j = 0; j < d; j++) acc[j] += grad[k * d + j];
+    });
+    this.step += 1;
+    const { lr, beta1, beta2, eps } = this.cfg;
+    const stepSize = (lr * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
+    const x = table.values;
+    for (const [r, g] of summed) {
+      const o = r * d;
+      for (let j = 0; j < d; j++) {
+        const m = this.m[o + j] + (1 - beta1) * (g[j] - this.m[o + j]);
+        const v = this.v[o + j] + (1 - beta2) * (g[j] * g[j] - this.v[o + j]);
+        this.m[o + j] = m;
+        this.v[o + j] = v;
+        x[o + j] -= (stepSize * m) / (Math.sqrt(v) + eps);
+      }
+    }
+  }
+
+  /** Copies of the moments and the step. */
+  state(): SparseAdamState {
+    return { step: this.step, m: this.m.slice(), v: this.v.slice() };
+  }
+
+  load(s: SparseAdamState): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) {
+      throw new Error(`SparseAdam.load: moments of ${s.m.length} and ${s.v.length} values, the table has ${this.m.length}`);
+    }
+    this.m.set(s.m);
+    this.v.set(s.v);
+    this.step = s.step;
+  }
+
+  /** Moments zeroed and the step back to 0 (a fresh optimiser). */
+  reset(): void {
+    this.m.fill(0);
+    this.v.fill(0);
+    this.step = 0;
   }
 }

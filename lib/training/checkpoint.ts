@@ -1,8 +1,8 @@
 /**
  * Checkpoints: a directory holding `manifest.json` (config, stage, step, and every tensor with its shape,
  * dtype, place and sha256) and `weights.bin` (every tensor as little-endian float32, concatenated): model
- * weights, BatchNorm running stats, the latent table with its SparseAdam moments and step, and the dense
- * Adam moments and step.
+ * weights, BatchNorm running stats and latent codes, and the trainer's optimiser state: the latent
+ * SparseAdam's moments and step, the dense Adam's moments and step.
  *
  * Recoverable at every instant (docs/reliability.md): the new checkpoint is written complete into a
  * temporary sibling `.<name>.tmp-*`, the previous one is moved aside (`<name>.old`, or `<name>.step-N` when
@@ -23,7 +23,7 @@ import { SrnModel } from '../srn/model';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
 import { readJsonFile } from '../util/json_file';
 import { faultPoint } from '../util/fault';
-import type { DenseAdam } from './adam';
+import type { DenseAdam, SparseAdam } from './adam';
 import { NonFiniteError, firstNonFinite } from './non_finite';
 
 /** Format 2 adds dtype and sha256 per tensor; format 1 (e.g. pretrained/cpu-chair-seed0) still loads, checked by size and shape only. */
@@ -93,6 +93,11 @@ export interface SaveCheckpointInput {
   stage: string;
   step: number;
   adam?: DenseAdam;
+  /**
+   * The trainer's SparseAdam over the model's codes: its moments are written as `latents.m` / `latents.v`, its
+   * step as `latentStep`. Without one (e.g. a probe's checkpoint), those of a fresh optimiser: zeros, step 0.
+   */
+  latentAdam?: SparseAdam;
   /** The training data's version (`datasetVersion`); 'unknown' when not given. */
   dataVersion?: string;
   /** Only what a model needs to run (for shipping): no Adam or SparseAdam moments. */
@@ -148,9 +153,11 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
   for (const [name, t] of Object.entries(weights)) items.push({ name, shape: t.shape, data: t.dataSync() as Float32Array });
   tf.dispose(Object.values(weights));
   const L = model.latents;
+  const sparse = input.latentAdam;
+  if (sparse && sparse.table !== L) throw new Error('saveCheckpoint: latentAdam is not the optimiser of the model\'s latent table');
   if (!input.weightsOnly) {
-    items.push({ name: 'latents.m', shape: [L.count, L.dim], data: L.m });
-    items.push({ name: 'latents.v', shape: [L.count, L.dim], data: L.v });
+    items.push({ name: 'latents.m', shape: [L.count, L.dim], data: sparse?.m ?? new Float32Array(L.count * L.dim) });
+    items.push({ name: 'latents.v', shape: [L.count, L.dim], data: sparse?.v ?? new Float32Array(L.count * L.dim) });
   }
   if (input.adam && !input.weightsOnly) {
     for (const [k, t] of input.adam.m) items.push({ name: `adam.m.${k}`, shape: t.shape, data: t.dataSync() as Float32Array });
@@ -179,7 +186,7 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
     numInstances: L.count,
     seed: model.seed,
     heads: [...model.heads.keys()],
-    latentStep: input.weightsOnly ? 0 : L.step,
+    latentStep: input.weightsOnly ? 0 : (sparse?.step ?? 0),
     adamStep: input.adam && !input.weightsOnly ? input.adam.step : null,
     tensors,
     savedAt: new Date().toISOString(),
@@ -335,7 +342,7 @@ function required(ck: LoadedCheckpoint, name: string, shape: readonly number[]):
   return a.data;
 }
 
-/** Loads model weights and latent state (values, moments, step) into an existing model; every weight must be present. */
+/** Loads model weights and latent codes into an existing model; every weight must be present (optimiser state: restoreTrainingState). */
 export function loadModelState(ck: LoadedCheckpoint, model: SrnModel): void {
   const current = model.namedWeights();
   const shapes = new Map(Object.entries(current).map(([k, t]) => [k, t.shape]));
@@ -352,17 +359,6 @@ export function loadModelState(ck: LoadedCheckpoint, model: SrnModel): void {
   } finally {
     tf.dispose(Object.values(weights));
   }
-  const L = model.latents;
-  if (ck.manifest.weightsOnly) {
-    // Shipped checkpoints carry no SparseAdam moments: a later stage starts them afresh.
-    L.m.fill(0);
-    L.v.fill(0);
-    L.step = 0;
-  } else {
-    L.m.set(required(ck, 'latents.m', [L.count, L.dim]));
-    L.v.set(required(ck, 'latents.v', [L.count, L.dim]));
-    L.step = ck.manifest.latentStep;
-  }
 }
 
 /** Builds the model a checkpoint describes (config, table size, heads) and loads it. */
@@ -378,10 +374,27 @@ export function restoreModel(ck: LoadedCheckpoint | string): SrnModel {
   return model;
 }
 
-/** Restores model, latent and Adam state for resuming a stage; returns the step to continue from. */
-export function restoreTrainingState(ck: LoadedCheckpoint, model: SrnModel, adam?: DenseAdam): number {
+/** The trainer's optimisers, restored with the model when a stage resumes. */
+export interface TrainerOptimisers {
+  dense?: DenseAdam;
+  /** The SparseAdam over `model.latents`. */
+  latent?: SparseAdam;
+}
+
+/**
+ * Restores the model and the trainer's optimisers for resuming a stage; returns the step to continue from.
+ * A weights-only checkpoint (shipped) carries no optimiser state: the latent SparseAdam starts afresh.
+ */
+export function restoreTrainingState(ck: LoadedCheckpoint, model: SrnModel, opt: TrainerOptimisers = {}): number {
+  const { dense: adam, latent } = opt;
+  if (latent && latent.table !== model.latents) throw new Error('restoreTrainingState: the latent SparseAdam is not the optimiser of the model\'s latent table');
   for (const h of ck.manifest.heads) if (!model.heads.has(h)) model.addHead(h);
   loadModelState(ck, model);
+  if (latent) {
+    const L = model.latents;
+    if (ck.manifest.weightsOnly) latent.reset();
+    else latent.load({ step: ck.manifest.latentStep, m: required(ck, 'latents.m', [L.count, L.dim]), v: required(ck, 'latents.v', [L.count, L.dim]) });
+  }
   if (adam) {
     const m: Record<string, tf.Tensor> = {};
     const v: Record<string, tf.Tensor> = {};

@@ -15,7 +15,7 @@ import type { SrnModel } from '../srn/model';
 import { PARAM_GROUPS, type ParamGroup } from '../srn/params';
 import { renderFeatures } from '../srn/render';
 import { Rng } from '../util/random';
-import { DenseAdam } from './adam';
+import { DenseAdam, SparseAdam } from './adam';
 import { loadCheckpoint, restoreTrainingState, saveCheckpoint, type CheckpointTracking, type LoadedCheckpoint } from './checkpoint';
 import { NonFiniteError, nonFiniteTerm } from './non_finite';
 import { type BatchSource, batchFromViews, type ObservedView } from './data';
@@ -64,6 +64,8 @@ export interface StageResult {
   aborted: boolean;
   /** The dense optimiser (its state is in the checkpoints); dispose when done. */
   adam?: DenseAdam;
+  /** The SparseAdam over the model's codes (its state is in the checkpoints too). */
+  latentAdam: SparseAdam;
 }
 
 /** In 'skip' mode, this many non-finite steps in a row stop the stage (the run has diverged). */
@@ -108,12 +110,14 @@ async function runSrnStage(
   const head = headKind ? model.heads.get(headKind) ?? model.addHead(headKind) : undefined;
   const names = trainableNames(model, groups, headKind);
   const byName = new Map(names.map((n) => [n, model.params.get(n)!.variable]));
+  // The stage's optimisers: fresh unless it resumes (the model carries no optimiser state).
   const adam = new DenseAdam(byName, st.dense);
+  const latentAdam = new SparseAdam(model.latents, st.latent);
   let step = 0;
   if (opts.resumeFrom) {
     const ck = typeof opts.resumeFrom === 'string' ? loadCheckpoint(opts.resumeFrom) : opts.resumeFrom;
     if (ck.manifest.stage !== stage) throw new Error(`${stage}: cannot resume from a '${ck.manifest.stage}' checkpoint`);
-    step = restoreTrainingState(ck, model, adam);
+    step = restoreTrainingState(ck, model, { dense: adam, latent: latentAdam });
   }
   const total = Math.min(st.schedule.reduce((s, x) => s + x.steps, 0), opts.maxSteps ?? Infinity);
   const meter = new ProgressMeter(stage, total, step, progressOf(opts));
@@ -125,7 +129,7 @@ async function runSrnStage(
   let lastSaved = opts.resumeFrom ? step : undefined;
   const save = () => {
     if (!ckOpts) return;
-    saveCheckpoint(ckOpts.dir, { config, model, stage, step, adam, keep: ckOpts.keep, tracking: ckOpts.tracking, dataVersion: ckOpts.dataVersion });
+    saveCheckpoint(ckOpts.dir, { config, model, stage, step, adam, latentAdam, keep: ckOpts.keep, tracking: ckOpts.tracking, dataVersion: ckOpts.dataVersion });
     lastSaved = step;
   };
   const kept = () =>
@@ -147,7 +151,7 @@ async function runSrnStage(
         rec = trainStep({
           model, batch, weights: st.weights,
           dense: names.length ? { adam, names } : undefined,
-          latent: { table: model.latents, rows, trainable: trainLatents, adam: st.latent },
+          latent: { table: model.latents, rows, adam: trainLatents ? latentAdam : undefined },
           head, headTraining: true,
           raysPerImage: st.raysPerImage,
           rng: Rng.derive(config.seed, stage, 'rays', step),
@@ -179,7 +183,7 @@ async function runSrnStage(
     adam.dispose();
     throw e;
   }
-  return { stage, step, history, aborted, adam };
+  return { stage, step, history, aborted, adam, latentAdam };
 }
 
 /** Stage 1a: vanilla SRN pre-training on RGB (reference §4.1). */
@@ -343,6 +347,7 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
     const G = group.length;
     const table = new LatentTable(G, model.cfg.latentDim, { std: fc.initStd, rng: Rng.derive(config.seed, 'latentFit', key(group[0])) });
     group.forEach((o, k) => table.setRow(k, Rng.derive(config.seed, 'latentFit', key(o)).normalArray(model.cfg.latentDim, 0, fc.initStd)));
+    const adam = new SparseAdam(table, fc.latent);
     const samplers = group.map((o) => new ViewSampler(objects[o].map((_, i) => ({ instance: i, view: 0 })), { batchSize: imagesPerStep[o], seed: `${config.seed}/latentFit/${key(o)}` }));
     const scaled: LossWeights = { img: weights.img * G, ce: weights.ce * G, latent: weights.latent * G, depth: weights.depth * G };
     const hist: StepRecord[] = [];
@@ -364,7 +369,7 @@ export async function fitLatentCodes(config: SrnConfig, model: SrnModel, objects
       try {
         const rec = trainStep({
           model, batch, weights: scaled,
-          latent: { table, rows, trainable: true, adam: fc.latent },
+          latent: { table, rows, adam },
           head, headTraining: head?.kind === 'unet' && fc.unetHeadMode === 'train',
           raysPerImage: head?.kind === 'unet' ? null : fc.raysPerImage,
           rng: rayRngs,

@@ -5,7 +5,7 @@
  * gradient at all: they are simply not in the list handed to tf.variableGrads.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AdamConfig, LossWeights } from '../config/types';
+import type { LossWeights } from '../config/types';
 import type { ViewBatch } from '../data/types';
 import { pixelGrid } from '../geometry/rays';
 import type { LatentTable } from '../latent/table';
@@ -13,7 +13,7 @@ import { crossEntropyLoss, depthLoss, imageLoss, latentLoss, weightedTotal } fro
 import type { SegHead } from '../srn/heads';
 import type { SrnModel } from '../srn/model';
 import { Rng } from '../util/random';
-import type { DenseAdam } from './adam';
+import type { DenseAdam, SparseAdam } from './adam';
 import { sampleRayIndices } from './data';
 
 export interface StepRecord {
@@ -35,9 +35,8 @@ export interface StepSpec {
   weights: LossWeights;
   /** Trainable dense variables (names in the model's ParamStore) and their optimiser. */
   dense?: { adam: DenseAdam; names: readonly string[] };
-  /** Codes: trainable rows of a table (SparseAdam), or fixed. */
-  /** The batch's latent rows; `adam` is the stage's SparseAdam setting (the trainer's, not the model's). */
-  latent: { table: LatentTable; rows: readonly number[]; trainable: boolean; adam: AdamConfig };
+  /** The batch's rows of a latent table; they train when the trainer's SparseAdam over that table is given. */
+  latent: { table: LatentTable; rows: readonly number[]; adam?: SparseAdam };
   head?: SegHead;
   headTraining?: boolean;
   /** Random rays per image (null = all pixels). */
@@ -79,6 +78,8 @@ function gradsFinite(grads: tf.Tensor[]): boolean {
 export function trainStep(spec: StepSpec): StepRecord {
   const t0 = Date.now();
   const { model, batch, weights: w } = spec;
+  const latentAdam = spec.latent.adam;
+  if (latentAdam && latentAdam.table !== spec.latent.table) throw new Error('trainStep: the latent SparseAdam belongs to another table');
   const rays = stepRays(batch, spec.raysPerImage, spec.rng);
   const needCe = w.ce !== 0;
   if (needCe && !rays.labels) throw new Error('trainStep: the cross-entropy weight is non-zero but the batch has no labels');
@@ -86,7 +87,7 @@ export function trainStep(spec: StepSpec): StepRecord {
   if (needCe && spec.head!.kind === 'unet' && !rays.whole) throw new Error('trainStep: the U-Net head needs whole images (raysPerImage must be null)');
 
   const zInit = spec.latent.table.rows(spec.latent.rows);
-  const zVar = spec.latent.trainable ? tf.variable(zInit, true) : undefined;
+  const zVar = latentAdam ? tf.variable(zInit, true) : undefined;
   const z = (zVar ?? zInit) as tf.Tensor2D;
   const byTfName = new Map<string, string>();
   const varList: tf.Variable[] = [];
@@ -121,9 +122,9 @@ export function trainStep(spec: StepSpec): StepRecord {
     }
     spec.dense.adam.apply(named);
   }
-  if (zVar && !skip) {
+  if (zVar && latentAdam && !skip) {
     const g = grads[zVar.name];
-    spec.latent.table.applyGradients(spec.latent.rows, g ? g.dataSync() : new Float32Array(zVar.size), spec.latent.adam);
+    latentAdam.apply(spec.latent.rows, g ? g.dataSync() : new Float32Array(zVar.size));
   }
   const rec: StepRecord = { loss: value.dataSync()[0], seconds: 0, ...(skip ? { skipped: true } : {}) };
   for (const [k, t] of Object.entries(parts)) (rec as unknown as Record<string, number>)[k] = t.dataSync()[0];

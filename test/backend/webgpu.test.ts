@@ -12,7 +12,7 @@ import { selectBackend } from '../../lib/backend/select';
 import { isCpuAdapter, SYNC_READ_ERROR } from '../../lib/backend/webgpu';
 import { LatentTable } from '../../lib/latent/table';
 import { SrnModel } from '../../lib/srn/model';
-import { DenseAdam } from '../../lib/training/adam';
+import { DenseAdam, SparseAdam } from '../../lib/training/adam';
 import { batchFromViews } from '../../lib/training/data';
 import { trainableNames } from '../../lib/training/stages';
 import { Rng } from '../../lib/util/random';
@@ -38,7 +38,7 @@ async function stepOnce(): Promise<StepOutcome> {
   const batch = batchFromViews(views);
   const rec = await trainStepAsync({
     model, batch, weights: { img: 200, ce: 0, latent: 1, depth: 0 }, dense: { adam, names },
-    latent: { table, rows: [0, 1], trainable: true, adam: cfg.training.pretrain.latent }, raysPerImage: 40, rng: new Rng('webgpu-test'),
+    latent: { table, rows: [0, 1], adam: new SparseAdam(table, cfg.training.pretrain.latent) }, raysPerImage: 40, rng: new Rng('webgpu-test'),
   }, true);
   const after: Record<string, Float32Array> = {};
   for (const n of names) after[n] = (await model.params.get(n)!.variable.data()) as Float32Array;
@@ -90,7 +90,7 @@ describe('webgpu backend', () => {
     await assertNoTensorLeak(async () => {
       await trainStepAsync({
         model, batch, weights: { img: 200, ce: 0, latent: 1, depth: 0.001 }, dense: { adam, names },
-        latent: { table, rows: [0], trainable: true, adam: cfg.training.pretrain.latent }, raysPerImage: 16, rng: new Rng('leak'),
+        latent: { table, rows: [0], adam: new SparseAdam(table, cfg.training.pretrain.latent) }, raysPerImage: 16, rng: new Rng('leak'),
       });
       await renderRgbAsync(model, table.row(0), views[0].view.pose, views[0].view.intrinsics, 8, 20);
       await fitLatentAsync(model, views, { steps: 2, raysPerImage: 16, initStd: 0.01, adam: cfg.training.latentFit.latent, weights: cfg.training.latentFit.weights, seed: 0 });

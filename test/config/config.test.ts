@@ -29,7 +29,7 @@ test('paper preset holds every reference number', () => {
   assert.deepEqual(c.training.pretrain.dense, { lr: 4e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   assert.deepEqual(c.training.pretrain.latent, { lr: 4e-4, beta1: 0.5, beta2: 0.5, eps: 1e-5 });
   assert.deepEqual(c.training.probe.weights, { img: 0, ce: 8, latent: 0, depth: 0 });
-  assert.equal(c.training.latentFit.singleView, 65);
+  assert.equal('singleView' in c.training.latentFit, false, 'the single view is SINGLE_VIEW_INDEX (eval/protocols.ts), not a config knob');
   assert.equal('multiViewEvery' in c.training.latentFit, false, 'the multi-view protocol is eval/protocols.ts (50 views), not a config knob');
   assert.equal(c.training.latentFit.side, 128);
   assert.equal(c.data.fewShot.instances, 10);
@@ -65,7 +65,7 @@ test('validator names the field path and what was expected', () => {
   assert.throws(() => resolveConfig({ seed: 1.5 }), /config\.seed: expected an integer/);
 });
 
-test('retired config fields: a checkpoint saved with multiViewEvery still loads, without it', () => {
+test('retired config fields: a checkpoint saved with multiViewEvery and singleView still loads, without them', () => {
   // A checkpoint as written before the field was removed: the current writer's, with the field put back.
   const dir = mkdtempSync(join(tmpdir(), 'srn-retired-'));
   try {
@@ -76,11 +76,14 @@ test('retired config fields: a checkpoint saved with multiViewEvery still loads,
     const path = join(dir, 'manifest.json');
     const raw = JSON.parse(readFileSync(path, 'utf8'));
     raw.config.training.latentFit.multiViewEvery = 5;
+    raw.config.training.latentFit.singleView = 65;
     writeFileSync(path, JSON.stringify(raw));
     const ck = loadCheckpoint(dir);
     assert.equal('multiViewEvery' in ck.manifest.config.training.latentFit, false);
+    assert.equal('singleView' in ck.manifest.config.training.latentFit, false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   assert.throws(() => resolveConfig({ training: { latentFit: { multiViewEvery: 5 } } } as never), /multiViewEvery: unknown field/);
+  assert.throws(() => resolveConfig({ training: { latentFit: { singleView: 65 } } } as never), /singleView: unknown field/);
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labelPalette, rainbow } from '../../lib/plotting/palette';
-import { composeGrid, labelsToImage, rgbaToImage, upscaleNearest } from '../../lib/plotting/label_images';
+import { labelsToImage, rgbaToImage, upscaleNearest } from '../../lib/plotting/label_images';
+import { composeGrid, gridLayout, imageGridSvg } from '../../lib/plotting/image_grid';
 import { comparisonColumns, comparisonFigureSvg, comparisonGrid, writeComparisonGrid } from '../../lib/plotting/comparison_grid';
 import { labelledPointCloudPly, pointCloudViews, writeLabelledPointCloudPly } from '../../lib/plotting/point_cloud_ply';
 import { readPng } from '../../lib/io/png';
@@ -49,6 +50,20 @@ test('grid size is the sum of tiles plus padding; upscale multiplies sides', () 
   assert.deepEqual(Array.from(g.data.subarray(0, 4)), [128, 128, 128, 255]);
   assert.deepEqual(Array.from(g.data.subarray(4 * (g.width + 1), 4 * (g.width + 1) + 4)), [...labelPalette(3)[1], 255]);
   assert.throws(() => composeGrid([[a], [b]]), /column 0/);
+});
+
+test('one grid layout: composeGrid and imageGridSvg put their cells at gridLayout\'s edges', () => {
+  assert.deepEqual(gridLayout([4, 6], [3, 5], 1), { width: 13, height: 11, x: [1, 6], y: [1, 5] });
+  const a = labelsToImage(new Array(16).fill(1), 3); // 4×4
+  const b = labelsToImage(new Array(24).fill(2), 3, 6); // 6×4
+  const g = composeGrid([[a, b]], { pad: 1 });
+  const at = (x: number, y: number) => Array.from(g.data.subarray(4 * (y * g.width + x), 4 * (y * g.width + x) + 3));
+  assert.deepEqual([at(1, 1), at(6, 1), at(5, 1)], [labelPalette(3)[1], labelPalette(3)[2], [128, 128, 128]]);
+  // Square 64-px cells, 8 px apart: each image centred in its cell.
+  const svg = imageGridSvg([{ image: a }, { image: b }], { cellSize: 64, gap: 8 });
+  const xs = [...svg.matchAll(/<image x="([\d.]+)"/g)].map((m) => Number(m[1]));
+  const cells = gridLayout([64, 64], [64], 8);
+  assert.deepEqual(xs, [cells.x[0], cells.x[1]]);
 });
 
 test('comparison grid: input | pred RGB | GT RGB | pred labels | GT labels per pose', () => {

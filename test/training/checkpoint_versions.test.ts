@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { presetConfig } from '../../lib/config/presets';
+import { LatentTable } from '../../lib/latent/table';
 import { SrnModel } from '../../lib/srn/model';
-import { loadCheckpoint, loadModelState, MODEL_CODE_VERSION, saveCheckpoint, versionMismatch } from '../../lib/training/checkpoint';
+import { SparseAdam } from '../../lib/training/adam';
+import { loadCheckpoint, loadModelState, MODEL_CODE_VERSION, restoreTrainingState, saveCheckpoint, versionMismatch } from '../../lib/training/checkpoint';
 import { findCompatiblePretrain } from '../../lib/experiments/common';
 
 describe('checkpoint versions and weights-only checkpoints', () => {
@@ -41,12 +43,14 @@ describe('checkpoint versions and weights-only checkpoints', () => {
 
   it('weights-only checkpoints drop the optimiser moments and load with them reset, weights unchanged', () => {
     const dir = join(root, 'w');
-    model.latents.m.fill(0.5);
-    model.latents.step = 7;
-    saveCheckpoint(dir, { config, model, stage: 'pretrain', step: steps, dataVersion: 'synthetic-v2', weightsOnly: true });
+    const latentAdam = new SparseAdam(model.latents, config.training.pretrain.latent);
+    latentAdam.m.fill(0.5);
+    latentAdam.step = 7;
+    saveCheckpoint(dir, { config, model, stage: 'pretrain', step: steps, dataVersion: 'synthetic-v2', weightsOnly: true, latentAdam });
     const ck = loadCheckpoint(dir);
     assert.ok(!ck.arrays.has('latents.m') && !ck.arrays.has('latents.v'));
     assert.equal(ck.manifest.adamStep, null);
+    assert.equal(ck.manifest.latentStep, 0);
     const other = new SrnModel(config.model, { numInstances: 3, seed: 1 });
     const before = tf.memory().numTensors;
     loadModelState(ck, other);
@@ -55,8 +59,18 @@ describe('checkpoint versions and weights-only checkpoints', () => {
     const b = other.namedWeights();
     for (const k of Object.keys(a)) assert.deepEqual(Array.from(b[k].dataSync()), Array.from(a[k].dataSync()), k);
     tf.dispose([...Object.values(a), ...Object.values(b)]);
-    assert.ok(other.latents.m.every((x) => x === 0));
-    assert.equal(other.latents.step, 0);
+    // Resuming from it: the trainer's SparseAdam starts afresh, whatever it held.
+    const resumed = new SparseAdam(other.latents, config.training.pretrain.latent);
+    resumed.m.fill(0.25);
+    resumed.step = 3;
+    assert.equal(restoreTrainingState(ck, other, { latent: resumed }), steps);
+    assert.ok(resumed.m.every((x) => x === 0) && resumed.v.every((x) => x === 0));
+    assert.equal(resumed.step, 0);
+    assert.deepEqual(other.latents.values, model.latents.values);
+    // An optimiser of another table is refused on both sides.
+    const stray = new SparseAdam(new LatentTable(3, config.model.latentDim), config.training.pretrain.latent);
+    assert.throws(() => saveCheckpoint(join(root, 'stray'), { config, model, stage: 'pretrain', step: steps, latentAdam: stray }), /latentAdam is not the optimiser of the model's latent table/);
+    assert.throws(() => restoreTrainingState(ck, other, { latent: stray }), /the latent SparseAdam is not the optimiser of the model's latent table/);
     other.dispose();
   });
 
