@@ -14,7 +14,8 @@ import { PER_SEED_EXPERIMENTS, say, type ExperimentOptions, type ExperimentOutpu
 import type { ExperimentConfig, ExperimentName } from './types';
 
 export interface ReplicateSummaryRow {
-  id: Table1ColumnId;
+  /** Table 1 column, or null for a result outside Table 1 (e.g. the multi-view SRN+linear fit). */
+  id: Table1ColumnId | null;
   method: string;
   protocol: string;
   className: string;
@@ -35,11 +36,28 @@ export interface ReplicatesOutput extends ExperimentOutput {
 
 type Json = Record<string, unknown>;
 
-/** Table 1 entries of one replicate's results.json, each with its per-class IoU (eval file or baselines' rows). */
-function entriesOf(resultsPath: string): { entry: Table1Entry; perClass: Record<string, number | null> }[] {
+type Entry = Omit<Table1Entry, 'id' | 'column'> & { id: Table1ColumnId | null };
+
+/**
+ * Table 1 entries of one replicate's results.json, each with its per-class IoU (eval file or baselines' rows); an
+ * evaluation outside Table 1 gives one entry of its own scores.
+ */
+function entriesOf(resultsPath: string): { entry: Entry; perClass: Record<string, number | null> }[] {
   if (!existsSync(resultsPath)) return [];
   const doc = JSON.parse(readFileSync(resultsPath, 'utf8')) as Json;
-  const list = (Array.isArray(doc.table1) ? doc.table1 : doc.table1 ? [doc.table1] : []) as Table1Entry[];
+  const list: Entry[] = (Array.isArray(doc.table1) ? doc.table1 : doc.table1 ? [doc.table1] : []) as Table1Entry[];
+  if (list.length === 0 && typeof doc.mIOU === 'number' && typeof doc.method === 'string') {
+    const protocol = doc.protocol as Json | string | undefined;
+    list.push({
+      id: null,
+      method: doc.method,
+      protocol: typeof protocol === 'string' ? protocol : String(protocol?.name ?? ''),
+      className: String((doc.dataset as Json | undefined)?.className ?? ''),
+      mIOU: doc.mIOU,
+      shapeMIOU: typeof doc.shapeMIOU === 'number' ? doc.shapeMIOU : NaN,
+      ...(typeof doc.seed === 'number' ? { seed: doc.seed } : {}),
+    });
+  }
   return list.map((entry) => {
     const row = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).find((r) => r.method === entry.method && r.protocol === entry.protocol);
     return { entry, perClass: ((row?.perClassIoU ?? doc.perClassIoU) as Record<string, number | null> | undefined) ?? {} };
@@ -48,7 +66,7 @@ function entriesOf(resultsPath: string): { entry: Table1Entry; perClass: Record<
 
 /** Mean ± 95% CI per Table 1 entry (column, method, protocol) over the replicates' results files. */
 export function summarizeReplicates(resultsPaths: readonly string[]): ReplicateSummaryRow[] {
-  const groups = new Map<string, { entries: Table1Entry[]; perClass: Record<string, number | null>[] }>();
+  const groups = new Map<string, { entries: Entry[]; perClass: Record<string, number | null>[] }>();
   for (const p of resultsPaths) {
     for (const { entry, perClass } of entriesOf(p)) {
       const k = `${entry.id}/${entry.method}/${entry.protocol}/${entry.className}`;

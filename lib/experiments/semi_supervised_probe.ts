@@ -41,7 +41,8 @@ export interface SemiSupervisedProbeResult extends ExperimentOutput {
   renders: string[];
   pointCloud: string | null;
   counts: EvalResults['counts'];
-  table1: Table1Entry;
+  /** Table 1's column 2 (single view only; the multi-view fit is the supplement's multi-shot column, not in Table 1). */
+  table1: Table1Entry | null;
   timings: { dataSeconds: number; evalSeconds: number; secondsPerObject: number };
 }
 
@@ -88,7 +89,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
       if (curves.length) figures.lossCurves = (await saveFigure(lossCurvesSpec(curves, { title: 'Training losses', logY: true }), join(runDir, 'loss_curves'))).png;
       renders.forEach((r, i) => (figures[`comparison${i}`] = r));
 
-      const table1 = table1Entry('srn-linear', { method: results.method, protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU, seed: config.seed });
+      const table1 = cfg.protocol !== 'single' ? null : table1Entry('srn-linear', { method: results.method, protocol: cfg.protocol, className: data.test.className, mIOU: results.mIOU, shapeMIOU: results.shapeMIOU, seed: config.seed });
       const out: SemiSupervisedProbeResult = {
         ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         mIOU: results.mIOU,
