@@ -5,6 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { CliCommand } from './command';
+import { SCALE_NAMES, scaleDefinition } from '../config/scales';
+
+const baselinePresetOf = (s: string) => ((SCALE_NAMES as readonly string[]).includes(s) ? scaleDefinition(s).baselinePreset : s);
 
 const KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'compare'] as const;
 
@@ -16,7 +19,8 @@ const HELP = `usage: semantic-srn baseline <${KINDS.join('|')}> [options]
   srn-unet       semantic SRN with the U-Net head (single + multi view) and a U-Net on SRN-rendered RGB
   compare        Table 1 rows: TCO+linear, SRN+linear, 30-shot U-Net, Oracle U-Net (mIOU / shape-mIOU, wall time)
 
-  --scale NAME          cpu (default), paper, tiny  (alias --preset)
+  --scale NAME          small, cpu (default), cpu64 or paper (lib/config/scales.ts), or a baselines
+                        preset name: tiny, cpu, cpu64, paper  (alias --preset)
   --data DIR            dataset root; built-in chairs generated here if absent (default .cache/data)
   --out DIR             runs folder (default runs); outputs in <out>/<name>/
   --name NAME           run name (default baseline-<kind>, compare: table1-<scale>)
@@ -98,7 +102,8 @@ export function parseBaselineArgs(argv: string[]): BaselineArgs | 'help' {
   }
   return {
     kind: kind as BaselineArgs['kind'],
-    scale: values.scale ?? values.preset ?? 'cpu',
+    // A scale name (small, cpu, cpu64, paper) means its baselines' preset; the preset names (tiny, …) still work.
+    scale: baselinePresetOf(values.scale ?? values.preset ?? 'cpu'),
     data: values.data,
     out: values.out ?? 'runs',
     name,
