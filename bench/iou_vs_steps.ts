@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/iou_vs_steps.ts <run dir> [--every 1000] [--out DIR] [--data DIR]` — SRN+linear's
+ * `npx tsx bench/iou_vs_steps.ts <run dir> [--every 1000 | --steps N,M] [--out DIR] [--data DIR]` — SRN+linear's
  * test IoU against pre-training steps (issue 12: "if a target is out of reach, show the curve"): for each checkpoint a
  * `quickstart --keep-checkpoints N` run kept (`<run>/checkpoints/pretrain.step-<N>` and the newest), the quickstart
  * pipeline re-runs probe, single-view fit and evaluation from that checkpoint, unchanged. Writes
@@ -70,10 +70,10 @@ function chart(points: readonly Point[], title: string): TopLevelSpec {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { every: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' } },
+    options: { every: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' } },
   });
   const runDir = positionals[0];
-  if (!runDir) throw new Error('usage: npx tsx bench/iou_vs_steps.ts <quickstart run dir> [--every 1000] [--out DIR] [--data DIR]');
+  if (!runDir) throw new Error('usage: npx tsx bench/iou_vs_steps.ts <quickstart run dir> [--every 1000 | --steps N,M] [--out DIR] [--data DIR]');
   const all = keptCheckpoints(runDir);
   if (all.length === 0) throw new Error(`${runDir}/checkpoints: no readable pre-training checkpoint`);
   // Everything but the pre-training steps is the run's own: preset, class, seed, objects, probe and fit steps.
@@ -87,7 +87,10 @@ async function main(): Promise<void> {
   const log = (m: string) => console.error(`[iou-vs-steps] ${m} (load ${loadavg()[0].toFixed(2)})`);
   const backend = await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(preset) });
   log(describeBackend(backend));
-  const cks = all.filter((c, i, all) => c.step % every === 0 || i === all.length - 1);
+  // --steps 4000,8000 picks those checkpoints; else every `every` steps and the newest.
+  const only = values.steps?.split(',').map(Number);
+  const cks = all.filter((c, i, a) => (only ? only.includes(c.step) : c.step % every === 0 || i === a.length - 1));
+  if (only && cks.length !== only.length) throw new Error(`--steps ${values.steps}: kept checkpoints are at steps ${all.map((c) => c.step).join(', ')}`);
   const points: Point[] = [];
   for (const ck of cks) {
     const name = `step-${ck.step}`;
