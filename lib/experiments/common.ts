@@ -19,7 +19,7 @@ import type { SplitInfo } from '../data/types';
 import { protocolSpec, viewPositions } from '../eval/protocols';
 import { majorityForegroundClass } from '../eval/trivial';
 import { SrnModel } from '../srn/model';
-import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
+import { fitLatentCodes, fitLinearProbe, pretrain, trainSemantic } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
 import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch } from '../training/checkpoint';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
@@ -257,6 +257,52 @@ export async function ensurePretrained(
   const seconds = (performance.now() - t) / 1000;
   say(opts, `pre-training: ${res.step} steps in ${seconds.toFixed(1)} s (loss ${tailMean(losses).toPrecision(4)})`);
   return { model, info: { dir: ckDir, key, cacheDir: dir, reused: false, steps: res.step, seconds, losses } };
+}
+
+/**
+ * The fully supervised semantic SRN (reference §8, SRN+U-Net; the model the paper's Fig. 6 uses): trained end to
+ * end with the U-Net head on every label of the training objects (`training.semantic`), cached, resumable and
+ * reused like the pre-training under `<runsDir>/semantic/<preset>-<class>-s<seed>-<hash>/`.
+ */
+export async function ensureSemantic(
+  replicateConfig: SrnConfig,
+  data: PreparedData,
+  opts: ExperimentOptions & { run?: RunHandle } = {},
+  seed = replicateConfig.seed,
+): Promise<{ model: SrnModel; dir: string; reused: boolean; steps: number; seconds: number }> {
+  const config = seed === replicateConfig.seed ? replicateConfig : { ...replicateConfig, seed };
+  const runsDir = resolve(opts.runsDir ?? 'runs');
+  const keyObj = { model: config.model, semantic: config.training.semantic, seed, data: { root: data.root, className: data.train.className, instances: data.train.instances.map((i) => i.id) } };
+  const dir = join(runsDir, 'semantic', `${config.preset}-${data.train.className.toLowerCase()}-s${seed}-${hash(keyObj)}`);
+  const ckDir = join(dir, 'checkpoint');
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'key.json'), keyObj);
+  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed, heads: ['unet'] });
+  const total = config.training.semantic.schedule.reduce((a, x) => a + x.steps, 0);
+  const found = findCheckpoint(ckDir);
+  if (found) {
+    const stale = versionMismatch(found.manifest, data.dataVersion);
+    if (stale) throw new Error(`${found.dir}: cannot reuse or resume this semantic SRN: ${stale}; delete ${dir} to train anew`);
+    if (found.manifest.step >= total) {
+      loadModelState(found, model);
+      say(opts, `semantic SRN: reusing ${ckDir} (${found.manifest.step} steps)`);
+      return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0 };
+    }
+  }
+  say(opts, found ? `semantic SRN: resuming ${ckDir}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
+  const t = performance.now();
+  const res = await trainSemantic(config, model, splitSource(data.train, { seed: `${seed}/semantic`, cache: new ViewCache(256 * 2 ** 20) }), {
+    onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'semantic/'), step) : undefined,
+    onProgress: opts.stepProgress ?? false,
+    checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
+    resumeFrom: found,
+    signal: opts.signal,
+  });
+  res.adam?.dispose();
+  if (res.aborted) throw new Error('semantic SRN training aborted');
+  const seconds = (performance.now() - t) / 1000;
+  say(opts, `semantic SRN: ${res.step} steps in ${seconds.toFixed(1)} s`);
+  return { model, dir: ckDir, reused: false, steps: res.step, seconds };
 }
 
 /**

@@ -74,7 +74,7 @@ const EXTRA_KEYS: Record<ExperimentName, string[]> = {
   'unet-baselines': ['baseline'],
   'label-count-sweep': ['points', 'methods', 'unet'],
   interpolation: ['pair', 'frames', 'side', 'fitProtocol', 'stripFrames', 'gif', 'gifDelayMs'],
-  'mask-reconstruction': ['instances', 'maskView', 'novelViews', 'fitSteps'],
+  'mask-reconstruction': ['instances', 'maskView', 'novelViews', 'fitSteps', 'heads'],
   'table-1': ['runMissing'],
 };
 
@@ -187,6 +187,7 @@ export function validateExperimentScale<N extends ExperimentName>(experiment: N,
         maskView: c.int(`${p}.maskView`, o.maskView, 0),
         novelViews: c.int(`${p}.novelViews`, o.novelViews, 1),
         fitSteps: o.fitSteps === null || o.fitSteps === undefined ? null : c.int(`${p}.fitSteps`, o.fitSteps, 1),
+        heads: o.heads === undefined ? ['linear'] : c.arr(`${p}.heads`, o.heads, (q, x) => c.oneOf(q, x, ['linear', 'unet'] as const)),
       };
       break;
     case 'tco-baseline':

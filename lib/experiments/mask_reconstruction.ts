@@ -18,6 +18,7 @@ import {
   backendSummary,
   ensurePretrained,
   ensureProbe,
+  ensureSemantic,
   evalViewIndices,
   experimentRunDir,
   experimentSrnConfig,
@@ -31,6 +32,8 @@ import {
   experimentOutput,
 } from './common';
 import { numericMetrics } from '../tracking/metric_record';
+import type { SrnModel } from '../srn/model';
+import type { SegHeadKind } from '../config/types';
 import type { ExperimentConfig } from './types';
 
 export interface MaskObjectResult {
@@ -51,8 +54,12 @@ export interface MaskReconstructionResult extends ExperimentOutput {
   psnr: number;
   maskView: number;
   novelViews: number[];
-  pretrain: PretrainInfo;
-  probe: ProbeInfo;
+  /** The RGB pre-training under the linear probe (null when only the U-Net head was asked for). */
+  pretrain: PretrainInfo | null;
+  /** The linear probe (null when only the U-Net head was asked for). */
+  probe: ProbeInfo | null;
+  /** Per head fitted through (the top-level scores are the first: linear when asked). */
+  heads: Partial<Record<'linear' | 'unet', { mIOU: number; shapeMIOU: number; psnr: number; perClassIoU: Record<string, number | null>; objects: unknown[]; semantic?: unknown }>>;
 }
 
 /** A label map painted with the class palette, as RGBA in [-1, 1] (the input column of the figure). */
@@ -68,21 +75,19 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
   const base = experimentSrnConfig(cfg, data.train.numClasses);
   const config = cfg.fitSteps === null ? base : { ...base, training: { ...base.training, latentFit: { ...base.training.latentFit, steps: cfg.fitSteps } } };
   const C = data.test.numClasses;
+  const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
+  if (cfg.maskView >= numViews) throw new Error(`${cfg.source}: scales.${cfg.scale}.maskView: view ${cfg.maskView} but the test objects have ${numViews} views`);
+  const novel = Array.from({ length: cfg.novelViews }, (_, i) => Math.floor(((i + 0.5) * numViews) / cfg.novelViews)).map((v) => (v === cfg.maskView ? (v + 1) % numViews : v));
+  const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery);
+  const fitSide = config.training.latentFit.side;
+  const side = config.inference.side;
   return withExperimentRun(cfg, opts, async (run, tracker) => {
-    const { model, info: pre } = await ensurePretrained(base, data, { ...opts, run }, cfg.seed);
-    try {
-      const probe = await ensureProbe(base, model, data, pre, { ...opts, run });
-      const head = config.training.probe.head;
-      const fitSide = config.training.latentFit.side;
-      const side = config.inference.side;
-      const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
-      if (cfg.maskView >= numViews) throw new Error(`${cfg.source}: scales.${cfg.scale}.maskView: view ${cfg.maskView} but the test objects have ${numViews} views`);
-      const novel = Array.from({ length: cfg.novelViews }, (_, i) => Math.floor(((i + 0.5) * numViews) / cfg.novelViews)).map((v) => (v === cfg.maskView ? (v + 1) % numViews : v));
-      const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery);
+    let fitStep = 0;
+    /** Fits each object's code from its mask through `head` of `model`, renders and scores every evaluated view. */
+    const reconstruct = async (model: SrnModel, head: SegHeadKind, tag: string) => {
       const all = new SegmentationScores(C, data.test.classNames.length === C ? data.test.classNames : undefined);
       const allPsnr = new PsnrScores();
       const objects: MaskObjectResult[] = [];
-      let fitStep = 0;
       for (const pos of cfg.instances) {
         const inst = data.test.instances[pos];
         const [maskPos] = viewPositions(inst, [cfg.maskView]);
@@ -92,7 +97,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         const fit = await fitLatentCodes(config, model, [[{ instanceIndex: 0, viewIndex: maskPos, view: obs }]], {
           target: 'mask',
           head,
-          onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, 'maskfit/'), fitStep + step),
+          onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, `maskfit${tag}/`), fitStep + step),
           onProgress: opts.stepProgress ?? false,
           signal: opts.signal,
         });
@@ -114,31 +119,72 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         const ngt = novelPos.map((p) => loadView(data.test, pos, p, side, { skipDepth: true }));
         const nv = renderViews(model, code, ngt.map((g) => g.pose), ngt[0].intrinsics, { side, chunkRays: config.inference.chunkRays, head });
         const maskAtSide = loadView(data.test, pos, maskPos, side, { skipDepth: true }).labels!;
-        const figure = join(runDir, `mask_${String(pos).padStart(2, '0')}_${inst.id.slice(0, 8)}.png`);
+        const figure = join(runDir, `mask${tag}_${String(pos).padStart(2, '0')}_${inst.id.slice(0, 8)}.png`);
         writeComparisonGrid(figure, {
           inputRgba: maskAsRgba(maskAtSide, C, side),
           rows: nv.map((v, k) => ({ predRgba: v.rgba, gtRgba: ngt[k].rgba, predLabels: v.labels!, gtLabels: ngt[k].labels! })),
           numClasses: C,
           classNames: data.test.classNames,
           columnTitles: ['input mask', 'predicted RGB', 'ground-truth RGB', 'predicted labels', 'ground-truth labels'],
-          title: `${inst.id.slice(0, 8)}: fitted from one label mask (${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''})`,
+          title: `${inst.id.slice(0, 8)}: fitted from one label mask through the ${head} head (${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''})`,
         });
         const s = scores.summary();
         objects.push({ id: inst.id, position: pos, mIOU: s.mIOU, shapeMIOU: s.shapeMIOU, psnr: ps.summary().psnr, figure, fitLoss: fit.history[0].map((r) => r.loss) });
-        say(opts, `mask: ${inst.id.slice(0, 8)} mIOU ${(100 * s.mIOU).toFixed(1)}% over ${views.length} views, RGB PSNR ${ps.summary().psnr.toFixed(2)} dB`);
+        say(opts, `mask (${head} head): ${inst.id.slice(0, 8)} mIOU ${(100 * s.mIOU).toFixed(1)}% over ${views.length} views, RGB PSNR ${ps.summary().psnr.toFixed(2)} dB`);
       }
-      const s = all.summary();
-      const figures: Record<string, string> = Object.fromEntries(objects.map((o, i) => [`object${i}`, o.figure]));
+      return { objects, scores: all.summary(), psnr: allPsnr.summary().psnr };
+    };
+
+    let linear: Awaited<ReturnType<typeof reconstruct>> | undefined;
+    let probe: ProbeInfo | undefined;
+    let pre: PretrainInfo | undefined;
+    if (cfg.heads.includes('linear')) {
+      const p = await ensurePretrained(base, data, { ...opts, run }, cfg.seed);
+      pre = p.info;
+      try {
+        probe = await ensureProbe(base, p.model, data, pre, { ...opts, run });
+        linear = await reconstruct(p.model, config.training.probe.head, '');
+      } finally {
+        p.model.dispose();
+      }
+    }
+    let unet: (Awaited<ReturnType<typeof reconstruct>> & { semantic: { dir: string; reused: boolean; steps: number; seconds: number } }) | undefined;
+    if (cfg.heads.includes('unet')) {
+      const sem = await ensureSemantic(base, data, { ...opts, run }, cfg.seed);
+      try {
+        unet = { ...(await reconstruct(sem.model, 'unet', '_unet')), semantic: { dir: sem.dir, reused: sem.reused, steps: sem.steps, seconds: sem.seconds } };
+      } finally {
+        sem.model.dispose();
+      }
+    }
+    {
+      // The top-level scores are the first head's (linear when asked), as before heads were a choice.
+      const first = (linear ?? unet)!;
+      const objects = first.objects;
+      const s = first.scores;
+      const figures: Record<string, string> = Object.fromEntries([
+        ...(linear?.objects ?? []).map((o, i) => [`object${i}`, o.figure]),
+        ...(unet?.objects ?? []).map((o, i) => [`unet_object${i}`, o.figure]),
+      ]);
+      const headResult = (h: typeof linear) =>
+        h && {
+          mIOU: h.scores.mIOU,
+          shapeMIOU: h.scores.shapeMIOU,
+          psnr: h.psnr,
+          perClassIoU: Object.fromEntries(h.scores.classNames.map((n, c) => [n, h.scores.perClassIoU[c]])),
+          objects: h.objects.map((o) => ({ ...o, fitLoss: undefined, finalFitLoss: o.fitLoss.at(-1) ?? null })),
+        };
       const out: MaskReconstructionResult = {
         ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         objects,
         mIOU: s.mIOU,
         shapeMIOU: s.shapeMIOU,
-        psnr: allPsnr.summary().psnr,
+        psnr: first.psnr,
         maskView: cfg.maskView,
         novelViews: novel,
-        pretrain: pre,
-        probe,
+        pretrain: pre ?? null,
+        probe: probe ?? null,
+        heads: { ...(linear ? { linear: headResult(linear)! } : {}), ...(unet ? { unet: { ...headResult(unet)!, semantic: unet.semantic } } : {}) },
       };
       const resultsPath = out.resultsPath;
       writeResultsJson(resultsPath, {
@@ -154,8 +200,9 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         maskView: cfg.maskView,
         novelViews: novel,
         evalViews: evalFiles.length,
-        pretrain: { ...pre, losses: undefined },
-        probe: { ...probe, losses: undefined },
+        pretrain: pre ? { ...pre, losses: undefined } : null,
+        probe: probe ? { ...probe, losses: undefined } : null,
+        heads: out.heads,
         backend: backendSummary(),
         figures,
         totalSeconds: out.seconds,
@@ -165,9 +212,8 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
       run.logMetrics({ 'mask/mIOU': out.mIOU, 'mask/shapeMIOU': out.shapeMIOU, 'mask/psnr': out.psnr, 'time/total_seconds': out.seconds });
       await run.logArtifact(resultsPath);
       for (const f of Object.values(figures)) await run.logArtifact(f, 'figures');
+      if (unet) run.logMetrics({ 'mask_unet/mIOU': unet.scores.mIOU, 'mask_unet/psnr': unet.psnr });
       return out;
-    } finally {
-      model.dispose();
     }
   });
 }

@@ -103,6 +103,11 @@ export interface MaskReconstructionConfig extends BaseScaleConfig {
   novelViews: number;
   /** Steps of the mask fit; null = config.training.latentFit.steps. */
   fitSteps: number | null;
+  /**
+   * Heads the mask is fitted through: 'linear' (the semi-supervised probe) and/or 'unet' (the fully supervised
+   * semantic SRN, as the paper's Fig. 6). Default ['linear'].
+   */
+  heads: ('linear' | 'unet')[];
 }
 
 export interface BaselineExperimentConfig extends BaseScaleConfig {

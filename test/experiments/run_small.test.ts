@@ -109,6 +109,20 @@ test('mask reconstruction (small): per-object scores and figures', async () => {
   assert.ok(r.mIOU >= 0 && r.mIOU <= 1 && Number.isFinite(r.psnr));
   for (const o of r.objects) assert.ok(existsSync(o.figure));
   assert.equal(json(r.resultsPath).objects.length, cfg.instances.length);
+  // Both heads: the linear probe's scores are the top level; the semantic SRN (U-Net head) was trained and cached.
+  assert.deepEqual(cfg.heads, ['linear', 'unet']);
+  assert.deepEqual(Object.keys(r.heads).sort(), ['linear', 'unet']);
+  assert.equal(r.heads.linear!.mIOU, r.mIOU);
+  const unet = r.heads.unet!;
+  assert.ok(unet.mIOU >= 0 && unet.mIOU <= 1 && Number.isFinite(unet.psnr));
+  assert.equal(unet.objects.length, cfg.instances.length);
+  assert.equal((unet.semantic as { steps: number }).steps, 4); // the tiny preset's semantic schedule
+  assert.ok(existsSync(join((unet.semantic as { dir: string }).dir, 'manifest.json')));
+  assert.ok(existsSync(r.figures.unet_object0), 'the U-Net head has its own figure');
+  // A second run reuses the cached semantic SRN.
+  const again = await runMaskReconstruction({ ...cfg, heads: ['unet'] }, opts);
+  assert.equal((again.heads.unet!.semantic as { reused: boolean }).reused, true);
+  assert.equal(again.mIOU, again.heads.unet!.mIOU);
 });
 
 test('table 1 (small): collects the probe row beside the paper, runs the missing TCO row', async () => {
