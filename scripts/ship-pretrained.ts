@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     throw new Error(`${src}: made by model code ${m.versions ? `v${m.versions.modelCode}` : '(unversioned)'}, this code is v${MODEL_CODE_VERSION}: re-train before shipping`);
   }
   const dest = resolve(__dirname, '..', 'pretrained', values.name);
+  const total = m.config.training.pretrain.schedule.reduce((a, x) => a + x.steps, 0);
   const losses = readLosses(values.losses);
   const model = restoreModel(ck);
   // The loss history travels with the weights: a run that reuses them logs it as its own pre-training curve.
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
 | data | ${m.versions.data}, class ${m.config.data.className}, ${m.numInstances} training objects |
 | config | preset \`${m.config.preset}\`, seed ${m.config.seed}: stored verbatim in manifest.json |
 | schedule | ${m.config.training.pretrain.schedule.map((s) => `${s.steps} steps at ${s.side}², batch ${s.batchSize}`).join(' + ')} |
+| steps done | ${m.step} of ${total}${m.step < total ? ' (unfinished: a resume point, see pretrained/README.md)' : ''} |
 | backend | ${values.backend ?? 'not recorded'} |
 | wall time | ${wall} |
 | final loss | ${(tail.reduce((a, b) => a + b, 0) / tail.length).toPrecision(4)} (mean of the last ${tail.length} logged steps) |
