@@ -11,7 +11,9 @@
 // Stale = the stamp (.cache/lib-dist/BUILD-STAMP) does not match a hash of every file under lib/, of
 // tsconfig.json + tsconfig.lib.json and of the TypeScript version: an edit, a new or deleted file, a branch
 // switch. Hashing the ~150 files takes milliseconds, so every notebook entry point (npm run lab, nb-test, the
-// kernel itself at start) calls this first. A build that fails leaves no stamp, so the next call retries.
+// kernel itself at start) calls this first. A build that fails leaves no stamp, so the next call retries; a
+// changed file list (a new, renamed or deleted source) rebuilds from an empty folder; .cache/lib-dist.lock makes
+// concurrent calls (two kernels starting) take turns.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,6 +24,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.cache', 'lib-dist');
 const STAMP = join(OUT, 'BUILD-STAMP');
 const BUILD_INFO = join(ROOT, '.cache', 'lib-dist.tsbuildinfo');
+const LOCK = join(ROOT, '.cache', 'lib-dist.lock');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** Hash of what the build depends on: lib/ (paths and contents), the two tsconfigs, the compiler version. */
@@ -40,7 +43,8 @@ export function sourceHash(root = ROOT) {
   }
   const ts = JSON.parse(readFileSync(join(root, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;
   h.update(`typescript ${ts}`);
-  return { hash: h.digest('hex').slice(0, 16), files: files.length, typescript: ts };
+  const list = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16);
+  return { hash: h.digest('hex').slice(0, 16), files: files.length, list, typescript: ts };
 }
 
 function statIsDir(p) {
@@ -82,12 +86,59 @@ function main() {
     console.error(`build-lib: .cache/lib-dist is stale: ${why} (npm run build:lib)`);
     return 1;
   }
+  return withLock(() => build(args.includes('--force') ? why : staleReason(src), src, args.includes('--force')));
+}
+
+/** Runs fn holding .cache/lib-dist.lock (two kernels starting at once must not both write the build). */
+function withLock(fn) {
+  mkdirSync(dirname(LOCK), { recursive: true });
+  const deadline = Date.now() + 10 * 60_000;
+  let waited = false;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(LOCK, 'utf8'));
+      if (pid > 0 && !alive(pid)) {
+        rmSync(LOCK, { force: true }); // left by a killed build
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`build-lib: ${LOCK} held by pid ${pid} for 10 min`);
+      if (!waited) console.error(`build-lib: another build (pid ${pid}) is running; waiting for it`);
+      waited = true;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { force: true });
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/** Compiles (why: the stale reason, '' when another process built it meanwhile). */
+function build(why, src, force) {
+  if (!why) {
+    console.error('build-lib: .cache/lib-dist was brought up to date by another build');
+    return 0;
+  }
   const t0 = performance.now();
   console.error(`build-lib: compiling lib/ → .cache/lib-dist (${why}; ~10-30 s)`);
   // A removed or renamed source would leave its old output behind: rebuild from an empty folder whenever the
   // stamp's file list differs (and when forced); otherwise tsc's incremental build reuses the last one.
   const stamp = readStamp();
-  if (!stamp || stamp.files !== src.files || args.includes('--force')) {
+  if (!stamp || stamp.list !== src.list || force) {
     rmSync(OUT, { recursive: true, force: true });
     rmSync(BUILD_INFO, { force: true });
   }

@@ -1,12 +1,12 @@
 /**
  * The prebuilt library the notebooks import (`npm run build:lib`, scripts/build-lib.mjs): built when lib/ changed
- * and only then, a deleted source leaves no output behind, and the real build runs from .cache/lib-dist with the
- * same exports and the same project paths as lib/ run from source.
+ * and only then, a renamed or deleted source leaves no output behind, concurrent builds take turns, and the real
+ * build runs from .cache/lib-dist with the same exports and the same project paths as lib/ run from source.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,12 +14,21 @@ const ROOT = join(__dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'srn-build-lib-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
+function buildAsync(root: string): Promise<{ status: number | null; err: string }> {
+  return new Promise((done) => {
+    const c = spawn(process.execPath, [join(root, 'scripts', 'build-lib.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('close', (status) => done({ status, err }));
+  });
+}
+
 function build(root: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-lib.mjs'), ...args], { cwd: root, encoding: 'utf8' });
   return { status: r.status, err: r.stderr };
 }
 
-test('build-lib: builds a stale or missing library, skips a fresh one, rebuilds after an edit and cleans after a deletion', () => {
+test('build-lib: builds a stale or missing library, skips a fresh one, rebuilds after an edit, cleans after a rename or deletion, one build at a time', async () => {
   // A miniature project: the real script, tsconfigs and project_root.ts, the real node_modules (tsc, @types/node).
   const p = join(tmp, 'proj');
   mkdirSync(join(p, 'scripts'), { recursive: true });
@@ -56,10 +65,19 @@ test('build-lib: builds a stale or missing library, skips a fresh one, rebuilds 
   assert.equal(r.status, 0, r.err);
   assert.match(readFileSync(join(dist, 'index.js'), 'utf8'), /answer = 42/);
 
-  rmSync(join(p, 'lib', 'extra.ts'));
+  // A rename keeps the file count: the stamp's file list still tells, and the old output goes.
+  renameSync(join(p, 'lib', 'extra.ts'), join(p, 'lib', 'other.ts'));
   r = build(p);
   assert.equal(r.status, 0, r.err);
-  assert.ok(!existsSync(join(dist, 'extra.js')), 'the output of a deleted source is gone');
+  assert.ok(!existsSync(join(dist, 'extra.js')) && existsSync(join(dist, 'other.js')), 'the output of a renamed source is gone');
+  rmSync(join(p, 'lib', 'other.ts'));
+  writeFileSync(join(p, 'lib', 'index.ts'), "export { projectRoot } from './util/project_root';\nexport const answer: number = 43;\n");
+  // Two kernels starting at once on a stale build: one compiles, the other waits for it and compiles nothing.
+  const both = await Promise.all([0, 1].map(() => buildAsync(p)));
+  assert.deepEqual(both.map((b) => b.status), [0, 0], both.map((b) => b.err).join('\n'));
+  assert.equal(both.filter((b) => /compiling lib/.test(b.err)).length, 1, both.map((b) => b.err).join('\n'));
+  assert.ok(!existsSync(join(dist, 'other.js')), 'the output of a deleted source is gone');
+  assert.ok(!existsSync(join(p, '.cache', 'lib-dist.lock')), 'the lock is released');
   // The compiled project_root finds the project from .cache/lib-dist/util, not .cache/.
   const out = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(dist)}).projectRoot())`], { encoding: 'utf8' });
   assert.equal(out.stdout.trim(), p);
