@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `npm run lab`: JupyterLab on the project's TypeScript kernel (tslab), in one command.
 #   First run: npm ci if node_modules is missing, then JupyterLab from PyPI into a venv under .cache (git-ignored,
-#   ~1-2 min). Every run: starts Lab on 127.0.0.1 with the committed kernelspec (jupyter/kernels/tslab, found
-#   through JUPYTER_PATH; nothing global, no `tslab install`), prints the URL with its token, opens a browser
-#   where there is a display.
+#   ~1-2 min). Every run: brings the prebuilt library the notebooks import up to date (npm run build:lib), starts
+#   Lab on 127.0.0.1 with the committed kernelspec (jupyter/kernels/tslab, found through JUPYTER_PATH; nothing
+#   global, no `tslab install`), prints the URL with its token, opens a browser where there is a display.
 #
 #   npm run lab [-- --port N] [-- --setup-only] [-- --check]
 #     --port N       port (default 8888, or the next free one)
@@ -42,6 +42,10 @@ if ! have; then
   "$VENV/bin/pip" install --disable-pip-version-check --quiet "jupyterlab==$JUPYTERLAB_VERSION"
   log "installed in $((SECONDS - t0)) s"
 fi
+
+# The notebooks import the prebuilt library (notebooks/lib → ../.cache/lib-dist; the kernel also rebuilds it at
+# start when lib/ changed): build it now so the first kernel starts at once.
+node scripts/build-lib.mjs || die "npm run build:lib failed (the notebooks import its output)"
 
 export JUPYTER_PATH="$ROOT/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}" PATH="$ROOT/node_modules/.bin:$PATH"
 specs=$("$VENV/bin/jupyter" kernelspec list 2>/dev/null || true)  # captured: grep -q on a pipe can SIGPIPE it under pipefail

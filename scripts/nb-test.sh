@@ -27,6 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 2
 fi
 mkdir -p "$OUT"
+# The notebooks import the prebuilt library (notebooks/lib → ../.cache/lib-dist): build it if lib/ changed.
+node scripts/build-lib.mjs || { echo "nb-test: npm run build:lib failed; the notebooks import its output" >&2; exit 1; }
 pass=0; fail=0; failed=()
 t_all=$(date +%s)
 

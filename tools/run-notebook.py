@@ -8,7 +8,8 @@ Usage:
 * Runs on Debian's python3-nbclient (call it with /usr/bin/python3, not a pyenv/venv python that lacks it).
   The kernel is the project's `tslab` kernelspec: set JUPYTER_PATH=$PWD/jupyter and put node_modules/.bin
   on PATH (scripts/nb-test.sh does both).
-* The kernel's cwd is the notebook's directory (so `./lib` resolves through the notebooks/lib symlink).
+* The kernel's cwd is the notebook's directory (so `./lib` resolves through the notebooks/lib symlink to the
+  prebuilt library, .cache/lib-dist; scripts/nb-test.sh and the kernel build it: npm run build:lib).
 * -p KEY=VALUE adds a cell right after the cell tagged `parameters`, which must declare KEY: for
   `let KEY…` it assigns `KEY = VALUE;` (type-checked against the declared type), for `const KEY…` it
   re-declares `const KEY = (VALUE as number|string|boolean);` (tslab allows that; the cast avoids a

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { processAlive } from '../util/process';
+import { projectRoot } from '../util/project_root';
 
 export interface NativeSetupOptions {
   /** Project root: holds scripts/setup-native.sh and receives .cache/native (default: this checkout). */
@@ -41,7 +42,7 @@ const LOCK_FILE = join('.cache', 'native-setup.lock');
 const STALE_LOCK_MS = 30 * 60_000;
 
 function defaultRoot(): string {
-  return join(__dirname, '..', '..');
+  return projectRoot();
 }
 
 function toolCheck(env: NodeJS.ProcessEnv): NonNullable<NativeSetupOptions['has']> {

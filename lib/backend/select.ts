@@ -82,7 +82,7 @@ const NODE_PACKAGES: Record<'node-gpu' | 'node', string> = {
  * library; used when the package is not installed: `<project>/.cache/native/tfjs-node`, next to the
  * node_modules that holds our @tensorflow/tfjs, so the build's own `require('@tensorflow/tfjs')` gets
  * the same tfjs-core instance. Found from tfjs's location rather than __dirname, which differs when lib/
- * is loaded through a symlink (tslab notebooks use notebooks/lib).
+ * runs from the notebooks' prebuilt copy (.cache/lib-dist, through notebooks/lib).
  */
 function localNativeDir(): string {
   const tfjsPackageJson = require.resolve('@tensorflow/tfjs/package.json');

@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../util/json_file';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { findProjectRoot } from '../util/project_root';
+import { isAbsolute, join, resolve } from 'node:path';
 import { presetConfig, PRESET_NAMES } from '../config/presets';
 import { scaleDefinition } from '../config/scales';
 import {
@@ -92,13 +93,9 @@ function deepMerge(base: Obj, over: Obj): Obj {
 /** The folder holding the experiment configs: SRN_EXPERIMENTS_DIR, else `experiments/` of the project. */
 export function experimentsDir(): string {
   if (process.env.SRN_EXPERIMENTS_DIR) return resolve(process.env.SRN_EXPERIMENTS_DIR);
-  // Walk up from this file: works from lib/experiments and through the notebooks' lib symlink alike.
-  let d = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(d, 'experiments')) && existsSync(join(d, 'package.json'))) return join(d, 'experiments');
-    d = dirname(d);
-  }
-  return resolve('experiments');
+  // The project root above this file: the same from lib/experiments, the prebuilt .cache/lib-dist and the notebooks' lib symlink.
+  const root = findProjectRoot(__dirname);
+  return root && existsSync(join(root, 'experiments')) ? join(root, 'experiments') : resolve('experiments');
 }
 
 export interface LoadExperimentOptions {

@@ -3,3 +3,4 @@ export * from './data';
 export * from './few_shot';
 export * from './srn_stages';
 export * from './quickstart';
+export * from './time_estimate';

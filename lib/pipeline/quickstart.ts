@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, type BackendReport } from '../backend/select';
+import { currentBackend, describeBackend, type BackendReport } from '../backend/select';
 import { presetConfig } from '../config/presets';
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { evalMetrics, writeResultsJson, type EvalResults } from '../eval/runner';
@@ -19,7 +19,9 @@ import { FAILURE_TAG } from '../tracking/lifecycle';
 import type { ProgressCallback } from '../training/progress';
 import type { RunHandle, Tracker } from '../tracking/types';
 import { writeJsonAtomic } from '../util/atomic_write';
+import { projectRoot } from '../util/project_root';
 import { datasetClassFolder, prepareSplits } from './data';
+import { estimateClause } from './time_estimate';
 import { assertSameModelConfig, evaluateStage, pretrainStage, probeStage, type StageContext } from './srn_stages';
 
 export interface QuickstartOptions {
@@ -119,7 +121,7 @@ export function configSummary(c: SrnConfig) {
 }
 
 /** The repo's folder of shipped pre-training checkpoints (each with its PROVENANCE.md). */
-export const SHIPPED_PRETRAINED_DIR = resolve(__dirname, '..', '..', 'pretrained');
+export const SHIPPED_PRETRAINED_DIR = join(projectRoot(), 'pretrained');
 
 /**
  * The pre-training checkpoint shipped in the repo for this preset, class and seed (`pretrained/<preset>-<class>-seed<seed>`,
@@ -143,17 +145,30 @@ export function shippedLossHistory(extra: Record<string, unknown> | undefined): 
   return { steps: h.steps as number[], values: h.values as number[] };
 }
 
-/** One line saying what the run will do, stage by stage, before it starts (each stage then reports its own ETA). */
-export function planLine(config: SrnConfig, o: { resumeStep: number; shipped: boolean; testObjects: number; testViews: number }): string {
+/**
+ * One line saying what the run will do, stage by stage, and about how long it takes on this backend (measured
+ * step costs, lib/pipeline/time_estimate.ts; "time unknown" where none were measured), before it starts (each
+ * stage then reports its own ETA).
+ */
+export function planLine(config: SrnConfig, o: { resumeStep: number; shipped: boolean; testObjects: number; testViews: number; backend?: string }): string {
   const total = config.training.pretrain.schedule.reduce((n, s) => n + s.steps, 0);
-  const left = Math.max(0, total - o.resumeStep);
+  const left = o.shipped ? 0 : Math.max(0, total - o.resumeStep);
   const pre = o.shipped ? `pre-training: the shipped checkpoint (${total} steps, none to run)` : left === total ? `pre-training ${total} steps` : `pre-training ${left} of ${total} steps left`;
   const fs = config.data.fewShot;
   const lf = config.training.latentFit;
+  const time = estimateClause({
+    preset: config.preset,
+    backend: o.backend,
+    pretrainSteps: left,
+    probeSteps: config.training.probe.steps,
+    fitSteps: lf.steps,
+    testObjects: o.testObjects,
+    evalViews: o.testViews,
+  });
   return (
     `plan (${config.preset}, ${config.data.className}, ${config.inference.side}²): ${pre}; linear probe ${config.training.probe.steps} steps on ` +
     `${fs.instances * fs.viewsPerInstance} labelled images; a ${lf.steps}-step single-view fit of each of ${o.testObjects} test objects ` +
-    `(${lf.objectsPerStep} per step); evaluation of ${o.testViews} views`
+    `(${lf.objectsPerStep} per step); evaluation of ${o.testViews} views; ${time}`
   );
 }
 
@@ -227,7 +242,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
       assertSameModelConfig(resumed, config, `preset '${o.preset}'`);
       log(resumeFrom === shipped ? `pre-training: using the shipped checkpoint ${resumeFrom}` : `pre-training resumes from ${resumeFrom}`);
     }
-    log(planLine(config, { resumeStep: resumed?.manifest.step ?? 0, shipped: resumeFrom !== undefined && resumeFrom === shipped, testObjects: test.instances.length, testViews: test.instances.reduce((n, i) => n + i.views.length, 0) }));
+    log(planLine(config, { resumeStep: resumed?.manifest.step ?? 0, shipped: resumeFrom !== undefined && resumeFrom === shipped, testObjects: test.instances.length, testViews: test.instances.reduce((n, i) => n + i.views.length, 0), backend: (o.backend ?? currentBackend())?.chosen }));
     const pre = await pretrainStage(
       config,
       model,

@@ -100,7 +100,7 @@ test('planLine says what the run will do before it starts', () => {
   assert.equal(
     shipped,
     'plan (cpu, Chair, 32²): pre-training: the shipped checkpoint (3000 steps, none to run); linear probe 5000 steps on 30 labelled images; ' +
-      'a 300-step single-view fit of each of 10 test objects (10 per step); evaluation of 2510 views',
+      'a 300-step single-view fit of each of 10 test objects (10 per step); evaluation of 2510 views; time unknown (backend not known)',
   );
   assert.match(planLine(cpu, { resumeStep: 0, shipped: false, testObjects: 10, testViews: 2510 }), /: pre-training 3000 steps;/);
   assert.match(planLine(cpu, { resumeStep: 500, shipped: false, testObjects: 10, testViews: 2510 }), /: pre-training 2500 of 3000 steps left;/);

@@ -346,8 +346,10 @@ function runWorkers(job: WorkerJob, todo: number[], n: number, tick: () => void)
       reject(e instanceof Error ? e : new Error(String(e)));
     };
     for (let k = 0; k < n; k++) {
-      // A .js entry registers tsx in the worker, then loads worker.ts.
-      const w = new Worker(join(__dirname, 'worker_entry.js'), { workerData: job });
+      // From source a .js entry registers tsx in the worker, then loads worker.ts; the prebuilt library
+      // (.cache/lib-dist, npm run build:lib) has worker.js itself.
+      const compiled = join(__dirname, 'worker.js');
+      const w = new Worker(existsSync(compiled) ? compiled : join(__dirname, 'worker_entry.js'), { workerData: job });
       pool.push(w);
       const feed = () => {
         if (failed) return;
