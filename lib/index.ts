@@ -70,7 +70,7 @@ export { runTable1Comparison } from './baselines/compare';
 export { baselineConfig, type BaselineConfig } from './baselines/config';
 
 // ---- experiments as data (experiments/*.json): one function per experiment
-export { loadExperimentConfig } from './experiments/config_loader';
+export { loadExperimentConfig, withClassAndSeeds } from './experiments/config_loader';
 export { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, type ExperimentConfig, type ExperimentName, type Scale } from './experiments/types';
 export { notebookRunOptions, type ExperimentOptions, type ExperimentOutput } from './experiments/common';
 export { runExperiment, runTable1 } from './experiments/registry';

@@ -15,7 +15,10 @@
 
 // %% tags=["parameters"]
 const SMALL = process.env.SRN_NOTEBOOK_SMALL === '1';
-let SCALE: string = SMALL ? 'small' : 'cpu';
+// The scale (small, cpu, cpu64, paper) and class (chair, table): SRN_NOTEBOOK_SCALE / SRN_NOTEBOOK_CLASS, -p, or edit here.
+let SCALE: string = SMALL ? 'small' : process.env.SRN_NOTEBOOK_SCALE || 'cpu';
+// '' = the config's class
+let CLASS = process.env.SRN_NOTEBOOK_CLASS ?? '';
 let RUNS_DIR = SMALL ? '../out/notebooks/runs' : '../runs';
 // '' = MLFLOW_TRACKING_URI if set, else ../mlruns
 let TRACKING_URI = SMALL ? '../out/notebooks/mlruns' : '';
@@ -37,13 +40,14 @@ import {
   showTable,
   showVegaLite,
   table1ChartSpec,
+  withClassAndSeeds,
 } from './lib';
 
 // One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
 console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
-const cfg = loadExperimentConfig('table-1', SCALE as Scale);
+const cfg = withClassAndSeeds(loadExperimentConfig('table-1', SCALE as Scale), { className: CLASS || undefined });
 console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.data.train} training / ${cfg.data.test} test ${cfg.data.className}s at ${cfg.data.resolution}² (${cfg.data.root})`);
 console.log(cfg.description);
 const runOptions = notebookRunOptions({ trackingUri: TRACKING_URI, runsDir: RUNS_DIR, dataRoot: DATA_ROOT, quiet: SMALL });
