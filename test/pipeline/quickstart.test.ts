@@ -1,7 +1,7 @@
 /** The library pipeline behind `quickstart`: config per class, the shipped checkpoint rule, the few-shot draw, and a tiny run end to end. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +10,7 @@ import { drawFewShot } from '../../lib/pipeline/few_shot';
 import { datasetClassFolder, prepareSplits } from '../../lib/pipeline/data';
 import { planLine, quickstartConfig, runQuickstart, shippedCheckpoint, shippedLossHistory } from '../../lib/pipeline/quickstart';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
+import { loadCheckpoint, restoreModel, saveCheckpoint } from '../../lib/training/checkpoint';
 import { useBackend } from '../helpers/tf';
 
 const tmp = mkdtempSync(join(tmpdir(), 'srn-pipeline-'));
@@ -113,4 +114,29 @@ test('shippedLossHistory reads the curve a shipped checkpoint carries, and nothi
   assert.equal(shippedLossHistory({ other: 1 }), undefined);
   const shipped = shippedLossHistory(JSON.parse(readFileSync(join(__dirname, '..', '..', 'pretrained', 'cpu-chair-seed0', 'manifest.json'), 'utf8')).extra);
   assert.equal(shipped?.steps.length, 3000, 'the shipped cpu chairs carry their 3,000-step curve');
+});
+
+test('a weights-only resume point (pretrained/wip-*) carried into a run folder: the quickstart resumes at its step with fresh moments', async () => {
+  const common = { data: dataRoot, preset: 'tiny', className: 'chair', seed: 0, fromScratch: false, trainInstances: 3, testInstances: 1, resolution: 16 } as const;
+  // A first sitting stops after 2 of the tiny preset's 4 pre-training steps; its checkpoint is carried weights only.
+  const first = await runQuickstart({ ...common, name: 'sitting1', out: join(tmp, 'carry'), steps: { pretrain: 2, probe: 1, fit: 1 }, tracker: createMemoryTracker(), log: () => {} });
+  const ck = loadCheckpoint(join(first.runDir, 'checkpoints', 'pretrain'));
+  assert.equal(ck.manifest.step, 2);
+  const model = restoreModel(ck);
+  const wip = join(tmp, 'wip');
+  saveCheckpoint(wip, { config: ck.manifest.config, model, stage: 'pretrain', step: 2, dataVersion: ck.manifest.versions!.data, weightsOnly: true });
+  model.dispose();
+  // The next sitting: the resume point copied into the run's checkpoint folder, the full schedule asked for.
+  const runDir = join(tmp, 'carry2', 'sitting2');
+  mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
+  cpSync(wip, join(runDir, 'checkpoints', 'pretrain'), { recursive: true });
+  const lines: string[] = [];
+  const r = await runQuickstart({ ...common, name: 'sitting2', out: join(tmp, 'carry2'), steps: { probe: 1, fit: 1 }, tracker: createMemoryTracker(), log: (m) => lines.push(m) });
+  const saved = JSON.parse(readFileSync(r.resultsPath, 'utf8'));
+  assert.equal(saved.training.pretrainSteps, 4, 'resumed at 2 and ran to the schedule\'s 4');
+  assert.ok(lines.some((l) => /resum/.test(l)), lines.join('\n'));
+  const done = loadCheckpoint(join(runDir, 'checkpoints', 'pretrain'));
+  assert.equal(done.manifest.step, 4);
+  assert.equal(done.manifest.weightsOnly ?? false, false, 'the resumed run writes full checkpoints again (moments included)');
+  assert.ok(done.arrays.has('latents.m'));
 });
