@@ -21,7 +21,7 @@ import { majorityForegroundClass } from '../eval/trivial';
 import { SrnModel } from '../srn/model';
 import { fitLatentCodes, fitLinearProbe, pretrain, trainSemantic } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
-import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch } from '../training/checkpoint';
+import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch, type LoadedCheckpoint } from '../training/checkpoint';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import { FAILURE_TAG } from '../tracking/lifecycle';
@@ -200,6 +200,32 @@ export function tailMean(xs: readonly number[], n = 20): number {
 }
 
 /**
+ * The cache of a trained stage, `<runsDir>/<kind>/<preset>-<class>-s<seed>-<hash(keyObj)>/` (key.json written), and
+ * its checkpoint: `finished` when it holds `stage` at `total` steps or more, else the one to resume (if any).
+ * A checkpoint of other code or data is refused, naming the folder to delete.
+ */
+function cachedStage(
+  kind: 'pretrain' | 'semantic',
+  runsDir: string,
+  config: SrnConfig,
+  data: PreparedData,
+  keyObj: unknown,
+  total: number,
+): { key: string; dir: string; ckDir: string; found: LoadedCheckpoint | undefined; finished: boolean } {
+  const key = `${config.preset}-${data.train.className.toLowerCase()}-s${config.seed}-${hash(keyObj)}`;
+  const dir = join(runsDir, kind, key);
+  const ckDir = join(dir, 'checkpoint');
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'key.json'), keyObj);
+  const found = findCheckpoint(ckDir);
+  if (!found) return { key, dir, ckDir, found, finished: false };
+  const stale = versionMismatch(found.manifest, data.dataVersion);
+  const what = kind === 'pretrain' ? 'pre-training' : 'semantic SRN';
+  if (stale) throw new Error(`${found.dir}: cannot reuse or resume this ${what}: ${stale}; delete ${dir} to ${kind === 'pretrain' ? 'pre-train' : 'train'} anew`);
+  return { key, dir, ckDir, found, finished: found.manifest.stage === kind && found.manifest.step >= total };
+}
+
+/**
  * A pre-trained model for (config, data): loaded from `<runsDir>/pretrain/<preset>-<class>-s<seed>-<hash>/`
  * when a finished checkpoint is there, resumed when an unfinished one is, else trained and saved there.
  */
@@ -212,26 +238,15 @@ export async function ensurePretrained(
   // Every replicate seed shares the one pre-training of `pretrainSeed`.
   const config = pretrainSeed === replicateConfig.seed ? replicateConfig : { ...replicateConfig, seed: pretrainSeed };
   const runsDir = resolve(opts.runsDir ?? 'runs');
-  const keyObj = pretrainKey(config, data);
-  const key = `${config.preset}-${data.train.className.toLowerCase()}-s${config.seed}-${hash(keyObj)}`;
-  const dir = join(runsDir, 'pretrain', key);
-  const ckDir = join(dir, 'checkpoint');
-  const historyPath = join(dir, 'history.json');
-  mkdirSync(dir, { recursive: true });
-  writeJsonAtomic(join(dir, 'key.json'), keyObj);
-  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed });
   const total = totalSteps(config);
+  const { key, dir, ckDir, found, finished } = cachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
+  const historyPath = join(dir, 'history.json');
+  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed });
   const prior: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
-  const found = findCheckpoint(ckDir);
-  if (found) {
-    const ck = found;
-    const stale = versionMismatch(ck.manifest, data.dataVersion);
-    if (stale) throw new Error(`${ck.dir}: cannot reuse or resume this pre-training: ${stale}; delete ${dir} to pre-train anew`);
-    if (ck.manifest.stage === 'pretrain' && ck.manifest.step >= total) {
-      loadModelState(ck, model);
-      say(opts, `pre-training: reusing ${ckDir} (${ck.manifest.step} steps)`);
-      return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: ck.manifest.step, seconds: 0, losses: prior } };
-    }
+  if (found && finished) {
+    loadModelState(found, model);
+    say(opts, `pre-training: reusing ${ckDir} (${found.manifest.step} steps)`);
+    return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: found.manifest.step, seconds: 0, losses: prior } };
   }
   const foreign = findCompatiblePretrain(runsDir, config, model.latents.count, data.dataVersion, (m) => say(opts, m));
   if (foreign) {
@@ -273,21 +288,13 @@ export async function ensureSemantic(
   const config = seed === replicateConfig.seed ? replicateConfig : { ...replicateConfig, seed };
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const keyObj = { model: config.model, semantic: config.training.semantic, seed, data: { root: data.root, className: data.train.className, instances: data.train.instances.map((i) => i.id) } };
-  const dir = join(runsDir, 'semantic', `${config.preset}-${data.train.className.toLowerCase()}-s${seed}-${hash(keyObj)}`);
-  const ckDir = join(dir, 'checkpoint');
-  mkdirSync(dir, { recursive: true });
-  writeJsonAtomic(join(dir, 'key.json'), keyObj);
-  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed, heads: ['unet'] });
   const total = config.training.semantic.schedule.reduce((a, x) => a + x.steps, 0);
-  const found = findCheckpoint(ckDir);
-  if (found) {
-    const stale = versionMismatch(found.manifest, data.dataVersion);
-    if (stale) throw new Error(`${found.dir}: cannot reuse or resume this semantic SRN: ${stale}; delete ${dir} to train anew`);
-    if (found.manifest.step >= total) {
-      loadModelState(found, model);
-      say(opts, `semantic SRN: reusing ${ckDir} (${found.manifest.step} steps)`);
-      return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0 };
-    }
+  const { ckDir, found, finished } = cachedStage('semantic', runsDir, config, data, keyObj, total);
+  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed, heads: ['unet'] });
+  if (found && finished) {
+    loadModelState(found, model);
+    say(opts, `semantic SRN: reusing ${ckDir} (${found.manifest.step} steps)`);
+    return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0 };
   }
   say(opts, found ? `semantic SRN: resuming ${ckDir}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
   const t = performance.now();
