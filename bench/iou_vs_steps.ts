@@ -43,7 +43,10 @@ export function keptCheckpoints(runDir: string): { step: number; dir: string }[]
         return []; // a torn checkpoint is not a point
       }
     })
-    .sort((a, b) => a.step - b.step);
+    // One point per step: the live `pretrain` folder can sit at a kept step (just saved, or copied back to resume);
+    // the kept copy wins, since the live one moves on while we read it.
+    .sort((a, b) => a.step - b.step || Number(a.dir.endsWith('pretrain')) - Number(b.dir.endsWith('pretrain')))
+    .filter((c, i, a) => i === 0 || a[i - 1].step !== c.step);
 }
 
 function chart(points: readonly Point[], title: string): TopLevelSpec {
