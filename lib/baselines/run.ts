@@ -20,12 +20,10 @@ import { table1Entry, type Table1ColumnId } from '../eval/table1';
 import { majorityForegroundClass } from '../eval/trivial';
 import { writeComparisonGrid } from '../plotting/comparison_grid';
 import { prepareSplits } from '../pipeline/data';
+import { ensureSemantic, type StageData } from '../pipeline/stage_cache';
 import { drawFewShot } from '../pipeline/few_shot';
-import { SrnModel } from '../srn/model';
 import { renderViews } from '../srn/render';
-import { splitSource } from '../training/data';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
-import { trainSemantic } from '../training/stages';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import { numericMetrics } from '../tracking/metric_record';
 import type { RunHandle, Tracker } from '../tracking/types';
@@ -61,6 +59,17 @@ export interface BaselineRunOptions {
   tracker?: Tracker;
   /** Open the run as a child of this one (an experiment's or a comparison's parent run). */
   parentRun?: string | RunHandle;
+  /**
+   * srn-unet: the folder of cached trained stages; its semantic SRN is trained (resumably) or reused under
+   * `<dir>/semantic/`, shared with mask reconstruction. Default: `out` (`runs`).
+   */
+  stageRunsDir?: string;
+  /**
+   * srn-unet: the seed of the semantic SRN's training (default: `seed`). Experiments pass their pre-training seed so
+   * that replicate seeds share one semantic SRN, as SRN+linear's replicates share one pre-training; the replicate
+   * seed still drives the code fits and the U-Net on rendered RGB.
+   */
+  semanticSeed?: number;
 }
 
 export interface BaselineRunSummary {
@@ -257,7 +266,19 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       await evalOne(opts.kind === 'unet-oracle' ? 'unet-oracle' : 'unet-30shot', 'single', unetPredictor(net, { side: S }), majority, { training, oracleInput: 'ground-truth RGBA of every test view' });
       net.dispose();
     } else {
-      await runSrnUnet(cfg, { train, test, val: valSplit(), log, progress, run, evalOne, timings });
+      await runSrnUnet(cfg, {
+        train,
+        test,
+        val: valSplit(),
+        log,
+        progress,
+        run,
+        evalOne,
+        timings,
+        stage: { root: dataRoot, train, dataVersion: data.dataVersion },
+        stageRunsDir: resolve(opts.stageRunsDir ?? opts.out ?? 'runs'),
+        semanticSeed: opts.semanticSeed ?? cfg.seed,
+      });
     }
     ok = true;
   } finally {
@@ -283,6 +304,9 @@ interface SrnUnetContext {
   run: RunHandle;
   evalOne: (method: string, protocol: 'single' | 'multi', p: Predictor, majority: number | undefined, extra: Record<string, unknown>, file?: string) => Promise<EvalResults>;
   timings: Record<string, number>;
+  stage: StageData;
+  stageRunsDir: string;
+  semanticSeed: number;
 }
 
 /**
@@ -292,23 +316,18 @@ interface SrnUnetContext {
  */
 async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void> {
   const C = c.train.numClasses;
+  // The replicate seed drives the code fits; the semantic SRN itself is the cached training of `semanticSeed`.
   const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, model: { numClasses: C } });
-  const model = new SrnModel(config.model, { numInstances: Math.max(...c.train.instances.map((i) => i.index)) + 1, seed: config.seed, heads: ['unet'] });
-  let t = performance.now();
-  const sem = await trainSemantic(config, model, splitSource(c.train, { seed: `${config.seed}/semantic` }), {
-    onProgress: c.progress ?? false,
-    onMetrics: (s, r) => c.run.logMetrics(Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v === 'number').map(([k, v]) => [`semantic/${k}`, v as number])), s),
-  });
-  sem.adam?.dispose();
-  c.timings.semanticSeconds = (performance.now() - t) / 1000;
-  c.log(`semantic SRN: ${sem.step} steps in ${c.timings.semanticSeconds.toFixed(0)} s`);
+  const sem = await ensureSemantic({ ...config, seed: c.semanticSeed }, c.stage, { runsDir: c.stageRunsDir, run: c.run, log: c.log, stepProgress: c.progress ?? false });
+  const model = sem.model;
+  c.timings.semanticSeconds = sem.seconds;
   const side = cfg.data.evalSide;
-  const training = { semanticSteps: sem.step, semanticLossLast20: mean(sem.history.slice(-20).map((r) => r.loss)), srnPreset: cfg.srnUnet.srnPreset };
+  const training = { semanticSteps: sem.steps, semanticLossLast20: sem.lossLast20, semanticSeed: c.semanticSeed, semanticCheckpoint: sem.dir, semanticReused: sem.reused, srnPreset: cfg.srnUnet.srnPreset };
   await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet' }), undefined, { training }, 'results-single.json');
   await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet' }), undefined, { training }, 'results-multi.json');
 
   // (b) 2-D U-Net on SRN-rendered RGB.
-  t = performance.now();
+  const t = performance.now();
   const S = cfg.unet.side;
   const images: { rgba: Float32Array; labels: Int32Array }[] = [];
   c.train.instances.forEach((inst, pos) => {

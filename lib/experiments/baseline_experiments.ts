@@ -46,7 +46,8 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   const kinds = bc.kinds ?? DEFAULT_KINDS[cfg.experiment];
   const dataRoot = resolve(projectRoot(), opts.dataRoot ?? cfg.data.root);
   const rows: BaselineRow[] = [];
-  // A baseline trains from scratch: the replicate seed drives all of it (init, few-shot draw, batches, dropout).
+  // A baseline trains from scratch: the replicate seed drives all of it (init, few-shot draw, batches, dropout),
+  // except SRN+U-Net's semantic SRN, which is the pre-training seed's (as SRN+linear's pre-training is).
   const seed = replicateSeed(cfg);
   // One parent run per experiment (the UI groups the baselines' own runs under it); its id is printed by the CLI.
   return withExperimentRun(cfg, opts, async (run, tracker) => {
@@ -65,6 +66,10 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
         tracker,
         parentRun: run,
         quiet: !opts.onProgress,
+        // SRN+U-Net's semantic SRN: one resumable training of the pre-training seed under <runs>/semantic/,
+        // shared by every replicate seed and by mask reconstruction (Fig. 6).
+        stageRunsDir: resolve(opts.runsDir ?? 'runs'),
+        semanticSeed: cfg.seed,
       });
       for (const path of Object.values(summary.results)) {
         if (!existsSync(path)) continue;

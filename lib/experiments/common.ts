@@ -5,7 +5,6 @@
  * the tracking run. The experiment functions in this folder are built from these pieces; the CLI and
  * the notebooks call those functions.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -19,9 +18,9 @@ import type { SplitInfo } from '../data/types';
 import { protocolSpec, viewPositions } from '../eval/protocols';
 import { majorityForegroundClass } from '../eval/trivial';
 import { SrnModel } from '../srn/model';
-import { fitLatentCodes, fitLinearProbe, pretrain, trainSemantic } from '../training/stages';
+import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
-import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch, type LoadedCheckpoint } from '../training/checkpoint';
+import { findCheckpoint, loadCheckpoint, loadModelState, saveCheckpoint, versionMismatch } from '../training/checkpoint';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import { FAILURE_TAG } from '../tracking/lifecycle';
@@ -31,6 +30,7 @@ import { writeJsonAtomic } from '../util/atomic_write';
 import { datasetClassFolder, prepareSplits } from '../pipeline/data';
 import { drawFewShot, observedViews } from '../pipeline/few_shot';
 import { SHIPPED_PRETRAINED_DIR } from '../pipeline/quickstart';
+import { cachedStage, stageDataKey, stageHash } from '../pipeline/stage_cache';
 import { experimentsDir } from './config_loader';
 import type { BaseScaleConfig, ExperimentConfig, ExperimentName } from './types';
 
@@ -175,17 +175,13 @@ export function replicateSeed(cfg: Pick<BaseScaleConfig, 'seed' | 'seeds'>): num
   return cfg.seeds[0] ?? cfg.seed;
 }
 
-function hash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
-}
-
 /** What identifies a pre-trained model: model + pre-training config, seed, and the exact training data. */
 export function pretrainKey(config: SrnConfig, data: PreparedData): Record<string, unknown> {
   return {
     model: config.model,
     pretrain: config.training.pretrain,
     seed: config.seed,
-    data: { root: data.root, className: data.train.className, instances: data.train.instances.map((i) => i.id) },
+    data: stageDataKey(data),
   };
 }
 
@@ -197,32 +193,6 @@ function totalSteps(config: SrnConfig): number {
 export function tailMean(xs: readonly number[], n = 20): number {
   const t = xs.slice(-n);
   return t.length ? t.reduce((a, b) => a + b, 0) / t.length : NaN;
-}
-
-/**
- * The cache of a trained stage, `<runsDir>/<kind>/<preset>-<class>-s<seed>-<hash(keyObj)>/` (key.json written), and
- * its checkpoint: `finished` when it holds `stage` at `total` steps or more, else the one to resume (if any).
- * A checkpoint of other code or data is refused, naming the folder to delete.
- */
-function cachedStage(
-  kind: 'pretrain' | 'semantic',
-  runsDir: string,
-  config: SrnConfig,
-  data: PreparedData,
-  keyObj: unknown,
-  total: number,
-): { key: string; dir: string; ckDir: string; found: LoadedCheckpoint | undefined; finished: boolean } {
-  const key = `${config.preset}-${data.train.className.toLowerCase()}-s${config.seed}-${hash(keyObj)}`;
-  const dir = join(runsDir, kind, key);
-  const ckDir = join(dir, 'checkpoint');
-  mkdirSync(dir, { recursive: true });
-  writeJsonAtomic(join(dir, 'key.json'), keyObj);
-  const found = findCheckpoint(ckDir);
-  if (!found) return { key, dir, ckDir, found, finished: false };
-  const stale = versionMismatch(found.manifest, data.dataVersion);
-  const what = kind === 'pretrain' ? 'pre-training' : 'semantic SRN';
-  if (stale) throw new Error(`${found.dir}: cannot reuse or resume this ${what}: ${stale}; delete ${dir} to ${kind === 'pretrain' ? 'pre-train' : 'train'} anew`);
-  return { key, dir, ckDir, found, finished: found.manifest.stage === kind && found.manifest.step >= total };
 }
 
 /**
@@ -272,44 +242,6 @@ export async function ensurePretrained(
   const seconds = (performance.now() - t) / 1000;
   say(opts, `pre-training: ${res.step} steps in ${seconds.toFixed(1)} s (loss ${tailMean(losses).toPrecision(4)})`);
   return { model, info: { dir: ckDir, key, cacheDir: dir, reused: false, steps: res.step, seconds, losses } };
-}
-
-/**
- * The fully supervised semantic SRN (reference §8, SRN+U-Net; the model the paper's Fig. 6 uses): trained end to
- * end with the U-Net head on every label of the training objects (`training.semantic`), cached, resumable and
- * reused like the pre-training under `<runsDir>/semantic/<preset>-<class>-s<seed>-<hash>/`.
- */
-export async function ensureSemantic(
-  replicateConfig: SrnConfig,
-  data: PreparedData,
-  opts: ExperimentOptions & { run?: RunHandle } = {},
-  seed = replicateConfig.seed,
-): Promise<{ model: SrnModel; dir: string; reused: boolean; steps: number; seconds: number }> {
-  const config = seed === replicateConfig.seed ? replicateConfig : { ...replicateConfig, seed };
-  const runsDir = resolve(opts.runsDir ?? 'runs');
-  const keyObj = { model: config.model, semantic: config.training.semantic, seed, data: { root: data.root, className: data.train.className, instances: data.train.instances.map((i) => i.id) } };
-  const total = config.training.semantic.schedule.reduce((a, x) => a + x.steps, 0);
-  const { ckDir, found, finished } = cachedStage('semantic', runsDir, config, data, keyObj, total);
-  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed, heads: ['unet'] });
-  if (found && finished) {
-    loadModelState(found, model);
-    say(opts, `semantic SRN: reusing ${ckDir} (${found.manifest.step} steps)`);
-    return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0 };
-  }
-  say(opts, found ? `semantic SRN: resuming ${ckDir}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
-  const t = performance.now();
-  const res = await trainSemantic(config, model, splitSource(data.train, { seed: `${seed}/semantic`, cache: new ViewCache(256 * 2 ** 20) }), {
-    onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'semantic/'), step) : undefined,
-    onProgress: opts.stepProgress ?? false,
-    checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
-    resumeFrom: found,
-    signal: opts.signal,
-  });
-  res.adam?.dispose();
-  if (res.aborted) throw new Error('semantic SRN training aborted');
-  const seconds = (performance.now() - t) / 1000;
-  say(opts, `semantic SRN: ${res.step} steps in ${seconds.toFixed(1)} s`);
-  return { model, dir: ckDir, reused: false, steps: res.step, seconds };
 }
 
 /**
@@ -370,7 +302,7 @@ export function fewShotViews(config: SrnConfig, train: SplitInfo): { views: Obse
 export async function ensureProbe(config: SrnConfig, model: SrnModel, data: PreparedData, pre: PretrainInfo, opts: ExperimentOptions & { run?: RunHandle } = {}): Promise<ProbeInfo> {
   const { views, sel, allClassesRule } = fewShotViews(config, data.train);
   const majorityClass = majorityForegroundClass(views.map((v) => v.view.labels!), data.train.numClasses);
-  const dir = join(pre.cacheDir, `probe-${hash({ probe: config.training.probe, fewShot: config.data.fewShot, ids: sel.instanceIds, pretrainSteps: pre.steps, seed: config.seed })}`);
+  const dir = join(pre.cacheDir, `probe-${stageHash({ probe: config.training.probe, fewShot: config.data.fewShot, ids: sel.instanceIds, pretrainSteps: pre.steps, seed: config.seed })}`);
   const common = { images: views.length, instanceIds: sel.instanceIds, method: sel.method, allClassesRule, majorityClass };
   const historyPath = join(dir, 'history.json');
   const saved = existsSync(historyPath) ? findCheckpoint(dir) : undefined;

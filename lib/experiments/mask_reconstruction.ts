@@ -18,7 +18,6 @@ import {
   backendSummary,
   ensurePretrained,
   ensureProbe,
-  ensureSemantic,
   evalViewIndices,
   experimentRunDir,
   experimentSrnConfig,
@@ -31,6 +30,7 @@ import {
   type ProbeInfo,
   experimentOutput,
 } from './common';
+import { ensureSemantic } from '../pipeline/stage_cache';
 import { numericMetrics } from '../tracking/metric_record';
 import type { SrnModel } from '../srn/model';
 import type { SegHeadKind } from '../config/types';
@@ -150,7 +150,8 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
     }
     let unet: (Awaited<ReturnType<typeof reconstruct>> & { semantic: { dir: string; reused: boolean; steps: number; seconds: number } }) | undefined;
     if (cfg.heads.includes('unet')) {
-      const sem = await ensureSemantic(base, data, { ...opts, run }, cfg.seed);
+      // The pre-training seed: every replicate and the SRN+U-Net baseline share this one training.
+      const sem = await ensureSemantic({ ...base, seed: cfg.seed }, data, { runsDir: opts.runsDir, run, log: (m) => say(opts, m), stepProgress: opts.stepProgress, signal: opts.signal });
       try {
         unet = { ...(await reconstruct(sem.model, 'unet', '_unet')), semantic: { dir: sem.dir, reused: sem.reused, steps: sem.steps, seconds: sem.seconds } };
       } finally {

@@ -1,7 +1,13 @@
 /** 2-step smoke run of SRN+U-Net (both meanings) with the `tiny` preset through runBaseline. */
 import { describe, it } from 'node:test';
-import { BASELINE_KINDS } from '../../lib/baselines/run';
-import { tinyBaselineSmoke, useTinyChairs } from './smoke_fixture';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { baselineConfig } from '../../lib/baselines/config';
+import { BASELINE_KINDS, runBaseline } from '../../lib/baselines/run';
+import { NullTracker } from '../../lib/tracking/create_tracker';
+import { tinyBaselineSmoke, twoStepOverrides, useTinyChairs } from './smoke_fixture';
 
 const data = useTinyChairs();
 
@@ -10,4 +16,28 @@ describe('baselines, tiny preset (2 steps each)', () => {
     it(`${kind}: trains, evaluates through the shared runner, writes results.json, logs a tracker run, leaks no tensors`, () =>
       tinyBaselineSmoke(kind, data.root));
   }
+
+  it('srn-unet: replicate seeds share one cached semantic SRN (the semantic seed), each fits with its own seed', async () => {
+    const stages = join(data.root, 'stages');
+    const run = (seed: number) =>
+      runBaseline({
+        kind: 'srn-unet', preset: 'tiny', data: data.root, out: join(data.root, 'runs-reuse'), name: `srn-unet-s${seed}`, seed, quiet: true,
+        tracker: new NullTracker(), overrides: twoStepOverrides(baselineConfig('tiny').unet.numDown), stageRunsDir: stages, semanticSeed: 7,
+      });
+    const tensors = tf.memory().numTensors;
+    const first = await run(1);
+    const second = await run(2);
+    assert.equal(tf.memory().numTensors, tensors, 'no tensors left behind');
+    const cached = readdirSync(join(stages, 'semantic'));
+    assert.equal(cached.length, 1, cached.join(', '));
+    assert.match(cached[0], /^tiny-chair-s7-[0-9a-f]{12}$/);
+    assert.ok(existsSync(join(stages, 'semantic', cached[0], 'checkpoint')));
+    const training = (s: typeof first) => JSON.parse(readFileSync(s.results['srn+unet'], 'utf8')).training;
+    assert.equal(training(first).semanticReused, false);
+    assert.equal(training(second).semanticReused, true);
+    assert.equal(training(second).semanticCheckpoint, training(first).semanticCheckpoint);
+    assert.equal(training(second).semanticSeed, 7);
+    assert.equal(training(second).semanticSteps, training(first).semanticSteps);
+    assert.equal(JSON.parse(readFileSync(second.results['srn+unet'], 'utf8')).table1.seed, 2);
+  });
 });

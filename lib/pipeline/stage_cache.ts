@@ -1,0 +1,131 @@
+/**
+ * Trained stages cached by what made them: `<runsDir>/<kind>/<preset>-<class>-s<seed>-<hash>/checkpoint`, reused
+ * when finished, resumed when not. The fully supervised semantic SRN lives here (not in experiments/) because two
+ * floors train it: the SRN+U-Net baseline (Table 1 columns 5–6) and mask reconstruction (Fig. 6). Both must find
+ * the one resumable training of ~10,000 steps, not start their own.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SrnConfig } from '../config/types';
+import type { SplitInfo } from '../data/types';
+import { ViewCache } from '../data/view_loader';
+import { SrnModel } from '../srn/model';
+import { findCheckpoint, loadModelState, versionMismatch, type LoadedCheckpoint } from '../training/checkpoint';
+import { splitSource } from '../training/data';
+import type { ProgressCallback } from '../training/progress';
+import { trainSemantic } from '../training/stages';
+import { numericMetrics } from '../tracking/metric_record';
+import type { RunHandle } from '../tracking/types';
+import { writeJsonAtomic } from '../util/atomic_write';
+
+/** What a cached stage is keyed on besides its config: the data folder, its training split and version. */
+export interface StageData {
+  root: string;
+  train: SplitInfo;
+  /** What checkpoints record as their training data (`synthetic-v<N>` or `external`). */
+  dataVersion: string;
+}
+
+export interface StageOptions {
+  /** The cache's parent folder (default `runs`). */
+  runsDir?: string;
+  run?: RunHandle;
+  log?: (message: string) => void;
+  stepProgress?: ProgressCallback | false;
+  signal?: AbortSignal;
+}
+
+/** A short content hash of a JSON-able value (cache keys). */
+export function stageHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+}
+
+/**
+ * The cache of a trained stage, `<runsDir>/<kind>/<preset>-<class>-s<seed>-<hash(keyObj)>/` (key.json written), and
+ * its checkpoint: `finished` when it holds `stage` at `total` steps or more, else the one to resume (if any).
+ * A checkpoint of other code or data is refused, naming the folder to delete.
+ */
+export function cachedStage(
+  kind: 'pretrain' | 'semantic',
+  runsDir: string,
+  config: SrnConfig,
+  data: StageData,
+  keyObj: unknown,
+  total: number,
+): { key: string; dir: string; ckDir: string; found: LoadedCheckpoint | undefined; finished: boolean } {
+  const key = `${config.preset}-${data.train.className.toLowerCase()}-s${config.seed}-${stageHash(keyObj)}`;
+  const dir = join(runsDir, kind, key);
+  const ckDir = join(dir, 'checkpoint');
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'key.json'), keyObj);
+  const found = findCheckpoint(ckDir);
+  if (!found) return { key, dir, ckDir, found, finished: false };
+  const stale = versionMismatch(found.manifest, data.dataVersion);
+  const what = kind === 'pretrain' ? 'pre-training' : 'semantic SRN';
+  if (stale) throw new Error(`${found.dir}: cannot reuse or resume this ${what}: ${stale}; delete ${dir} to ${kind === 'pretrain' ? 'pre-train' : 'train'} anew`);
+  return { key, dir, ckDir, found, finished: found.manifest.stage === kind && found.manifest.step >= total };
+}
+
+/**
+ * The training data in a cache key: the data folder's real path (a symlinked `.cache/data-128` in a worktree is the
+ * same data), class and object ids.
+ */
+export function stageDataKey(data: StageData): Record<string, unknown> {
+  let root = data.root;
+  try {
+    root = realpathSync(root);
+  } catch {
+    // not there (yet): the path as given
+  }
+  return { root, className: data.train.className, instances: data.train.instances.map((i) => i.id) };
+}
+
+/** What identifies a semantic SRN: model + semantic training config, seed, and the exact training data. */
+export function semanticKey(config: SrnConfig, data: StageData): Record<string, unknown> {
+  return { model: config.model, semantic: config.training.semantic, seed: config.seed, data: stageDataKey(data) };
+}
+
+/**
+ * The fully supervised semantic SRN (reference §8, SRN+U-Net; the model the paper's Fig. 6 uses): trained end to
+ * end with the U-Net head on every label of the training objects (`training.semantic`), checkpointed every 500
+ * steps, resumed and reused under `<runsDir>/semantic/<preset>-<class>-s<seed>-<hash>/`. `config.seed` is the
+ * training's seed: callers with replicate seeds pass their pre-training seed so the replicates share one training.
+ */
+export async function ensureSemantic(
+  config: SrnConfig,
+  data: StageData,
+  opts: StageOptions = {},
+): Promise<{ model: SrnModel; dir: string; reused: boolean; steps: number; seconds: number; lossLast20: number | null }> {
+  const runsDir = resolve(opts.runsDir ?? 'runs');
+  const total = config.training.semantic.schedule.reduce((a, x) => a + x.steps, 0);
+  const { dir, ckDir, found, finished } = cachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
+  const historyPath = join(dir, 'history.json');
+  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed, heads: ['unet'] });
+  if (found && finished) {
+    loadModelState(found, model);
+    opts.log?.(`semantic SRN: reusing ${ckDir} (${found.manifest.step} steps)`);
+    const h = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { lossLast20: number | null }) : undefined;
+    return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0, lossLast20: h?.lossLast20 ?? null };
+  }
+  opts.log?.(found ? `semantic SRN: resuming ${ckDir} at step ${found.manifest.step} of ${total}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
+  const t = performance.now();
+  const res = await trainSemantic(config, model, splitSource(data.train, { seed: `${config.seed}/semantic`, cache: new ViewCache(256 * 2 ** 20) }), {
+    onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'semantic/'), step) : undefined,
+    onProgress: opts.stepProgress ?? false,
+    checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
+    resumeFrom: found,
+    signal: opts.signal,
+  });
+  res.adam?.dispose();
+  if (res.aborted) {
+    model.dispose();
+    throw new Error(`semantic SRN training aborted at step ${res.step} (its checkpoint in ${ckDir} resumes it)`);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const last = res.history.slice(-20).map((r) => r.loss);
+  const lossLast20 = last.length ? last.reduce((a, b) => a + b, 0) / last.length : null;
+  writeJsonAtomic(historyPath, { steps: res.step, lossLast20 });
+  opts.log?.(`semantic SRN: ${res.step} steps in ${seconds.toFixed(1)} s`);
+  return { model, dir: ckDir, reused: false, steps: res.step, seconds, lossLast20 };
+}
