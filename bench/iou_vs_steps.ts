@@ -20,7 +20,7 @@ import { NullTracker } from '../lib/tracking/create_tracker';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
 import { readJsonFile } from '../lib/util/json_file';
 
-interface Point {
+export interface Point {
   step: number;
   checkpoint: string;
   mIOU: number;
@@ -49,7 +49,7 @@ export function keptCheckpoints(runDir: string): { step: number; dir: string }[]
     .filter((c, i, a) => i === 0 || a[i - 1].step !== c.step);
 }
 
-function chart(points: readonly Point[], title: string): TopLevelSpec {
+export function iouVsStepsChart(points: readonly Point[], title: string): TopLevelSpec {
   const values = points.flatMap((p) => [
     { step: p.step, series: 'mIOU', iou: 100 * p.mIOU },
     ...Object.entries(p.perClassIoU).filter(([, v]) => v !== null).map(([c, v]) => ({ step: p.step, series: c, iou: 100 * (v as number) })),
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   }
   const jsonPath = join(out, 'iou_vs_steps.json');
   writeJsonAtomic(jsonPath, { schema: 'semantic-srn/iou-vs-steps@1', run: resolve(runDir), preset, className, seed: c.seed, backend: backend.chosen, points, createdAt: new Date().toISOString() });
-  const fig = await saveFigure(chart(points, `SRN+linear test IoU vs pre-training steps (${preset}, ${className}, seed ${c.seed})`), join(out, 'iou_vs_steps'));
+  const fig = await saveFigure(iouVsStepsChart(points, `SRN+linear test IoU vs pre-training steps (${preset}, ${className}, seed ${c.seed})`), join(out, 'iou_vs_steps'));
   console.log(JSON.stringify({ json: jsonPath, figure: fig.png, points: points.map((p) => ({ step: p.step, mIOU: p.mIOU })) }, null, 2));
 }
 
