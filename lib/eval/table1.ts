@@ -10,6 +10,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
 import type { ResultRecord } from '../plotting/results_table';
 import { meanCI } from '../metrics/stats';
+import { PRESET_NAMES, presetConfig } from '../config/presets';
 
 /** Where the paper's numbers come from. */
 export const PAPER_TABLE1_SOURCE =
@@ -127,8 +128,36 @@ function walkResults(dir: string, depth: number, out: string[]): void {
 
 type Json = Record<string, unknown>;
 
+/** What a run did, against what its scale's preset prescribes, for `table1Exclusion`. */
+export interface RunProtocol {
+  pretrainSteps: number;
+  probeSteps: number;
+  fitSteps: number;
+  trainObjects: number;
+  testObjects: number;
+}
+
+/**
+ * Why a run is not a Table 1 row of its scale (undefined when it is): a row must have run the preset's whole
+ * protocol — all pre-training steps, the probe's and fits' step counts, the preset's training and test objects. A
+ * short smoke run or an IoU-against-steps point at an earlier checkpoint scores something else, and as the newest
+ * row of its seed it would silently replace the real one.
+ */
+export function table1Exclusion(run: RunProtocol, reference: RunProtocol): string | undefined {
+  const short = (Object.keys(reference) as (keyof RunProtocol)[]).filter((k) => run[k] !== reference[k]);
+  if (short.length === 0) return undefined;
+  return `not the scale's protocol: ${short.map((k) => `${k} ${run[k]} (the preset's: ${reference[k]})`).join(', ')}`;
+}
+
 /** Table 1 rows found in one results.json (empty if it holds none). */
 export function table1RowsOf(path: string, doc: Json): Table1Row[] {
+  // Written before runs recorded their exclusion: a pre-training cut short (an IoU-against-steps point, a
+  // `--steps pretrain=N` run) is not a row of its scale.
+  const pretrainSteps = (doc.training as Json | undefined)?.pretrainSteps;
+  const preset = (doc.config as Json | undefined)?.preset;
+  if (typeof pretrainSteps === 'number' && typeof preset === 'string' && PRESET_NAMES.includes(preset as never)) {
+    if (pretrainSteps < presetConfig(preset).training.pretrain.schedule.reduce((a, x) => a + x.steps, 0)) return [];
+  }
   const scale = typeof doc.scale === 'string' ? doc.scale : ((doc.config as Json | undefined)?.preset as string | undefined) ?? null;
   const createdAt = typeof doc.createdAt === 'string' ? doc.createdAt : null;
   const entries: Json[] = Array.isArray(doc.table1) ? (doc.table1 as Json[]) : doc.table1 && typeof doc.table1 === 'object' ? [doc.table1 as Json] : [];
@@ -151,7 +180,8 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
       createdAt,
     });
   }
-  if (rows.length === 0 && doc.schema === 'semantic-srn/eval-results@1' && typeof doc.method === 'string' && typeof doc.mIOU === 'number') {
+  // Files written before table1 entries existed; a file that says `table1: null` (e.g. `table1Excluded`) is none.
+  if (rows.length === 0 && !('table1' in doc) && doc.schema === 'semantic-srn/eval-results@1' && typeof doc.method === 'string' && typeof doc.mIOU === 'number') {
     const protocol = String((doc.protocol as Json | undefined)?.name ?? '');
     const id = legacyTable1Column(doc.method, protocol);
     if (id !== null) {

@@ -12,7 +12,7 @@ import { currentBackend, describeBackend, type BackendReport } from '../backend/
 import { presetConfig } from '../config/presets';
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { evalMetrics, writeResultsJson, type EvalResults } from '../eval/runner';
-import { table1Entry } from '../eval/table1';
+import { table1Entry, table1Exclusion } from '../eval/table1';
 import { SrnModel } from '../srn/model';
 import { findCheckpoint, loadCheckpoint, versionMismatch } from '../training/checkpoint';
 import { FAILURE_TAG } from '../tracking/lifecycle';
@@ -305,6 +305,21 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
     const fs = config.data.fewShot;
     const tracking = { uri: tracker.uri, runId: run.runId, experiment: tracker.experimentName, experimentId: run.experimentId };
     const checkpoints = { pretrain: ckPretrain, probe: join(ckDir, 'probe') };
+    // A Table 1 row of its scale only when it ran the preset's whole protocol (no short or earlier-checkpoint runs).
+    const reference = presetConfig(o.preset);
+    const excluded = table1Exclusion(
+      { pretrainSteps: pre.step, probeSteps: probe.step, fitSteps: config.training.latentFit.steps, trainObjects: train.instances.length, testObjects: test.instances.length },
+      {
+        pretrainSteps: reference.training.pretrain.schedule.reduce((a, x) => a + x.steps, 0),
+        probeSteps: reference.training.probe.steps,
+        fitSteps: reference.training.latentFit.steps,
+        trainObjects: reference.data.maxTrainInstances ?? train.instances.length,
+        testObjects: reference.data.maxTestInstances ?? test.instances.length,
+      },
+    );
+    const table1Fields = excluded
+      ? { table1: null, table1Excluded: excluded }
+      : { table1: table1Entry('srn-linear', { ...results, className: results.dataset.className, scale: o.preset, seed: config.seed }) };
     writeResultsJson(resultsPath, {
       ...results,
       timings: { ...results.timings, ...timings },
@@ -325,7 +340,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
         latentFitSteps: config.training.latentFit.steps,
         latentFitObjectsPerStep: config.training.latentFit.objectsPerStep,
       },
-      table1: table1Entry('srn-linear', { ...results, className: results.dataset.className, scale: o.preset }),
+      ...table1Fields,
       renders: ev.renders,
       checkpoints,
       tracking,
