@@ -10,7 +10,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
 import type { ResultRecord } from '../plotting/results_table';
 import { meanCI } from '../metrics/stats';
-import { PRESET_NAMES, presetConfig } from '../config/presets';
+import { PRESET_NAMES, presetConfig, scheduleSteps } from '../config/presets';
 
 /** Where the paper's numbers come from. */
 export const PAPER_TABLE1_SOURCE =
@@ -156,7 +156,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
   const pretrainSteps = (doc.training as Json | undefined)?.pretrainSteps;
   const preset = (doc.config as Json | undefined)?.preset;
   if (typeof pretrainSteps === 'number' && typeof preset === 'string' && PRESET_NAMES.includes(preset as never)) {
-    if (pretrainSteps < presetConfig(preset).training.pretrain.schedule.reduce((a, x) => a + x.steps, 0)) return [];
+    if (pretrainSteps < scheduleSteps(presetConfig(preset).training.pretrain.schedule)) return [];
   }
   const scale = typeof doc.scale === 'string' ? doc.scale : ((doc.config as Json | undefined)?.preset as string | undefined) ?? null;
   const createdAt = typeof doc.createdAt === 'string' ? doc.createdAt : null;

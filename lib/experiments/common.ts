@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SINGLE_VIEW_INDEX } from '../config/defaults';
-import { presetConfig } from '../config/presets';
+import { presetConfig, scheduleSteps } from '../config/presets';
 import { resolveConfig } from '../config/resolve';
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { loadView, ViewCache } from '../data/view_loader';
@@ -185,9 +185,6 @@ export function pretrainKey(config: SrnConfig, data: PreparedData): Record<strin
   };
 }
 
-function totalSteps(config: SrnConfig): number {
-  return config.training.pretrain.schedule.reduce((s, x) => s + x.steps, 0);
-}
 
 /** Mean of the last `n` values (NaN for none). */
 export function tailMean(xs: readonly number[], n = 20): number {
@@ -208,7 +205,7 @@ export async function ensurePretrained(
   // Every replicate seed shares the one pre-training of `pretrainSeed`.
   const config = pretrainSeed === replicateConfig.seed ? replicateConfig : { ...replicateConfig, seed: pretrainSeed };
   const runsDir = resolve(opts.runsDir ?? 'runs');
-  const total = totalSteps(config);
+  const total = scheduleSteps(config.training.pretrain.schedule);
   const { key, dir, ckDir, found, finished } = cachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
   const historyPath = join(dir, 'history.json');
   const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed });
@@ -273,7 +270,7 @@ export function findCompatiblePretrain(
       const ck = findCheckpoint(dir);
       if (!ck) continue;
       const m = ck.manifest;
-      if (m.stage !== 'pretrain' || m.step < totalSteps(config) || m.numInstances !== numInstances) continue;
+      if (m.stage !== 'pretrain' || m.step < scheduleSteps(config.training.pretrain.schedule) || m.numInstances !== numInstances) continue;
       if (!same(m.config.model, config.model) || !same(m.config.training.pretrain, config.training.pretrain) || m.config.seed !== config.seed) continue;
       if (m.config.data.className !== config.data.className || m.config.data.maxTrainInstances !== config.data.maxTrainInstances) continue;
       const stale = versionMismatch(m, dataVersion);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { currentBackend, describeBackend, type BackendReport } from '../backend/select';
-import { presetConfig } from '../config/presets';
+import { presetConfig, scheduleSteps } from '../config/presets';
 import type { DeepPartial, SrnConfig } from '../config/types';
 import { evalMetrics, writeResultsJson, type EvalResults } from '../eval/runner';
 import { table1Entry, table1Exclusion } from '../eval/table1';
@@ -151,7 +151,7 @@ export function shippedLossHistory(extra: Record<string, unknown> | undefined): 
  * stage then reports its own ETA).
  */
 export function planLine(config: SrnConfig, o: { resumeStep: number; shipped: boolean; testObjects: number; testViews: number; backend?: string }): string {
-  const total = config.training.pretrain.schedule.reduce((n, s) => n + s.steps, 0);
+  const total = scheduleSteps(config.training.pretrain.schedule);
   const left = o.shipped ? 0 : Math.max(0, total - o.resumeStep);
   const pre = o.shipped ? `pre-training: the shipped checkpoint (${total} steps, none to run)` : left === total ? `pre-training ${total} steps` : `pre-training ${left} of ${total} steps left`;
   const fs = config.data.fewShot;
@@ -310,7 +310,7 @@ export async function runQuickstart(o: QuickstartOptions): Promise<QuickstartRes
     const excluded = table1Exclusion(
       { pretrainSteps: pre.step, probeSteps: probe.step, fitSteps: config.training.latentFit.steps, trainObjects: train.instances.length, testObjects: test.instances.length },
       {
-        pretrainSteps: reference.training.pretrain.schedule.reduce((a, x) => a + x.steps, 0),
+        pretrainSteps: scheduleSteps(reference.training.pretrain.schedule),
         probeSteps: reference.training.probe.steps,
         fitSteps: reference.training.latentFit.steps,
         trainObjects: reference.data.maxTrainInstances ?? train.instances.length,

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scheduleSteps } from '../config/presets';
 import type { SrnConfig } from '../config/types';
 import type { SplitInfo } from '../data/types';
 import { ViewCache } from '../data/view_loader';
@@ -98,7 +99,7 @@ export async function ensureSemantic(
   opts: StageOptions = {},
 ): Promise<{ model: SrnModel; dir: string; reused: boolean; steps: number; seconds: number; lossLast20: number | null }> {
   const runsDir = resolve(opts.runsDir ?? 'runs');
-  const total = config.training.semantic.schedule.reduce((a, x) => a + x.steps, 0);
+  const total = scheduleSteps(config.training.semantic.schedule);
   const { dir, ckDir, found, finished } = cachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
   const historyPath = join(dir, 'history.json');
   const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed, heads: ['unet'] });

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LINEAR_CE_WEIGHTS, RGB_LOSS_WEIGHTS, UNET_MASK_FIT_WEIGHTS } from '../config/defaults';
+import { scheduleSteps } from '../config/presets';
 import type { LossWeights, SegHeadKind, SrnConfig, StageConfig } from '../config/types';
 import { LatentTable } from '../latent/table';
 import { crossEntropyLoss } from '../losses/losses';
@@ -119,7 +120,7 @@ async function runSrnStage(
     if (ck.manifest.stage !== stage) throw new Error(`${stage}: cannot resume from a '${ck.manifest.stage}' checkpoint`);
     step = restoreTrainingState(ck, model, { dense: adam, latent: latentAdam });
   }
-  const total = Math.min(st.schedule.reduce((s, x) => s + x.steps, 0), opts.maxSteps ?? Infinity);
+  const total = Math.min(scheduleSteps(st.schedule), opts.maxSteps ?? Infinity);
   const meter = new ProgressMeter(stage, total, step, progressOf(opts));
   const every = opts.checkpoint?.every ?? st.checkpointEvery;
   const history: StepRecord[] = [];
