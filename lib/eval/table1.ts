@@ -339,7 +339,7 @@ export function table1ChartSpec(records: readonly Table1Record[], title = 'Table
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['mIOU (%)', 'shape-mIOU (%)'] } },
     spec: {
-      width: 260,
+      // No fixed width: with one, vega-lite 5 gives the xOffset band no room and the bars render as hairlines.
       height: 220,
       layer: [
         {
@@ -359,7 +359,6 @@ export function table1ChartSpec(records: readonly Table1Record[], title = 'Table
         },
       ],
     },
-    resolve: { scale: { x: 'independent' } },
   } as TopLevelSpec;
 }
 

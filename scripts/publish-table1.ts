@@ -1,0 +1,174 @@
+/**
+ * Publishes Table 1 from a runs folder: `npx tsx scripts/publish-table1.ts --runs DIR --scale cpu64 --classes chair,table
+ * --seeds 0,1,2 --command "…" [--command "…"] [--name table-1] [--note "…"]`.
+ * Writes docs/results/NAME.json (every row with its seed, per-part IoU, both shape-mIOUs, wall time, commit and backend;
+ * mean ± 95% CI per column, class and part), NAME.md and NAME.png (mIOU and shape-mIOU panels, method names on the
+ * axis), and copies each row's results.json under docs/results/NAME/runs/ at its path relative to DIR, so that
+ * `cp -r docs/results/NAME/runs/. <runs>/` restores the rows and `experiment table-1` runs only what is missing.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { TABLE1_COLUMN_IDS, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records, type Table1Row } from '../lib/eval/table1';
+import { meanCI } from '../lib/metrics/stats';
+import { saveFigure } from '../lib/plotting/save';
+import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
+
+type Json = Record<string, unknown>;
+
+/** What a published row carries besides the Table 1 entry: read from its results file (and the evaluation it points at). */
+export interface RowDetail {
+  perClassIoU: Record<string, number | null>;
+  /** shape-mIOU over the classes present in the split's ground truth (issue 16 item 7); null where not recorded. */
+  shapeMIOUPresent: number | null;
+  /** The row's own wall time: a quickstart's pre-training (shared by every method on that SRN) is left out, see pretrainSeconds. */
+  wallSeconds: number | null;
+  /** Pre-training time inside the same run (the quickstart's row), else null. */
+  pretrainSeconds: number | null;
+  /** The commit the run ran at, from its MLflow file-store run's `mlflow.source.git.commit` tag; null when not found. */
+  commit: string | null;
+  backend: string | null;
+}
+
+const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The MLflow run's git commit when the run logged to a file store that is still there. */
+function trackedCommit(doc: Json): string | null {
+  const t = doc.tracking as { uri?: string; runId?: string; experimentId?: string } | undefined;
+  if (!t?.uri?.startsWith('file:') || !t.runId || !t.experimentId) return null;
+  const tag = join(fileURLToPath(t.uri), t.experimentId, t.runId, 'tags', 'mlflow.source.git.commit');
+  return existsSync(tag) ? readFileSync(tag, 'utf8').trim() : null;
+}
+
+export function rowDetail(row: Table1Row): RowDetail {
+  const doc = readJson(row.source);
+  // A baseline summary holds one entry per method and points at that method's evaluation.
+  const entry = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).find((e) => e.method === row.method && e.protocol === row.protocol);
+  const evalPath = typeof entry?.resultsPath === 'string' && existsSync(entry.resultsPath) ? entry.resultsPath : undefined;
+  const ev = evalPath ? readJson(evalPath) : entry ? {} : doc;
+  const timings = (ev.timings ?? doc.timings) as Json | undefined;
+  const backend = (ev.backend ?? doc.backend) as Json | string | undefined;
+  const total = num(timings?.totalSeconds) ?? num(ev.totalSeconds) ?? num(doc.totalSeconds);
+  const pretrainSeconds = num(timings?.pretrainSeconds);
+  return {
+    perClassIoU: ((entry?.perClassIoU ?? ev.perClassIoU ?? {}) as Record<string, number | null>),
+    shapeMIOUPresent: num(ev.shapeMIOUPresent),
+    wallSeconds: total === null ? null : total - (pretrainSeconds ?? 0),
+    pretrainSeconds,
+    commit: trackedCommit(ev) ?? trackedCommit(doc),
+    backend: typeof backend === 'string' ? backend : typeof backend?.chosen === 'string' ? String(backend.chosen) : backend?.tfBackend === 'tensorflow' ? 'node' : typeof backend?.tfBackend === 'string' ? String(backend.tfBackend) : null,
+  };
+}
+
+/** Mean ± 95% CI per part over the seeds of one (column, class), in %. */
+export function partStats(details: readonly RowDetail[]): Record<string, { mean: number; ci95: number | null; n: number }> {
+  const parts = [...new Set(details.flatMap((d) => Object.keys(d.perClassIoU)))];
+  const out: Record<string, { mean: number; ci95: number | null; n: number }> = {};
+  for (const p of parts) {
+    const xs = details.map((d) => d.perClassIoU[p]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    if (!xs.length) continue;
+    const s = meanCI(xs);
+    out[p] = { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' }, scale: { type: 'string' }, classes: { type: 'string', default: 'chair' }, seeds: { type: 'string' },
+      command: { type: 'string', multiple: true }, name: { type: 'string', default: 'table-1' }, note: { type: 'string', multiple: true },
+    },
+  });
+  if (!values.runs || !values.scale || !values.seeds || !values.command) {
+    throw new Error('usage: publish-table1.ts --runs DIR --scale SCALE --seeds 0,1,2 --command "…" [--command "…"] [--classes chair,table] [--name table-1] [--note "…"]');
+  }
+  if (!/^[\w.-]+$/.test(values.name!)) throw new Error(`--name: letters, digits, '.', '_' or '-', got '${values.name}'`);
+  const runs = resolve(values.runs);
+  const seeds = values.seeds.split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--seeds: non-negative integers separated by commas, got '${values.seeds}'`);
+    return n;
+  });
+  const classes = values.classes!.split(',').map((c) => c.trim().toLowerCase());
+  for (const c of classes) if (c !== 'chair' && c !== 'table') throw new Error(`--classes: chair and/or table, got '${c}'`);
+  const cap = (c: string) => c[0].toUpperCase() + c.slice(1);
+  const rows = pickTable1Rows(collectTable1Rows(runs), values.scale).filter(
+    (r) => r.scale === values.scale && seeds.includes(r.seed) && classes.includes(r.className.toLowerCase()),
+  );
+  if (!rows.length) throw new Error(`${runs}: no Table 1 row at scale '${values.scale}' for seeds ${values.seeds} and class(es) ${classes.join(',')}`);
+
+  const docs = resolve(__dirname, '..', 'docs', 'results');
+  const copyRoot = join(docs, values.name!, 'runs');
+  rmSync(copyRoot, { recursive: true, force: true });
+  const published = rows.map((r) => {
+    const d = rowDetail(r);
+    const rel = relative(runs, r.source);
+    mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
+    copyFileSync(r.source, join(copyRoot, rel));
+    return { row: r, detail: d, rel };
+  });
+  const records = table1Records(rows, classes.map(cap));
+  const cells = TABLE1_COLUMN_IDS.flatMap((id) => classes.map((c) => ({ id, className: cap(c), mine: published.filter((p) => p.row.id === id && p.row.className.toLowerCase() === c) })));
+  const missing = cells.filter((c) => seeds.some((s) => !c.mine.some((p) => p.row.seed === s))).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seedsMissing: seeds.filter((s) => !c.mine.some((p) => p.row.seed === s)) }));
+  const pct = (v: number | null) => (v === null ? null : Math.round(1000 * v) / 10);
+  const doc = {
+    schema: 'semantic-srn/table-1-published@1',
+    scale: values.scale,
+    data: 'synthetic: the built-in generated objects (docs/synthetic-data.md), not ShapeNet/PartNet; levels are not comparable to the paper, orderings are',
+    seeds,
+    classes: classes.map(cap),
+    commands: values.command,
+    notes: values.note ?? [],
+    records,
+    perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), parts: partStats(c.mine.map((p) => p.detail)) })),
+    rows: published.map(({ row, detail, rel }) => ({
+      column: row.column, id: row.id, method: row.method, protocol: row.protocol, className: row.className, seed: row.seed,
+      'mIOU %': pct(row.mIOU), 'shape-mIOU %': pct(row.shapeMIOU), 'shape-mIOU present-classes %': pct(detail.shapeMIOUPresent),
+      perClassIoU: Object.fromEntries(Object.entries(detail.perClassIoU).map(([k, v]) => [k, pct(v)])),
+      wallSeconds: detail.wallSeconds === null ? null : Math.round(detail.wallSeconds),
+      pretrainSecondsInRun: detail.pretrainSeconds === null ? null : Math.round(detail.pretrainSeconds), commit: detail.commit, backend: detail.backend,
+      createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
+    })),
+    missing,
+    publishedAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(join(docs, `${values.name}.json`), doc);
+  const fig = await saveFigure(table1ChartSpec(records, `Table 1 (${values.scale}, synthetic ${classes.join(' + ')}, seeds ${values.seeds}) vs paper`), join(docs, values.name!));
+  rmSync(fig.html, { force: true });
+  rmSync(fig.svg, { force: true });
+  const f1 = (v: number | null) => (v === null ? '—' : v.toFixed(1));
+  const partNames = [...new Set(published.flatMap((p) => Object.keys(p.detail.perClassIoU)))];
+  const md = [
+    `# Table 1 at scale \`${values.scale}\` — ${classes.join(', ')}, seeds ${values.seeds}`,
+    '',
+    `**Synthetic data** (built-in generated objects, docs/synthetic-data.md): compare orderings with the paper, not levels.`,
+    `Commands: ${values.command.map((c) => `\`${c}\``).join('; ')}.`,
+    ...(values.note ?? []).map((n) => `\n${n}`),
+    '',
+    '## Mean ± 95% CI over seeds (Student\'s t), beside the paper',
+    '',
+    table1Markdown(records),
+    '## Every row',
+    '',
+    `| col | class | seed | mIOU | shape-mIOU | shape-mIOU (present classes) | ${partNames.join(' | ')} | wall | backend | commit | source |`,
+    `|---|---|---|---|---|---|${partNames.map(() => '---|').join('')}---|---|---|---|`,
+    ...doc.rows.map((r) => `| ${r.column} ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''} | ${r.className} | ${r.seed} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${f1(r['shape-mIOU present-classes %'])} | ${partNames.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.backend ?? '—'} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${values.name}/`, '')}\` |`),
+    '',
+    'Wall: the row\'s own work (probe or training, fits, evaluation); the pre-training it starts from is not counted.',
+    '',
+    missing.length ? `Missing (no row yet): ${missing.map((m) => `column ${m.column} ${m.className} seed(s) ${m.seedsMissing.join(',')}`).join('; ')}.` : 'Every column has a row for every seed.',
+    '',
+    `Restore these rows into a runs folder with \`cp -r docs/results/${values.name}/runs/. <runs>/\`; \`experiment table-1\` then runs only the missing ones.`,
+    '',
+  ].join('\n');
+  writeFileAtomic(join(docs, `${values.name}.md`), md);
+  console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed`);
+}
+
+if (process.argv[1]?.endsWith('publish-table1.ts')) main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,56 @@
+/** scripts/publish-table1.ts: what a published Table 1 row carries, read from its results files. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Table1Row } from '../../lib/eval/table1';
+import { partStats, rowDetail } from '../../scripts/publish-table1';
+
+const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
+const write = (name: string, doc: unknown) => {
+  const p = join(dir, name);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, JSON.stringify(doc));
+  return p;
+};
+const row = (source: string, method = 'srn+linear', protocol = 'single'): Table1Row => ({
+  id: 'srn-linear', column: 2, method, protocol, className: 'Chair', mIOU: 0.6, shapeMIOU: 0.5, source, scale: 'cpu64', seed: 0, createdAt: null,
+});
+
+test('a quickstart row: its own wall time without the pre-training, the commit from the MLflow file store', () => {
+  const mlruns = join(dir, 'mlruns');
+  mkdirSync(join(mlruns, '7', 'r1', 'tags'), { recursive: true });
+  writeFileSync(join(mlruns, '7', 'r1', 'tags', 'mlflow.source.git.commit'), 'abc123\n');
+  const src = write('q/results.json', {
+    perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, timings: { totalSeconds: 6000, pretrainSeconds: 5000 },
+    backend: { chosen: 'node' }, tracking: { uri: pathToFileURL(mlruns).href, runId: 'r1', experimentId: '7' },
+  });
+  assert.deepEqual(rowDetail(row(src)), { perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, wallSeconds: 1000, pretrainSeconds: 5000, commit: 'abc123', backend: 'node' });
+});
+
+test('a baseline summary row reads the evaluation its entry points at', () => {
+  const ev = write('b/unet/results.json', { shapeMIOUPresent: 0.4, timings: { totalSeconds: 321 }, backend: { tfBackend: 'tensorflow' } });
+  const src = write('b/results.json', { rows: [{ method: 'other', protocol: 'single', perClassIoU: {} }, { method: 'unet', protocol: 'single', perClassIoU: { chair_base: 0.7 }, resultsPath: ev }] });
+  const d = rowDetail(row(src, 'unet'));
+  assert.deepEqual(d.perClassIoU, { chair_base: 0.7 });
+  assert.equal(d.shapeMIOUPresent, 0.4);
+  assert.equal(d.wallSeconds, 321);
+  assert.equal(d.backend, 'node');
+  assert.equal(d.commit, null);
+});
+
+test('per-part mean ± 95% CI over seeds in %, parts a seed did not score left out of its mean', () => {
+  const base = { shapeMIOUPresent: null, wallSeconds: null, pretrainSeconds: null, commit: null, backend: null };
+  const s = partStats([
+    { ...base, perClassIoU: { arm: 0.1, head: null } },
+    { ...base, perClassIoU: { arm: 0.2, head: 0.5 } },
+    { ...base, perClassIoU: { arm: 0.3 } },
+  ]);
+  assert.equal(s.arm.n, 3);
+  assert.ok(Math.abs(s.arm.mean - 20) < 1e-9);
+  // t(0.975, 2) = 4.303, sd 10 → 4.303 · 10 / √3
+  assert.ok(Math.abs(s.arm.ci95! - (4.303 * 10) / Math.sqrt(3)) < 1e-6);
+  assert.deepEqual(s.head, { mean: 50, ci95: null, n: 1 });
+});
