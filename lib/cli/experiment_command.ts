@@ -16,6 +16,8 @@ const HELP = `usage: semantic-srn experiment <name> [options]
   --seeds LIST          replicate seeds, e.g. 0,1,2 (default: the config's): semi-supervised-probe and the
                         baselines run once per seed on one pre-training and report mean ± 95% CI;
                         table-1 runs only the seeds and columns still missing
+  --protocol P          semi-supervised-probe only: single (default, Table 1) or multi (the supplement's
+                        multi-shot column: the code fitted to 50 views); multi runs in <class>-multi-seed<s>/
   --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/<class>[-seed<s>]/,
                         shared pre-training in <out>/pretrain/
   --data DIR            dataset root (default: the config's data.root)
@@ -32,7 +34,7 @@ export const experimentCommand: CliCommand = {
       allowPositionals: true,
       strict: true,
       options: {
-        scale: { type: 'string' }, class: { type: 'string' }, seeds: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
+        scale: { type: 'string' }, class: { type: 'string' }, seeds: { type: 'string' }, protocol: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
         backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' },
         quiet: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -64,7 +66,7 @@ export const experimentCommand: CliCommand = {
     const loaded = loadExperimentConfig(exp, scale as (typeof SCALES)[number], values.config ? { file: values.config } : {});
     let cfg = loaded;
     try {
-      cfg = withClassAndSeeds(loaded, { className: values.class, seeds: values.seeds });
+      cfg = withClassAndSeeds(loaded, { className: values.class, seeds: values.seeds, protocol: values.protocol });
     } catch (e) {
       console.error(`semantic-srn experiment: ${(e as Error).message}`);
       return 2;

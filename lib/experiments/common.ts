@@ -353,12 +353,22 @@ export function evalViewIndices(numViews: number, every: number, observed: reado
 export const PER_SEED_EXPERIMENTS: readonly ExperimentName[] = ['semi-supervised-probe', 'tco-baseline', 'unet-baselines'];
 
 /**
- * `<runsDir>/<experiment>/<scale>/<class>[-seed<s>]`, created: one folder per class, and per replicate seed for the
+ * What keeps a config variant out of the default variant's folder: `-multi` for the multi-view probe (the supplement's
+ * multi-shot column), which would otherwise overwrite the single-view run of its seed, a Table 1 row.
+ */
+export function variantSuffix(cfg: ExperimentConfig): string {
+  if (cfg.experiment !== 'semi-supervised-probe') return '';
+  const protocol = (cfg as ExperimentConfig<'semi-supervised-probe'>).protocol;
+  return protocol === 'single' ? '' : `-${protocol}`;
+}
+
+/**
+ * `<runsDir>/<experiment>/<scale>/<class>[-multi][-seed<s>]`, created: one folder per class, and per replicate seed for the
  * experiments run once per seed, so chairs and tables and every seed keep their own results.json.
  */
 export function experimentRunDir(cfg: ExperimentConfig, opts: ExperimentOptions): string {
   const perSeed = PER_SEED_EXPERIMENTS.includes(cfg.experiment);
-  const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale, `${cfg.data.className.toLowerCase()}${perSeed ? `-seed${replicateSeed(cfg)}` : ''}`);
+  const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale, `${cfg.data.className.toLowerCase()}${variantSuffix(cfg)}${perSeed ? `-seed${replicateSeed(cfg)}` : ''}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -370,7 +380,7 @@ export function experimentRunDir(cfg: ExperimentConfig, opts: ExperimentOptions)
 export async function withExperimentRun<T>(cfg: ExperimentConfig, opts: ExperimentOptions, fn: (run: RunHandle, tracker: Tracker) => Promise<T>): Promise<T> {
   const tracker = opts.tracker ?? new NullTracker();
   const run = await tracker.startRun({
-    name: `${cfg.experiment}/${cfg.scale}/${cfg.data.className.toLowerCase()}${PER_SEED_EXPERIMENTS.includes(cfg.experiment) ? `/seed${replicateSeed(cfg)}` : ''}`,
+    name: `${cfg.experiment}/${cfg.scale}/${cfg.data.className.toLowerCase()}${variantSuffix(cfg)}${PER_SEED_EXPERIMENTS.includes(cfg.experiment) ? `/seed${replicateSeed(cfg)}` : ''}`,
     parent: opts.parentRun,
     tags: { experiment: cfg.experiment, scale: cfg.scale, preset: cfg.preset, class: cfg.data.className, seed: String(replicateSeed(cfg)), backend: tf.getBackend() ?? 'none' },
     params: { experiment: { ...cfg, description: undefined } },

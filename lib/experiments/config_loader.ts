@@ -227,8 +227,13 @@ export function resolveDataRoot(root: string, base = process.cwd()): string {
  * A loaded config for another class and/or other replicate seeds (CLI `--class`, `--seeds '0,1,2'`); the
  * pre-training seed stays the config's. Bad values fail naming the option.
  */
-export function withClassAndSeeds<C extends ExperimentConfig>(cfg: C, o: { className?: string; seeds?: string | readonly number[] }): C {
+export function withClassAndSeeds<C extends ExperimentConfig>(cfg: C, o: { className?: string; seeds?: string | readonly number[]; protocol?: string }): C {
   let out = cfg;
+  if (o.protocol !== undefined) {
+    if (cfg.experiment !== 'semi-supervised-probe') throw new Error(`--protocol: only semi-supervised-probe has a test-time protocol (this is ${cfg.experiment})`);
+    if (o.protocol !== 'single' && o.protocol !== 'multi') throw new Error(`--protocol: expected single or multi, got '${o.protocol}'`);
+    out = { ...out, protocol: o.protocol };
+  }
   if (o.className !== undefined) {
     const c = o.className.toLowerCase();
     if (c !== 'chair' && c !== 'table') throw new Error(`--class: expected chair or table, got '${o.className}'`);

@@ -10,7 +10,7 @@ import { writeJsonAtomic } from '../util/atomic_write';
 import type { Table1ColumnId, Table1Entry } from '../eval/table1';
 import { NullTracker } from '../tracking/create_tracker';
 import { FAILURE_TAG } from '../tracking/lifecycle';
-import { PER_SEED_EXPERIMENTS, say, type ExperimentOptions, type ExperimentOutput } from './common';
+import { PER_SEED_EXPERIMENTS, say, variantSuffix, type ExperimentOptions, type ExperimentOutput } from './common';
 import type { ExperimentConfig, ExperimentName } from './types';
 
 export interface ReplicateSummaryRow {
@@ -108,7 +108,7 @@ export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig,
   if (!PER_SEED_EXPERIMENTS.includes(name) || cfg.seeds.length <= 1) return runOne(name, cfg, opts);
   const t0 = performance.now();
   const tracker = opts.tracker ?? new NullTracker();
-  const cls = cfg.data.className.toLowerCase();
+  const cls = `${cfg.data.className.toLowerCase()}${variantSuffix(cfg)}`;
   const parent = await tracker.startRun({
     name: `${cfg.experiment}/${cfg.scale}/${cls}/seeds ${cfg.seeds.join(',')}`,
     parent: opts.parentRun,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXPERIMENT_NAMES, SCALES, experimentsDir, loadExperimentConfig, withClassAndSeeds } from '../../lib/experiments';
 import { sweepUnetConfig } from '../../lib/baselines/sweep_unet';
+import { experimentRunDir, variantSuffix } from '../../lib/experiments/common';
 
 const dir = mkdtempSync(join(tmpdir(), 'srn-exp-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +50,19 @@ test('a scale names preset, data and schedule; a file entry adds its own fields 
   assert.throws(() => withClassAndSeeds(c64, { className: 'sofa' }), /--class: expected chair or table, got 'sofa'/);
   assert.throws(() => withClassAndSeeds(c64, { seeds: '0,x' }), /--seeds: expected comma-separated integers ≥ 0, got '0,x'/);
   assert.throws(() => withClassAndSeeds(c64, { seeds: '1,1' }), /--seeds: expected distinct seeds/);
+});
+
+test('--protocol multi: the probe only, in its own folder beside the single-view run of the same seed (a Table 1 row)', () => {
+  const c64 = loadExperimentConfig('semi-supervised-probe', 'cpu64');
+  const runs = mkdtempSync(join(tmpdir(), 'srn-protocol-'));
+  after(() => rmSync(runs, { recursive: true, force: true }));
+  const multi = withClassAndSeeds(c64, { protocol: 'multi', seeds: '1' });
+  assert.equal(multi.protocol, 'multi');
+  assert.equal(experimentRunDir(multi, { runsDir: runs }), join(runs, 'semi-supervised-probe', 'cpu64', 'chair-multi-seed1'));
+  assert.equal(experimentRunDir(withClassAndSeeds(c64, { seeds: '1' }), { runsDir: runs }), join(runs, 'semi-supervised-probe', 'cpu64', 'chair-seed1'));
+  assert.equal(variantSuffix(loadExperimentConfig('tco-baseline', 'cpu64')), '');
+  assert.throws(() => withClassAndSeeds(c64, { protocol: 'both' }), /--protocol: expected single or multi, got 'both'/);
+  assert.throws(() => withClassAndSeeds(loadExperimentConfig('tco-baseline', 'cpu64'), { protocol: 'multi' }), /--protocol: only semi-supervised-probe .*tco-baseline/);
 });
 
 test('loader errors name the file and the field', () => {
