@@ -15,8 +15,8 @@ import { MODEL_CODE_VERSION, type CheckpointManifest } from '../../lib/training/
 const DIR = join(__dirname, '..', '..', 'pretrained');
 const shipped = readdirSync(DIR).filter((d) => !d.startsWith('wip-') && statSync(join(DIR, d)).isDirectory());
 
-test('the chairs at the cpu and cpu64 scales are shipped', () => {
-  for (const name of ['cpu-chair-seed0', 'cpu64-chair-seed0']) assert.ok(shipped.includes(name), `pretrained/${name}`);
+test('chairs at the cpu and cpu64 scales and tables at cpu64 are shipped', () => {
+  for (const name of ['cpu-chair-seed0', 'cpu64-chair-seed0', 'cpu64-table-seed0']) assert.ok(shipped.includes(name), `pretrained/${name}`);
 });
 
 for (const name of shipped) {
