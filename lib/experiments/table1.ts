@@ -29,6 +29,27 @@ const KIND_OF_COLUMN: Partial<Record<Table1ColumnId, string>> = {
   'srn-unet-multi': 'srn-unet',
 };
 
+/**
+ * What a producer still has to run: its columns missing at each seed of `seeds`, seeds with the same missing columns
+ * grouped (one call, replicates as usual). A seed that has some of the columns keeps them: an interrupted Table 1 that
+ * finished the 30-shot U-Net of seed 0 but not its oracle reruns only the oracle there.
+ */
+export function missingGroups(
+  cols: readonly Table1ColumnId[],
+  rows: readonly Pick<Table1Row, 'id' | 'seed'>[],
+  seeds: readonly number[],
+): { seeds: number[]; columns: Table1ColumnId[] }[] {
+  const groups = new Map<string, { seeds: number[]; columns: Table1ColumnId[] }>();
+  for (const s of seeds) {
+    const columns = cols.filter((c) => !rows.some((r) => r.id === c && r.seed === s));
+    if (!columns.length) continue;
+    const key = columns.join(',');
+    if (!groups.has(key)) groups.set(key, { seeds: [], columns });
+    groups.get(key)!.seeds.push(s);
+  }
+  return [...groups.values()];
+}
+
 /** A baseline experiment's config narrowed to the kinds of the missing columns; undefined for other experiments. */
 export function onlyMissing(cfg: ExperimentConfig, missing: readonly Table1ColumnId[]): ExperimentConfig | undefined {
   if (cfg.experiment !== 'tco-baseline' && cfg.experiment !== 'unet-baselines') return undefined;
@@ -60,27 +81,25 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
     const skipped: { experiment: ExperimentName; reason: string }[] = [];
     const ours = () => collectTable1Rows(runsDir).filter((r) => r.className.toLowerCase() === className.toLowerCase() && r.scale === cfg.scale);
     // A column is missing at a seed of cfg.seeds that has no row for it (at this scale and class).
-    const missingSeeds = (cols: readonly Table1ColumnId[], rows = ours()) => cfg.seeds.filter((s) => cols.some((c) => !rows.some((r) => r.id === c && r.seed === s)));
     const missing = (cols: readonly Table1ColumnId[], rows = ours()) => cols.filter((c) => cfg.seeds.some((s) => !rows.some((r) => r.id === c && r.seed === s)));
     const named = (cols: readonly Table1ColumnId[]) => cols.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
     for (const name of cfg.runMissing) {
-      const rows = ours();
-      const miss = missing(TABLE1_PRODUCERS[name] ?? [], rows);
-      if (miss.length === 0) continue;
-      const seeds = missingSeeds(miss, rows);
       const own = loadExperimentConfig(name, cfg.scale as Scale);
-      // The producer runs at Table 1's class, pre-training seed and the seeds still missing.
-      const base = { ...own, seed: cfg.seed, seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
-      const runCfg = onlyMissing(base, miss) ?? base;
-      say(opts, `table-1: no row for column(s) ${named(miss)} at scale ${cfg.scale}, seed(s) ${seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${miss.length} of its columns)`}`);
-      try {
-        await runExperiment(name, runCfg, { ...opts, parentRun: run });
-        ran.push(name);
-      } catch (e) {
-        const msg = (e as Error).message;
-        if (!/not available|baselines/i.test(msg)) throw e;
-        skipped.push({ experiment: name, reason: msg });
-        say(opts, `table-1: skipped ${name}: ${msg}`);
+      for (const { seeds, columns } of missingGroups(TABLE1_PRODUCERS[name] ?? [], ours(), cfg.seeds)) {
+        // The producer runs at Table 1's class and pre-training seed, for these seeds and only their missing columns.
+        const base = { ...own, seed: cfg.seed, seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
+        const runCfg = onlyMissing(base, columns) ?? base;
+        say(opts, `table-1: no row for column(s) ${named(columns)} at scale ${cfg.scale}, seed(s) ${seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${columns.length} of its columns)`}`);
+        try {
+          await runExperiment(name, runCfg, { ...opts, parentRun: run });
+          if (!ran.includes(name)) ran.push(name);
+        } catch (e) {
+          const msg = (e as Error).message;
+          if (!/not available|baselines/i.test(msg)) throw e;
+          skipped.push({ experiment: name, reason: msg });
+          say(opts, `table-1: skipped ${name}: ${msg}`);
+          break;
+        }
       }
     }
     const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale).filter((r) => r.scale !== cfg.scale || cfg.seeds.includes(r.seed));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAPER_TABLE1, pickTable1Rows, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
 import { loadExperimentConfig } from '../../lib/experiments/config_loader';
-import { onlyMissing } from '../../lib/experiments/table1';
+import { missingGroups, onlyMissing, TABLE1_PRODUCERS } from '../../lib/experiments/table1';
 
 const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single', seed = 0, mIOU = 0.5, createdAt: string | null = null): Table1Row => ({
   id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU, shapeMIOU: 0.4, source, scale, seed, createdAt,
@@ -69,4 +69,17 @@ test('table-1 runs only the missing columns: a baseline experiment is narrowed t
   assert.deepEqual(kinds(onlyMissing(unet, ['srn-unet-multi', 'unet-oracle', 'srn-unet-single'])), ['srn-unet', 'unet-oracle']);
   assert.deepEqual(kinds(onlyMissing(loadExperimentConfig('tco-baseline', 'small'), ['tco-linear'])), ['tco']);
   assert.equal(onlyMissing(loadExperimentConfig('semi-supervised-probe', 'small'), ['srn-linear']), undefined, 'not a baseline experiment: run as configured');
+});
+
+test('table-1 plans per seed: a seed keeps the columns it has, seeds missing the same columns run together', () => {
+  const cols = TABLE1_PRODUCERS['unet-baselines']!;
+  // Interrupted after seed 0's 30-shot U-Net: seed 0 lacks three columns, seeds 1 and 2 all four.
+  const rows = [{ id: 'unet-30shot' as const, seed: 0 }, { id: 'srn-linear' as const, seed: 1 }];
+  assert.deepEqual(missingGroups(cols, rows, [0, 1, 2]), [
+    { seeds: [0], columns: ['srn-unet-single', 'srn-unet-multi', 'unet-oracle'] },
+    { seeds: [1, 2], columns: cols },
+  ]);
+  const done = [0, 1, 2].flatMap((seed) => cols.map((id) => ({ id, seed })));
+  assert.deepEqual(missingGroups(cols, done, [0, 1, 2]), [], 'nothing to run');
+  assert.deepEqual(missingGroups(['srn-linear'], [{ id: 'srn-linear', seed: 0 }], [0, 1, 2]), [{ seeds: [1, 2], columns: ['srn-linear'] }]);
 });
