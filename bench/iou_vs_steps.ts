@@ -64,7 +64,8 @@ export function iouVsStepsChart(points: readonly Point[], title: string): TopLev
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'pre-training steps' },
       y: { field: 'iou', type: 'quantitative', title: 'IoU (%)', scale: { domain: [0, 100] } },
-      color: { field: 'series', type: 'nominal', title: '' },
+      // Tables have 11 classes with long hierarchical names: 20 colours (the default 10 repeat) and whole labels.
+      color: { field: 'series', type: 'nominal', title: '', scale: { scheme: 'tableau20' }, legend: { labelLimit: 400 } },
       strokeDash: { condition: { test: "datum.series === 'mIOU'", value: [1, 0] }, value: [4, 2] },
     },
   } as TopLevelSpec;
