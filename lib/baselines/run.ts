@@ -70,6 +70,8 @@ export interface BaselineRunOptions {
    * seed still drives the code fits and the U-Net on rendered RGB.
    */
   semanticSeed?: number;
+  /** Aborts srn-unet's semantic SRN after its current step, with a checkpoint to resume from (a CLI's SIGINT). */
+  signal?: AbortSignal;
 }
 
 export interface BaselineRunSummary {
@@ -278,6 +280,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         stage: { root: dataRoot, train, dataVersion: data.dataVersion },
         stageRunsDir: resolve(opts.stageRunsDir ?? opts.out ?? 'runs'),
         semanticSeed: opts.semanticSeed ?? cfg.seed,
+        signal: opts.signal,
       });
     }
     ok = true;
@@ -307,6 +310,7 @@ interface SrnUnetContext {
   stage: StageData;
   stageRunsDir: string;
   semanticSeed: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -318,7 +322,7 @@ async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void>
   const C = c.train.numClasses;
   // The replicate seed drives the code fits; the semantic SRN itself is the cached training of `semanticSeed`.
   const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, model: { numClasses: C } });
-  const sem = await ensureSemantic({ ...config, seed: c.semanticSeed }, c.stage, { runsDir: c.stageRunsDir, run: c.run, log: c.log, stepProgress: c.progress ?? false });
+  const sem = await ensureSemantic({ ...config, seed: c.semanticSeed }, c.stage, { runsDir: c.stageRunsDir, run: c.run, log: c.log, stepProgress: c.progress ?? false, signal: c.signal });
   const model = sem.model;
   c.timings.semanticSeconds = sem.seconds;
   const side = cfg.data.evalSide;

@@ -84,13 +84,21 @@ export const experimentCommand: CliCommand = {
     if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.data.className}s · seeds ${cfg.seeds.join(',')} (pre-training seed ${cfg.seed}) · ${cfg.source}`);
     const tracker = values['no-track'] ? new NullTracker() : createTracker(values['tracking-uri'] ? { uri: values['tracking-uri'] } : {});
     try {
-      const out = await runExperiment(exp, cfg, {
-        tracker,
-        runsDir: values.out ?? 'runs',
-        dataRoot: values.data,
-        onProgress: values.quiet ? undefined : log,
-        stepProgress: values.quiet ? false : stderrProgress(5000),
-      });
+      // Ctrl-C: trainings that checkpoint (pre-training, the semantic SRN, fits) stop after their step and write it;
+      // the experiment then ends with an error that says where it resumes. A second Ctrl-C quits at once.
+      const { runInterruptibly } = await import('../tracking/signals');
+      const out = await runInterruptibly(
+        (signal) =>
+          runExperiment(exp, cfg, {
+            tracker,
+            runsDir: values.out ?? 'runs',
+            dataRoot: values.data,
+            onProgress: values.quiet ? undefined : log,
+            stepProgress: values.quiet ? false : stderrProgress(5000),
+            signal,
+          }),
+        () => log('interrupted: trainings that checkpoint stop after this step and write their checkpoint; rerun the same command to resume (Ctrl-C again quits at once)'),
+      );
       console.log(JSON.stringify(summarize(out), null, 2));
       console.log(`results:  ${out.resultsPath}`);
       console.log(`tracking: ${out.tracking.uri} (run ${out.tracking.runId})`);

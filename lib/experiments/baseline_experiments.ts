@@ -70,6 +70,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
         // shared by every replicate seed and by mask reconstruction (Fig. 6).
         stageRunsDir: resolve(opts.runsDir ?? 'runs'),
         semanticSeed: cfg.seed,
+        signal: opts.signal,
       });
       for (const path of Object.values(summary.results)) {
         if (!existsSync(path)) continue;

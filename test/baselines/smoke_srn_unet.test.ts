@@ -40,4 +40,16 @@ describe('baselines, tiny preset (2 steps each)', () => {
     assert.equal(training(second).semanticSteps, training(first).semanticSteps);
     assert.equal(JSON.parse(readFileSync(second.results['srn+unet'], 'utf8')).table1.seed, 2);
   });
+
+  it('srn-unet: an aborted signal (the CLI\'s Ctrl-C) reaches the semantic SRN, which stops and says where it resumes', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(
+      runBaseline({
+        kind: 'srn-unet', preset: 'tiny', data: data.root, out: join(data.root, 'runs-abort'), name: 'srn-unet-abort', seed: 0, quiet: true,
+        tracker: new NullTracker(), overrides: twoStepOverrides(baselineConfig('tiny').unet.numDown), stageRunsDir: join(data.root, 'stages-abort'), signal: ac.signal,
+      }),
+      /semantic SRN training aborted at step \d+ \(its checkpoint in .*stages-abort.* resumes it\)/,
+    );
+  });
 });
