@@ -6,7 +6,7 @@
  * axis), and copies each row's results.json under docs/results/NAME/runs/ at its path relative to DIR, so that
  * `cp -r docs/results/NAME/runs/. <runs>/` restores the rows and `experiment table-1` runs only what is missing.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,9 +37,15 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 /** The MLflow run's git commit when the run logged to a file store that is still there. */
 function trackedCommit(doc: Json): string | null {
   const t = doc.tracking as { uri?: string; runId?: string; experimentId?: string } | undefined;
-  if (!t?.uri?.startsWith('file:') || !t.runId || !t.experimentId) return null;
-  const tag = join(fileURLToPath(t.uri), t.experimentId, t.runId, 'tags', 'mlflow.source.git.commit');
-  return existsSync(tag) ? readFileSync(tag, 'utf8').trim() : null;
+  if (!t?.uri?.startsWith('file:') || !t.runId) return null;
+  const store = fileURLToPath(t.uri);
+  // A baseline's own results name the run but not its experiment: look for the run in every experiment folder.
+  const experiments = t.experimentId ? [t.experimentId] : existsSync(store) ? readdirSync(store) : [];
+  for (const e of experiments) {
+    const tag = join(store, e, t.runId, 'tags', 'mlflow.source.git.commit');
+    if (existsSync(tag)) return readFileSync(tag, 'utf8').trim();
+  }
+  return null;
 }
 
 export function rowDetail(row: Table1Row): RowDetail {
@@ -140,7 +146,20 @@ async function main(): Promise<void> {
   rmSync(fig.html, { force: true });
   rmSync(fig.svg, { force: true });
   const f1 = (v: number | null) => (v === null ? '—' : v.toFixed(1));
-  const partNames = [...new Set(published.flatMap((p) => Object.keys(p.detail.perClassIoU)))];
+  // One table of rows per class, with that class's parts as columns.
+  const rowTables = classes.map(cap).flatMap((cls) => {
+    const mine = doc.rows.filter((r) => r.className === cls);
+    if (!mine.length) return [];
+    const partNames = [...new Set(mine.flatMap((r) => Object.keys(r.perClassIoU)))];
+    return [
+      `### ${cls}s`,
+      '',
+      `| col | seed | mIOU | shape-mIOU | shape-mIOU (present classes) | ${partNames.join(' | ')} | wall | backend | commit | source |`,
+      `|---|---|---|---|---|${partNames.map(() => '---|').join('')}---|---|---|---|`,
+      ...mine.map((r) => `| ${r.column} ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''} | ${r.seed} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${f1(r['shape-mIOU present-classes %'])} | ${partNames.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.backend ?? '—'} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${values.name}/`, '')}\` |`),
+      '',
+    ];
+  });
   const md = [
     `# Table 1 at scale \`${values.scale}\` — ${classes.join(', ')}, seeds ${values.seeds}`,
     '',
@@ -153,10 +172,7 @@ async function main(): Promise<void> {
     table1Markdown(records),
     '## Every row',
     '',
-    `| col | class | seed | mIOU | shape-mIOU | shape-mIOU (present classes) | ${partNames.join(' | ')} | wall | backend | commit | source |`,
-    `|---|---|---|---|---|---|${partNames.map(() => '---|').join('')}---|---|---|---|`,
-    ...doc.rows.map((r) => `| ${r.column} ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''} | ${r.className} | ${r.seed} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${f1(r['shape-mIOU present-classes %'])} | ${partNames.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.backend ?? '—'} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${values.name}/`, '')}\` |`),
-    '',
+    ...rowTables,
     'Wall: the row\'s own work (probe or training, fits, evaluation); the pre-training it starts from is not counted.',
     '',
     missing.length ? `Missing (no row yet): ${missing.map((m) => `column ${m.column} ${m.className} seed(s) ${m.seedsMissing.join(',')}`).join('; ')}.` : 'Every column has a row for every seed.',
