@@ -10,7 +10,7 @@ import { writeResultsJson } from '../eval/runner';
 import { saveFigure } from '../plotting/save';
 import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs';
 import { resultsTable, type ColumnTable } from '../plotting/results_table';
-import { backendSummary, experimentRunDir, projectRoot, replicateSeed, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
+import { backendSummary, experimentRunDir, projectRoot, replicateSeed, say, throwIfInterrupted, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';
 import { PAPER_TABLE1, paperColumn, type Table1ColumnId, type Table1Entry } from '../eval/table1';
 import { scaleDefinition } from '../config/scales';
@@ -52,6 +52,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   // One parent run per experiment (the UI groups the baselines' own runs under it); its id is printed by the CLI.
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     for (const kind of kinds) {
+      throwIfInterrupted(opts, `baseline ${kind}`);
       const preset = bc.preset ?? scaleDefinition(cfg.scale).baselinePreset;
       say(opts, `${cfg.experiment}: baseline ${kind} (preset ${preset})`);
       const summary = await runBaseline({

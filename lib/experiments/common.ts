@@ -349,6 +349,11 @@ export function evalViewIndices(numViews: number, every: number, observed: reado
   return [...set].sort((a, b) => a - b);
 }
 
+/** Stops an experiment between its stages once the CLI's Ctrl-C has aborted `opts.signal` (stages that ignore it run to their end first). */
+export function throwIfInterrupted(opts: ExperimentOptions, next: string): void {
+  if (opts.signal?.aborted) throw new Error(`interrupted before ${next}: rerun the same command to go on (finished stages and checkpoints are kept)`);
+}
+
 /** Experiments that run once per replicate seed (the others use the seeds inside one run, or only the first). */
 export const PER_SEED_EXPERIMENTS: readonly ExperimentName[] = ['semi-supervised-probe', 'tco-baseline', 'unet-baselines'];
 

@@ -10,7 +10,7 @@ import { writeJsonAtomic } from '../util/atomic_write';
 import type { Table1ColumnId, Table1Entry } from '../eval/table1';
 import { NullTracker } from '../tracking/create_tracker';
 import { FAILURE_TAG } from '../tracking/lifecycle';
-import { PER_SEED_EXPERIMENTS, say, variantSuffix, type ExperimentOptions, type ExperimentOutput } from './common';
+import { PER_SEED_EXPERIMENTS, say, throwIfInterrupted, variantSuffix, type ExperimentOptions, type ExperimentOutput } from './common';
 import type { ExperimentConfig, ExperimentName } from './types';
 
 export interface ReplicateSummaryRow {
@@ -118,6 +118,7 @@ export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig,
   try {
     const replicates: ExperimentOutput[] = [];
     for (const [i, seed] of cfg.seeds.entries()) {
+      throwIfInterrupted(opts, `${name} seed ${seed}`);
       say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}; pre-training of seed ${cfg.seed} shared)`);
       replicates.push(await runOne(name, { ...cfg, seeds: [seed] }, { ...opts, parentRun: parent }));
     }

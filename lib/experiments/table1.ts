@@ -9,7 +9,7 @@ import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { saveFigure } from '../plotting/save';
 import { resultsTable, saveTable } from '../plotting/results_table';
-import { experimentOutput, experimentRunDir, say, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
+import { experimentOutput, experimentRunDir, say, throwIfInterrupted, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadExperimentConfig } from './config_loader';
 import type { ExperimentConfig, ExperimentName, Scale } from './types';
 
@@ -89,6 +89,7 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
         // The producer runs at Table 1's class and pre-training seed, for these seeds and only their missing columns.
         const base = { ...own, seed: cfg.seed, seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
         const runCfg = onlyMissing(base, columns) ?? base;
+        throwIfInterrupted(opts, `${name} (seeds ${seeds.join(',')})`);
         say(opts, `table-1: no row for column(s) ${named(columns)} at scale ${cfg.scale}, seed(s) ${seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${columns.length} of its columns)`}`);
         try {
           await runExperiment(name, runCfg, { ...opts, parentRun: run });

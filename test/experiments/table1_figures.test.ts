@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { PAPER_TABLE1, pickTable1Rows, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
 import { loadExperimentConfig } from '../../lib/experiments/config_loader';
 import { missingGroups, onlyMissing, TABLE1_PRODUCERS } from '../../lib/experiments/table1';
+import { runReplicates } from '../../lib/experiments/replicates';
+import { throwIfInterrupted } from '../../lib/experiments/common';
 
 const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single', seed = 0, mIOU = 0.5, createdAt: string | null = null): Table1Row => ({
   id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU, shapeMIOU: 0.4, source, scale, seed, createdAt,
@@ -82,4 +84,20 @@ test('table-1 plans per seed: a seed keeps the columns it has, seeds missing the
   const done = [0, 1, 2].flatMap((seed) => cols.map((id) => ({ id, seed })));
   assert.deepEqual(missingGroups(cols, done, [0, 1, 2]), [], 'nothing to run');
   assert.deepEqual(missingGroups(['srn-linear'], [{ id: 'srn-linear', seed: 0 }], [0, 1, 2]), [{ seeds: [1, 2], columns: ['srn-linear'] }]);
+});
+
+test('after Ctrl-C an experiment stops at the next stage boundary, naming what it did not start', async () => {
+  const ac = new AbortController();
+  ac.abort();
+  const calls: number[] = [];
+  const cfg = { ...loadExperimentConfig('semi-supervised-probe', 'small'), seeds: [0, 1] };
+  await assert.rejects(
+    runReplicates('semi-supervised-probe', cfg, { signal: ac.signal }, async (_n, c) => {
+      calls.push(c.seeds[0]);
+      throw new Error('not reached');
+    }),
+    /interrupted before semi-supervised-probe seed 0: rerun the same command to go on/,
+  );
+  assert.deepEqual(calls, []);
+  assert.doesNotThrow(() => throwIfInterrupted({}, 'anything'));
 });
