@@ -58,7 +58,8 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       const summary = await runBaseline({
         kind,
         preset,
-        overrides: bc.overrides ?? {},
+        // The class is the experiment's: the baseline presets are chairs (an unset class ran tables' TCO on chairs).
+        overrides: { ...(bc.overrides ?? {}), data: { ...((bc.overrides?.data as Record<string, unknown> | undefined) ?? {}), className: cfg.data.className === 'table' ? 'Table' : 'Chair' } },
         seed,
         data: dataRoot,
         out: runDir,
