@@ -17,10 +17,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSy
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scheduleSteps } from '../lib/config/presets';
-import { findCheckpoint, loadCheckpoint, MODEL_CODE_VERSION, restoreModel, saveCheckpoint } from '../lib/training/checkpoint';
+import { findCheckpoint, loadCheckpoint, MODEL_CODE_VERSION, saveWeightsOnly, WEIGHTS_IN_GIT_MAX_BYTES } from '../lib/training/checkpoint';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
-
-const MAX_BYTES = 30 * 2 ** 20;
 
 export interface PackOptions {
   /** Commit the training ran at (any git revision of this repository). */
@@ -45,15 +43,10 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
   const trainedAt = execFileSync('git', ['rev-parse', '--short', `${opts.trainedAt}^{commit}`], { encoding: 'utf8', cwd: resolve(__dirname, '..') }).trim();
   const key = basename(resolve(cacheDir));
   const dest = join(opts.destRoot ?? resolve(__dirname, '..', 'pretrained'), `wip-semantic-${key}`);
-  const model = restoreModel(found);
-  try {
-    saveCheckpoint(dest, { config: m.config, model, stage: 'semantic', step: m.step, dataVersion: m.versions.data, weightsOnly: true, extra: { carriedKey: key } });
-  } finally {
-    model.dispose();
-  }
+  saveWeightsOnly(dest, found, { carriedKey: key });
   copyFileSync(keyPath, join(dest, 'key.json'));
   const bytes = statSync(join(dest, 'weights.bin')).size;
-  if (bytes > MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for weights kept in git`);
+  if (bytes > WEIGHTS_IN_GIT_MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for weights kept in git`);
   const sha = createHash('sha256').update(readFileSync(join(dest, 'weights.bin'))).digest('hex');
   const total = scheduleSteps(m.config.training.semantic.schedule);
   const dataRoot = (JSON.parse(readFileSync(keyPath, 'utf8')) as { data?: { root?: string } }).data?.root ?? '(not recorded)';
@@ -107,12 +100,7 @@ export function unpackCarry(carryDir: string, where: { runsDir?: string; to?: st
     throw new Error(`${target}: already holds step ${there.manifest.step} (the carry is at step ${m.step}): resume from it, not from the carry`);
   }
   // Through a temporary folder and one rename: an interrupted unpack leaves the old checkpoint or none, never a mix.
-  const model = restoreModel(ck);
-  try {
-    saveCheckpoint(target, { config: m.config, model, stage: m.stage, step: m.step, dataVersion: m.versions?.data, weightsOnly: true, extra: m.extra });
-  } finally {
-    model.dispose();
-  }
+  saveWeightsOnly(target, ck, m.extra);
   writeJsonAtomic(join(target, '..', 'carried-from.json'), { carry: resolve(carryDir), step: m.step, unpackedAt: new Date().toISOString(), replaced: there ? there.manifest.step : null });
   log(`unpacked ${carryDir} (step ${m.step}) → ${target}${there ? ` (replacing step ${there.manifest.step})` : ''}`);
   return target;

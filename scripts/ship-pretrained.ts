@@ -18,9 +18,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lossCurvesSpec } from '../lib/plotting/vegalite_specs';
 import { saveFigure } from '../lib/plotting/save';
-import { loadCheckpoint, MODEL_CODE_VERSION, restoreModel, saveCheckpoint } from '../lib/training/checkpoint';
-
-const MAX_BYTES = 30 * 2 ** 20;
+import { loadCheckpoint, MODEL_CODE_VERSION, saveWeightsOnly, WEIGHTS_IN_GIT_MAX_BYTES } from '../lib/training/checkpoint';
 
 export interface LossHistory {
   steps: number[];
@@ -85,15 +83,10 @@ async function main(): Promise<void> {
   const total = m.config.training.pretrain.schedule.reduce((a, x) => a + x.steps, 0);
   const losses = mergeLosses(values.losses.map(readLosses), m.step);
   if (losses.steps.length === 0) throw new Error(`--losses ${values.losses.join(', ')}: no loss at or before step ${m.step}`);
-  const model = restoreModel(ck);
   // The loss history travels with the weights: a run that reuses them logs it as its own pre-training curve.
-  saveCheckpoint(dest, {
-    config: m.config, model, stage: 'pretrain', step: m.step, dataVersion: m.versions.data, weightsOnly: true,
-    extra: { pretrainLosses: { steps: losses.steps, values: losses.values } },
-  });
-  model.dispose();
+  saveWeightsOnly(dest, ck, { pretrainLosses: { steps: losses.steps, values: losses.values } });
   const bytes = statSync(join(dest, 'weights.bin')).size;
-  if (bytes > MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for shipped weights`);
+  if (bytes > WEIGHTS_IN_GIT_MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for shipped weights`);
   const fig = await saveFigure(lossCurvesSpec([{ name: 'pre-training loss', values: losses.values, steps: losses.steps }], { title: `${values.name}: pre-training loss`, logY: true }), join(dest, 'loss'));
   // Only the PNG is shipped (the HTML inlines 0.8 MB of vega).
   rmSync(fig.html, { force: true });

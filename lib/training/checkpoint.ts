@@ -374,6 +374,23 @@ export function restoreModel(ck: LoadedCheckpoint | string): SrnModel {
   return model;
 }
 
+/** The most a weights file kept in git may weigh (shipped pre-trainings and carried unfinished trainings). */
+export const WEIGHTS_IN_GIT_MAX_BYTES = 30 * 2 ** 20;
+
+/**
+ * Writes `ck`'s model (weights and latent codes, no optimiser moments) to `dest` as a weights-only checkpoint of the
+ * same stage and step: what is shipped or carried between sittings in git.
+ */
+export function saveWeightsOnly(dest: string, ck: LoadedCheckpoint, extra?: Record<string, unknown>): void {
+  const m = ck.manifest;
+  const model = restoreModel(ck);
+  try {
+    saveCheckpoint(dest, { config: m.config, model, stage: m.stage, step: m.step, dataVersion: m.versions?.data, weightsOnly: true, extra });
+  } finally {
+    model.dispose();
+  }
+}
+
 /** The trainer's optimisers, restored with the model when a stage resumes. */
 export interface TrainerOptimisers {
   dense?: DenseAdam;
