@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records, type Table1Row } from '../lib/eval/table1';
+import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
 import { meanCI } from '../lib/metrics/stats';
 import { saveFigure } from '../lib/plotting/save';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   });
   const classes = values.classes!.split(',').map((c) => c.trim().toLowerCase());
   for (const c of classes) if (c !== 'chair' && c !== 'table') throw new Error(`--classes: chair and/or table, got '${c}'`);
-  const cap = (c: string) => c[0].toUpperCase() + c.slice(1);
+  const cap = (c: string) => classFolder(c as SyntheticClass);
   const rows = pickTable1Rows(collectTable1Rows(runs), values.scale).filter(
     (r) => r.scale === values.scale && seeds.includes(r.seed) && classes.includes(r.className.toLowerCase()),
   );

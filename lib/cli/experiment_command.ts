@@ -84,8 +84,8 @@ export const experimentCommand: CliCommand = {
     if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.data.className}s · seeds ${cfg.seeds.join(',')} (pre-training seed ${cfg.seed}) · ${cfg.source}`);
     const tracker = values['no-track'] ? new NullTracker() : createTracker(values['tracking-uri'] ? { uri: values['tracking-uri'] } : {});
     try {
-      // Ctrl-C: trainings that checkpoint (pre-training, the semantic SRN, fits) stop after their step and write it;
-      // the experiment then ends with an error that says where it resumes. A second Ctrl-C quits at once.
+      // Ctrl-C: trainings that checkpoint (pre-training, the semantic SRN) stop after their step and write it, fits
+      // stop; the experiment then ends with an error that says where it resumes. A second Ctrl-C quits at once.
       const { runInterruptibly } = await import('../tracking/signals');
       const out = await runInterruptibly(
         (signal) =>

@@ -98,12 +98,12 @@ const OVERRIDES: Record<PresetName, DeepPartial<SrnConfig>> = {
   },
 };
 
-/** A preset, optionally with overrides on top; validated. */
 /** Steps of a stage's schedule, all its phases together. */
 export function scheduleSteps(schedule: readonly { steps: number }[]): number {
   return schedule.reduce((n, s) => n + s.steps, 0);
 }
 
+/** A preset, optionally with overrides on top; validated. */
 export function presetConfig(name: string, overrides: DeepPartial<SrnConfig> = {}): SrnConfig {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
     throw new Error(`preset: expected one of ${PRESET_NAMES.join(', ')}, got '${name}'`);

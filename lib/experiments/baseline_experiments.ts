@@ -49,6 +49,9 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
   // A baseline trains from scratch: the replicate seed drives all of it (init, few-shot draw, batches, dropout),
   // except SRN+U-Net's semantic SRN, which is the pre-training seed's (as SRN+linear's pre-training is).
   const seed = replicateSeed(cfg);
+  const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
+  // The class is the experiment's (the baseline presets are chairs): set in each baseline's data overrides.
+  const overrides = { ...(bc.overrides ?? {}), data: { ...((bc.overrides?.data as Record<string, unknown> | undefined) ?? {}), className } };
   // One parent run per experiment (the UI groups the baselines' own runs under it); its id is printed by the CLI.
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     for (const kind of kinds) {
@@ -58,8 +61,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       const summary = await runBaseline({
         kind,
         preset,
-        // The class is the experiment's: the baseline presets are chairs (an unset class ran tables' TCO on chairs).
-        overrides: { ...(bc.overrides ?? {}), data: { ...((bc.overrides?.data as Record<string, unknown> | undefined) ?? {}), className: cfg.data.className === 'table' ? 'Table' : 'Chair' } },
+        overrides,
         seed,
         data: dataRoot,
         out: runDir,
@@ -83,7 +85,6 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
         run.logMetrics({ [`${key}/mIOU`]: r.mIOU, [`${key}/shape_mIOU`]: r.shapeMIOU });
       }
     }
-    const className = cfg.data.className === 'table' ? 'Table' : 'Chair';
     const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ id: r.column!, column: paperColumn(r.column!).column, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, seed }));
     const figures: Record<string, string> = {};
     const classRecords = baselineClassRecords(rows);
