@@ -1,5 +1,5 @@
 /**
- * `semantic-srn experiment <name> [--scale small|cpu|cpu64|paper] [--class chair|table] [--seeds 0,1,2]`: runs one experiment of experiments/*.json
+ * `semantic-srn experiment <name> [--scale small|cpu|cpu64|paper] [--class chair|table] [--seeds 0,1,2] [--columns 3]`: runs one experiment of experiments/*.json
  * through the same library function the notebooks call, logging to MLflow (./mlruns by default).
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +16,9 @@ const HELP = `usage: semantic-srn experiment <name> [options]
   --seeds LIST          replicate seeds, e.g. 0,1,2 (default: the config's): semi-supervised-probe and the
                         baselines run once per seed on one pre-training and report mean ± 95% CI;
                         table-1 runs only the seeds and columns still missing
+  --columns LIST        table-1 only: run just these columns where missing, by paper number (1–6) or id
+                        (tco-linear, srn-linear, unet-30shot, srn-unet-single, srn-unet-multi, unet-oracle);
+                        the table still shows every column found
   --protocol P          semi-supervised-probe only: single (default, Table 1) or multi (the supplement's
                         multi-shot column: the code fitted to 50 views); multi runs in <class>-multi-seed<s>/
   --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/<class>[-seed<s>]/,
@@ -34,7 +37,7 @@ export const experimentCommand: CliCommand = {
       allowPositionals: true,
       strict: true,
       options: {
-        scale: { type: 'string' }, class: { type: 'string' }, seeds: { type: 'string' }, protocol: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
+        scale: { type: 'string' }, class: { type: 'string' }, seeds: { type: 'string' }, protocol: { type: 'string' }, columns: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
         backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' },
         quiet: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -66,7 +69,7 @@ export const experimentCommand: CliCommand = {
     const loaded = loadExperimentConfig(exp, scale as (typeof SCALES)[number], values.config ? { file: values.config } : {});
     let cfg = loaded;
     try {
-      cfg = withClassAndSeeds(loaded, { className: values.class, seeds: values.seeds, protocol: values.protocol });
+      cfg = withClassAndSeeds(loaded, { className: values.class, seeds: values.seeds, protocol: values.protocol, columns: values.columns });
     } catch (e) {
       console.error(`semantic-srn experiment: ${(e as Error).message}`);
       return 2;

@@ -11,6 +11,7 @@ import { findProjectRoot } from '../util/project_root';
 import { isAbsolute, join, resolve } from 'node:path';
 import { presetConfig, PRESET_NAMES } from '../config/presets';
 import { scaleDefinition } from '../config/scales';
+import { TABLE1_COLUMN_IDS, type Table1ColumnId } from '../eval/table1';
 import {
   EXPERIMENT_NAMES,
   SCALES,
@@ -227,8 +228,12 @@ export function resolveDataRoot(root: string, base = process.cwd()): string {
  * A loaded config for another class and/or other replicate seeds (CLI `--class`, `--seeds '0,1,2'`); the
  * pre-training seed stays the config's. Bad values fail naming the option.
  */
-export function withClassAndSeeds<C extends ExperimentConfig>(cfg: C, o: { className?: string; seeds?: string | readonly number[]; protocol?: string }): C {
+export function withClassAndSeeds<C extends ExperimentConfig>(cfg: C, o: { className?: string; seeds?: string | readonly number[]; protocol?: string; columns?: string }): C {
   let out = cfg;
+  if (o.columns !== undefined) {
+    if (cfg.experiment !== 'table-1') throw new Error(`--columns: only table-1 runs a choice of columns (this is ${cfg.experiment})`);
+    out = { ...out, columns: parseTable1Columns(o.columns) };
+  }
   if (o.protocol !== undefined) {
     if (cfg.experiment !== 'semi-supervised-probe') throw new Error(`--protocol: only semi-supervised-probe has a test-time protocol (this is ${cfg.experiment})`);
     if (o.protocol !== 'single' && o.protocol !== 'multi') throw new Error(`--protocol: expected single or multi, got '${o.protocol}'`);
@@ -249,4 +254,16 @@ export function withClassAndSeeds<C extends ExperimentConfig>(cfg: C, o: { class
     out = { ...out, seeds };
   }
   return out;
+}
+
+/** `--columns`: Table 1 columns by paper number (1–6) or id (tco-linear, …), comma-separated, in paper order. */
+export function parseTable1Columns(list: string): Table1ColumnId[] {
+  const ids = list.split(',').map((x) => x.trim()).filter(Boolean).map((x) => {
+    if (/^[1-6]$/.test(x)) return TABLE1_COLUMN_IDS[Number(x) - 1];
+    const id = TABLE1_COLUMN_IDS.find((c) => c === x);
+    if (!id) throw new Error(`--columns: expected column numbers 1–6 or ids (${TABLE1_COLUMN_IDS.join(', ')}), got '${x}'`);
+    return id;
+  });
+  if (!ids.length) throw new Error(`--columns: expected at least one column, got '${list}'`);
+  return TABLE1_COLUMN_IDS.filter((c) => ids.includes(c));
 }

@@ -85,7 +85,8 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
     const named = (cols: readonly Table1ColumnId[]) => cols.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
     for (const name of cfg.runMissing) {
       const own = loadExperimentConfig(name, cfg.scale as Scale);
-      for (const { seeds, columns } of missingGroups(TABLE1_PRODUCERS[name] ?? [], ours(), cfg.seeds)) {
+      const wanted = (TABLE1_PRODUCERS[name] ?? []).filter((c) => !cfg.columns || cfg.columns.includes(c));
+      for (const { seeds, columns } of missingGroups(wanted, ours(), cfg.seeds)) {
         // The producer runs at Table 1's class and pre-training seed, for these seeds and only their missing columns.
         const base = { ...own, seed: cfg.seed, seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
         const runCfg = onlyMissing(base, columns) ?? base;
@@ -104,7 +105,7 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
       }
     }
     const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale).filter((r) => r.scale !== cfg.scale || cfg.seeds.includes(r.seed));
-    const empty = missing(TABLE1_COLUMN_IDS);
+    const empty = missing(cfg.columns ?? TABLE1_COLUMN_IDS);
     if (empty.length) say(opts, `table-1: still no row for column(s) ${named(empty)} at scale ${cfg.scale} for every seed of ${cfg.seeds.join(',')} (no experiment in runMissing made one)`);
     const records = table1Records(rows, [className]);
     const table = saveTable(resultsTable(records.map((r) => ({ ...r, source: r.source ? r.source.split(';').map((f) => relative(runsDir, f)).join(';') : null }))), join(runDir, 'table1'));

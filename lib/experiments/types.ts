@@ -6,6 +6,7 @@
  */
 import { SCALE_DEFINITIONS, SCALE_NAMES, type ScaleName } from '../config/scales';
 import type { DeepPartial, SrnConfig } from '../config/types';
+import type { Table1ColumnId } from '../eval/table1';
 
 export const EXPERIMENT_NAMES = [
   'semi-supervised-probe',
@@ -118,6 +119,8 @@ export interface BaselineExperimentConfig extends BaseScaleConfig {
 export interface Table1Config extends BaseScaleConfig {
   /** Experiments run when their rows are missing from the runs folder. */
   runMissing: ExperimentName[];
+  /** Only these Table 1 columns are run when missing (`--columns`); all six when absent. */
+  columns?: Table1ColumnId[];
 }
 
 export interface ExperimentConfigMap {

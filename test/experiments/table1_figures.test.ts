@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAPER_TABLE1, pickTable1Rows, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
-import { loadExperimentConfig } from '../../lib/experiments/config_loader';
-import { missingGroups, onlyMissing, TABLE1_PRODUCERS } from '../../lib/experiments/table1';
+import { loadExperimentConfig, parseTable1Columns, withClassAndSeeds } from '../../lib/experiments/config_loader';
+import { assembleTable1, missingGroups, onlyMissing, TABLE1_PRODUCERS } from '../../lib/experiments/table1';
+import { NullTracker } from '../../lib/tracking/create_tracker';
 import { runReplicates } from '../../lib/experiments/replicates';
 import { throwIfInterrupted } from '../../lib/experiments/common';
 
@@ -84,6 +85,30 @@ test('table-1 plans per seed: a seed keeps the columns it has, seeds missing the
   const done = [0, 1, 2].flatMap((seed) => cols.map((id) => ({ id, seed })));
   assert.deepEqual(missingGroups(cols, done, [0, 1, 2]), [], 'nothing to run');
   assert.deepEqual(missingGroups(['srn-linear'], [{ id: 'srn-linear', seed: 0 }], [0, 1, 2]), [{ seeds: [1, 2], columns: ['srn-linear'] }]);
+});
+
+test('--columns: table-1 runs only the chosen columns (by number or id), and only where missing', async () => {
+  assert.deepEqual(parseTable1Columns('6, 3,tco-linear'), ['tco-linear', 'unet-30shot', 'unet-oracle']);
+  assert.throws(() => parseTable1Columns('7'), /--columns: expected column numbers 1–6 or ids .*got '7'/);
+  assert.throws(() => parseTable1Columns(' , '), /--columns: expected at least one column/);
+  assert.throws(() => withClassAndSeeds(loadExperimentConfig('tco-baseline', 'small'), { columns: '1' }), /--columns: only table-1/);
+  const runs = mkdtempSync(join(tmpdir(), 'srn-columns-'));
+  try {
+    // Seed 0 has its 30-shot U-Net: with --columns 3,1 only seed 1's U-Net and both TCO rows are left to run.
+    const dir = join(runs, 'unet-baselines', 'small', 'chair-seed0', 'unet-fewshot');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, table1: { id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0 } }));
+    const cfg = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0,1', columns: '3,1' });
+    const calls: string[] = [];
+    await assembleTable1(cfg, { runsDir: runs, tracker: new NullTracker() }, async (name, c) => {
+      const kinds = 'baseline' in c ? (c.baseline as { kinds?: string[] }).kinds : undefined;
+      calls.push(`${name} seeds ${c.seeds.join(',')} kinds ${kinds?.join(',')}`);
+      return { experiment: name, scale: c.scale, runDir: runs, resultsPath: join(runs, 'none.json'), figures: {}, tracking: { uri: '', runId: '', experimentId: '' }, seconds: 0 } as Awaited<ReturnType<Parameters<typeof assembleTable1>[2]>>;
+    });
+    assert.deepEqual(calls, ['tco-baseline seeds 0,1 kinds tco', 'unet-baselines seeds 1 kinds unet-fewshot']);
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
 });
 
 test('after Ctrl-C an experiment stops at the next stage boundary, naming what it did not start', async () => {
