@@ -12,6 +12,7 @@ import {
   runMaskReconstruction,
   runSemiSupervisedProbe,
   runTable1,
+  withClassAndSeeds,
   type ReplicatesOutput,
 } from '../../lib/experiments';
 import { collectTable1Rows, legacyTable1Column, SMOKE_TEST_NOTE } from '../../lib/eval/table1';
@@ -123,6 +124,20 @@ test('mask reconstruction (small): per-object scores and figures', async () => {
   const again = await runMaskReconstruction({ ...cfg, heads: ['unet'] }, opts);
   assert.equal((again.heads.unet!.semantic as { reused: boolean }).reused, true);
   assert.equal(again.mIOU, again.heads.unet!.mIOU);
+});
+
+test('a baseline experiment runs on its class: --class table trains and scores TCO on table data (small)', async () => {
+  // The baseline presets are chairs; before 90b118e `tco-baseline --class table` read the chair data.
+  const cfg = withClassAndSeeds(loadExperimentConfig('tco-baseline', 'small'), { className: 'table' });
+  const r = await runExperiment('tco-baseline', cfg, opts);
+  assert.equal(r.resultsPath, join(runsDir, 'tco-baseline', 'small', 'table-seed0', 'results.json'));
+  const saved = json(r.resultsPath);
+  assert.deepEqual(saved.table1.map((e: { id: string; className: string }) => [e.id, e.className]), [['tco-linear', 'Table']]);
+  const parts = Object.keys(saved.rows[0].perClassIoU);
+  assert.ok(parts.includes('regular_table/tabletop'), `table parts expected, got ${parts.join(', ')}`);
+  assert.ok(!parts.some((p) => p.startsWith('chair')), `no chair part expected, got ${parts.join(', ')}`);
+  const row = collectTable1Rows(runsDir).find((x) => x.id === 'tco-linear' && x.className === 'Table');
+  assert.ok(row, 'the table TCO row is collected as a Table row');
 });
 
 test('table 1 (small): collects the probe row beside the paper, runs the missing TCO row', async () => {
