@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { CliCommand } from './command';
+import type { ExperimentConfig } from '../experiments/types';
 
 const HELP = `usage: semantic-srn experiment <name> [options]
        semantic-srn experiment --list
@@ -19,6 +20,8 @@ const HELP = `usage: semantic-srn experiment <name> [options]
   --columns LIST        table-1 only: run just these columns where missing, by paper number (1–6) or id
                         (tco-linear, srn-linear, unet-30shot, srn-unet-single, srn-unet-multi, unet-oracle);
                         the table still shows every column found
+  --plan                table-1 only: print the (column, seed) cells still missing and the runs that would
+                        make them, then exit without running anything
   --protocol P          semi-supervised-probe only: single (default, Table 1) or multi (the supplement's
                         multi-shot column: the code fitted to 50 views); multi runs in <class>-multi-seed<s>/
   --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/<class>[-seed<s>]/,
@@ -39,7 +42,7 @@ export const experimentCommand: CliCommand = {
       options: {
         scale: { type: 'string' }, class: { type: 'string' }, seeds: { type: 'string' }, protocol: { type: 'string' }, columns: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
         backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' },
-        quiet: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        quiet: { type: 'boolean' }, plan: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     const { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, loadExperimentConfig, experimentsDir, withClassAndSeeds } = await import('../experiments/config_loader').then(async (m) => ({ ...m, ...(await import('../experiments/types')) }));
@@ -75,6 +78,19 @@ export const experimentCommand: CliCommand = {
       return 2;
     }
 
+    if (values.plan) {
+      if (cfg.experiment !== 'table-1') {
+        console.error(`semantic-srn experiment: --plan: only table-1 plans its runs (this is ${exp})`);
+        return 2;
+      }
+      const { planTable1, describeTable1Step } = await import('../experiments/table1');
+      const t1 = cfg as ExperimentConfig<'table-1'>;
+      const steps = planTable1(t1, values.out ?? 'runs');
+      const what = `scale ${scale}, ${t1.data.className}s, seeds ${t1.seeds.join(',')}${t1.columns ? `, columns ${t1.columns.join(',')}` : ''}, runs folder ${values.out ?? 'runs'}`;
+      console.log(steps.length ? `table-1 would run ${steps.length} step(s) (${what}):` : `table-1: nothing missing (${what})`);
+      for (const s of steps) console.log(`  ${describeTable1Step(s)}`);
+      return 0;
+    }
     const { selectBackend, describeBackend, nativeThreadsForPreset, parseBackendChoice } = await import('../backend/select');
     const { createTracker, NullTracker } = await import('../tracking/create_tracker');
     const { stderrProgress } = await import('../training/progress');

@@ -50,12 +50,44 @@ export function missingGroups(
   return [...groups.values()];
 }
 
+/** The baseline kinds that make these columns, in column order. */
+const kindsOf = (columns: readonly Table1ColumnId[]) => [...new Set(columns.map((c) => KIND_OF_COLUMN[c]).filter((k): k is string => k !== undefined))];
+
 /** A baseline experiment's config narrowed to the kinds of the missing columns; undefined for other experiments. */
 export function onlyMissing(cfg: ExperimentConfig, missing: readonly Table1ColumnId[]): ExperimentConfig | undefined {
   if (cfg.experiment !== 'tco-baseline' && cfg.experiment !== 'unet-baselines') return undefined;
   const b = cfg as ExperimentConfig<'tco-baseline' | 'unet-baselines'>;
-  const kinds = [...new Set(missing.map((c) => KIND_OF_COLUMN[c]).filter((k): k is string => k !== undefined))];
-  return { ...b, baseline: { ...b.baseline, kinds } };
+  return { ...b, baseline: { ...b.baseline, kinds: kindsOf(missing) } };
+}
+
+/** One call `experiment table-1` makes: a producer, the seeds that lack the same columns, and the baseline kinds run. */
+export interface Table1Step {
+  experiment: ExperimentName;
+  seeds: number[];
+  columns: Table1ColumnId[];
+  /** Baseline kinds (null for the probe, which makes its one column). */
+  kinds: string[] | null;
+}
+
+/**
+ * What table-1 runs now at its scale, class and seeds (`--plan` prints it): each producer of runMissing with its
+ * missing (column, seed) cells grouped by seed, only `cfg.columns` when set. Producers make disjoint columns, so one
+ * look at the runs folder plans them all.
+ */
+export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Step[] {
+  const className = cfg.data.className === 'table' ? 'table' : 'chair';
+  const rows = collectTable1Rows(resolve(runsDir)).filter((r) => r.className.toLowerCase() === className && r.scale === cfg.scale);
+  return cfg.runMissing.flatMap((experiment) => {
+    const wanted = (TABLE1_PRODUCERS[experiment] ?? []).filter((c) => !cfg.columns || cfg.columns.includes(c));
+    const baseline = experiment === 'tco-baseline' || experiment === 'unet-baselines';
+    return missingGroups(wanted, rows, cfg.seeds).map((g) => ({ experiment, ...g, kinds: baseline ? kindsOf(g.columns) : null }));
+  });
+}
+
+/** `step` as one line: "unet-baselines, seeds 1,2: columns 3 (unet-30shot), 6 (unet-oracle) [kinds unet-fewshot, unet-oracle]". */
+export function describeTable1Step(step: Table1Step): string {
+  const cols = step.columns.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
+  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}`;
 }
 
 export interface Table1Result extends ExperimentOutput {
@@ -83,25 +115,25 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
     // A column is missing at a seed of cfg.seeds that has no row for it (at this scale and class).
     const missing = (cols: readonly Table1ColumnId[], rows = ours()) => cols.filter((c) => cfg.seeds.some((s) => !rows.some((r) => r.id === c && r.seed === s)));
     const named = (cols: readonly Table1ColumnId[]) => cols.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
-    for (const name of cfg.runMissing) {
+    const dropped = new Set<ExperimentName>();
+    for (const step of planTable1(cfg, runsDir)) {
+      const name = step.experiment;
+      if (dropped.has(name)) continue;
       const own = loadExperimentConfig(name, cfg.scale as Scale);
-      const wanted = (TABLE1_PRODUCERS[name] ?? []).filter((c) => !cfg.columns || cfg.columns.includes(c));
-      for (const { seeds, columns } of missingGroups(wanted, ours(), cfg.seeds)) {
-        // The producer runs at Table 1's class and pre-training seed, for these seeds and only their missing columns.
-        const base = { ...own, seed: cfg.seed, seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
-        const runCfg = onlyMissing(base, columns) ?? base;
-        throwIfInterrupted(opts, `${name} (seeds ${seeds.join(',')})`);
-        say(opts, `table-1: no row for column(s) ${named(columns)} at scale ${cfg.scale}, seed(s) ${seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${columns.length} of its columns)`}`);
-        try {
-          await runExperiment(name, runCfg, { ...opts, parentRun: run });
-          if (!ran.includes(name)) ran.push(name);
-        } catch (e) {
-          const msg = (e as Error).message;
-          if (!/not available|baselines/i.test(msg)) throw e;
-          skipped.push({ experiment: name, reason: msg });
-          say(opts, `table-1: skipped ${name}: ${msg}`);
-          break;
-        }
+      // The producer runs at Table 1's class and pre-training seed, for these seeds and only their missing columns.
+      const base = { ...own, seed: cfg.seed, seeds: step.seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
+      const runCfg = onlyMissing(base, step.columns) ?? base;
+      throwIfInterrupted(opts, `${name} (seeds ${step.seeds.join(',')})`);
+      say(opts, `table-1: no row for column(s) ${named(step.columns)} at scale ${cfg.scale}, seed(s) ${step.seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${step.columns.length} of its columns)`}`);
+      try {
+        await runExperiment(name, runCfg, { ...opts, parentRun: run });
+        if (!ran.includes(name)) ran.push(name);
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (!/not available|baselines/i.test(msg)) throw e;
+        skipped.push({ experiment: name, reason: msg });
+        say(opts, `table-1: skipped ${name}: ${msg}`);
+        dropped.add(name);
       }
     }
     const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale).filter((r) => r.scale !== cfg.scale || cfg.seeds.includes(r.seed));

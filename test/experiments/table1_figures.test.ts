@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PAPER_TABLE1, pickTable1Rows, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
 import { loadExperimentConfig, parseTable1Columns, withClassAndSeeds } from '../../lib/experiments/config_loader';
-import { assembleTable1, missingGroups, onlyMissing, TABLE1_PRODUCERS } from '../../lib/experiments/table1';
+import { assembleTable1, describeTable1Step, missingGroups, onlyMissing, planTable1, TABLE1_PRODUCERS } from '../../lib/experiments/table1';
+import { main } from '../../lib/cli/main';
 import { NullTracker } from '../../lib/tracking/create_tracker';
 import { runReplicates } from '../../lib/experiments/replicates';
 import { throwIfInterrupted } from '../../lib/experiments/common';
@@ -106,6 +107,23 @@ test('--columns: table-1 runs only the chosen columns (by number or id), and onl
       return { experiment: name, scale: c.scale, runDir: runs, resultsPath: join(runs, 'none.json'), figures: {}, tracking: { uri: '', runId: '', experimentId: '' }, seconds: 0 } as Awaited<ReturnType<Parameters<typeof assembleTable1>[2]>>;
     });
     assert.deepEqual(calls, ['tco-baseline seeds 0,1 kinds tco', 'unet-baselines seeds 1 kinds unet-fewshot']);
+    // --plan says the same without running: the plan is what assembleTable1 runs.
+    const plan = planTable1(cfg, runs);
+    assert.deepEqual(plan.map(describeTable1Step), ['tco-baseline, seeds 0,1: column 1 (tco-linear) [kinds tco]', 'unet-baselines, seed 1: column 3 (unet-30shot) [kinds unet-fewshot]']);
+    const all = planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0' }), runs);
+    assert.deepEqual(all.map((x) => [x.experiment, x.columns.length, x.kinds]), [['semi-supervised-probe', 1, null], ['tco-baseline', 1, ['tco']], ['unet-baselines', 3, ['srn-unet', 'unet-oracle']]]);
+    assert.deepEqual(planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { className: 'table', seeds: '0', columns: '3' }), runs).map((x) => x.seeds), [[0]], 'the chair row is not a table row');
+    rmSync(join(runs, 'table-1'), { recursive: true, force: true });
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (m: string) => out.push(m);
+    try {
+      assert.equal(await main(['experiment', 'table-1', '--scale', 'small', '--seeds', '0,1', '--columns', '3,1', '--out', runs, '--plan']), 0);
+    } finally {
+      console.log = log;
+    }
+    assert.match(out.join('\n'), /table-1 would run 2 step\(s\) \(scale small, chairs, seeds 0,1, columns tco-linear,unet-30shot[^\n]*\n {2}tco-baseline, seeds 0,1: column 1/);
+    assert.ok(!existsSync(join(runs, 'table-1')), '--plan runs nothing and writes nothing');
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
