@@ -5,7 +5,7 @@
  * conv over the zero-inserted input ([k, k, Cin, Cout], the spatially flipped transpose kernel).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dValid, zeroInsert } from '../srn/unet';
+import { conv2dValid, upConv2x } from '../srn/unet';
 import { Rng } from '../util/random';
 
 /** Named variables of one network: trainable ones (for DenseAdam) and non-trainable state (BN stats). */
@@ -121,18 +121,9 @@ export function conv2dReflect(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): t
   return conv2dValid(tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect') as tf.Tensor4D, w, stride);
 }
 
-/**
- * Stride-2 transpose conv with exact 2× output (TF `conv2d_transpose(..., 'same')`, and PyTorch's
- * ConvTranspose2d(k4, s2, p1) / (k5, s2, p2, output_padding 1)), as a direct conv of the zero-inserted
- * input. `w` [k,k,Cin,Cout] is the direct-conv kernel (the transpose kernel flipped spatially).
- * Padding before = k − 1 − ⌊(k−2)/2⌋ on the dilated input, the rest after (one of it is the trailing zero).
- */
+/** Stride-2 transpose conv with exact 2× output (TF `conv2d_transpose(..., 'same')`); see upConv2x in lib/srn/unet.ts. */
 export function convTranspose2x(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
-  const k = w.shape[0];
-  const before = k - 1 - Math.floor((k - 2) / 2);
-  const after = k - before - 1;
-  const zi = tf.pad(zeroInsert(x), [[0, 0], [before, after], [before, after], [0, 0]]) as tf.Tensor4D;
-  return conv2dValid(zi, w, 1);
+  return upConv2x(x, w);
 }
 
 // ---- BatchNorm and dropout
