@@ -3,7 +3,9 @@
  * (shared) and the test codes are fitted once from view 65; their features at the evaluated views are
  * rendered once and cached, so each sweep point only trains a fresh linear probe on its labelled subset
  * (`selectLabelSubset`, nested across points for one seed) and applies it to the cached features.
- * One parent run, one child run per (method, point) with the per-seed mIOU as steps.
+ * One parent run, one child run per (method, point) with the per-seed mIOU as steps. Every finished (method, point,
+ * seed) record is journalled in the run folder: an interrupted sweep resumes at the next record (and skips the fits
+ * when only U-Net records are left).
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
@@ -28,6 +30,7 @@ import {
   prepareData,
   protocolViews,
   say,
+  throwIfInterrupted,
   withExperimentRun,
   type ExperimentOptions,
   type ExperimentOutput,
@@ -38,6 +41,9 @@ import { sweepUnetConfig } from '../baselines/sweep_unet';
 import { loadBaselines } from './baselines_bridge';
 import { observedViews } from '../pipeline/few_shot';
 import type { ExperimentConfig } from './types';
+import { RecordJournal } from './record_journal';
+
+const recordKey = (method: string, instances: number, views: number, seed: number) => `${method}/${instances}x${views}/seed${seed}`;
 
 export interface SweepRecord extends LabelSweepRecord {
   seed: number;
@@ -69,10 +75,21 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run }, cfg.seed);
     try {
-      // Test codes once (single view), then features and GT labels of the evaluated views, once.
+      // Finished records of an interrupted run of this configuration and pre-training (key and steps).
+      const journal = new RecordJournal<SweepRecord>(
+        join(runDir, 'records.partial.json'),
+        { className: cfg.data.className, scale: cfg.scale, pretrain: [pre.key, pre.steps], points: cfg.points, seeds: cfg.seeds, evalViewEvery: cfg.evalViewEvery, unet: cfg.unet, test: data.test.instances.length },
+        (r) => recordKey(r.method, r.instances, r.views, r.seed),
+      );
+      if (journal.setAside) say(opts, `sweep: set aside a journal of another configuration or pre-training: ${journal.setAside}`);
+      if (journal.opened === 'resumed') say(opts, `sweep: resuming with ${journal.size} finished record(s) from ${journal.path}`);
+      const pending = (method: string) => cfg.points.some((p) => cfg.seeds.some((seed) => !journal.get(recordKey(method, p.instances, p.views, seed))));
+      // Test codes once (single view), then features and GT labels of the evaluated views, once; the codes and
+      // features only while SRN+linear records are missing.
+      const needFeatures = cfg.methods.includes('srn+linear') && pending('srn+linear');
       const positions = data.test.instances.map((_, i) => i);
-      say(opts, `sweep: fitting ${positions.length} test codes from view ${SINGLE_VIEW_INDEX}`);
-      const codes = await fitTestCodes(config, model, data.test, positions, 'single', opts);
+      if (needFeatures) say(opts, `sweep: fitting ${positions.length} test codes from view ${SINGLE_VIEW_INDEX}`);
+      const codes = needFeatures ? await fitTestCodes(config, model, data.test, positions, 'single', opts) : [];
       const side = config.inference.side;
       const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
       const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery, protocolViews(data.test, 'single'));
@@ -82,13 +99,12 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       for (const pos of positions) {
         const vp = viewPositions(data.test.instances[pos], evalFiles);
         const views = vp.map((p) => loadView(data.test, pos, p, side, { skipDepth: true }));
+        for (const v of views) gts.push(v.labels!);
+        if (!needFeatures) continue;
         const rendered = renderViews(model, codes[pos], views.map((v) => v.pose), views[0].intrinsics, { side, chunkRays: config.inference.chunkRays, features: true });
-        rendered.forEach((r, k) => {
-          feats.push(r.features!);
-          gts.push(views[k].labels!);
-        });
+        for (const r of rendered) feats.push(r.features!);
       }
-      say(opts, `sweep: cached features of ${feats.length} test images at ${side}²`);
+      if (needFeatures) say(opts, `sweep: cached features of ${feats.length} test images at ${side}²`);
 
       const records: SweepRecord[] = [];
       const skipped: { method: string; reason: string }[] = [];
@@ -108,6 +124,13 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
           });
           try {
             for (const seed of cfg.seeds) {
+              const done = journal.get(recordKey(method, point.instances, point.views, seed));
+              if (done) {
+                records.push(done);
+                child.logMetrics({ mIOU: done.miou, shapeMIOU: done.shapeMIOU }, seed);
+                continue;
+              }
+              throwIfInterrupted(opts, `sweep ${method} ${point.instances}×${point.views} seed ${seed}`);
               const subset = selectLabelSubset(data.train, { instances: point.instances, views: point.views, seed });
               const t = performance.now();
               let predict: (i: number) => Int32Array;
@@ -127,6 +150,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
               const s = scores.summary();
               const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000, dropout };
               records.push(rec);
+              journal.add(rec);
               child.logMetrics({ mIOU: s.mIOU, shapeMIOU: s.shapeMIOU }, seed);
               say(opts, `sweep: ${method} ${point.instances}×${point.views} (${numLabels} images) seed ${seed}: mIOU ${(100 * s.mIOU).toFixed(1)}%${dropout === null ? '' : ` (dropout ${dropout})`}`);
             }
@@ -178,6 +202,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
         tracking: out.tracking,
         createdAt: new Date().toISOString(),
       });
+      journal.remove();
       await run.logArtifact(resultsPath);
       return out;
     } finally {

@@ -87,6 +87,29 @@ test('label-count sweep (small): reuses pre-training, one child run per method a
   assert.equal(json(r.resultsPath).records.length, r.records.length);
 });
 
+test('label-count sweep (small): an interrupted sweep resumes at the next record and skips the fits once only U-Nets are left', async () => {
+  const cfg = loadExperimentConfig('label-count-sweep', 'small');
+  const journal = join(runsDir, 'label-count-sweep', 'small', 'chair', 'records.partial.json');
+  assert.ok(!existsSync(journal), 'a finished sweep leaves no journal');
+  // Stop after the first U-Net record: every SRN+linear record and one U-Net record are journalled.
+  const ac = new AbortController();
+  const said: string[] = [];
+  await assert.rejects(
+    runLabelCountSweep(cfg, { ...opts, signal: ac.signal, onProgress: (m: string) => (said.push(m), /sweep: unet .* seed/.test(m) && ac.abort()) }),
+    /interrupted before sweep unet/,
+  );
+  const kept = json(journal).records as { method: string; probeSeconds: number }[];
+  assert.equal(kept.length, cfg.points.length * cfg.seeds.length + 1);
+  const again: string[] = [];
+  const r = await runLabelCountSweep(cfg, { ...opts, onProgress: (m: string) => again.push(m) });
+  assert.ok(again.some((m) => m.includes(`resuming with ${kept.length} finished record(s)`)), again.join('\n'));
+  assert.ok(!again.some((m) => /fitting .* test codes/.test(m)), 'no fits when only U-Net records are left');
+  assert.equal(r.records.length, 2 * cfg.points.length * cfg.seeds.length);
+  // The journalled records are reused as they were (their own timings), not recomputed.
+  assert.deepEqual(r.records.slice(0, kept.length).map((x) => x.probeSeconds), kept.map((x) => x.probeSeconds));
+  assert.ok(!existsSync(journal), 'the journal is removed once results.json is written');
+});
+
 test('interpolation (small): frames, strip, a decodable GIF', async () => {
   const cfg = loadExperimentConfig('interpolation', 'small');
   const r = await runInterpolation(cfg, opts);

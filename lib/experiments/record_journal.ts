@@ -1,0 +1,70 @@
+/**
+ * The finished records of a long experiment on disk, so that an interrupted run resumes where it stopped (the 64²
+ * label-count sweep trains about 50 U-Nets: hours, more than a session). The file is rewritten atomically after every
+ * record and names the configuration it belongs to: a journal of another configuration, or one that does not parse,
+ * is set aside (renamed, never deleted) and the run starts afresh.
+ */
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic_write';
+
+export type JournalOpen = 'new' | 'resumed' | 'set-aside';
+
+export class RecordJournal<R> {
+  private readonly records: R[] = [];
+  private readonly keys = new Set<string>();
+  /** How the journal was opened; with 'set-aside', `setAside` is where the old file went. */
+  readonly opened: JournalOpen;
+  readonly setAside: string | null = null;
+
+  constructor(
+    readonly path: string,
+    readonly fingerprint: unknown,
+    private readonly keyOf: (r: R) => string,
+  ) {
+    if (!existsSync(path)) {
+      this.opened = 'new';
+      return;
+    }
+    let doc: { fingerprint?: unknown; records?: unknown } | null = null;
+    try {
+      doc = JSON.parse(readFileSync(path, 'utf8')) as { fingerprint?: unknown; records?: unknown };
+    } catch {
+      doc = null;
+    }
+    if (doc && Array.isArray(doc.records) && JSON.stringify(doc.fingerprint) === JSON.stringify(fingerprint)) {
+      for (const r of doc.records as R[]) this.keep(r);
+      this.opened = 'resumed';
+      return;
+    }
+    this.setAside = `${path}.${doc ? 'other-config' : 'unreadable'}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(path, this.setAside);
+    this.opened = 'set-aside';
+  }
+
+  private keep(r: R): void {
+    const k = this.keyOf(r);
+    if (this.keys.has(k)) return;
+    this.keys.add(k);
+    this.records.push(r);
+  }
+
+  get size(): number {
+    return this.records.length;
+  }
+
+  /** The finished record with this key, if any. */
+  get(key: string): R | undefined {
+    return this.keys.has(key) ? this.records.find((r) => this.keyOf(r) === key) : undefined;
+  }
+
+  /** Adds a finished record and writes the journal (atomic: a crash leaves the previous one whole). */
+  add(r: R): void {
+    this.keep(r);
+    writeFileAtomic(this.path, JSON.stringify({ fingerprint: this.fingerprint, records: this.records }));
+  }
+
+  /** The run finished and wrote its results: a rerun starts afresh. */
+  remove(): void {
+    rmSync(this.path, { force: true });
+  }
+}
