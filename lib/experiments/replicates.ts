@@ -119,7 +119,9 @@ export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig,
     const replicates: ExperimentOutput[] = [];
     for (const [i, seed] of cfg.seeds.entries()) {
       throwIfInterrupted(opts, `${name} seed ${seed}`);
-      say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}; pre-training of seed ${cfg.seed} shared)`);
+      // A baseline trains from scratch per seed (SRN+U-Net's semantic SRN aside): only the probe shares a pre-training.
+      const shared = name === 'semi-supervised-probe' ? `; pre-training of seed ${cfg.seed} shared` : '';
+      say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}${shared})`);
       replicates.push(await runOne(name, { ...cfg, seeds: [seed] }, { ...opts, parentRun: parent }));
     }
     const summary = summarizeReplicates(replicates.map((r) => r.resultsPath));
