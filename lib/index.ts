@@ -74,6 +74,7 @@ export { loadExperimentConfig, withClassAndSeeds } from './experiments/config_lo
 export { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, type ExperimentConfig, type ExperimentName, type Scale } from './experiments/types';
 export { notebookRunOptions, type ExperimentOptions, type ExperimentOutput } from './experiments/common';
 export { runExperiment, runTable1 } from './experiments/registry';
+export { planTable1, describeTable1Step, type Table1Step } from './experiments/table1';
 export { runSemiSupervisedProbe, type SemiSupervisedProbeResult } from './experiments/semi_supervised_probe';
 export { runLabelCountSweep, type SweepRecord } from './experiments/label_count_sweep';
 export { runInterpolation } from './experiments/interpolation';

@@ -19,6 +19,10 @@ const SMALL = process.env.SRN_NOTEBOOK_SMALL === '1';
 let SCALE: string = SMALL ? 'small' : process.env.SRN_NOTEBOOK_SCALE || 'cpu';
 // '' = the config's class
 let CLASS = process.env.SRN_NOTEBOOK_CLASS ?? '';
+// Replicate seeds ('' = the config's, e.g. '0,1,2'), and whether to run the missing rows (hours at cpu64) or only
+// collect what is there and print the plan (what `semantic-srn experiment table-1 --plan` prints).
+let SEEDS = '';
+let RUN_MISSING = true;
 let RUNS_DIR = SMALL ? '../out/notebooks/runs' : '../runs';
 // '' = MLFLOW_TRACKING_URI if set, else ../mlruns
 let TRACKING_URI = SMALL ? '../out/notebooks/mlruns' : '';
@@ -29,9 +33,11 @@ let DATA_ROOT = '';
 import {
   collectTable1Rows,
   describeBackend,
+  describeTable1Step,
   loadExperimentConfig,
   nativeThreadsForPreset,
   notebookRunOptions,
+  planTable1,
   resultsTable,
   runTable1,
   type Scale,
@@ -47,18 +53,20 @@ import {
 console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
 
 // %%
-const cfg = withClassAndSeeds(loadExperimentConfig('table-1', SCALE as Scale), { className: CLASS || undefined });
+const cfg = withClassAndSeeds(loadExperimentConfig('table-1', SCALE as Scale), { className: CLASS || undefined, seeds: SEEDS || undefined });
 console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.data.train} training / ${cfg.data.test} test ${cfg.data.className}s at ${cfg.data.resolution}² (${cfg.data.root})`);
 console.log(cfg.description);
 const runOptions = notebookRunOptions({ trackingUri: TRACKING_URI, runsDir: RUNS_DIR, dataRoot: DATA_ROOT, quiet: SMALL });
 const tracker = runOptions.tracker;
 console.log(`rows already under ${RUNS_DIR}: ${collectTable1Rows(RUNS_DIR).length}; missing rows are made by: ${cfg.runMissing.join(', ') || 'nothing'}`);
+const plan = planTable1(cfg, RUNS_DIR);
+console.log(plan.length ? `missing at seeds ${cfg.seeds.join(',')}${RUN_MISSING ? ' (running them now)' : ' (RUN_MISSING = false: not run)'}:\n${plan.map((s) => `  ${describeTable1Step(s)}`).join('\n')}` : 'nothing missing');
 
 // %% [markdown]
 // ## Collect (and run what is missing)
 
 // %%
-const t1 = await runTable1(cfg, runOptions);
+const t1 = await runTable1(RUN_MISSING ? cfg : { ...cfg, runMissing: [] }, runOptions);
 for (const s of t1.skipped) console.log(`skipped ${s.experiment}: ${s.reason}`);
 console.log(`ran now: ${t1.ran.join(', ') || 'nothing'} · ${t1.rows.length} rows found · ${t1.seconds.toFixed(1)} s`);
 
