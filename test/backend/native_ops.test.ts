@@ -12,6 +12,7 @@ import {
 } from '../../lib/backend/native_ops';
 import { selectBackend } from '../../lib/backend/select';
 import { DenseAdam } from '../../lib/training/adam';
+import { conv2dTapGrad, conv2dValid, hasConvFilterGrad, upConv2x, upConv2xZeroInsert } from '../../lib/srn/unet';
 import { assertNoTensorLeak, maxAbsDiff, maxRelDiff } from '../helpers/tf';
 
 const rnd = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -76,6 +77,29 @@ describe('native ops (tensorflow backend)', () => {
       const dy = rnd([7, 33], 2);
       const ref = tf.mul(dy, tf.cast(tf.greater(x, 0), 'float32'));
       assert.equal(maxAbsDiff(nativeReluGrad(nativeBackend()!, dy, x), ref), 0);
+    });
+  });
+
+  it('convolutions: the native kernels (tf.conv2d, tf.conv2dTranspose) equal the wasm path (tap gradient, zero insertion) in value and gradients', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    assert.equal(hasConvFilterGrad(), true);
+    tf.tidy(() => {
+      for (const [k, s] of [[3, 1], [4, 2]]) {
+        const x = rnd([2, 8, 8, 3], 3) as tf.Tensor4D;
+        const w = rnd([k, k, 3, 5], 4) as tf.Tensor4D;
+        const f = (a: tf.Tensor, b: tf.Tensor) => conv2dValid(a as tf.Tensor4D, b as tf.Tensor4D, s).sum();
+        const g = (a: tf.Tensor, b: tf.Tensor) => conv2dTapGrad(a as tf.Tensor4D, b as tf.Tensor4D, s).sum();
+        tf.grads(f)([x, w]).forEach((d, i) => assert.ok(maxAbsDiff(d, tf.grads(g)([x, w])[i]) < 1e-3, `conv k${k} s${s} grad ${i}`));
+      }
+      for (const k of [4, 5]) {
+        const x = rnd([2, 3, 4, 3], 5) as tf.Tensor4D;
+        const w = rnd([k, k, 3, 5], 6) as tf.Tensor4D;
+        assert.ok(maxAbsDiff(upConv2x(x, w), upConv2xZeroInsert(x, w)) < 1e-4, `up-conv k${k} value`);
+        const dy = rnd([2, 6, 8, 5], 7);
+        const [ga, gb] = [upConv2x, upConv2xZeroInsert].map((fn) => tf.grads((a: tf.Tensor, b: tf.Tensor) => fn(a as tf.Tensor4D, b as tf.Tensor4D).mul(dy).sum())([x, w]));
+        ga.forEach((d, i) => assert.ok(maxAbsDiff(d, gb[i]) < 1e-3, `up-conv k${k} grad ${i}`));
+      }
     });
   });
 
