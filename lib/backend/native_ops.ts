@@ -255,3 +255,33 @@ export function nativeLayerNormGrad(be: NodeBackendLike, g: tf.Tensor, xhat: tf.
     return tf.reshape(dz, xhat.shape);
   });
 }
+
+/**
+ * Train-mode BatchNorm2d of an NHWC tensor with PyTorch semantics, as one FusedBatchNormV3 (normalise by the batch
+ * mean and biased variance over N·H·W) and its gradient as one FusedBatchNormGradV3, instead of ~15 element-wise
+ * ops each way. The running statistics move in the same op (`exponential_avg_factor` = momentum; TF's batch variance
+ * output is the unbiased one, as PyTorch's update uses) and are assigned to `runMean` / `runVar`.
+ */
+export function nativeBatchNormTrain(
+  be: NodeBackendLike, x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, runMean: tf.Variable, runVar: tf.Variable, momentum: number, eps: number,
+): tf.Tensor4D {
+  const b = be.binding;
+  const common: OpAttr[] = [floatT(b), floatT(b, 'U'), { name: 'epsilon', type: b.TF_ATTR_FLOAT, value: eps }, { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' }, { name: 'is_training', type: b.TF_ATTR_BOOL, value: true }];
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, g, bt] = args as tf.Tensor[];
+    const attrs = [...common, { name: 'exponential_avg_factor', type: b.TF_ATTR_FLOAT, value: momentum }];
+    const [y, newMean, newVar, rs1, rs2, rs3] = be.executeMultipleOutputs('FusedBatchNormV3', attrs, [xi, g, bt, runMean, runVar], 6);
+    runMean.assign(newMean);
+    runVar.assign(newVar);
+    (args[3] as tf.GradSaveFunc)([xi, g, rs1, rs2, rs3]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [dx, dg, db, rs4, rs5] = be.executeMultipleOutputs('FusedBatchNormGradV3', common, [dy, ...saved], 5);
+        tf.dispose([rs4, rs5]);
+        return [dx, dg, db];
+      },
+    };
+  });
+  return (f as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor)(x, gamma, beta) as tf.Tensor4D;
+}

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dValid, upConv2x } from '../srn/unet';
+import { nativeBackend, nativeBatchNormTrain } from '../backend/native_ops';
 import { Rng } from '../util/random';
 
 /** Named variables of one network: trainable ones (for DenseAdam) and non-trainable state (BN stats). */
@@ -150,6 +151,8 @@ export function addBatchNorm(p: ParamSet, name: string, c: number): BatchNormVar
  */
 export function batchNorm(x: tf.Tensor4D, n: BatchNormVars, training: boolean, momentum: number, eps: number): tf.Tensor4D {
   if (!training) return tf.batchNorm(x, n.mean, n.variance, n.beta, n.gamma, eps) as tf.Tensor4D;
+  const be = nativeBackend();
+  if (be) return nativeBatchNormTrain(be, x, n.gamma, n.beta, n.mean, n.variance, momentum, eps);
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   const count = x.size / x.shape[3];
   tf.tidy(() => {

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { UnetConfig } from '../config/types';
 import { Rng } from '../util/random';
 import { ParamStore, uniformInit } from './params';
+import { nativeBackend, nativeBatchNormTrain } from '../backend/native_ops';
 
 const filterGradBackends = new Map<string, boolean>();
 
@@ -211,9 +212,11 @@ export class FeatureUnet {
     if (!opts.training) {
       return tf.batchNorm(x, n.mean, n.variance, n.beta, n.gamma, eps) as tf.Tensor4D;
     }
+    const m = this.cfg.bnMomentum;
+    const be = nativeBackend();
+    if (be) return nativeBatchNormTrain(be, x, n.gamma, n.beta, n.mean, n.variance, m, eps);
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const count = x.size / x.shape[3];
-    const m = this.cfg.bnMomentum;
     // Running stats use the unbiased variance, as PyTorch does; they are not part of the gradient.
     tf.tidy(() => {
       const mv = mean;

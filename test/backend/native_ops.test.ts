@@ -12,6 +12,10 @@ import {
 } from '../../lib/backend/native_ops';
 import { selectBackend } from '../../lib/backend/select';
 import { DenseAdam } from '../../lib/training/adam';
+import { addBatchNorm, batchNorm, ParamSet } from '../../lib/baselines/layers';
+import { FeatureUnet, ParamStore } from '../../lib/srn';
+import { DEFAULT_UNET } from '../../lib/config';
+import { Rng } from '../../lib/util/random';
 import { conv2dTapGrad, conv2dValid, hasConvFilterGrad, upConv2x, upConv2xZeroInsert } from '../../lib/srn/unet';
 import { assertNoTensorLeak, maxAbsDiff, maxRelDiff } from '../helpers/tf';
 
@@ -101,6 +105,67 @@ describe('native ops (tensorflow backend)', () => {
         ga.forEach((d, i) => assert.ok(maxAbsDiff(d, gb[i]) < 1e-3, `up-conv k${k} grad ${i}`));
       }
     });
+  });
+
+  it('train-mode BatchNorm2d as FusedBatchNormV3 equals the formula path: output, the three gradients, running stats (PyTorch semantics)', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    const run = (fast: boolean) =>
+      withFastOps(fast, () => {
+        const p = new ParamSet();
+        const n = addBatchNorm(p, 'bn', 3);
+        n.gamma.assign(tf.tensor1d([1.5, 0.5, -1]));
+        n.beta.assign(tf.tensor1d([0.1, -0.2, 0.3]));
+        n.mean.assign(tf.tensor1d([0.2, 0.3, -0.1]));
+        const x = tf.randomNormal([4, 5, 6, 3], 1, 2, 'float32', 8) as tf.Tensor4D;
+        const dy = rnd([4, 5, 6, 3], 9);
+        const y = batchNorm(x, n, true, 0.1, 1e-5);
+        const stats = [n.mean, n.variance].map((v) => Float32Array.from(v.dataSync()));
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.mul(batchNorm(a as tf.Tensor4D, { ...n, gamma: b as tf.Variable, beta: c as tf.Variable }, true, 0.1, 1e-5), dy).sum())([x, n.gamma, n.beta]);
+        // PyTorch: running ← 0.9·running + 0.1·batch statistic, the variance unbiased (N·H·W = 120 values a channel).
+        const m = tf.moments(x, [0, 1, 2]);
+        const expect = [tf.add(tf.mul(tf.tensor1d([0.2, 0.3, -0.1]), 0.9), tf.mul(m.mean, 0.1)), tf.add(0.9, tf.mul(m.variance, (0.1 * 120) / 119))];
+        expect.forEach((e, i) => assert.ok(maxAbsDiff(e, stats[i]) < 1e-5, `${fast ? 'native' : 'formula'}: running ${i ? 'variance' : 'mean'}`));
+        const out = { y: Float32Array.from(y.dataSync()), stats, grads: g.map((d) => Float32Array.from(d.dataSync())) };
+        tf.dispose([m.mean, m.variance, ...expect]);
+        tf.dispose([x, dy, y, ...g]);
+        p.dispose();
+        return out;
+      });
+    const [fast, plain] = [run(true), run(false)];
+    assert.ok(maxAbsDiff(fast.y, plain.y) < 1e-4, 'y');
+    fast.stats.forEach((v, i) => assert.ok(maxAbsDiff(v, plain.stats[i]) < 1e-5, `running ${i ? 'variance' : 'mean'}`));
+    fast.grads.forEach((d, i) => assert.ok(maxRelDiff(d, plain.grads[i]) < 1e-4, `grad ${['x', 'gamma', 'beta'][i]}`));
+    // A training step leaks no tensor or TF handle (the op's reserve spaces are kept for the gradient only).
+    const p = new ParamSet();
+    const n = addBatchNorm(p, 'bn', 3);
+    const x = rnd([2, 4, 4, 3], 10) as tf.Tensor4D;
+    const step = () => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => batchNorm(a as tf.Tensor4D, { ...n, gamma: b as tf.Variable }, true, 0.1, 1e-5).sum())([x, n.gamma]));
+    step();
+    const handles = bindingTensors();
+    await assertNoTensorLeak(step);
+    assert.equal(bindingTensors(), handles);
+    x.dispose();
+    p.dispose();
+  });
+
+  it('the semantic SRN feature U-Net in train mode: native batch norm gives the formula path\'s output and running stats', async (t) => {
+    if (nativeSkip) return t.skip(nativeSkip);
+    await selectBackend({ backend: 'node' });
+    const run = (fast: boolean) =>
+      withFastOps(fast, () => {
+        const store = new ParamStore();
+        const unet = new FeatureUnet(store, 'segHead.unet', 5, 3, { ...DEFAULT_UNET, nf0: 4, numDown: 2, maxChannels: 8 }, new Rng(3));
+        const x = rnd([2, 8, 8, 5], 11) as tf.Tensor4D;
+        const y = unet.apply(x, { training: true });
+        const out = { y: Float32Array.from(y.dataSync()), stats: unet.stats.map((v) => Float32Array.from(v.dataSync())) };
+        tf.dispose([x, y]);
+        store.dispose();
+        return out;
+      });
+    const [fast, plain] = [run(true), run(false)];
+    assert.ok(maxAbsDiff(fast.y, plain.y) < 1e-4, 'y');
+    fast.stats.forEach((v, i) => assert.ok(maxAbsDiff(v, plain.stats[i]) < 1e-5, `stat ${i}`));
   });
 
   it('LayerNorm gradient through FusedBatchNormGradV3 equals the formula', async (t) => {
