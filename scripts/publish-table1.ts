@@ -23,9 +23,9 @@ export interface RowDetail {
   perClassIoU: Record<string, number | null>;
   /** shape-mIOU over the classes present in the split's ground truth (issue 16 item 7); null where not recorded. */
   shapeMIOUPresent: number | null;
-  /** The row's own wall time: a quickstart's pre-training (shared by every method on that SRN) is left out, see pretrainSeconds. */
+  /** The row's own wall time: a quickstart's SRN pre-training (shared by every method on that SRN) is left out, see pretrainSeconds; a TCO row's own pre-training is counted. */
   wallSeconds: number | null;
-  /** Pre-training time inside the same run (the quickstart's row), else null. */
+  /** SRN pre-training time inside the same run (the quickstart's SRN+linear row), else null. */
   pretrainSeconds: number | null;
   /** The commit the run ran at, from its MLflow file-store run's `mlflow.source.git.commit` tag; null when not found. */
   commit: string | null;
@@ -58,7 +58,8 @@ export function rowDetail(row: Table1Row): RowDetail {
   const timings = (ev.timings ?? doc.timings) as Json | undefined;
   const backend = (ev.backend ?? doc.backend) as Json | string | undefined;
   const total = num(timings?.totalSeconds) ?? num(ev.totalSeconds) ?? num(doc.totalSeconds);
-  const pretrainSeconds = num(timings?.pretrainSeconds);
+  // Only SRN+linear starts from a pre-training shared by other rows; TCO's own pre-training is part of its row's work.
+  const pretrainSeconds = row.id === 'srn-linear' ? num(timings?.pretrainSeconds) : null;
   return {
     perClassIoU: ((entry?.perClassIoU ?? ev.perClassIoU ?? {}) as Record<string, number | null>),
     shapeMIOUPresent: num(ev.shapeMIOUPresent),

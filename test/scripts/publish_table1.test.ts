@@ -41,6 +41,12 @@ test('a baseline summary row reads the evaluation its entry points at', () => {
   assert.equal(d.commit, null);
 });
 
+test('a TCO row counts its own pre-training: only SRN+linear leaves out a pre-training shared by other rows', () => {
+  const src = write('t/results.json', { perClassIoU: {}, timings: { totalSeconds: 1528, pretrainSeconds: 1165 } });
+  const d = rowDetail({ ...row(src, 'tco+linear'), id: 'tco-linear', column: 1 });
+  assert.deepEqual([d.wallSeconds, d.pretrainSeconds], [1528, null]);
+});
+
 test('per-part mean ± 95% CI over seeds in %, parts a seed did not score left out of its mean', () => {
   const base = { shapeMIOUPresent: null, wallSeconds: null, pretrainSeconds: null, commit: null, backend: null };
   const s = partStats([
