@@ -1,7 +1,8 @@
 /** scripts/publish-table1.ts: what a published Table 1 row carries, read from its results files. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -59,4 +60,16 @@ test('per-part mean ± 95% CI over seeds in %, parts a seed did not score left o
   // t(0.975, 2) = 4.303, sd 10 → 4.303 · 10 / √3
   assert.ok(Math.abs(s.arm.ci95! - (4.303 * 10) / Math.sqrt(3)) < 1e-6);
   assert.deepEqual(s.head, { mean: 50, ci95: null, n: 1 });
+});
+
+test('the published Table 1 is restorable from a clone: every row\'s results.json is in the repository, not git-ignored', () => {
+  const root = join(__dirname, '..', '..');
+  const doc = JSON.parse(readFileSync(join(root, 'docs/results/table-1.json'), 'utf8')) as { rows: { source: string }[] };
+  assert.ok(doc.rows.length > 0);
+  for (const { source } of doc.rows) {
+    assert.ok(existsSync(join(root, source)), `${source} is missing`);
+    // check-ignore exits 1 when the path is not ignored (a runs/ rule once hid these files from git)
+    const r = spawnSync('git', ['check-ignore', '-q', source], { cwd: root });
+    assert.equal(r.status, 1, `${source} is git-ignored: a clone would not have it`);
+  }
 });
