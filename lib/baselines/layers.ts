@@ -5,8 +5,10 @@
  * conv over the zero-inserted input ([k, k, Cin, Cout], the spatially flipped transpose kernel).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dValid, upConv2x } from '../srn/unet';
-import { nativeBackend, nativeBatchNormTrain } from '../backend/native_ops';
+import { batchNorm2d, conv2dValid, upConv2x, type BatchNormVars } from '../srn/unet';
+
+/** BatchNorm2d with PyTorch semantics (shared with the semantic SRN's feature U-Net). */
+export { batchNorm2d as batchNorm, type BatchNormVars };
 import { Rng } from '../util/random';
 
 /** Named variables of one network: trainable ones (for DenseAdam) and non-trainable state (BN stats). */
@@ -129,13 +131,6 @@ export function convTranspose2x(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
 
 // ---- BatchNorm and dropout
 
-export interface BatchNormVars {
-  gamma: tf.Variable;
-  beta: tf.Variable;
-  mean: tf.Variable;
-  variance: tf.Variable;
-}
-
 export function addBatchNorm(p: ParamSet, name: string, c: number): BatchNormVars {
   return {
     gamma: p.add(`${name}.gamma`, tf.ones([c])),
@@ -143,23 +138,6 @@ export function addBatchNorm(p: ParamSet, name: string, c: number): BatchNormVar
     mean: p.add(`${name}.runMean`, tf.zeros([c]), false),
     variance: p.add(`${name}.runVar`, tf.ones([c]), false),
   };
-}
-
-/**
- * BatchNorm2d with PyTorch semantics: train mode normalises by the batch statistics (biased variance)
- * and moves the running stats by `momentum` (unbiased variance); eval mode uses the running stats.
- */
-export function batchNorm(x: tf.Tensor4D, n: BatchNormVars, training: boolean, momentum: number, eps: number): tf.Tensor4D {
-  if (!training) return tf.batchNorm(x, n.mean, n.variance, n.beta, n.gamma, eps) as tf.Tensor4D;
-  const be = nativeBackend();
-  if (be) return nativeBatchNormTrain(be, x, n.gamma, n.beta, n.mean, n.variance, momentum, eps);
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  const count = x.size / x.shape[3];
-  tf.tidy(() => {
-    n.mean.assign(tf.add(tf.mul(n.mean, 1 - momentum), tf.mul(mean, momentum)));
-    n.variance.assign(tf.add(tf.mul(n.variance, 1 - momentum), tf.mul(variance, (momentum * count) / Math.max(count - 1, 1))));
-  });
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), n.gamma), n.beta) as tf.Tensor4D;
 }
 
 /** Dropout2d (whole channels), only in train mode; `seed` makes the mask reproducible. */

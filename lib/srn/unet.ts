@@ -103,7 +103,7 @@ interface Conv {
   b?: tf.Variable;
 }
 
-interface BatchNorm {
+export interface BatchNormVars {
   gamma: tf.Variable;
   beta: tf.Variable;
   /** Running statistics: variables outside every optimiser (updated in train mode only). */
@@ -111,15 +111,33 @@ interface BatchNorm {
   variance: tf.Variable;
 }
 
+/**
+ * BatchNorm2d with PyTorch semantics, for this U-Net and the baselines' (lib/baselines/layers.ts): train mode
+ * normalises by the batch statistics (biased variance) and moves the running stats by `momentum` (unbiased variance,
+ * outside the gradient); eval mode uses the running stats. On the native backend train mode is one fused TF op.
+ */
+export function batchNorm2d(x: tf.Tensor4D, n: BatchNormVars, training: boolean, momentum: number, eps: number): tf.Tensor4D {
+  if (!training) return tf.batchNorm(x, n.mean, n.variance, n.beta, n.gamma, eps) as tf.Tensor4D;
+  const be = nativeBackend();
+  if (be) return nativeBatchNormTrain(be, x, n.gamma, n.beta, n.mean, n.variance, momentum, eps);
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const count = x.size / x.shape[3];
+  tf.tidy(() => {
+    n.mean.assign(tf.add(tf.mul(n.mean, 1 - momentum), tf.mul(mean, momentum)));
+    n.variance.assign(tf.add(tf.mul(n.variance, 1 - momentum), tf.mul(variance, (momentum * count) / Math.max(count - 1, 1))));
+  });
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), n.gamma), n.beta) as tf.Tensor4D;
+}
+
 interface Block {
   prep: Conv;
-  prepNorm?: BatchNorm;
+  prepNorm?: BatchNormVars;
   down: Conv;
-  downNorm?: BatchNorm;
+  downNorm?: BatchNormVars;
   up: Conv;
-  upNorm?: BatchNorm;
+  upNorm?: BatchNormVars;
   post: Conv;
-  postNorm?: BatchNorm;
+  postNorm?: BatchNormVars;
 }
 
 export interface UnetForwardOptions {
@@ -132,7 +150,7 @@ export interface UnetForwardOptions {
 export class FeatureUnet {
   readonly blocks: Block[] = [];
   private readonly inConv: Conv;
-  private readonly inNorm: BatchNorm;
+  private readonly inNorm: BatchNormVars;
   private readonly outConv: Conv;
   /** Running-stat variables (not trained; included in checkpoints). */
   readonly stats: tf.Variable[] = [];
@@ -177,8 +195,8 @@ export class FeatureUnet {
     return bias ? { w, b: store.add('segHead', `${name}.b`, uniformInit(rng, [cout], bound)) } : { w };
   }
 
-  private norm(store: ParamStore, name: string, c: number): BatchNorm {
-    const bn: BatchNorm = {
+  private norm(store: ParamStore, name: string, c: number): BatchNormVars {
+    const bn: BatchNormVars = {
       gamma: store.add('segHead', `${name}.gamma`, tf.ones([c])),
       beta: store.add('segHead', `${name}.beta`, tf.zeros([c])),
       mean: tf.tidy(() => tf.variable(tf.zeros([c]), false)),
@@ -206,26 +224,8 @@ export class FeatureUnet {
     return this.applyConv(reflectPad(x, 1, 1, 1, 1), c, 1);
   }
 
-  private bn(x: tf.Tensor4D, n: BatchNorm | undefined, opts: UnetForwardOptions): tf.Tensor4D {
-    if (!n) return x;
-    const eps = this.cfg.bnEps;
-    if (!opts.training) {
-      return tf.batchNorm(x, n.mean, n.variance, n.beta, n.gamma, eps) as tf.Tensor4D;
-    }
-    const m = this.cfg.bnMomentum;
-    const be = nativeBackend();
-    if (be) return nativeBatchNormTrain(be, x, n.gamma, n.beta, n.mean, n.variance, m, eps);
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    const count = x.size / x.shape[3];
-    // Running stats use the unbiased variance, as PyTorch does; they are not part of the gradient.
-    tf.tidy(() => {
-      const mv = mean;
-      const vv = variance.mul(count / Math.max(count - 1, 1));
-      n.mean.assign(tf.add(tf.mul(n.mean, 1 - m), tf.mul(mv, m)));
-      n.variance.assign(tf.add(tf.mul(n.variance, 1 - m), tf.mul(vv, m)));
-    });
-    const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-    return tf.add(tf.mul(xhat, n.gamma), n.beta) as tf.Tensor4D;
+  private bn(x: tf.Tensor4D, n: BatchNormVars | undefined, opts: UnetForwardOptions): tf.Tensor4D {
+    return n ? batchNorm2d(x, n, opts.training, this.cfg.bnMomentum, this.cfg.bnEps) : x;
   }
 
   private dropout(x: tf.Tensor4D, opts: UnetForwardOptions): tf.Tensor4D {
