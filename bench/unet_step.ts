@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPython, exportSource, PROTOTYPING_COMMIT } from './parity/theirs';
+import { median } from './run';
 
 // Their U-Net at our arch, timed like ours (median of the steps after warm-up), printed as one JSON line.
 const TORCH_SCRIPT = `
@@ -68,7 +69,6 @@ async function main(): Promise<void> {
   const B = Number(values.batch ?? cfg.fewShot.batchSize);
   const S = cfg.side;
   const classes = 6;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const results = [];
   for (const name of names) {
     const arch = VARIANTS[name](unetArch(cfg, classes, 0.2));
@@ -122,9 +122,8 @@ function timeTheirs(variant: string, arch: ReturnType<typeof unetArch>, batch: n
     const r = spawnSync(python, ['-c', TORCH_SCRIPT, dir, JSON.stringify({ ...arch, batch, side, steps, warmup })], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`--torch: their U-Net failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { params: number; train: number[]; eval: number[]; torch: string };
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.error(`${variant} (theirs, torch ${out.torch}): ${med(out.train).toFixed(2)} s/step, eval ${med(out.eval).toFixed(2)} s/batch, ${out.params} params`);
-    return { variant: `${variant} (theirs)`, code: src.commit, torch: out.torch, batch, side, params: out.params, trainStepSeconds: med(out.train), trainStepsPerSecond: 1 / med(out.train), evalBatchSeconds: med(out.eval), trainSeconds: out.train, loadAvg: loadavg() };
+    console.error(`${variant} (theirs, torch ${out.torch}): ${median(out.train).toFixed(2)} s/step, eval ${median(out.eval).toFixed(2)} s/batch, ${out.params} params`);
+    return { variant: `${variant} (theirs)`, code: src.commit, torch: out.torch, batch, side, params: out.params, trainStepSeconds: median(out.train), trainStepsPerSecond: 1 / median(out.train), evalBatchSeconds: median(out.eval), trainSeconds: out.train, loadAvg: loadavg() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
