@@ -10,8 +10,8 @@ import { writeFileAtomic } from '../util/atomic_write';
 export type JournalOpen = 'new' | 'resumed' | 'set-aside';
 
 export class RecordJournal<R> {
-  private readonly records: R[] = [];
-  private readonly keys = new Set<string>();
+  /** Finished records by key, in the order they were finished. */
+  private readonly records = new Map<string, R>();
   /** How the journal was opened; with 'set-aside', `setAside` is where the old file went. */
   readonly opened: JournalOpen;
   readonly setAside: string | null = null;
@@ -41,26 +41,25 @@ export class RecordJournal<R> {
     this.opened = 'set-aside';
   }
 
+  /** A second record of a key keeps the first. */
   private keep(r: R): void {
     const k = this.keyOf(r);
-    if (this.keys.has(k)) return;
-    this.keys.add(k);
-    this.records.push(r);
+    if (!this.records.has(k)) this.records.set(k, r);
   }
 
   get size(): number {
-    return this.records.length;
+    return this.records.size;
   }
 
   /** The finished record with this key, if any. */
   get(key: string): R | undefined {
-    return this.keys.has(key) ? this.records.find((r) => this.keyOf(r) === key) : undefined;
+    return this.records.get(key);
   }
 
   /** Adds a finished record and writes the journal (atomic: a crash leaves the previous one whole). */
   add(r: R): void {
     this.keep(r);
-    writeFileAtomic(this.path, JSON.stringify({ fingerprint: this.fingerprint, records: this.records }));
+    writeFileAtomic(this.path, JSON.stringify({ fingerprint: this.fingerprint, records: [...this.records.values()] }));
   }
 
   /** The run finished and wrote its results: a rerun starts afresh. */
