@@ -75,13 +75,18 @@ export interface Table1Step {
  * look at the runs folder plans them all.
  */
 export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Step[] {
-  const className = cfg.data.className === 'table' ? 'table' : 'chair';
-  const rows = collectTable1Rows(resolve(runsDir)).filter((r) => r.className.toLowerCase() === className && r.scale === cfg.scale);
+  const rows = rowsOfTable(cfg, runsDir);
   return cfg.runMissing.flatMap((experiment) => {
     const wanted = (TABLE1_PRODUCERS[experiment] ?? []).filter((c) => !cfg.columns || cfg.columns.includes(c));
     const baseline = experiment === 'tco-baseline' || experiment === 'unet-baselines';
     return missingGroups(wanted, rows, cfg.seeds).map((g) => ({ experiment, ...g, kinds: baseline ? kindsOf(g.columns) : null }));
   });
+}
+
+/** The rows under `runsDir` at Table 1's scale and class (any seed). */
+function rowsOfTable(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Row[] {
+  const className = cfg.data.className === 'table' ? 'table' : 'chair';
+  return collectTable1Rows(resolve(runsDir)).filter((r) => r.className.toLowerCase() === className && r.scale === cfg.scale);
 }
 
 /** `step` as one line: "unet-baselines, seeds 1,2: columns 3 (unet-30shot), 6 (unet-oracle) [kinds unet-fewshot, unet-oracle]". */
@@ -111,9 +116,8 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     const ran: ExperimentName[] = [];
     const skipped: { experiment: ExperimentName; reason: string }[] = [];
-    const ours = () => collectTable1Rows(runsDir).filter((r) => r.className.toLowerCase() === className.toLowerCase() && r.scale === cfg.scale);
     // A column is missing at a seed of cfg.seeds that has no row for it (at this scale and class).
-    const missing = (cols: readonly Table1ColumnId[], rows = ours()) => cols.filter((c) => cfg.seeds.some((s) => !rows.some((r) => r.id === c && r.seed === s)));
+    const missing = (cols: readonly Table1ColumnId[], rows = rowsOfTable(cfg, runsDir)) => cols.filter((c) => cfg.seeds.some((s) => !rows.some((r) => r.id === c && r.seed === s)));
     const named = (cols: readonly Table1ColumnId[]) => cols.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
     const dropped = new Set<ExperimentName>();
     for (const step of planTable1(cfg, runsDir)) {
