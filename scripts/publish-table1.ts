@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     '## Every row',
     '',
     ...rowTables,
-    'Wall: the row\'s own work (probe or training, fits, evaluation); the pre-training it starts from is not counted.',
+    'Wall: the row\'s own work (probe or training, fits, evaluation); the SRN pre-training an SRN+linear row shares with other rows is not counted, a TCO row\'s own pre-training is.',
     '',
     missing.length ? `Missing (no row yet): ${missing.map((m) => `column ${m.column} ${m.className} seed(s) ${m.seedsMissing.join(',')}`).join('; ')}.` : 'Every column has a row for every seed.',
     '',
