@@ -49,7 +49,7 @@ function trackedCommit(doc: Json): string | null {
   return null;
 }
 
-export function rowDetail(row: Table1Row): RowDetail {
+export function rowDetail(row: Pick<Table1Row, 'source' | 'id' | 'method' | 'protocol'>): RowDetail {
   const doc = readJson(row.source);
   // A baseline summary holds one entry per method and points at that method's evaluation.
   const entry = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).find((e) => e.method === row.method && e.protocol === row.protocol);
@@ -79,6 +79,36 @@ export function partStats(details: readonly RowDetail[]): Record<string, { mean:
     if (!xs.length) continue;
     const s = meanCI(xs);
     out[p] = { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
+  }
+  return out;
+}
+
+/** A multi-shot SRN+linear run (the supplement's multi-view column, outside Table 1) of one seed. */
+export interface MultiShotRow {
+  className: string;
+  seed: number;
+  mIOU: number;
+  shapeMIOU: number;
+  detail: RowDetail;
+  source: string;
+}
+
+/**
+ * The multi-shot SRN+linear runs of `experiment semi-supervised-probe --protocol multi` under `runs` (folders
+ * `semi-supervised-probe/<scale>/<class>-multi-seed<s>/`), for the given classes and seeds; seeds not run are skipped.
+ */
+export function collectMultiShot(runs: string, scale: string, classes: readonly string[], seeds: readonly number[]): MultiShotRow[] {
+  const out: MultiShotRow[] = [];
+  for (const c of classes) {
+    for (const seed of seeds) {
+      const source = join(runs, 'semi-supervised-probe', scale, `${c}-multi-seed${seed}`, 'results.json');
+      if (!existsSync(source)) continue;
+      const doc = readJson(source);
+      const protocol = (doc.protocol as Json | undefined)?.name;
+      if (protocol !== 'multi' || num(doc.mIOU) === null) throw new Error(`${source}: expected a finished multi-view semi-supervised-probe results.json (protocol.name 'multi', a numeric mIOU)`);
+      const className = String((doc.dataset as Json | undefined)?.className ?? c);
+      out.push({ className, seed, mIOU: doc.mIOU as number, shapeMIOU: num(doc.shapeMIOU) ?? NaN, detail: rowDetail({ source, id: 'srn-linear', method: 'srn+linear', protocol: 'multi' }), source });
+    }
   }
   return out;
 }
@@ -118,6 +148,12 @@ async function main(): Promise<void> {
     copyFileSync(r.source, join(copyRoot, rel));
     return { row: r, detail: d, rel };
   });
+  const multi = collectMultiShot(runs, values.scale, classes, seeds).map((m) => {
+    const rel = relative(runs, m.source);
+    mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
+    copyFileSync(m.source, join(copyRoot, rel));
+    return { ...m, rel };
+  });
   const records = table1Records(rows, classes.map(cap));
   const cells = TABLE1_COLUMN_IDS.flatMap((id) => classes.map((c) => ({ id, className: cap(c), mine: published.filter((p) => p.row.id === id && p.row.className.toLowerCase() === c) })));
   const missing = cells.filter((c) => seeds.some((s) => !c.mine.some((p) => p.row.seed === s))).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seedsMissing: seeds.filter((s) => !c.mine.some((p) => p.row.seed === s)) }));
@@ -141,6 +177,23 @@ async function main(): Promise<void> {
       createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
     })),
     missing,
+    // The supplement's multi-view column: SRN+linear with the code fitted to 50 views instead of one (not a Table 1 column).
+    multiShotSrnLinear: classes.map(cap).flatMap((cls) => {
+      const mine = multi.filter((m) => m.className === cls);
+      if (!mine.length) return [];
+      const stat = (xs: number[]) => {
+        const s = meanCI(xs);
+        return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
+      };
+      return [{
+        className: cls, seeds: mine.map((m) => m.seed), mIOU: stat(mine.map((m) => m.mIOU)), shapeMIOU: stat(mine.map((m) => m.shapeMIOU)), parts: partStats(mine.map((m) => m.detail)),
+        rows: mine.map((m) => ({
+          seed: m.seed, 'mIOU %': pct(m.mIOU), 'shape-mIOU %': pct(m.shapeMIOU), 'shape-mIOU present-classes %': pct(m.detail.shapeMIOUPresent),
+          perClassIoU: Object.fromEntries(Object.entries(m.detail.perClassIoU).map(([k, v]) => [k, pct(v)])),
+          wallSeconds: m.detail.wallSeconds === null ? null : Math.round(m.detail.wallSeconds), commit: m.detail.commit, backend: m.detail.backend, source: `docs/results/${values.name}/runs/${m.rel}`,
+        })),
+      }];
+    }),
     publishedAt: new Date().toISOString(),
   };
   writeJsonAtomic(join(docs, `${values.name}.json`), doc);
@@ -175,6 +228,7 @@ async function main(): Promise<void> {
     '## Every row',
     '',
     ...rowTables,
+    ...multiShotMarkdown(doc.multiShotSrnLinear, values.name!),
     'Wall: the row\'s own work (probe or training, fits, evaluation); the SRN pre-training an SRN+linear row shares with other rows is not counted, a TCO row\'s own pre-training is.',
     '',
     missing.length ? `Missing (no row yet): ${missing.map((m) => `column ${m.column} ${m.className} seed(s) ${m.seedsMissing.join(',')}`).join('; ')}.` : 'Every column has a row for every seed.',
@@ -183,7 +237,31 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   writeFileAtomic(join(docs, `${values.name}.md`), md);
-  console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed`);
+  console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${multi.length} multi-shot SRN+linear run(s)`);
+}
+
+type MultiShotSection = { className: string; seeds: number[]; mIOU: { mean: number; ci95: number | null }; shapeMIOU: { mean: number; ci95: number | null }; rows: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; perClassIoU: Record<string, number | null>; wallSeconds: number | null; commit: string | null; source: string }[] };
+
+/** The supplement's multi-shot SRN+linear rows, one table per class (nothing when none was run). */
+export function multiShotMarkdown(sections: readonly MultiShotSection[], name: string): string[] {
+  if (!sections.length) return [];
+  const f1 = (v: number | null) => (v === null ? '—' : v.toFixed(1));
+  const ci = (s: { mean: number; ci95: number | null }) => (s.ci95 === null ? f1(s.mean) : `${f1(s.mean)} ± ${f1(s.ci95)}`);
+  return [
+    '## Supplement: multi-shot SRN+linear (the code fitted to 50 views, not one; not a Table 1 column)',
+    '',
+    ...sections.flatMap((sec) => {
+      const parts = [...new Set(sec.rows.flatMap((r) => Object.keys(r.perClassIoU)))];
+      return [
+        `**${sec.className}s**, seeds ${sec.seeds.join(', ')}: mIOU ${ci(sec.mIOU)}, shape-mIOU ${ci(sec.shapeMIOU)} (mean ± 95% CI).`,
+        '',
+        `| seed | mIOU | shape-mIOU | ${parts.join(' | ')} | wall | commit | source |`,
+        `|---|---|---|${parts.map(() => '---|').join('')}---|---|---|`,
+        ...sec.rows.map((r) => `| ${r.seed} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${parts.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${name}/`, '')}\` |`),
+        '',
+      ];
+    }),
+  ];
 }
 
 if (process.argv[1]?.endsWith('publish-table1.ts')) main().catch((e) => {

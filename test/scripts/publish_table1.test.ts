@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
-import { partStats, rowDetail } from '../../scripts/publish-table1';
+import { collectMultiShot, multiShotMarkdown, partStats, rowDetail } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -44,7 +44,7 @@ test('a baseline summary row reads the evaluation its entry points at', () => {
 
 test('a TCO row counts its own pre-training: only SRN+linear leaves out a pre-training shared by other rows', () => {
   const src = write('t/results.json', { perClassIoU: {}, timings: { totalSeconds: 1528, pretrainSeconds: 1165 } });
-  const d = rowDetail({ ...row(src, 'tco+linear'), id: 'tco-linear', column: 1 });
+  const d = rowDetail({ ...row(src, 'tco+linear'), id: 'tco-linear' });
   assert.deepEqual([d.wallSeconds, d.pretrainSeconds], [1528, null]);
 });
 
@@ -72,4 +72,27 @@ test('the published Table 1 is restorable from a clone: every row\'s results.jso
     const r = spawnSync('git', ['check-ignore', '-q', source], { cwd: root });
     assert.equal(r.status, 1, `${source} is git-ignored: a clone would not have it`);
   }
+});
+
+test('multi-shot SRN+linear: the multi-view runs of the chosen seeds, a wrong file named, a markdown row per seed', () => {
+  const runs = join(dir, 'runs-multi');
+  const put = (rel: string, doc: unknown) => {
+    mkdirSync(join(runs, rel, '..'), { recursive: true });
+    writeFileSync(join(runs, rel), JSON.stringify(doc));
+  };
+  const ev = (mIOU: number) => ({ protocol: { name: 'multi', observedViews: [0, 5] }, dataset: { className: 'Chair' }, mIOU, shapeMIOU: mIOU - 0.1, perClassIoU: { chair_arm: mIOU / 2 }, totalSeconds: 900 });
+  put('semi-supervised-probe/cpu64/chair-multi-seed0/results.json', ev(0.7));
+  put('semi-supervised-probe/cpu64/chair-multi-seed2/results.json', ev(0.8));
+  put('semi-supervised-probe/cpu64/chair-seed1/results.json', { ...ev(0.1), protocol: { name: 'single' } });
+  const rows = collectMultiShot(runs, 'cpu64', ['chair', 'table'], [0, 1, 2]);
+  assert.deepEqual(rows.map((r) => [r.className, r.seed, r.mIOU, r.detail.wallSeconds]), [['Chair', 0, 0.7, 900], ['Chair', 2, 0.8, 900]]);
+  assert.deepEqual(collectMultiShot(runs, 'cpu', ['chair'], [0, 1, 2]), []);
+  put('semi-supervised-probe/cpu64/table-multi-seed0/results.json', { ...ev(0.5), protocol: { name: 'single' } });
+  assert.throws(() => collectMultiShot(runs, 'cpu64', ['table'], [0]), /table-multi-seed0\/results\.json: expected a finished multi-view/);
+  const md = multiShotMarkdown([{ className: 'Chair', seeds: [0, 2], mIOU: { mean: 75, ci95: 63.5 }, shapeMIOU: { mean: 65, ci95: null }, rows: [
+    { seed: 0, 'mIOU %': 70, 'shape-mIOU %': 60, perClassIoU: { chair_arm: 35 }, wallSeconds: 900, commit: 'abcdef123', source: 'docs/results/table-1/runs/x.json' },
+  ] }], 'table-1');
+  assert.ok(md.includes('**Chairs**, seeds 0, 2: mIOU 75.0 ± 63.5, shape-mIOU 65.0 (mean ± 95% CI).'));
+  assert.ok(md.includes('| 0 | 70.0 | 60.0 | 35.0 | 900 s | abcdef1 | `runs/x.json` |'));
+  assert.deepEqual(multiShotMarkdown([], 'table-1'), []);
 });
