@@ -24,6 +24,8 @@ const HELP = `usage: semantic-srn experiment <name> [options]
                         make them, then exit without running anything
   --protocol P          semi-supervised-probe only: single (default, Table 1) or multi (the supplement's
                         multi-shot column: the code fitted to 50 views); multi runs in <class>-multi-seed<s>/
+  --rerun               with several seeds, run again the seeds that finished before with the same config
+                        (default: reuse their results.json, so a stopped run goes on where it stopped)
   --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/<class>[-seed<s>]/,
                         shared pre-training in <out>/pretrain/
   --data DIR            dataset root (default: the config's data.root)
@@ -42,7 +44,7 @@ export const experimentCommand: CliCommand = {
       options: {
         scale: { type: 'string' }, class: { type: 'string' }, seeds: { type: 'string' }, protocol: { type: 'string' }, columns: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' },
         backend: { type: 'string' }, 'tracking-uri': { type: 'string' }, 'no-track': { type: 'boolean' },
-        quiet: { type: 'boolean' }, plan: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        quiet: { type: 'boolean' }, plan: { type: 'boolean' }, rerun: { type: 'boolean' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     const { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, loadExperimentConfig, experimentsDir, withClassAndSeeds } = await import('../experiments/config_loader').then(async (m) => ({ ...m, ...(await import('../experiments/types')) }));
@@ -115,6 +117,7 @@ export const experimentCommand: CliCommand = {
             onProgress: values.quiet ? undefined : log,
             stepProgress: values.quiet ? false : stderrProgress(5000),
             signal,
+            rerun: values.rerun === true,
           }),
         () => log('interrupted: trainings that checkpoint stop after this step and write their checkpoint; rerun the same command to resume (Ctrl-C again quits at once)'),
       );

@@ -12,6 +12,7 @@ import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs
 import { resultsTable, type ColumnTable } from '../plotting/results_table';
 import { backendSummary, experimentRunDir, projectRoot, replicateSeed, say, throwIfInterrupted, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';
+import { configFingerprint } from './finished_run';
 import { PAPER_TABLE1, paperColumn, type Table1ColumnId, type Table1Entry } from '../eval/table1';
 import { scaleDefinition } from '../config/scales';
 import type { ExperimentConfig } from './types';
@@ -101,7 +102,7 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       rows,
       table1,
     };
-    writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, seed, configSource: cfg.source, rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, tracking: out.tracking, createdAt: new Date().toISOString() });
+    writeResultsJson(resultsPath, { schema: 'semantic-srn/baselines@1', experiment: cfg.experiment, scale: cfg.scale, seed, configSource: cfg.source, configFingerprint: configFingerprint(cfg, opts), rows, table1, backend: backendSummary(), figures, totalSeconds: out.seconds, tracking: out.tracking, createdAt: new Date().toISOString() });
     await run.logArtifact(resultsPath);
     for (const f of Object.values(figures)) await run.logArtifact(f, 'figures');
     return out;

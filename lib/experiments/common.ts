@@ -49,6 +49,8 @@ export interface ExperimentOptions {
   /** Per-step progress of the training loops (default: none). */
   stepProgress?: ProgressCallback | false;
   signal?: AbortSignal;
+  /** Run again the seeds of a multi-seed run whose finished results.json has the same config (default: reuse them, finished_run.ts). */
+  rerun?: boolean;
 }
 
 /**

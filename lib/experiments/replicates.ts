@@ -11,6 +11,7 @@ import type { Table1ColumnId, Table1Entry } from '../eval/table1';
 import { NullTracker } from '../tracking/create_tracker';
 import { FAILURE_TAG } from '../tracking/lifecycle';
 import { PER_SEED_EXPERIMENTS, say, throwIfInterrupted, variantSuffix, type ExperimentOptions, type ExperimentOutput } from './common';
+import { finishedRun } from './finished_run';
 import type { ExperimentConfig, ExperimentName } from './types';
 
 export interface ReplicateSummaryRow {
@@ -101,8 +102,8 @@ export type SingleRunner = (name: ExperimentName, cfg: ExperimentConfig, opts: E
 
 /**
  * Runs `cfg` once per seed of `cfg.seeds` under one parent run (experiments outside PER_SEED_EXPERIMENTS, and a
- * single seed, run as they are). The pre-training of `cfg.seed` is shared; seeds run in order and a re-run reuses
- * the cached pre-training and probe of the seeds already done.
+ * single seed, run as they are). The pre-training of `cfg.seed` is shared; seeds run in order, a seed that finished
+ * before with the same config is reused (unless `opts.rerun`), and the others reuse the cached pre-training and probe.
  */
 export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions, runOne: SingleRunner): Promise<ExperimentOutput | ReplicatesOutput> {
   if (!PER_SEED_EXPERIMENTS.includes(name) || cfg.seeds.length <= 1) return runOne(name, cfg, opts);
@@ -121,8 +122,15 @@ export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig,
       throwIfInterrupted(opts, `${name} seed ${seed}`);
       // A baseline trains from scratch per seed (SRN+U-Net's semantic SRN aside): only the probe shares a pre-training.
       const shared = name === 'semi-supervised-probe' ? `; pre-training of seed ${cfg.seed} shared` : '';
+      const seedCfg = { ...cfg, seeds: [seed] };
+      const done = opts.rerun ? undefined : finishedRun(seedCfg, opts);
+      if (done) {
+        say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}) finished before with the same config (${done.resultsPath}, ${done.createdAt ?? 'undated'}): reused, --rerun runs it again`);
+        replicates.push(done);
+        continue;
+      }
       say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}${shared})`);
-      replicates.push(await runOne(name, { ...cfg, seeds: [seed] }, { ...opts, parentRun: parent }));
+      replicates.push(await runOne(name, seedCfg, { ...opts, parentRun: parent }));
     }
     const summary = summarizeReplicates(replicates.map((r) => r.resultsPath));
     const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale);

@@ -27,6 +27,7 @@ import {
   type ProbeInfo,
   experimentOutput,
 } from './common';
+import { configFingerprint } from './finished_run';
 import type { ExperimentConfig } from './types';
 
 export interface SemiSupervisedProbeResult extends ExperimentOutput {
@@ -113,6 +114,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
         seed: config.seed,
         pretrainSeed: cfg.seed,
         configSource: cfg.source,
+        configFingerprint: configFingerprint(cfg, opts),
         table1,
         pretrain: { ...pre, losses: undefined },
         probe: { ...probe, losses: undefined },

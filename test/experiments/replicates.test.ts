@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { summarizeReplicates } from '../../lib/experiments/replicates';
+import { experimentRunDir, type ExperimentOptions, type ExperimentOutput } from '../../lib/experiments/common';
+import { loadExperimentConfig } from '../../lib/experiments/config_loader';
+import { configFingerprint } from '../../lib/experiments/finished_run';
+import { runReplicates, summarizeReplicates, type ReplicatesOutput } from '../../lib/experiments/replicates';
+import type { ExperimentConfig, ExperimentName } from '../../lib/experiments/types';
 
 test('summarizeReplicates: per entry over seeds, per-class over the seeds that scored a class, entries outside Table 1 too', () => {
   const dir = mkdtempSync(join(tmpdir(), 'srn-repl-'));
@@ -29,5 +33,48 @@ test('summarizeReplicates: per entry over seeds, per-class over the seeds that s
     assert.deepEqual([m.id, m.protocol, m.className, m.seeds, m.mIOU.mean, m.mIOU.ci95, m.perClassIoU.top.mean], [null, 'multi', 'Table', [4], 0.6, null, 0.7]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('configFingerprint: key order, description and source path do not count; the seed, a setting and the data root do', () => {
+  const cfg = { ...loadExperimentConfig('semi-supervised-probe', 'small'), seeds: [1] };
+  const fp = configFingerprint(cfg);
+  assert.match(fp, /^[0-9a-f]{16}$/);
+  const reordered = Object.fromEntries(Object.entries(cfg).reverse()) as typeof cfg;
+  assert.equal(configFingerprint({ ...reordered, description: 'other words', source: '/elsewhere/x.json' }), fp);
+  assert.notEqual(configFingerprint({ ...cfg, seeds: [2] }), fp);
+  assert.notEqual(configFingerprint({ ...cfg, evalViewEvery: cfg.evalViewEvery + 1 }), fp);
+  assert.notEqual(configFingerprint(cfg, { dataRoot: '/data/shapenet' }), fp);
+});
+
+test('runReplicates reuses a seed that finished with the same config, reruns one of another config, and every seed with rerun', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'srn-repl-reuse-'));
+  try {
+    const cfg = { ...loadExperimentConfig('semi-supervised-probe', 'small'), seeds: [0, 1, 2] };
+    const calls: number[] = [];
+    const runOne = async (_n: ExperimentName, c: ExperimentConfig, o: ExperimentOptions): Promise<ExperimentOutput> => {
+      calls.push(c.seeds[0]);
+      const runDir = experimentRunDir(c, o);
+      const resultsPath = join(runDir, 'results.json');
+      const mIOU = 0.5 + 0.1 * c.seeds[0];
+      writeFileSync(resultsPath, JSON.stringify({ configFingerprint: configFingerprint(c, o), createdAt: '2026-12-06T00:00:00Z', figures: { a: 'a.png' }, table1: { id: 'srn-linear', column: 2, method: 'srn+linear', protocol: 'single', className: 'Chair', mIOU, shapeMIOU: mIOU, seed: c.seeds[0] } }));
+      return { experiment: c.experiment, scale: c.scale, runDir, resultsPath, figures: {}, tracking: { uri: '', runId: '' }, seconds: 1 };
+    };
+    await runReplicates('semi-supervised-probe', { ...cfg, seeds: [0, 1] }, { runsDir: runs }, runOne);
+    assert.deepEqual(calls, [0, 1]);
+    // Seed 1 ran another config (an older fingerprint): it runs again; seed 0 is reused with its figures.
+    const seed1 = join(runs, 'semi-supervised-probe', 'small', 'chair-seed1', 'results.json');
+    writeFileSync(seed1, JSON.stringify({ ...JSON.parse(readFileSync(seed1, 'utf8')), configFingerprint: '0000000000000000' }));
+    calls.length = 0;
+    const out = (await runReplicates('semi-supervised-probe', cfg, { runsDir: runs }, runOne)) as ReplicatesOutput;
+    assert.deepEqual(calls, [1, 2]);
+    assert.equal(out.replicates[0].figures.a, 'a.png');
+    assert.deepEqual(out.summary[0].seeds, [0, 1, 2]);
+    assert.ok(Math.abs(out.summary[0].mIOU.mean - 0.6) < 1e-12);
+    calls.length = 0;
+    await runReplicates('semi-supervised-probe', cfg, { runsDir: runs, rerun: true }, runOne);
+    assert.deepEqual(calls, [0, 1, 2]);
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
   }
 });

@@ -1,0 +1,59 @@
+/**
+ * A replicate seed already run with the same config is not run again: its results.json carries a fingerprint of
+ * the config that produced it, and a multi-seed run reuses the seeds whose fingerprint matches (so a long
+ * `--seeds 0,1,2` run stopped after seed 1 goes on at seed 2). Code changes do not change the fingerprint: the
+ * results record the commit (tracking run) they ran at, and `--rerun` (ExperimentOptions.rerun) redoes them.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { experimentRunDir, type ExperimentOptions, type ExperimentOutput } from './common';
+import type { ExperimentConfig } from './types';
+
+/** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * What decides a run's results: the config of one seed (without its description and the path it was read from)
+ * and the data root in use. 16 hex digits of SHA-256.
+ */
+export function configFingerprint(cfg: ExperimentConfig, opts: Pick<ExperimentOptions, 'dataRoot'> = {}): string {
+  const { description: _d, source: _s, ...rest } = cfg;
+  const decisive = { ...rest, data: { ...rest.data, root: opts.dataRoot ?? rest.data.root } };
+  return createHash('sha256').update(canonical(decisive)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The finished run of `cfg` (one seed) under the runs folder when its results.json has this config's fingerprint;
+ * undefined when there is none, it is unreadable, or it ran another config (or before fingerprints were recorded).
+ */
+export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions): (ExperimentOutput & { createdAt: string | null }) | undefined {
+  const runDir = experimentRunDir(cfg, opts);
+  const resultsPath = join(runDir, 'results.json');
+  if (!existsSync(resultsPath)) return undefined;
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (doc.configFingerprint !== configFingerprint(cfg, opts)) return undefined;
+  const tracking = doc.tracking as ExperimentOutput['tracking'] | undefined;
+  return {
+    experiment: cfg.experiment,
+    scale: cfg.scale,
+    runDir,
+    resultsPath,
+    figures: (doc.figures as Record<string, string> | undefined) ?? {},
+    tracking: tracking ?? { uri: '', runId: '' },
+    seconds: 0,
+    createdAt: typeof doc.createdAt === 'string' ? doc.createdAt : null,
+  };
+}
