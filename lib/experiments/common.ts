@@ -30,7 +30,7 @@ import { writeJsonAtomic } from '../util/atomic_write';
 import { datasetClassFolder, prepareSplits } from '../pipeline/data';
 import { drawFewShot, observedViews } from '../pipeline/few_shot';
 import { SHIPPED_PRETRAINED_DIR } from '../pipeline/quickstart';
-import { cachedStage, stageDataKey, stageHash } from '../pipeline/stage_cache';
+import { cachedStage, leaseCachedStage, stageDataKey, stageHash } from '../pipeline/stage_cache';
 import { experimentsDir } from './config_loader';
 import type { BaseScaleConfig, ExperimentConfig, ExperimentName } from './types';
 
@@ -223,16 +223,36 @@ export async function ensurePretrained(
     say(opts, `pre-training: reusing ${foreign.ck.dir} (${foreign.ck.manifest.step} steps, same model, pre-training config, seed and training objects)`);
     return { model, info: { dir: foreign.ck.dir, key, cacheDir: dir, reused: true, steps: foreign.ck.manifest.step, seconds: 0, losses: [] } };
   }
-  const resumeFrom = found;
-  say(opts, resumeFrom ? `pre-training: resuming ${ckDir}` : `pre-training: ${total} steps → ${ckDir}`);
+  let leased: ReturnType<typeof leaseCachedStage>;
+  try {
+    leased = leaseCachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  let res: Awaited<ReturnType<typeof pretrain>>;
+  let resumeFrom: typeof found;
   const t = performance.now();
-  const res = await pretrain(config, model, splitSource(data.train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
-    onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'pretrain/'), step) : undefined,
-    onProgress: opts.stepProgress ?? false,
-    checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
-    resumeFrom,
-    signal: opts.signal,
-  });
+  try {
+    if (leased.found && leased.finished) {
+      // Finished by another process while this one looked.
+      loadModelState(leased.found, model);
+      say(opts, `pre-training: reusing ${ckDir} (${leased.found.manifest.step} steps)`);
+      const losses: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
+      return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: leased.found.manifest.step, seconds: 0, losses } };
+    }
+    resumeFrom = leased.found;
+    say(opts, resumeFrom ? `pre-training: resuming ${ckDir}` : `pre-training: ${total} steps → ${ckDir}`);
+    res = await pretrain(config, model, splitSource(data.train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
+      onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'pretrain/'), step) : undefined,
+      onProgress: opts.stepProgress ?? false,
+      checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
+      resumeFrom,
+      signal: opts.signal,
+    });
+  } finally {
+    leased.lease.release();
+  }
   res.adam?.dispose();
   if (res.aborted) throw new Error('pre-training aborted');
   // Resumed runs keep the earlier part of the curve.

@@ -19,6 +19,7 @@ import { trainSemantic } from '../training/stages';
 import { numericMetrics } from '../tracking/metric_record';
 import type { RunHandle } from '../tracking/types';
 import { writeJsonAtomic } from '../util/atomic_write';
+import { acquireLease, type Lease } from '../util/lease';
 
 /** What a cached stage is keyed on besides its config: the data folder, its training split and version. */
 export interface StageData {
@@ -69,6 +70,23 @@ export function cachedStage(
 }
 
 /**
+ * Before training a cached stage: its lease (`<dir>/training.lock`, one trainer per checkpoint), and the checkpoint
+ * looked at again under it, since another process may have advanced or finished it meanwhile. Release the lease
+ * in a `finally`.
+ */
+export function leaseCachedStage(...args: Parameters<typeof cachedStage>): ReturnType<typeof cachedStage> & { lease: Lease } {
+  const [kind] = args;
+  const { dir } = cachedStage(...args);
+  const lease = acquireLease(join(dir, 'training.lock'), `the ${kind === 'pretrain' ? 'pre-training' : 'semantic SRN'} in ${dir}`);
+  try {
+    return { ...cachedStage(...args), lease };
+  } catch (e) {
+    lease.release();
+    throw e;
+  }
+}
+
+/**
  * The training data in a cache key: the data folder's real path (a symlinked `.cache/data-128` in a worktree is the
  * same data), class and object ids.
  */
@@ -109,15 +127,37 @@ export async function ensureSemantic(
     const h = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { lossLast20: number | null }) : undefined;
     return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0, lossLast20: h?.lossLast20 ?? null };
   }
-  opts.log?.(found ? `semantic SRN: resuming ${ckDir} at step ${found.manifest.step} of ${total}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
+  let leased: ReturnType<typeof leaseCachedStage>;
+  try {
+    leased = leaseCachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  let res: Awaited<ReturnType<typeof trainSemantic>>;
   const t = performance.now();
-  const res = await trainSemantic(config, model, splitSource(data.train, { seed: `${config.seed}/semantic`, cache: new ViewCache(256 * 2 ** 20) }), {
-    onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'semantic/'), step) : undefined,
-    onProgress: opts.stepProgress ?? false,
-    checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
-    resumeFrom: found,
-    signal: opts.signal,
-  });
+  try {
+    if (leased.found && leased.finished) {
+      // Finished by another process while this one looked.
+      loadModelState(leased.found, model);
+      opts.log?.(`semantic SRN: reusing ${ckDir} (${leased.found.manifest.step} steps)`);
+      return { model, dir: ckDir, reused: true, steps: leased.found.manifest.step, seconds: 0, lossLast20: null };
+    }
+    const resumeFrom = leased.found;
+    opts.log?.(resumeFrom ? `semantic SRN: resuming ${ckDir} at step ${resumeFrom.manifest.step} of ${total}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
+    res = await trainSemantic(config, model, splitSource(data.train, { seed: `${config.seed}/semantic`, cache: new ViewCache(256 * 2 ** 20) }), {
+      onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'semantic/'), step) : undefined,
+      onProgress: opts.stepProgress ?? false,
+      checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
+      resumeFrom,
+      signal: opts.signal,
+    });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    leased.lease.release();
+  }
   res.adam?.dispose();
   if (res.aborted) {
     model.dispose();
