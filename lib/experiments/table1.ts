@@ -6,7 +6,9 @@ import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
 import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Markdown, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
+import { rowDetail } from '../eval/table1_detail';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
+import { formatDuration } from '../training/progress';
 import { saveFigure } from '../plotting/save';
 import { resultsTable, saveTable } from '../plotting/results_table';
 import { experimentOutput, experimentRunDir, say, throwIfInterrupted, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
@@ -67,6 +69,53 @@ export interface Table1Step {
   columns: Table1ColumnId[];
   /** Baseline kinds (null for the probe, which makes its one column). */
   kinds: string[] | null;
+  /** About how long it takes, from the finished rows of its columns in the same runs folder; null when none has a wall time. */
+  estimate?: Table1StepEstimate | null;
+}
+
+export interface Table1StepEstimate {
+  /** Sum over the step's columns of the median own wall time of their finished rows. */
+  secondsPerSeed: number;
+  /** Finished rows it was taken from. */
+  rows: number;
+  /** Some column had no finished row of this class and used the other class's rows at the same scale. */
+  otherClass: boolean;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * A step's time per seed from finished rows (their own wall time, lib/eval/table1_detail.ts): per column the median
+ * over this class's rows, else over the other class's at the same scale; null when a column has neither. Machines
+ * and loads differ, so it is an "about".
+ */
+export function estimateTable1Step(columns: readonly Table1ColumnId[], rowsOfClass: readonly Table1Row[], rowsOfScale: readonly Table1Row[]): Table1StepEstimate | null {
+  let secondsPerSeed = 0;
+  let rows = 0;
+  let otherClass = false;
+  const walls = (rs: readonly Table1Row[], id: Table1ColumnId) =>
+    rs.filter((r) => r.id === id).flatMap((r) => {
+      try {
+        const w = rowDetail(r).wallSeconds;
+        return w === null ? [] : [w];
+      } catch {
+        return []; // a results file that went away or does not parse gives no time
+      }
+    });
+  for (const id of columns) {
+    let w = walls(rowsOfClass, id);
+    if (!w.length) {
+      w = walls(rowsOfScale.filter((r) => !rowsOfClass.includes(r)), id);
+      if (!w.length) return null;
+      otherClass = true;
+    }
+    secondsPerSeed += median(w);
+    rows += w.length;
+  }
+  return { secondsPerSeed, rows, otherClass };
 }
 
 /**
@@ -75,24 +124,36 @@ export interface Table1Step {
  * look at the runs folder plans them all.
  */
 export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Step[] {
-  const rows = rowsOfTable(cfg, runsDir);
+  const ofScale = collectTable1Rows(resolve(runsDir)).filter((r) => r.scale === cfg.scale);
+  const rows = rowsOfClass(cfg, ofScale);
   return cfg.runMissing.flatMap((experiment) => {
     const wanted = (TABLE1_PRODUCERS[experiment] ?? []).filter((c) => !cfg.columns || cfg.columns.includes(c));
     const baseline = experiment === 'tco-baseline' || experiment === 'unet-baselines';
-    return missingGroups(wanted, rows, cfg.seeds).map((g) => ({ experiment, ...g, kinds: baseline ? kindsOf(g.columns) : null }));
+    return missingGroups(wanted, rows, cfg.seeds).map((g) => ({ experiment, ...g, kinds: baseline ? kindsOf(g.columns) : null, estimate: estimateTable1Step(g.columns, rows, ofScale) }));
   });
 }
 
 /** The rows under `runsDir` at Table 1's scale and class (any seed). */
 function rowsOfTable(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Row[] {
-  const className = cfg.data.className === 'table' ? 'table' : 'chair';
-  return collectTable1Rows(resolve(runsDir)).filter((r) => r.className.toLowerCase() === className && r.scale === cfg.scale);
+  return rowsOfClass(cfg, collectTable1Rows(resolve(runsDir)).filter((r) => r.scale === cfg.scale));
 }
+
+const rowsOfClass = (cfg: ExperimentConfig<'table-1'>, rows: readonly Table1Row[]) => {
+  const className = cfg.data.className === 'table' ? 'table' : 'chair';
+  return rows.filter((r) => r.className.toLowerCase() === className);
+};
 
 /** `step` as one line: "unet-baselines, seeds 1,2: columns 3 (unet-30shot), 6 (unet-oracle) [kinds unet-fewshot, unet-oracle]". */
 export function describeTable1Step(step: Table1Step): string {
   const cols = step.columns.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
-  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}`;
+  const e = step.estimate;
+  const time =
+    e === undefined
+      ? ''
+      : e === null
+        ? ' — time unknown (no finished row of these columns here)'
+        : ` — about ${formatDuration(e.secondsPerSeed)} a seed${step.seeds.length > 1 ? `, ${formatDuration(e.secondsPerSeed * step.seeds.length)} in all` : ''} (median own wall of ${e.rows} finished row${e.rows > 1 ? 's' : ''}${e.otherClass ? ', partly of the other class' : ''} here)`;
+  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}`;
 }
 
 export interface Table1Result extends ExperimentOutput {

@@ -109,7 +109,20 @@ test('--columns: table-1 runs only the chosen columns (by number or id), and onl
     assert.deepEqual(calls, ['tco-baseline seeds 0,1 kinds tco', 'unet-baselines seeds 1 kinds unet-fewshot']);
     // --plan says the same without running: the plan is what assembleTable1 runs.
     const plan = planTable1(cfg, runs);
-    assert.deepEqual(plan.map(describeTable1Step), ['tco-baseline, seeds 0,1: column 1 (tco-linear) [kinds tco]', 'unet-baselines, seed 1: column 3 (unet-30shot) [kinds unet-fewshot]']);
+    assert.deepEqual(plan.map(describeTable1Step), [
+      'tco-baseline, seeds 0,1: column 1 (tco-linear) [kinds tco] — time unknown (no finished row of these columns here)',
+      'unet-baselines, seed 1: column 3 (unet-30shot) [kinds unet-fewshot] — time unknown (no finished row of these columns here)',
+    ]);
+    // A row's own wall time makes the estimate (median per column; the other class's rows where this one has none).
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 1500, table1: { id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0 } }));
+    const tco = join(runs, 'tco-baseline', 'small', 'table-seed0');
+    mkdirSync(tco, { recursive: true });
+    writeFileSync(join(tco, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 600, table1: [{ id: 'tco-linear', column: 1, method: 'TCO', protocol: 'single', className: 'Table', mIOU: 0.3, shapeMIOU: 0.2, seed: 0 }] }));
+    assert.deepEqual(planTable1(cfg, runs).map(describeTable1Step), [
+      'tco-baseline, seeds 0,1: column 1 (tco-linear) [kinds tco] — about 10m00s a seed, 20m00s in all (median own wall of 1 finished row, partly of the other class here)',
+      'unet-baselines, seed 1: column 3 (unet-30shot) [kinds unet-fewshot] — about 25m00s a seed (median own wall of 1 finished row here)',
+    ]);
+    rmSync(join(runs, 'tco-baseline'), { recursive: true, force: true });
     const all = planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0' }), runs);
     assert.deepEqual(all.map((x) => [x.experiment, x.columns.length, x.kinds]), [['semi-supervised-probe', 1, null], ['tco-baseline', 1, ['tco']], ['unet-baselines', 3, ['srn-unet', 'unet-oracle']]]);
     assert.deepEqual(planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { className: 'table', seeds: '0', columns: '3' }), runs).map((x) => x.seeds), [[0]], 'the chair row is not a table row');

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
-import { collectMultiShot, multiShotMarkdown, partStats, rowDetail } from '../../scripts/publish-table1';
+import { rowDetail } from '../../lib/eval/table1_detail';
+import { collectMultiShot, multiShotMarkdown, partStats } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {

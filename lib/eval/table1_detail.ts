@@ -1,0 +1,63 @@
+/**
+ * What a Table 1 row carries besides its entry, read from its results files (and the evaluation a baseline summary
+ * points at): per-part IoU, the present-classes shape-mIOU, its own wall time, the commit and the backend. Used by
+ * scripts/publish-table1.ts and by `experiment table-1 --plan`'s time estimates.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Table1Row } from './table1';
+
+type Json = Record<string, unknown>;
+
+/** What a published row carries besides the Table 1 entry: read from its results file (and the evaluation it points at). */
+export interface RowDetail {
+  perClassIoU: Record<string, number | null>;
+  /** shape-mIOU over the classes present in the split's ground truth (issue 16 item 7); null where not recorded. */
+  shapeMIOUPresent: number | null;
+  /** The row's own wall time: a quickstart's SRN pre-training (shared by every method on that SRN) is left out, see pretrainSeconds; a TCO row's own pre-training is counted. */
+  wallSeconds: number | null;
+  /** SRN pre-training time inside the same run (the quickstart's SRN+linear row), else null. */
+  pretrainSeconds: number | null;
+  /** The commit the run ran at, from its MLflow file-store run's `mlflow.source.git.commit` tag; null when not found. */
+  commit: string | null;
+  backend: string | null;
+}
+
+const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The MLflow run's git commit when the run logged to a file store that is still there. */
+function trackedCommit(doc: Json): string | null {
+  const t = doc.tracking as { uri?: string; runId?: string; experimentId?: string } | undefined;
+  if (!t?.uri?.startsWith('file:') || !t.runId) return null;
+  const store = fileURLToPath(t.uri);
+  // A baseline's own results name the run but not its experiment: look for the run in every experiment folder.
+  const experiments = t.experimentId ? [t.experimentId] : existsSync(store) ? readdirSync(store) : [];
+  for (const e of experiments) {
+    const tag = join(store, e, t.runId, 'tags', 'mlflow.source.git.commit');
+    if (existsSync(tag)) return readFileSync(tag, 'utf8').trim();
+  }
+  return null;
+}
+
+export function rowDetail(row: Pick<Table1Row, 'source' | 'id' | 'method' | 'protocol'>): RowDetail {
+  const doc = readJson(row.source);
+  // A baseline summary holds one entry per method and points at that method's evaluation.
+  const entry = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).find((e) => e.method === row.method && e.protocol === row.protocol);
+  const evalPath = typeof entry?.resultsPath === 'string' && existsSync(entry.resultsPath) ? entry.resultsPath : undefined;
+  const ev = evalPath ? readJson(evalPath) : entry ? {} : doc;
+  const timings = (ev.timings ?? doc.timings) as Json | undefined;
+  const backend = (ev.backend ?? doc.backend) as Json | string | undefined;
+  const total = num(timings?.totalSeconds) ?? num(ev.totalSeconds) ?? num(doc.totalSeconds);
+  // Only SRN+linear starts from a pre-training shared by other rows; TCO's own pre-training is part of its row's work.
+  const pretrainSeconds = row.id === 'srn-linear' ? num(timings?.pretrainSeconds) : null;
+  return {
+    perClassIoU: ((entry?.perClassIoU ?? ev.perClassIoU ?? {}) as Record<string, number | null>),
+    shapeMIOUPresent: num(ev.shapeMIOUPresent),
+    wallSeconds: total === null ? null : total - (pretrainSeconds ?? 0),
+    pretrainSeconds,
+    commit: trackedCommit(ev) ?? trackedCommit(doc),
+    backend: typeof backend === 'string' ? backend : typeof backend?.chosen === 'string' ? String(backend.chosen) : backend?.tfBackend === 'tensorflow' ? 'node' : typeof backend?.tfBackend === 'string' ? String(backend.tfBackend) : null,
+  };
+}
