@@ -118,6 +118,7 @@ export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig,
   });
   try {
     const replicates: ExperimentOutput[] = [];
+    const reused: number[] = [];
     for (const [i, seed] of cfg.seeds.entries()) {
       throwIfInterrupted(opts, `${name} seed ${seed}`);
       // A baseline trains from scratch per seed (SRN+U-Net's semantic SRN aside): only the probe shares a pre-training.
@@ -127,11 +128,14 @@ export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig,
       if (done) {
         say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}) finished before with the same config (${done.resultsPath}, ${done.createdAt ?? 'undated'}): reused, --rerun runs it again`);
         replicates.push(done);
+        reused.push(seed);
         continue;
       }
       say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}${shared})`);
       replicates.push(await runOne(name, seedCfg, { ...opts, parentRun: parent }));
     }
+    // A reused seed has no child run here: the parent names it (its own run is the one its results.json names).
+    if (reused.length) await parent.setTag('reused_seeds', reused.join(','));
     const summary = summarizeReplicates(replicates.map((r) => r.resultsPath));
     const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale);
     const summaryPath = join(dir, `${cls}-seeds.json`);

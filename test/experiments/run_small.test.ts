@@ -54,7 +54,10 @@ test('replicate seeds (small): one run per seed on the shared pre-training, mean
   assert.equal(r.resultsPath, join(runsDir, 'semi-supervised-probe', 'small', 'chair-seeds.json'));
   const per = r.replicates.map((x) => json(x.resultsPath));
   assert.deepEqual(per.map((d) => [d.seed, d.pretrainSeed, d.table1.seed]), [[0, 0, 0], [1, 0, 1]]);
-  assert.ok(per.every((d) => d.pretrain.reused), 'every seed reuses the pre-training of seed 0');
+  // Seed 0 finished in the test above with the same config: reused whole (finished_run.ts), its results.json unchanged.
+  assert.equal(r.replicates[0].seconds, 0);
+  assert.equal(r.replicates[0].resultsPath, join(runsDir, 'semi-supervised-probe', 'small', 'chair-seed0', 'results.json'));
+  assert.ok(per[1].pretrain.reused, 'seed 1 reuses the pre-training of seed 0');
   assert.ok(r.replicates[1].resultsPath.includes(join('small', 'chair-seed1')));
   const [row] = r.summary;
   assert.equal(row.id, 'srn-linear');
@@ -63,7 +66,8 @@ test('replicate seeds (small): one run per seed on the shared pre-training, mean
   assert.ok(Math.abs(row.mIOU.ci95! - (12.706 * Math.abs(per[0].mIOU - per[1].mIOU)) / 2) < 1e-9); // n = 2: t·s/√2, s = |a − b|/√2
   assert.deepEqual(json(r.summaryPath).seeds, [0, 1]);
   const children = [...tracker.backend.runs.values()].filter((x) => x.tags['mlflow.parentRunId'] === r.tracking.runId);
-  assert.equal(children.length, 2);
+  assert.equal(children.length, 1, 'only seed 1 ran');
+  assert.equal(tracker.backend.runs.get(r.tracking.runId)!.tags.reused_seeds, '0');
 });
 
 test('label-count sweep (small): reuses pre-training, one child run per method and point, seeds × points records', async () => {
