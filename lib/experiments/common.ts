@@ -208,40 +208,31 @@ export async function ensurePretrained(
   const config = pretrainSeed === replicateConfig.seed ? replicateConfig : { ...replicateConfig, seed: pretrainSeed };
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const total = scheduleSteps(config.training.pretrain.schedule);
-  const { key, dir, ckDir, found, finished } = cachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
+  const first = cachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
+  const { key, dir, ckDir } = first;
   const historyPath = join(dir, 'history.json');
-  const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed });
+  const numInstances = Math.max(...data.train.instances.map((i) => i.index)) + 1;
+  if (!first.finished) {
+    const foreign = findCompatiblePretrain(runsDir, config, numInstances, data.dataVersion, (m) => say(opts, m));
+    if (foreign) {
+      const model = new SrnModel(config.model, { numInstances, seed: config.seed });
+      loadModelState(foreign.ck, model);
+      say(opts, `pre-training: reusing ${foreign.ck.dir} (${foreign.ck.manifest.step} steps, same model, pre-training config, seed and training objects)`);
+      return { model, info: { dir: foreign.ck.dir, key, cacheDir: dir, reused: true, steps: foreign.ck.manifest.step, seconds: 0, losses: [] } };
+    }
+  }
+  // Training takes the stage's lease and looks again under it; reusing a finished stage takes none.
+  const { found: resumeFrom, finished, lease } = first.finished ? { ...first, lease: undefined } : leaseCachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
   const prior: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
-  if (found && finished) {
-    loadModelState(found, model);
-    say(opts, `pre-training: reusing ${ckDir} (${found.manifest.step} steps)`);
-    return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: found.manifest.step, seconds: 0, losses: prior } };
-  }
-  const foreign = findCompatiblePretrain(runsDir, config, model.latents.count, data.dataVersion, (m) => say(opts, m));
-  if (foreign) {
-    loadModelState(foreign.ck, model);
-    say(opts, `pre-training: reusing ${foreign.ck.dir} (${foreign.ck.manifest.step} steps, same model, pre-training config, seed and training objects)`);
-    return { model, info: { dir: foreign.ck.dir, key, cacheDir: dir, reused: true, steps: foreign.ck.manifest.step, seconds: 0, losses: [] } };
-  }
-  let leased: ReturnType<typeof leaseCachedStage>;
-  try {
-    leased = leaseCachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  const model = new SrnModel(config.model, { numInstances, seed: config.seed });
   let res: Awaited<ReturnType<typeof pretrain>>;
-  let resumeFrom: typeof found;
   const t = performance.now();
   try {
-    if (leased.found && leased.finished) {
-      // Finished by another process while this one looked.
-      loadModelState(leased.found, model);
-      say(opts, `pre-training: reusing ${ckDir} (${leased.found.manifest.step} steps)`);
-      const losses: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
-      return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: leased.found.manifest.step, seconds: 0, losses } };
+    if (resumeFrom && finished) {
+      loadModelState(resumeFrom, model);
+      say(opts, `pre-training: reusing ${ckDir} (${resumeFrom.manifest.step} steps)`);
+      return { model, info: { dir: ckDir, key, cacheDir: dir, reused: true, steps: resumeFrom.manifest.step, seconds: 0, losses: prior } };
     }
-    resumeFrom = leased.found;
     say(opts, resumeFrom ? `pre-training: resuming ${ckDir}` : `pre-training: ${total} steps → ${ckDir}`);
     res = await pretrain(config, model, splitSource(data.train, { seed: `${config.seed}/pretrain`, skipLabels: true, cache: new ViewCache(256 * 2 ** 20) }), {
       onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'pretrain/'), step) : undefined,
@@ -250,8 +241,11 @@ export async function ensurePretrained(
       resumeFrom,
       signal: opts.signal,
     });
+  } catch (e) {
+    model.dispose();
+    throw e;
   } finally {
-    leased.lease.release();
+    lease?.release();
   }
   res.adam?.dispose();
   if (res.aborted) throw new Error('pre-training aborted');

@@ -118,45 +118,34 @@ export async function ensureSemantic(
 ): Promise<{ model: SrnModel; dir: string; reused: boolean; steps: number; seconds: number; lossLast20: number | null }> {
   const runsDir = resolve(opts.runsDir ?? 'runs');
   const total = scheduleSteps(config.training.semantic.schedule);
-  const { dir, ckDir, found, finished } = cachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
+  const first = cachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
+  const { dir, ckDir } = first;
   const historyPath = join(dir, 'history.json');
+  // Training takes the stage's lease and looks again under it; reusing a finished stage takes none.
+  const { found, finished, lease } = first.finished ? { ...first, lease: undefined } : leaseCachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
   const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed, heads: ['unet'] });
-  if (found && finished) {
-    loadModelState(found, model);
-    opts.log?.(`semantic SRN: reusing ${ckDir} (${found.manifest.step} steps)`);
-    const h = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { lossLast20: number | null }) : undefined;
-    return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0, lossLast20: h?.lossLast20 ?? null };
-  }
-  let leased: ReturnType<typeof leaseCachedStage>;
-  try {
-    leased = leaseCachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
   let res: Awaited<ReturnType<typeof trainSemantic>>;
   const t = performance.now();
   try {
-    if (leased.found && leased.finished) {
-      // Finished by another process while this one looked.
-      loadModelState(leased.found, model);
-      opts.log?.(`semantic SRN: reusing ${ckDir} (${leased.found.manifest.step} steps)`);
-      return { model, dir: ckDir, reused: true, steps: leased.found.manifest.step, seconds: 0, lossLast20: null };
+    if (found && finished) {
+      loadModelState(found, model);
+      opts.log?.(`semantic SRN: reusing ${ckDir} (${found.manifest.step} steps)`);
+      const h = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { lossLast20: number | null }) : undefined;
+      return { model, dir: ckDir, reused: true, steps: found.manifest.step, seconds: 0, lossLast20: h?.lossLast20 ?? null };
     }
-    const resumeFrom = leased.found;
-    opts.log?.(resumeFrom ? `semantic SRN: resuming ${ckDir} at step ${resumeFrom.manifest.step} of ${total}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
+    opts.log?.(found ? `semantic SRN: resuming ${ckDir} at step ${found.manifest.step} of ${total}` : `semantic SRN (U-Net head, all labels): ${total} steps → ${ckDir}`);
     res = await trainSemantic(config, model, splitSource(data.train, { seed: `${config.seed}/semantic`, cache: new ViewCache(256 * 2 ** 20) }), {
       onMetrics: opts.run ? (step, rec) => opts.run!.logMetrics(numericMetrics(rec, 'semantic/'), step) : undefined,
       onProgress: opts.stepProgress ?? false,
       checkpoint: { dir: ckDir, every: 500, dataVersion: data.dataVersion },
-      resumeFrom,
+      resumeFrom: found,
       signal: opts.signal,
     });
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
-    leased.lease.release();
+    lease?.release();
   }
   res.adam?.dispose();
   if (res.aborted) {
