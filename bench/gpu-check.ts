@@ -28,7 +28,8 @@ import { trainableNames } from '../lib/training/stages';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
 import { Rng } from '../lib/util/random';
 import { fitLatentAsync, renderRgbAsync, trainStepAsync } from './gpu_step';
-import { benchLatentFit, benchRender, benchTraining, fakeViews, forwardFlops, matMulGflops, median, round } from './run';
+import { benchLatentFit, benchRender, benchTraining, fakeViews, forwardFlops, matMulGflops, round } from './run';
+import { median } from '../lib/metrics/stats';
 
 interface CaseSettings { preset: string; steps: number; fitSteps: number; fitSide: number; side: number }
 

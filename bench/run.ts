@@ -25,16 +25,11 @@ import { SrnModel } from '../lib/srn/model';
 import { renderViews } from '../lib/srn/render';
 import { memorySource, type ObservedView } from '../lib/training/data';
 import { fitLatentCodes, pretrain } from '../lib/training/stages';
+import { median } from '../lib/metrics/stats';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
 import { Rng } from '../lib/util/random';
 
 // ---------------------------------------------------------------------------------------------- helpers
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Bytes of the wasm heap when the wasm backend is active, else null. */
 function wasmHeapBytes(): number | null {

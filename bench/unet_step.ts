@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPython, exportSource, PROTOTYPING_COMMIT } from './parity/theirs';
-import { median } from './run';
+import { median } from '../lib/metrics/stats';
 
 // Their U-Net at our arch, timed like ours (median of the steps after warm-up), printed as one JSON line.
 const TORCH_SCRIPT = `

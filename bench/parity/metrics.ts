@@ -5,6 +5,8 @@
  * validation set, which their training does not use by default): PSNR = 10·log10(2² / MSE).
  */
 
+import { median } from '../../lib/metrics/stats';
+
 export interface StepMetrics {
   /** 1-based step count (their `iter` + 1). */
   step: number;
@@ -121,12 +123,7 @@ export interface SideSummary {
   finalPsnr: number | null;
 }
 
-function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+const medianOrNull = (xs: readonly number[]) => (xs.length ? median(xs) : null);
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const round = (x: number | null, d = 4) => (x === null ? null : Number(x.toFixed(d)));
@@ -137,7 +134,7 @@ export function summarise(steps: readonly StepMetrics[], warmup: number): SideSu
   return {
     steps: steps.length,
     warmup: Math.min(warmup, steps.length),
-    medianStepSeconds: round(median(timed)),
+    medianStepSeconds: round(medianOrNull(timed)),
     meanStepSeconds: round(mean(timed)),
     finalLoss: round(mean(tail.map((s) => s.loss))),
     finalPsnr: round(mean(tail.map((s) => s.psnr).filter(Number.isFinite)), 3),

@@ -388,10 +388,15 @@ export function variantSuffix(cfg: ExperimentConfig): string {
  * experiments run once per seed, so chairs and tables and every seed keep their own results.json.
  */
 export function experimentRunDir(cfg: ExperimentConfig, opts: ExperimentOptions): string {
-  const perSeed = PER_SEED_EXPERIMENTS.includes(cfg.experiment);
-  const dir = resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale, `${cfg.data.className.toLowerCase()}${variantSuffix(cfg)}${perSeed ? `-seed${replicateSeed(cfg)}` : ''}`);
+  const dir = experimentRunPath(cfg, opts);
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The path experimentRunDir makes, without making it (for code that only looks). */
+export function experimentRunPath(cfg: ExperimentConfig, opts: ExperimentOptions): string {
+  const perSeed = PER_SEED_EXPERIMENTS.includes(cfg.experiment);
+  return resolve(opts.runsDir ?? 'runs', cfg.experiment, cfg.scale, `${cfg.data.className.toLowerCase()}${variantSuffix(cfg)}${perSeed ? `-seed${replicateSeed(cfg)}` : ''}`);
 }
 
 /**

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { experimentRunDir, type ExperimentOptions, type ExperimentOutput } from './common';
+import { experimentRunPath, type ExperimentOptions, type ExperimentOutput } from './common';
 import type { ExperimentConfig } from './types';
 
 /** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
@@ -35,7 +35,7 @@ export function configFingerprint(cfg: ExperimentConfig, opts: Pick<ExperimentOp
  * undefined when there is none, it is unreadable, or it ran another config (or before fingerprints were recorded).
  */
 export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions): (ExperimentOutput & { createdAt: string | null }) | undefined {
-  const runDir = experimentRunDir(cfg, opts);
+  const runDir = experimentRunPath(cfg, opts);
   const resultsPath = join(runDir, 'results.json');
   if (!existsSync(resultsPath)) return undefined;
   let doc: Record<string, unknown>;

@@ -7,6 +7,7 @@ import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
 import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Markdown, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
 import { rowDetail } from '../eval/table1_detail';
+import { median } from '../metrics/stats';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { formatDuration } from '../training/progress';
 import { saveFigure } from '../plotting/save';
@@ -81,11 +82,6 @@ export interface Table1StepEstimate {
   /** Some column had no finished row of this class and used the other class's rows at the same scale. */
   otherClass: boolean;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * A step's time per seed from finished rows (their own wall time, lib/eval/table1_detail.ts): per column the median

@@ -42,3 +42,11 @@ export function meanCI(values: readonly number[]): MeanCI {
 export function formatMeanCI(s: MeanCI, digits = 1): string {
   return s.ci95 === null ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.ci95.toFixed(digits)}`;
 }
+
+/** The median of `values` (the mean of the middle two for an even count); throws when there is none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median: no values');
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { experimentRunDir, type ExperimentOptions, type ExperimentOutput } from '../../lib/experiments/common';
 import { loadExperimentConfig } from '../../lib/experiments/config_loader';
-import { configFingerprint } from '../../lib/experiments/finished_run';
+import { configFingerprint, finishedRun } from '../../lib/experiments/finished_run';
 import { runReplicates, summarizeReplicates, type ReplicatesOutput } from '../../lib/experiments/replicates';
 import type { ExperimentConfig, ExperimentName } from '../../lib/experiments/types';
 
@@ -74,6 +74,17 @@ test('runReplicates reuses a seed that finished with the same config, reruns one
     calls.length = 0;
     await runReplicates('semi-supervised-probe', cfg, { runsDir: runs, rerun: true }, runOne);
     assert.deepEqual(calls, [0, 1, 2]);
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
+
+test('finishedRun only looks: no run folder is made for a seed that never ran', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'srn-repl-look-'));
+  try {
+    const cfg = { ...loadExperimentConfig('semi-supervised-probe', 'small'), seeds: [3] };
+    assert.equal(finishedRun(cfg, { runsDir: runs }), undefined);
+    assert.equal(existsSync(join(runs, 'semi-supervised-probe')), false);
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }

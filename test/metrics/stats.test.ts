@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatMeanCI, meanCI, tQuantile975 } from '../../lib/metrics/stats';
+import { formatMeanCI, meanCI, median, tQuantile975 } from '../../lib/metrics/stats';
 
 test('meanCI: mean, sample std and the t-based 95% half-width', () => {
   const s = meanCI([0.4, 0.5, 0.6]);
@@ -26,4 +26,13 @@ test('tQuantile975: table values, the normal limit, and bad df refused', () => {
   assert.equal(tQuantile975(30), 2.042);
   assert.equal(tQuantile975(100), 1.96);
   assert.throws(() => tQuantile975(0), /integer df ≥ 1/);
+});
+
+test('median: the middle value, the mean of the middle two for an even count, input left unsorted; none is an error', () => {
+  const xs = [5, 1, 3];
+  assert.equal(median(xs), 3);
+  assert.deepEqual(xs, [5, 1, 3]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([7]), 7);
+  assert.throws(() => median([]), /median: no values/);
 });
