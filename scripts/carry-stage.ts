@@ -52,7 +52,7 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
   const dataRoot = (JSON.parse(readFileSync(keyPath, 'utf8')) as { data?: { root?: string } }).data?.root ?? '(not recorded)';
   writeFileSync(
     join(dest, 'PROVENANCE.md'),
-    `# Unfinished semantic SRN \`${key}\` (carried between sittings)
+    `# ${m.step >= total ? 'Finished' : 'Unfinished'} semantic SRN \`${key}\` (carried between sittings)
 
 | | |
 |---|---|
@@ -64,8 +64,8 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
 | weights.bin | ${(bytes / 2 ** 20).toFixed(2)} MB, sha256 ${sha} |
 ${(opts.notes ?? []).map((n) => `| note | ${n} |\n`).join('')}
 Weights only (no Adam moments: they would triple the size; the resumed training starts them afresh).
-To go on: \`npx tsx scripts/carry-stage.ts unpack pretrained/wip-semantic-${key} --runs <runsDir>\`, then rerun
-the command above. The cache key holds the data folder's real path: the experiment must read its data from
+${m.step >= total ? 'To use it' : 'To go on'}: \`npx tsx scripts/carry-stage.ts unpack pretrained/wip-semantic-${key} --runs <runsDir>\`, then rerun
+the command above${m.step >= total ? ' (it reuses the finished training instead of training)' : ''}. The cache key holds the data folder's real path: the experiment must read its data from
 ${dataRoot}, or it will not find this training.
 `,
   );

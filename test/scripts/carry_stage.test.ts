@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { presetConfig } from '../../lib/config/presets';
+import { presetConfig, scheduleSteps } from '../../lib/config/presets';
 import { SrnModel } from '../../lib/srn/model';
 import { findCheckpoint, loadCheckpoint, saveCheckpoint } from '../../lib/training/checkpoint';
 import { packSemantic, unpackCarry } from '../../scripts/carry-stage';
@@ -28,16 +28,17 @@ function semanticCache(runs: string, step: number, seed: number): string {
 
 test('pack keeps the weights and the cache key; unpack puts them where the semantic cache looks', () => {
   const before = tf.memory().numTensors;
-  const cache = semanticCache(join(root, 'runs-a'), 7, 1);
+  const cache = semanticCache(join(root, 'runs-a'), 3, 1); // the tiny preset's semantic SRN trains 4 steps
   const carry = packSemantic(cache, { trainedAt: 'HEAD', command: 'semantic-srn experiment table-1', notes: ['stopped with SIGINT'], destRoot: join(root, 'pretrained') });
   assert.equal(carry, join(root, 'pretrained', `wip-semantic-${key}`));
   const shipped = loadCheckpoint(carry).manifest;
   assert.equal(shipped.weightsOnly, true);
-  assert.equal(shipped.step, 7);
+  assert.equal(shipped.step, 3);
   assert.deepEqual(shipped.heads, ['unet']);
   assert.ok(!loadCheckpoint(carry).arrays.has('latents.m'), 'no optimiser moments in a carry');
   const prov = readFileSync(join(carry, 'PROVENANCE.md'), 'utf8');
-  assert.match(prov, /steps done \| 7 of \d+/);
+  assert.match(prov, /^# Unfinished semantic SRN/);
+  assert.match(prov, /steps done \| 3 of 4/);
   assert.match(prov, /note \| stopped with SIGINT/);
 
   const target = unpackCarry(carry, { runsDir: join(root, 'runs-b') });
@@ -80,4 +81,14 @@ test('bad input names what was expected', () => {
   unpackCarry(pre, { to });
   assert.ok(existsSync(join(to, 'manifest.json')));
   assert.throws(() => unpackCarry(pre, { to }), /already holds step 3/);
+});
+
+test('a finished training is carried as finished: its provenance says so and that the experiment reuses it', () => {
+  const total = scheduleSteps(config.training.semantic.schedule);
+  const cache = semanticCache(join(root, 'runs-done'), total, 2);
+  const carry = packSemantic(cache, { trainedAt: 'HEAD', command: 'semantic-srn experiment table-1', destRoot: join(root, 'pretrained-done') });
+  const prov = readFileSync(join(carry, 'PROVENANCE.md'), 'utf8');
+  assert.match(prov, /^# Finished semantic SRN/);
+  assert.match(prov, new RegExp(`steps done \\| ${total} of ${total}`));
+  assert.match(prov, /reuses the finished training/);
 });
