@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../util/atomic_write';
 import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Markdown, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
 import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
+import { semanticTrainingsOnDisk, type SemanticOnDisk } from '../pipeline/stage_cache';
+import { presetConfig, scheduleSteps } from '../config/presets';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { formatDuration } from '../training/progress';
 import { saveFigure } from '../plotting/save';
@@ -72,6 +74,12 @@ export interface Table1Step {
   kinds: string[] | null;
   /** About how long it takes, from the finished rows of its columns in the same runs folder; null when none has a wall time. */
   estimate?: Table1StepEstimate | null;
+  /**
+   * SRN+U-Net columns only: the shared semantic SRN they train first unless finished (its hours are in no row's wall
+   * time, so not in `estimate`): the trainings of this preset, class and pre-training seed on disk, and the steps
+   * the preset schedules.
+   */
+  semantic?: { onDisk: SemanticOnDisk[]; total: number };
 }
 
 export interface Table1StepEstimate {
@@ -125,8 +133,35 @@ export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): T
   return cfg.runMissing.flatMap((experiment) => {
     const wanted = (TABLE1_PRODUCERS[experiment] ?? []).filter((c) => !cfg.columns || cfg.columns.includes(c));
     const baseline = experiment === 'tco-baseline' || experiment === 'unet-baselines';
-    return missingGroups(wanted, rows, cfg.seeds).map((g) => ({ experiment, ...g, kinds: baseline ? kindsOf(g.columns) : null, estimate: estimateTable1Step(g.columns, rows, ofScale) }));
+    return missingGroups(wanted, rows, cfg.seeds).map((g) => ({
+      experiment,
+      ...g,
+      kinds: baseline ? kindsOf(g.columns) : null,
+      estimate: estimateTable1Step(g.columns, rows, ofScale),
+      ...(g.columns.some((c) => c === 'srn-unet-single' || c === 'srn-unet-multi') ? { semantic: semanticNeed(cfg, runsDir) } : {}),
+    }));
   });
+}
+
+/** The semantic SRN that SRN+U-Net trains or reuses (keyed on the pre-training seed, as in baseline_experiments.ts). */
+function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): { onDisk: SemanticOnDisk[]; total: number } {
+  const className = cfg.data.className === 'table' ? 'table' : 'chair';
+  return {
+    onDisk: semanticTrainingsOnDisk(resolve(runsDir), cfg.preset, className, cfg.seed),
+    total: scheduleSteps(presetConfig(cfg.preset, cfg.overrides).training.semantic.schedule),
+  };
+}
+
+/** What a step's semantic SRN needs first, for --plan: reused, resumed at a step, or trained from scratch. */
+function describeSemanticNeed(need: { onDisk: SemanticOnDisk[]; total: number }): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const done = need.onDisk.filter((t) => t.step !== null && t.total !== null && t.step >= t.total);
+  if (done.length) return `semantic SRN ${done.map((t) => t.key).join(' / ')}: finished (${n(done[0].step!)} steps), reused`;
+  const started = need.onDisk.filter((t) => t.step !== null);
+  if (started.length) {
+    return `first the semantic SRN resumes: ${started.map((t) => `${t.key} at step ${n(t.step!)} of ${n(t.total ?? need.total)}`).join(' / ')} (its time is not in the estimate)`;
+  }
+  return `first the semantic SRN trains: ${n(need.total)} steps, none on disk (its hours are not in the estimate)`;
 }
 
 /** The rows under `runsDir` at Table 1's scale and class (any seed). */
@@ -149,7 +184,8 @@ export function describeTable1Step(step: Table1Step): string {
       : e === null
         ? ' — time unknown (no finished row of these columns here)'
         : ` — about ${formatDuration(e.secondsPerSeed)} a seed${step.seeds.length > 1 ? `, ${formatDuration(e.secondsPerSeed * step.seeds.length)} in all` : ''} (median own wall of ${e.rows} finished row${e.rows > 1 ? 's' : ''}${e.otherClass ? ', partly of the other class' : ''} here)`;
-  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}`;
+  const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
+  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}`;
 }
 
 export interface Table1Result extends ExperimentOutput {

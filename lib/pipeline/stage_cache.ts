@@ -5,7 +5,7 @@
  * the one resumable training of ~10,000 steps, not start their own.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
 import type { SrnConfig } from '../config/types';
@@ -41,6 +41,35 @@ export interface StageOptions {
 /** A short content hash of a JSON-able value (cache keys). */
 export function stageHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
+}
+
+/** A semantic SRN training found on disk: its cache key, newest verified step and the steps its config schedules. */
+export interface SemanticOnDisk {
+  key: string;
+  /** null when its folder holds no checkpoint that verifies (never saved, or damaged). */
+  step: number | null;
+  total: number | null;
+}
+
+/**
+ * The semantic SRN trainings under `<runsDir>/semantic/` of one preset, class and seed, whatever data folder they
+ * were keyed on (planning only: the experiment itself picks the one whose key matches its data). Reads, writes nothing.
+ */
+export function semanticTrainingsOnDisk(runsDir: string, preset: string, className: string, seed: number): SemanticOnDisk[] {
+  const root = join(runsDir, 'semantic');
+  if (!existsSync(root)) return [];
+  const prefix = `${preset}-${className.toLowerCase()}-s${seed}-`;
+  return readdirSync(root)
+    .filter((name) => name.startsWith(prefix))
+    .sort()
+    .map((key) => {
+      try {
+        const m = findCheckpoint(join(root, key, 'checkpoint'))?.manifest;
+        return { key, step: m?.step ?? null, total: m ? scheduleSteps(m.config.training.semantic.schedule) : null };
+      } catch {
+        return { key, step: null, total: null };
+      }
+    });
 }
 
 /**

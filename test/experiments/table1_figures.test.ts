@@ -10,6 +10,9 @@ import { main } from '../../lib/cli/main';
 import { NullTracker } from '../../lib/tracking/create_tracker';
 import { runReplicates } from '../../lib/experiments/replicates';
 import { throwIfInterrupted } from '../../lib/experiments/common';
+import { presetConfig, scheduleSteps } from '../../lib/config/presets';
+import { SrnModel } from '../../lib/srn/model';
+import { saveCheckpoint } from '../../lib/training/checkpoint';
 
 const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single', seed = 0, mIOU = 0.5, createdAt: string | null = null): Table1Row => ({
   id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU, shapeMIOU: 0.4, source, scale, seed, createdAt,
@@ -156,4 +159,31 @@ test('after Ctrl-C an experiment stops at the next stage boundary, naming what i
   );
   assert.deepEqual(calls, []);
   assert.doesNotThrow(() => throwIfInterrupted({}, 'anything'));
+});
+
+test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed at its step, or reused when finished', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'srn-plan-semantic-'));
+  try {
+    const cfg = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0', columns: '4,5' });
+    const config = presetConfig(cfg.preset, cfg.overrides);
+    const total = scheduleSteps(config.training.semantic.schedule);
+    const need = () => describeTable1Step(planTable1(cfg, runs)[0]).split('; ')[1];
+    assert.equal(need(), `first the semantic SRN trains: ${total} steps, none on disk (its hours are not in the estimate)`);
+    const key = `${cfg.preset}-chair-s${cfg.seed}-0123456789ab`;
+    const save = (step: number) => {
+      const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['unet'] });
+      saveCheckpoint(join(runs, 'semantic', key, 'checkpoint'), { config, model, stage: 'semantic', step, dataVersion: 'synthetic-v2' });
+      model.dispose();
+    };
+    save(total - 1);
+    assert.equal(need(), `first the semantic SRN resumes: ${key} at step ${total - 1} of ${total} (its time is not in the estimate)`);
+    save(total);
+    assert.equal(need(), `semantic SRN ${key}: finished (${total} steps), reused`);
+    // Another class's or seed's training is not this one's.
+    const tables = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { className: 'table', seeds: '0', columns: '4' });
+    assert.match(describeTable1Step(planTable1(tables, runs)[0]), /first the semantic SRN trains/);
+    assert.equal(planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0', columns: '3' }), runs)[0].semantic, undefined, 'only SRN+U-Net columns need it');
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
 });
