@@ -1,8 +1,9 @@
 /**
  * Fig. 6 (reference §4.5, §7.2): a fresh code per test object is fitted from one segmentation mask
- * (view 65) through the frozen linear head — 8·CE, no latent or depth regulariser (the semi-supervised
- * "reverse" variant) — then RGB and labels are rendered from new poses. Scores: mIOU of the labels over
- * the evaluated views and PSNR of the RGB, which the fit never saw.
+ * (view 65) through each head of `cfg.heads` — the frozen linear head (8·CE, no latent or depth regulariser:
+ * the semi-supervised "reverse" variant) and the fully supervised semantic SRN's U-Net head (8·CE with the
+ * regularisers: the paper's figure) — then RGB and labels are rendered from new poses. Scores: mIOU of the
+ * labels over the evaluated views and PSNR of the RGB, which the fit never saw.
  */
 import { join } from 'node:path';
 import { loadView } from '../data/view_loader';
