@@ -327,8 +327,12 @@ async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void>
   c.timings.semanticSeconds = sem.seconds;
   const side = cfg.data.evalSide;
   const training = { semanticSteps: sem.steps, semanticLossLast20: sem.lossLast20, semanticSeed: c.semanticSeed, semanticCheckpoint: sem.dir, semanticReused: sem.reused, srnPreset: cfg.srnUnet.srnPreset };
-  await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet' }), undefined, { training }, 'results-single.json');
-  await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet' }), undefined, { training }, 'results-multi.json');
+  // The single-view codes are fitted once: (b) below renders the same fitted objects.
+  const singleCodes = new Map<number, { code: Float32Array; fitSeconds: number }>();
+  const keep = (i: { position: number; code: Float32Array; fitSeconds: number }) => void singleCodes.set(i.position, { code: i.code, fitSeconds: i.fitSeconds });
+  const fitProgress = (protocol: string) => (c.progress ? { onProgress: c.progress, progressStage: `srn+unet ${protocol}` } : {});
+  await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet', onRendered: keep, ...fitProgress('single') }), undefined, { training }, 'results-single.json');
+  await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet', ...fitProgress('multi') }), undefined, { training }, 'results-multi.json');
 
   // (b) 2-D U-Net on SRN-rendered RGB.
   const t = performance.now();
@@ -344,7 +348,7 @@ async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void>
   const net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
   const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress });
   c.timings.rgbUnetSeconds = r.seconds;
-  const inner = srnPredictor(config, model, { head: 'unet' });
+  const inner = srnPredictor(config, model, { head: 'unet', fitted: singleCodes, ...fitProgress('single (rendered RGB)') });
   const predictor: Predictor = async (inst, vps, ctx) => {
     const p = await inner(inst, vps, ctx);
     const rgba = p.rgba!;
