@@ -2,7 +2,8 @@
  * One baseline end to end: data (built-in synthetic set generated if absent), training, evaluation through
  * the shared runner and metrics (results.json of the same shape as SRN+linear's), tracker logging.
  * Kinds: 'tco' (TCO+linear, single view), 'unet-oracle', 'unet-fewshot', 'srn-unet' (end-to-end semantic SRN
- * with the feature U-Net head, single + multi view, and a 2-D U-Net on SRN-rendered RGB).
+ * with the feature U-Net head, single + multi view: Table 1 columns 4–5) and 'srn-render-unet' (a 2-D U-Net on the
+ * semantic SRN's rendered RGB, the supplement's meaning; no Table 1 column).
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -35,7 +36,7 @@ import { Unet2d } from './unet2d';
 import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor } from './unet_train';
 import { mean, nearestResizeLabels } from './util';
 
-export const BASELINE_KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet'] as const;
+export const BASELINE_KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'srn-render-unet'] as const;
 export type BaselineKind = (typeof BASELINE_KINDS)[number];
 
 export interface BaselineRunOptions {
@@ -60,12 +61,12 @@ export interface BaselineRunOptions {
   /** Open the run as a child of this one (an experiment's or a comparison's parent run). */
   parentRun?: string | RunHandle;
   /**
-   * srn-unet: the folder of cached trained stages; its semantic SRN is trained (resumably) or reused under
+   * srn-unet, srn-render-unet: the folder of cached trained stages; its semantic SRN is trained (resumably) or reused under
    * `<dir>/semantic/`, shared with mask reconstruction. Default: `out` (`runs`).
    */
   stageRunsDir?: string;
   /**
-   * srn-unet: the seed of the semantic SRN's training (default: `seed`). Experiments pass their pre-training seed so
+   * srn-unet, srn-render-unet: the seed of the semantic SRN's training (default: `seed`). Experiments pass their pre-training seed so
    * that replicate seeds share one semantic SRN, as SRN+linear's replicates share one pre-training; the replicate
    * seed still drives the code fits and the U-Net on rendered RGB.
    */
@@ -114,7 +115,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   // ---- data
   const nTrain = cfg.data.maxTrainInstances ?? undefined;
   const nTest = cfg.data.maxTestInstances ?? undefined;
-  const needVal = opts.kind === 'unet-fewshot' || opts.kind === 'unet-oracle' || opts.kind === 'srn-unet';
+  const needVal = opts.kind === 'unet-fewshot' || opts.kind === 'unet-oracle' || opts.kind === 'srn-render-unet';
   // Generated only where there is no data or generated data (never into a real dataset); unbounded splits open
   // whatever is there, and a missing generated set gets the default 50 / 10 objects.
   const dataRoot = resolve(opts.data ?? '.cache/data');
@@ -268,10 +269,9 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       await evalOne(opts.kind === 'unet-oracle' ? 'unet-oracle' : 'unet-30shot', 'single', unetPredictor(net, { side: S }), majority, { training, oracleInput: 'ground-truth RGBA of every test view' });
       net.dispose();
     } else {
-      await runSrnUnet(cfg, {
+      const c: SrnUnetContext = {
         train,
         test,
-        val: valSplit(),
         log,
         progress,
         run,
@@ -281,7 +281,9 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         stageRunsDir: resolve(opts.stageRunsDir ?? opts.out ?? 'runs'),
         semanticSeed: opts.semanticSeed ?? cfg.seed,
         signal: opts.signal,
-      });
+      };
+      if (opts.kind === 'srn-unet') await runSrnUnet(cfg, c);
+      else await runSrnRenderUnet(cfg, { ...c, val: valSplit() });
     }
     ok = true;
   } finally {
@@ -301,7 +303,6 @@ function omitHistory<T extends { history: number[] }>(r: T): Omit<T, 'history'> 
 interface SrnUnetContext {
   train: SplitInfo;
   test: SplitInfo;
-  val: SplitInfo;
   log: (m: string) => void;
   progress?: ProgressCallback;
   run: RunHandle;
@@ -314,49 +315,67 @@ interface SrnUnetContext {
 }
 
 /**
- * SRN+U-Net, both meanings (reference §8): (a) the end-to-end semantic SRN (trainSemantic, U-Net head),
- * codes fitted from RGB (single view 65 / 50 views), labels from its head; (b) a 2-D U-Net trained on the
- * frozen SRN's renders of training objects and applied to its renders of the fitted test objects.
+ * The fully supervised semantic SRN both SRN+U-Net kinds use: the cached training of `semanticSeed` (trained or
+ * resumed first if unfinished), with the replicate seed's config for the code fits.
+ */
+async function semanticSrn(cfg: BaselineConfig, c: SrnUnetContext) {
+  const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, model: { numClasses: c.train.numClasses } });
+  const sem = await ensureSemantic({ ...config, seed: c.semanticSeed }, c.stage, { runsDir: c.stageRunsDir, run: c.run, log: c.log, stepProgress: c.progress ?? false, signal: c.signal });
+  c.timings.semanticSeconds = sem.seconds;
+  const training = { semanticSteps: sem.steps, semanticLossLast20: sem.lossLast20, semanticSeed: c.semanticSeed, semanticCheckpoint: sem.dir, semanticReused: sem.reused, srnPreset: cfg.srnUnet.srnPreset };
+  // Code fits report progress as one loop per protocol (they take minutes a protocol at 64²).
+  const fitProgress = (protocol: string) => (c.progress ? { onProgress: c.progress, progressStage: `srn+unet ${protocol}` } : {});
+  return { config, model: sem.model, training, fitProgress };
+}
+
+/**
+ * SRN+U-Net as the paper's main text means it (reference §8; Table 1 columns 4–5): the end-to-end semantic SRN
+ * (trainSemantic, U-Net head), codes fitted from RGB (single view 65 / 50 views), labels from its head.
  */
 async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void> {
-  const C = c.train.numClasses;
-  // The replicate seed drives the code fits; the semantic SRN itself is the cached training of `semanticSeed`.
-  const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, model: { numClasses: C } });
-  const sem = await ensureSemantic({ ...config, seed: c.semanticSeed }, c.stage, { runsDir: c.stageRunsDir, run: c.run, log: c.log, stepProgress: c.progress ?? false, signal: c.signal });
-  const model = sem.model;
-  c.timings.semanticSeconds = sem.seconds;
-  const side = cfg.data.evalSide;
-  const training = { semanticSteps: sem.steps, semanticLossLast20: sem.lossLast20, semanticSeed: c.semanticSeed, semanticCheckpoint: sem.dir, semanticReused: sem.reused, srnPreset: cfg.srnUnet.srnPreset };
-  // The single-view codes are fitted once: (b) below renders the same fitted objects.
-  const singleCodes = new Map<number, { code: Float32Array; fitSeconds: number }>();
-  const keep = (i: { position: number; code: Float32Array; fitSeconds: number }) => void singleCodes.set(i.position, { code: i.code, fitSeconds: i.fitSeconds });
-  const fitProgress = (protocol: string) => (c.progress ? { onProgress: c.progress, progressStage: `srn+unet ${protocol}` } : {});
-  await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet', onRendered: keep, ...fitProgress('single') }), undefined, { training }, 'results-single.json');
-  await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet', ...fitProgress('multi') }), undefined, { training }, 'results-multi.json');
+  const { config, model, training, fitProgress } = await semanticSrn(cfg, c);
+  try {
+    await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet', ...fitProgress('single') }), undefined, { training }, 'results-single.json');
+    await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet', ...fitProgress('multi') }), undefined, { training }, 'results-multi.json');
+  } finally {
+    model.dispose();
+  }
+}
 
-  // (b) 2-D U-Net on SRN-rendered RGB.
-  const t = performance.now();
+/**
+ * SRN+U-Net as the Fig. 4 caption and supplement §3 mean it (reference §8; no Table 1 column): a 2-D U-Net trained
+ * on the frozen semantic SRN's renders of training objects, applied to its renders of the test objects fitted from
+ * one view.
+ */
+async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: SplitInfo }): Promise<void> {
+  const { config, model, training, fitProgress } = await semanticSrn(cfg, c);
+  const C = c.train.numClasses;
+  const side = cfg.data.evalSide;
   const S = cfg.unet.side;
-  const images: { rgba: Float32Array; labels: Int32Array }[] = [];
-  c.train.instances.forEach((inst, pos) => {
-    const nv = Math.min(cfg.srnUnet.renderViewsPerInstance, inst.views.length);
-    const gts = Array.from({ length: nv }, (_, v) => loadView(c.train, pos, v, S, { skipDepth: true }));
-    const views = renderViews(model, model.latents.row(inst.index), gts.map((g) => g.pose), gts[0].intrinsics, { side: S, chunkRays: config.inference.chunkRays });
-    views.forEach((v, k) => images.push({ rgba: v.rgba, labels: gts[k].labels! }));
-  });
-  c.timings.renderTrainSeconds = (performance.now() - t) / 1000;
+  // The SRN renders at the evaluation side; the U-Net runs at its own side.
+  if (side !== S) throw new Error(`srn-render-unet: evaluation side ${side} must equal the U-Net side ${S}`);
   const net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
-  const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress });
-  c.timings.rgbUnetSeconds = r.seconds;
-  const inner = srnPredictor(config, model, { head: 'unet', fitted: singleCodes, ...fitProgress('single (rendered RGB)') });
-  const predictor: Predictor = async (inst, vps, ctx) => {
-    const p = await inner(inst, vps, ctx);
-    const rgba = p.rgba!;
-    // The SRN renders at ctx.side; the U-Net runs at its own side.
-    if (side !== S) throw new Error(`srn-unet (rendered RGB): evaluation side ${side} must equal the U-Net side ${S}`);
-    return { labels: predictLabels(net, rgba, S).map((l) => nearestResizeLabels(l, S, ctx.side)), rgba };
-  };
-  await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, 'results-rendered-unet.json');
-  net.dispose();
-  model.dispose();
+  try {
+    const t = performance.now();
+    const images: { rgba: Float32Array; labels: Int32Array }[] = [];
+    c.train.instances.forEach((inst, pos) => {
+      const nv = Math.min(cfg.srnUnet.renderViewsPerInstance, inst.views.length);
+      const gts = Array.from({ length: nv }, (_, v) => loadView(c.train, pos, v, S, { skipDepth: true }));
+      const views = renderViews(model, model.latents.row(inst.index), gts.map((g) => g.pose), gts[0].intrinsics, { side: S, chunkRays: config.inference.chunkRays });
+      views.forEach((v, k) => images.push({ rgba: v.rgba, labels: gts[k].labels! }));
+    });
+    c.timings.renderTrainSeconds = (performance.now() - t) / 1000;
+    const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress });
+    c.timings.rgbUnetSeconds = r.seconds;
+    const inner = srnPredictor(config, model, { head: 'unet', ...fitProgress('single (rendered RGB)') });
+    const predictor: Predictor = async (inst, vps, ctx) => {
+      const p = await inner(inst, vps, ctx);
+      const rgba = p.rgba!;
+      return { labels: predictLabels(net, rgba, S).map((l) => nearestResizeLabels(l, S, ctx.side)), rgba };
+    };
+    await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, 'results-rendered-unet.json');
+  } finally {
+    net.dispose();
+    model.dispose();
+  }
 }

@@ -9,14 +9,15 @@ import { SCALE_NAMES, scaleDefinition } from '../config/scales';
 
 const baselinePresetOf = (s: string) => ((SCALE_NAMES as readonly string[]).includes(s) ? scaleDefinition(s).baselinePreset : s);
 
-const KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'compare'] as const;
+const KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'srn-render-unet', 'compare'] as const;
 
 const HELP = `usage: semantic-srn baseline <${KINDS.join('|')}> [options]
 
   tco            TCO (Tatarchenko) pre-training + TCO+linear probe on the 30 labelled images; single-view eval
   unet-oracle    2-D U-Net on all training images; given the GT RGB of every test view
   unet-fewshot   the same U-Net on the 30 labelled images; dropout chosen on val, early stopping on val mIOU
-  srn-unet       semantic SRN with the U-Net head (single + multi view) and a U-Net on SRN-rendered RGB
+  srn-unet       semantic SRN with the U-Net head, single + multi view (Table 1 columns 4-5)
+  srn-render-unet  a 2-D U-Net on the semantic SRN's rendered RGB (the supplement's SRN+U-Net; no Table 1 column)
   compare        Table 1 rows: TCO+linear, SRN+linear, 30-shot U-Net, Oracle U-Net (mIOU / shape-mIOU, wall time)
 
   --scale NAME          small, cpu (default), cpu64 or paper (lib/config/scales.ts), or a baselines

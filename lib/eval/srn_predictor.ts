@@ -27,11 +27,6 @@ export interface SrnPredictorOptions {
   onProgress?: ProgressCallback;
   /** Stage name in those progress reports (default 'eval'). */
   progressStage?: string;
-  /**
-   * Codes already fitted to the same protocol's views by this model and config, by split position (e.g. collected with
-   * onRendered by another evaluation of the same protocol): reused instead of fitting again; other positions are fitted.
-   */
-  fitted?: ReadonlyMap<number, { code: Float32Array; fitSeconds: number }>;
   /** Called with each instance's fitted code, renders and fit seconds (e.g. for figures or point clouds). */
   onRendered?: (info: { position: number; code: Float32Array; views: RenderedView[]; viewPositions: number[]; fitSeconds: number; renderSeconds: number }) => void;
 }
@@ -62,8 +57,6 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
       view: fitSide === ctx.side ? ctx.loadView(p) : loadAt(ctx.split, ctx.position, p, fitSide),
     }));
   return async (_instance, viewPositions, ctx) => {
-    const before = opts.fitted?.get(ctx.position);
-    if (before) fitted.set(ctx.position, before);
     if (!fitted.has(ctx.position)) {
       const group = ctx.following(perStep);
       const t = performance.now();

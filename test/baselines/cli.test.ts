@@ -22,7 +22,7 @@ describe('baseline CLI', () => {
   });
 
   it('rejects bad input with messages naming the flag', () => {
-    assert.throws(() => parseBaselineArgs(['nope']), /expected one of tco, unet-oracle, unet-fewshot, srn-unet, compare/);
+    assert.throws(() => parseBaselineArgs(['nope']), /expected one of tco, unet-oracle, unet-fewshot, srn-unet, srn-render-unet, compare/);
     assert.throws(() => parseBaselineArgs([]), /name a baseline/);
     assert.throws(() => parseBaselineArgs(['tco', '--steps', 'bogus=1']), /--steps: expected N or/);
     assert.throws(() => parseBaselineArgs(['tco', '--dropout', '2']), /--dropout/);

@@ -1,4 +1,4 @@
-/** 2-step smoke run of SRN+U-Net (both meanings) with the `tiny` preset through runBaseline. */
+/** 2-step smoke runs of SRN+U-Net (both meanings: srn-unet, srn-render-unet) with the `tiny` preset through runBaseline. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { tinyBaselineSmoke, twoStepOverrides, useTinyChairs } from './smoke_fixt
 const data = useTinyChairs();
 
 describe('baselines, tiny preset (2 steps each)', () => {
-  for (const kind of BASELINE_KINDS.filter((k) => k === 'srn-unet')) {
+  for (const kind of BASELINE_KINDS.filter((k) => k === 'srn-unet' || k === 'srn-render-unet')) {
     it(`${kind}: trains, evaluates through the shared runner, writes results.json, logs a tracker run, leaks no tensors`, () =>
       tinyBaselineSmoke(kind, data.root));
   }

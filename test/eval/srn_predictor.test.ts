@@ -59,36 +59,6 @@ test('SRN predictor: objectsPerStep fits several instances per step, same codes 
   }
 });
 
-test('SRN predictor: codes fitted before are reused (no fit, same renders), other positions are fitted', async () => {
-  const root3 = makeTestSplit(70, 3);
-  try {
-    const split = openSplit(root3, 'Chair', 'test');
-    const config = presetConfig('tiny', { training: { latentFit: { steps: 2, side: 4 } }, inference: { side: 4 } });
-    const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['linear'] });
-    const first = new Map<number, { code: Float32Array; fitSeconds: number }>();
-    const labels: Int32Array[][] = [];
-    const a = srnPredictor(config, model, { onRendered: (r) => (first.set(r.position, { code: r.code, fitSeconds: r.fitSeconds }), (labels[r.position] = r.views.map((v) => v.labels!))) });
-    await evaluate({ split, side: 4, protocol: 'single', predictor: a, majorityClass: 2, evalViews: [0, 65] });
-    first.delete(2);
-    let fitSteps = 0;
-    const seen: { position: number; code: Float32Array; fitSeconds: number }[] = [];
-    const b = srnPredictor(config, model, { fitted: first, fit: { onMetrics: () => fitSteps++ }, onRendered: (r) => seen.push(r) });
-    const before = tf.memory().numTensors;
-    await evaluate({ split, side: 4, protocol: 'single', predictor: b, majorityClass: 2, evalViews: [0, 65] });
-    assert.equal(tf.memory().numTensors, before);
-    assert.equal(fitSteps, 2, 'only position 2 is fitted (2 steps)');
-    for (const p of [0, 1]) {
-      const r = seen.find((x) => x.position === p)!;
-      assert.equal(r.code, first.get(p)!.code, `position ${p}: the given code`);
-      assert.equal(r.fitSeconds, first.get(p)!.fitSeconds);
-      assert.deepEqual(r.views.map((v) => v.labels), labels[p], `position ${p}: the same renders`);
-    }
-    model.dispose();
-  } finally {
-    rmSync(root3, { recursive: true, force: true });
-  }
-});
-
 test('quickstart options: defaults, --steps overrides, clear errors', () => {
   const a = parseQuickstartArgs(['--steps', 'pretrain=10,fit=5', '--name', 'x1', '--seed', '3']);
   assert.ok(a !== 'help');
