@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     '',
     ...rowTables,
     ...multiShotMarkdown(doc.multiShotSrnLinear, values.name!),
-    'Wall: the row\'s own work (probe or training, fits, evaluation); the SRN pre-training an SRN+linear row shares with other rows is not counted, a TCO row\'s own pre-training is.',
+    'Wall: the row\'s own work (probe or training, fits, evaluation); the SRN pre-training an SRN+linear row shares with other rows is not counted, a TCO row\'s own pre-training is; an SRN+U-Net row is its protocol\'s code fits and evaluation (the semantic SRN, shared by every seed and by Fig. 6, is not counted).',
     '',
     missing.length ? `Missing (no row yet): ${missing.map((m) => `column ${m.column} ${m.className} seed(s) ${m.seedsMissing.join(',')}`).join('; ')}.` : 'Every column has a row for every seed.',
     '',

@@ -110,6 +110,13 @@ export interface Table1Row extends Omit<Table1Entry, 'scale' | 'seed'> {
   createdAt: string | null;
 }
 
+/**
+ * A run's results.json, and a baseline's per-evaluation `results-<name>.json` (SRN+U-Net writes results-single.json
+ * and results-multi.json): the seed's results.json is rewritten by whichever kinds ran last in its folder (columns
+ * 4–5 then 6, say), so a row must also be found in the file its own evaluation wrote.
+ */
+const RESULTS_FILE = /^results(-[\w-]+)?\.json$/;
+
 function walkResults(dir: string, depth: number, out: string[]): void {
   if (depth < 0 || !existsSync(dir)) return;
   for (const f of readdirSync(dir)) {
@@ -122,7 +129,7 @@ function walkResults(dir: string, depth: number, out: string[]): void {
       continue;
     }
     if (st.isDirectory()) walkResults(p, depth - 1, out);
-    else if (f === 'results.json') out.push(p);
+    else if (RESULTS_FILE.test(f)) out.push(p);
   }
 }
 
@@ -203,7 +210,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
   return rows;
 }
 
-/** Every Table 1 row under `runsDir` (results.json files up to 4 folders deep). */
+/** Every Table 1 row under `runsDir` (results.json and results-<name>.json files up to 4 folders deep). */
 export function collectTable1Rows(runsDir: string): Table1Row[] {
   const files: string[] = [];
   walkResults(resolve(runsDir), 4, files);

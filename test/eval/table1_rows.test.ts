@@ -49,3 +49,19 @@ test('collectTable1Rows: a newer curve point does not replace the finished run o
   const rows = collectTable1Rows(runs);
   assert.deepEqual(rows.map((r) => [r.id, r.mIOU]), [['srn-linear', 0.677]]);
 });
+
+test("collectTable1Rows: SRN+U-Net's rows survive a later run of other columns rewriting the seed's results.json", () => {
+  const runs = mkdtempSync(join(tmpdir(), 'table1-rows-kinds-'));
+  const seedDir = join(runs, 'unet-baselines', 'cpu64', 'chair-seed0');
+  const entry = (id: string, column: number, protocol: string, mIOU: number) => ({ id, column, method: id, protocol, className: 'Chair', mIOU, shapeMIOU: mIOU, scale: 'cpu64', seed: 0 });
+  mkdirSync(join(seedDir, 'srn-unet'), { recursive: true });
+  writeFileSync(join(seedDir, 'srn-unet', 'results-single.json'), JSON.stringify({ createdAt: '2026-12-06T05:00:00Z', table1: entry('srn-unet-single', 4, 'single', 0.706) }));
+  writeFileSync(join(seedDir, 'srn-unet', 'results-multi.json'), JSON.stringify({ createdAt: '2026-12-06T05:10:00Z', table1: entry('srn-unet-multi', 5, 'multi', 0.755) }));
+  // The rendered-RGB U-Net fills no column: its file is read and gives no row.
+  writeFileSync(join(seedDir, 'srn-unet', 'results-rendered-unet.json'), JSON.stringify({ createdAt: '2026-12-06T05:40:00Z', table1: null }));
+  // The oracle's run (columns 6) came last and its seed summary holds only its own row.
+  writeFileSync(join(seedDir, 'results.json'), JSON.stringify({ createdAt: '2026-12-06T06:00:00Z', table1: [entry('unet-oracle', 6, 'single', 0.735)] }));
+  writeFileSync(join(seedDir, 'summary-not-results.json'), JSON.stringify({ table1: entry('unet-30shot', 3, 'single', 0.1) }));
+  const rows = collectTable1Rows(runs).map((r) => [r.id, r.mIOU]).sort();
+  assert.deepEqual(rows, [['srn-unet-multi', 0.755], ['srn-unet-single', 0.706], ['unet-oracle', 0.735]]);
+});

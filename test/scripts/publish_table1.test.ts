@@ -49,6 +49,12 @@ test('a TCO row counts its own pre-training: only SRN+linear leaves out a pre-tr
   assert.deepEqual([d.wallSeconds, d.pretrainSeconds], [1528, null]);
 });
 
+test("an SRN+U-Net row's wall time is its evaluation, not the run's total with the shared semantic SRN and the other protocol", () => {
+  const src = write('s/srn-unet/results-multi.json', { perClassIoU: {}, timings: { totalSeconds: 5461, semanticSeconds: 1121, evalSeconds: 2159 } });
+  const d = rowDetail({ ...row(src, 'srn+unet', 'multi'), id: 'srn-unet-multi' });
+  assert.deepEqual([d.wallSeconds, d.pretrainSeconds], [2159, null]);
+});
+
 test('per-part mean ± 95% CI over seeds in %, parts a seed did not score left out of its mean', () => {
   const base = { shapeMIOUPresent: null, wallSeconds: null, pretrainSeconds: null, commit: null, backend: null };
   const s = partStats([
