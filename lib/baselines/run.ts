@@ -348,12 +348,12 @@ async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void>
  * one view.
  */
 async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: SplitInfo }): Promise<void> {
-  const { config, model, training, fitProgress } = await semanticSrn(cfg, c);
-  const C = c.train.numClasses;
   const side = cfg.data.evalSide;
   const S = cfg.unet.side;
-  // The SRN renders at the evaluation side; the U-Net runs at its own side.
+  // The SRN renders at the evaluation side; the U-Net runs at its own side. Checked before anything is loaded.
   if (side !== S) throw new Error(`srn-render-unet: evaluation side ${side} must equal the U-Net side ${S}`);
+  const { config, model, training, fitProgress } = await semanticSrn(cfg, c);
+  const C = c.train.numClasses;
   const net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
   try {
     const t = performance.now();
