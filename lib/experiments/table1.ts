@@ -145,9 +145,8 @@ export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): T
 
 /** The semantic SRN that SRN+U-Net trains or reuses (keyed on the pre-training seed, as in baseline_experiments.ts). */
 function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): { onDisk: SemanticOnDisk[]; total: number } {
-  const className = cfg.data.className === 'table' ? 'table' : 'chair';
   return {
-    onDisk: semanticTrainingsOnDisk(resolve(runsDir), cfg.preset, className, cfg.seed),
+    onDisk: semanticTrainingsOnDisk(resolve(runsDir), cfg.preset, table1Class(cfg), cfg.seed),
     total: scheduleSteps(presetConfig(cfg.preset, cfg.overrides).training.semantic.schedule),
   };
 }
@@ -169,10 +168,10 @@ function rowsOfTable(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1R
   return rowsOfClass(cfg, collectTable1Rows(resolve(runsDir)).filter((r) => r.scale === cfg.scale));
 }
 
-const rowsOfClass = (cfg: ExperimentConfig<'table-1'>, rows: readonly Table1Row[]) => {
-  const className = cfg.data.className === 'table' ? 'table' : 'chair';
-  return rows.filter((r) => r.className.toLowerCase() === className);
-};
+/** Table 1's class in lower case, as row class names and stage keys spell it. */
+const table1Class = (cfg: ExperimentConfig<'table-1'>) => (cfg.data.className === 'table' ? 'table' : 'chair');
+
+const rowsOfClass = (cfg: ExperimentConfig<'table-1'>, rows: readonly Table1Row[]) => rows.filter((r) => r.className.toLowerCase() === table1Class(cfg));
 
 /** `step` as one line: "unet-baselines, seeds 1,2: columns 3 (unet-30shot), 6 (unet-oracle) [kinds unet-fewshot, unet-oracle]". */
 export function describeTable1Step(step: Table1Step): string {

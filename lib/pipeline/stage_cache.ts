@@ -43,6 +43,11 @@ export function stageHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12);
 }
 
+/** The start of a cached stage's key, `<preset>-<class>-s<seed>-`, before the hash of what made it. */
+function stageKeyPrefix(preset: string, className: string, seed: number): string {
+  return `${preset}-${className.toLowerCase()}-s${seed}-`;
+}
+
 /** A semantic SRN training found on disk: its cache key, newest verified step and the steps its config schedules. */
 export interface SemanticOnDisk {
   key: string;
@@ -58,7 +63,7 @@ export interface SemanticOnDisk {
 export function semanticTrainingsOnDisk(runsDir: string, preset: string, className: string, seed: number): SemanticOnDisk[] {
   const root = join(runsDir, 'semantic');
   if (!existsSync(root)) return [];
-  const prefix = `${preset}-${className.toLowerCase()}-s${seed}-`;
+  const prefix = stageKeyPrefix(preset, className, seed);
   return readdirSync(root)
     .filter((name) => name.startsWith(prefix))
     .sort()
@@ -85,7 +90,7 @@ export function cachedStage(
   keyObj: unknown,
   total: number,
 ): { key: string; dir: string; ckDir: string; found: LoadedCheckpoint | undefined; finished: boolean } {
-  const key = `${config.preset}-${data.train.className.toLowerCase()}-s${config.seed}-${stageHash(keyObj)}`;
+  const key = `${stageKeyPrefix(config.preset, data.train.className, config.seed)}${stageHash(keyObj)}`;
   const dir = join(runsDir, kind, key);
   const ckDir = join(dir, 'checkpoint');
   mkdirSync(dir, { recursive: true });
