@@ -65,7 +65,8 @@ export { pretrainStage, probeStage, evaluateStage, type StageContext, type Evalu
 export { runQuickstart, quickstartConfig, type QuickstartOptions, type QuickstartResult } from './pipeline/quickstart';
 
 // ---- baselines: TCO+linear, 2-D U-Nets, SRN+U-Net, the Table 1 comparison
-export { runBaseline, BASELINE_KINDS, type BaselineKind, type BaselineRunOptions, type BaselineRunSummary } from './baselines/run';
+export { runBaseline, type BaselineRunOptions, type BaselineRunSummary } from './baselines/run';
+export { BASELINE_KINDS, finishedBaseline, type BaselineKind } from './baselines/finished_baseline';
 export { runTable1Comparison } from './baselines/compare';
 export { baselineConfig, type BaselineConfig } from './baselines/config';
 

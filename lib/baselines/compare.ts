@@ -13,7 +13,8 @@ import { runQuickstart } from '../pipeline/quickstart';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
 import type { BaselineConfig } from './config';
-import { runBaseline, type BaselineKind } from './run';
+import type { BaselineKind } from './finished_baseline';
+import { runBaseline } from './run';
 
 export interface BaselineComparisonRow {
   method: string;

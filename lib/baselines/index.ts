@@ -5,5 +5,6 @@ export * from './tco_train';
 export * from './unet2d';
 export * from './unet_train';
 export * from './run';
+export * from './finished_baseline';
 export * from './compare';
 export * from './sweep_unet';

@@ -29,15 +29,14 @@ import { createTracker, NullTracker } from '../tracking/create_tracker';
 import { numericMetrics } from '../tracking/metric_record';
 import type { RunHandle, Tracker } from '../tracking/types';
 import { writeJsonAtomic } from '../util/atomic_write';
-import { baselineConfig, type BaselineConfig } from './config';
+import type { BaselineConfig } from './config';
+import { BASELINE_RESULT_FILES, baselineRunConfig, baselineRunDir, type BaselineKind } from './finished_baseline';
 import { TcoNet } from './tco';
 import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from './tco_train';
 import { Unet2d } from './unet2d';
 import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor } from './unet_train';
 import { mean, nearestResizeLabels } from './util';
 
-export const BASELINE_KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'srn-render-unet'] as const;
-export type BaselineKind = (typeof BASELINE_KINDS)[number];
 
 export interface BaselineRunOptions {
   kind: BaselineKind;
@@ -108,8 +107,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const secs = (from: number) => (performance.now() - from) / 1000;
   const log = (m: string) => (opts.quiet ? undefined : console.error(`[baseline ${opts.kind}] ${m}`));
   const progress = opts.quiet ? undefined : stderrProgress(10000);
-  const preset = opts.preset ?? 'cpu';
-  const cfg = baselineConfig(preset, { ...(opts.overrides ?? {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const { preset, cfg } = baselineRunConfig(opts);
   const backend = backendRecord(opts.backend);
 
   // ---- data
@@ -140,7 +138,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const C = train.numClasses;
   const cache = new ViewCache(1024 * 2 ** 20);
 
-  const runDir = resolve(opts.out ?? 'runs', opts.name ?? `baseline-${opts.kind}`);
+  const runDir = baselineRunDir(opts);
   mkdirSync(runDir, { recursive: true });
   const tracker = opts.tracker ?? (opts.track === false ? new NullTracker() : createTracker(opts.trackingUri ? { uri: opts.trackingUri } : {}));
   const run: RunHandle = await tracker.startRun({
@@ -163,7 +161,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
 
   // MLflow keys allow letters, digits, '_', '-', '.', ' ', '/': 'tco+linear' → 'tco_linear'.
   const mkey = (m: string) => m.replace(/[^\w\-. /]/g, '_');
-  const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: Predictor, majority: number | undefined, extra: Record<string, unknown>, file = 'results.json') => {
+  const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: Predictor, majority: number | undefined, extra: Record<string, unknown>, file: string = BASELINE_RESULT_FILES[opts.kind][0]) => {
     const column = TABLE1_COLUMN_OF[`${method}/${protocol}`];
     const te = performance.now();
     const rendersDir = join(runDir, 'renders', mkey(`${method}-${protocol}`).replace(/[ /]/g, '_'));
@@ -335,8 +333,8 @@ async function semanticSrn(cfg: BaselineConfig, c: SrnUnetContext) {
 async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void> {
   const { config, model, training, fitProgress } = await semanticSrn(cfg, c);
   try {
-    await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet', ...fitProgress('single') }), undefined, { training }, 'results-single.json');
-    await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet', ...fitProgress('multi') }), undefined, { training }, 'results-multi.json');
+    await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet', ...fitProgress('single') }), undefined, { training }, BASELINE_RESULT_FILES['srn-unet'][0]);
+    await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet', ...fitProgress('multi') }), undefined, { training }, BASELINE_RESULT_FILES['srn-unet'][1]);
   } finally {
     model.dispose();
   }
@@ -373,7 +371,7 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
       const rgba = p.rgba!;
       return { labels: predictLabels(net, rgba, S).map((l) => nearestResizeLabels(l, S, ctx.side)), rgba };
     };
-    await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, 'results-rendered-unet.json');
+    await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, BASELINE_RESULT_FILES['srn-render-unet'][0]);
   } finally {
     net.dispose();
     model.dispose();

@@ -24,8 +24,9 @@ const HELP = `usage: semantic-srn experiment <name> [options]
                         make them, then exit without running anything
   --protocol P          semi-supervised-probe only: single (default, Table 1) or multi (the supplement's
                         multi-shot column: the code fitted to 50 views); multi runs in <class>-multi-seed<s>/
-  --rerun               with several seeds, run again the seeds that finished before with the same config
-                        (default: reuse their results.json, so a stopped run goes on where it stopped)
+  --rerun               run again what finished before with the same config: the seeds of a multi-seed run,
+                        and a baseline experiment's kinds (default: reuse their results, so a stopped run goes
+                        on where it stopped and rows a table-1 run made are not trained again)
   --out DIR             runs folder (default runs): results in <out>/<name>/<scale>/<class>[-seed<s>]/,
                         shared pre-training in <out>/pretrain/
   --data DIR            dataset root (default: the config's data.root)

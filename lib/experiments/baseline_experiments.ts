@@ -12,6 +12,7 @@ import { perClassIouSpec, type ClassIouRecord } from '../plotting/vegalite_specs
 import { resultsTable, type ColumnTable } from '../plotting/results_table';
 import { backendSummary, experimentRunDir, projectRoot, replicateSeed, say, throwIfInterrupted, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadBaselines } from './baselines_bridge';
+import { finishedBaseline, type BaselineKind } from '../baselines/finished_baseline';
 import { configFingerprint } from './finished_run';
 import { PAPER_TABLE1, paperColumn, type Table1ColumnId, type Table1Entry } from '../eval/table1';
 import { scaleDefinition } from '../config/scales';
@@ -58,8 +59,11 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
     for (const kind of kinds) {
       throwIfInterrupted(opts, `baseline ${kind}`);
       const preset = bc.preset ?? scaleDefinition(cfg.scale).baselinePreset;
-      say(opts, `${cfg.experiment}: baseline ${kind} (preset ${preset})`);
-      const summary = await runBaseline({
+      // A kind already run here with this config (e.g. by a Table 1 run) is reused, not trained again.
+      const done = opts.rerun ? undefined : finishedBaseline({ kind: kind as BaselineKind, preset, overrides, seed, out: runDir, name: kind, semanticSeed: cfg.seed });
+      if (done) say(opts, `${cfg.experiment}: baseline ${kind} already ran with this config in ${done.runDir}; its results are reused (--rerun runs it again)`);
+      else say(opts, `${cfg.experiment}: baseline ${kind} (preset ${preset})`);
+      const results = done?.results ?? (await runBaseline({
         kind,
         preset,
         overrides,
@@ -76,8 +80,8 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
         stageRunsDir: resolve(opts.runsDir ?? 'runs'),
         semanticSeed: cfg.seed,
         signal: opts.signal,
-      });
-      for (const path of Object.values(summary.results)) {
+      })).results;
+      for (const path of Object.values(results)) {
         if (!existsSync(path)) continue;
         const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null>; table1?: Table1Entry };
         rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: r.table1?.id ?? null });

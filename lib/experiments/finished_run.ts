@@ -7,18 +7,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { canonicalJson } from '../util/canonical_json';
 import { experimentRunPath, type ExperimentOptions, type ExperimentOutput } from './common';
 import type { ExperimentConfig } from './types';
-
-/** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /**
  * What decides a run's results: the config of one seed (without its description and the path it was read from)
@@ -27,7 +18,7 @@ function canonical(v: unknown): string {
 export function configFingerprint(cfg: ExperimentConfig, opts: Pick<ExperimentOptions, 'dataRoot'> = {}): string {
   const { description: _d, source: _s, ...rest } = cfg;
   const decisive = { ...rest, data: { ...rest.data, root: opts.dataRoot ?? rest.data.root } };
-  return createHash('sha256').update(canonical(decisive)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(canonicalJson(decisive)).digest('hex').slice(0, 16);
 }
 
 /**

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { baselineConfig } from '../../lib/baselines/config';
-import { BASELINE_KINDS, runBaseline } from '../../lib/baselines/run';
+import { BASELINE_KINDS } from '../../lib/baselines/finished_baseline';
+import { runBaseline } from '../../lib/baselines/run';
 import { NullTracker } from '../../lib/tracking/create_tracker';
 import { tinyBaselineSmoke, twoStepOverrides, useTinyChairs } from './smoke_fixture';
 

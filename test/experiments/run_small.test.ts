@@ -165,6 +165,17 @@ test('a baseline experiment runs on its class: --class table trains and scores T
   assert.ok(!parts.some((p) => p.startsWith('chair')), `no chair part expected, got ${parts.join(', ')}`);
   const row = collectTable1Rows(runsDir).find((x) => x.id === 'tco-linear' && x.className === 'Table');
   assert.ok(row, 'the table TCO row is collected as a Table row');
+  // Run again: the kind's results in its folder carry this config, so they are reused (no baseline run is
+  // opened); --rerun trains it again.
+  const tcoRuns = () => [...tracker.backend.runs.values()].filter((x) => x.tags.baseline === 'tco').length;
+  const before = tcoRuns();
+  const said: string[] = [];
+  const again = await runExperiment('tco-baseline', cfg, { ...opts, onProgress: (m: string) => said.push(m) });
+  assert.equal(tcoRuns(), before, 'a finished baseline is not run again');
+  assert.ok(said.some((m) => /baseline tco already ran with this config/.test(m)), said.join('\n'));
+  assert.deepEqual(json(again.resultsPath).rows.map((x: { mIOU: number }) => x.mIOU), saved.rows.map((x: { mIOU: number }) => x.mIOU));
+  await runExperiment('tco-baseline', cfg, { ...opts, rerun: true });
+  assert.equal(tcoRuns(), before + 1, '--rerun runs it again');
 });
 
 test('table 1 (small): collects the probe row beside the paper, runs the missing TCO row', async () => {
