@@ -6,11 +6,12 @@
  * axis), and copies each row's results.json under docs/results/NAME/runs/ at its path relative to DIR, so that
  * `cp -r docs/results/NAME/runs/. <runs>/` restores the rows and `experiment table-1` runs only what is missing.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
+import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
 import { meanCI } from '../lib/metrics/stats';
 import { saveFigure } from '../lib/plotting/save';
@@ -32,6 +33,21 @@ export function partStats(details: readonly RowDetail[]): Record<string, { mean:
     out[p] = { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
   }
   return out;
+}
+
+/**
+ * The qualitative figure of a row's first test object (`test_00_*.png`: input, predicted and true labels over four
+ * views) beside its evaluation file: a baseline's under `renders/<method>-<protocol>/`, SRN+linear's under
+ * `renders/`. Null when the run kept none.
+ */
+export function rowRenderGrid(evaluation: string, method: string, protocol: string): string | null {
+  const root = join(dirname(evaluation), 'renders');
+  for (const d of [join(root, rendersFolder(method, protocol)), root]) {
+    if (!existsSync(d)) continue;
+    const png = readdirSync(d).filter((f) => /^test_00_.*\.png$/.test(f)).sort()[0];
+    if (png) return join(d, png);
+  }
+  return null;
 }
 
 /** A multi-shot SRN+linear run (the supplement's multi-view column, outside Table 1) of one seed. */
@@ -99,6 +115,17 @@ async function main(): Promise<void> {
     copyFileSync(r.source, join(copyRoot, rel));
     return { row: r, detail: d, rel };
   });
+  // The first seed's renders of each row: one test object seen by every method.
+  const rendersRoot = join(docs, values.name!, 'renders');
+  rmSync(rendersRoot, { recursive: true, force: true });
+  const renders = published.filter((p) => p.row.seed === seeds[0]).flatMap((p) => {
+    const grid = rowRenderGrid(p.detail.evaluation, p.row.method, p.row.protocol);
+    if (!grid) return [];
+    const file = `${p.row.className.toLowerCase()}-col${p.row.column}-seed${p.row.seed}.png`;
+    mkdirSync(rendersRoot, { recursive: true });
+    copyFileSync(grid, join(rendersRoot, file));
+    return [{ className: p.row.className, column: p.row.column, method: p.row.method, protocol: p.row.protocol, seed: p.row.seed, object: basename(grid, '.png').replace(/^test_00_/, ''), file: `docs/results/${values.name}/renders/${file}` }];
+  }).sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column);
   const multi = collectMultiShot(runs, values.scale, classes, seeds).map((m) => {
     const rel = relative(runs, m.source);
     mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
@@ -128,6 +155,7 @@ async function main(): Promise<void> {
       createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
     })),
     missing,
+    renders,
     // The supplement's multi-view column: SRN+linear with the code fitted to 50 views instead of one (not a Table 1 column).
     multiShotSrnLinear: classes.map(cap).flatMap((cls) => {
       const mine = multi.filter((m) => m.className === cls);
@@ -180,6 +208,7 @@ async function main(): Promise<void> {
     '',
     ...rowTables,
     ...multiShotMarkdown(doc.multiShotSrnLinear, values.name!),
+    ...rendersMarkdown(renders),
     'Wall: the row\'s own work (probe or training, fits, evaluation); the SRN pre-training an SRN+linear row shares with other rows is not counted, a TCO row\'s own pre-training is; an SRN+U-Net row is its protocol\'s code fits and evaluation (the semantic SRN, shared by every seed and by Fig. 6, is not counted).',
     '',
     missing.length ? `Missing (no row yet): ${missing.map((m) => `column ${m.column} ${m.className} seed(s) ${m.seedsMissing.join(',')}`).join('; ')}.` : 'Every column has a row for every seed.',
@@ -189,6 +218,20 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileAtomic(join(docs, `${values.name}.md`), md);
   console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${multi.length} multi-shot SRN+linear run(s)`);
+}
+
+type RenderEntry = { className: string; column: number; method: string; protocol: string; seed: number; object: string; file: string };
+
+/** The rows' figures of one test object per class (each row's first test object: the same object in every run of a class). */
+export function rendersMarkdown(renders: readonly RenderEntry[]): string[] {
+  if (!renders.length) return [];
+  return [
+    `## Renders: the first test object, seed ${renders[0].seed}`,
+    '',
+    'Each figure is the row\'s own evaluation figure: the observed view where the method has one, then per evaluated view the predicted and the true labels (the SRN rows also the rendered RGB). The U-Nets are given each view\'s true RGB.',
+    '',
+    ...renders.flatMap((r) => [`**${r.className}, column ${r.column}: ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}** (object ${r.object})`, '', `![${r.className} column ${r.column} ${r.method} ${r.protocol}](${r.file.replace(`docs/results/`, '')})`, '']),
+  ];
 }
 
 type MultiShotSection = { className: string; seeds: number[]; mIOU: { mean: number; ci95: number | null }; shapeMIOU: { mean: number; ci95: number | null }; rows: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; perClassIoU: Record<string, number | null>; wallSeconds: number | null; commit: string | null; source: string }[] };

@@ -97,6 +97,11 @@ const TABLE1_COLUMN_OF: Record<string, Table1ColumnId> = {
   'srn+unet/multi': 'srn-unet-multi',
 };
 
+/** The folder under `<run>/renders/` of one evaluation's qualitative figures ('srn+unet', 'multi' → 'srn_unet-multi'). */
+export function rendersFolder(method: string, protocol: string): string {
+  return `${method}-${protocol}`.replace(/[^\w\-.]/g, '_');
+}
+
 /** The caller's backend for results files, else what TF.js runs on now. */
 function backendRecord(b: BackendReport | undefined): Record<string, unknown> {
   return b ? { ...b, description: describeBackend(b) } : { tfBackend: tf.getBackend() ?? 'none' };
@@ -164,7 +169,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
   const evalOne = async (method: string, protocol: 'single' | 'multi', predictor: Predictor, majority: number | undefined, extra: Record<string, unknown>, file: string = BASELINE_RESULT_FILES[opts.kind][0]) => {
     const column = TABLE1_COLUMN_OF[`${method}/${protocol}`];
     const te = performance.now();
-    const rendersDir = join(runDir, 'renders', mkey(`${method}-${protocol}`).replace(/[ /]/g, '_'));
+    const rendersDir = join(runDir, 'renders', rendersFolder(method, protocol));
     const renders: string[] = [];
     const results: EvalResults = await evaluate({
       split: test,

@@ -25,6 +25,8 @@ export interface RowDetail {
   /** The commit the run ran at, from its MLflow file-store run's `mlflow.source.git.commit` tag; null when not found. */
   commit: string | null;
   backend: string | null;
+  /** The evaluation file the scores come from (a baseline summary's entry points at it; else the row's own file). */
+  evaluation: string;
 }
 
 const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
@@ -64,6 +66,7 @@ export function rowDetail(row: Pick<Table1Row, 'source' | 'id' | 'method' | 'pro
     wallSeconds: srnUnet ? num(timings?.evalSeconds) : total === null ? null : total - (pretrainSeconds ?? 0),
     pretrainSeconds,
     commit: trackedCommit(ev) ?? trackedCommit(doc),
+    evaluation: evalPath ?? row.source,
     backend: typeof backend === 'string' ? backend : typeof backend?.chosen === 'string' ? String(backend.chosen) : backend?.tfBackend === 'tensorflow' ? 'node' : typeof backend?.tfBackend === 'string' ? String(backend.tfBackend) : null,
   };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { collectMultiShot, multiShotMarkdown, partStats } from '../../scripts/publish-table1';
+import { collectMultiShot, multiShotMarkdown, partStats, rendersMarkdown, rowRenderGrid } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -29,7 +29,7 @@ test('a quickstart row: its own wall time without the pre-training, the commit f
     perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, timings: { totalSeconds: 6000, pretrainSeconds: 5000 },
     backend: { chosen: 'node' }, tracking: { uri: pathToFileURL(mlruns).href, runId: 'r1', experimentId: '7' },
   });
-  assert.deepEqual(rowDetail(row(src)), { perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, wallSeconds: 1000, pretrainSeconds: 5000, commit: 'abc123', backend: 'node' });
+  assert.deepEqual(rowDetail(row(src)), { perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, wallSeconds: 1000, pretrainSeconds: 5000, commit: 'abc123', backend: 'node', evaluation: src });
 });
 
 test('a baseline summary row reads the evaluation its entry points at', () => {
@@ -41,6 +41,7 @@ test('a baseline summary row reads the evaluation its entry points at', () => {
   assert.equal(d.wallSeconds, 321);
   assert.equal(d.backend, 'node');
   assert.equal(d.commit, null);
+  assert.equal(d.evaluation, ev, 'the scores come from the evaluation file, whose folder holds the renders');
 });
 
 test('a TCO row counts its own pre-training: only SRN+linear leaves out a pre-training shared by other rows', () => {
@@ -56,7 +57,7 @@ test("an SRN+U-Net row's wall time is its evaluation, not the run's total with t
 });
 
 test('per-part mean ± 95% CI over seeds in %, parts a seed did not score left out of its mean', () => {
-  const base = { shapeMIOUPresent: null, wallSeconds: null, pretrainSeconds: null, commit: null, backend: null };
+  const base = { shapeMIOUPresent: null, wallSeconds: null, pretrainSeconds: null, commit: null, backend: null, evaluation: '' };
   const s = partStats([
     { ...base, perClassIoU: { arm: 0.1, head: null } },
     { ...base, perClassIoU: { arm: 0.2, head: 0.5 } },
@@ -102,4 +103,20 @@ test('multi-shot SRN+linear: the multi-view runs of the chosen seeds, a wrong fi
   assert.ok(md.includes('**Chairs**, seeds 0, 2: mIOU 75.0 ± 63.5, shape-mIOU 65.0 (mean ± 95% CI).'));
   assert.ok(md.includes('| 0 | 70.0 | 60.0 | 35.0 | 900 s | abcdef1 | `runs/x.json` |'));
   assert.deepEqual(multiShotMarkdown([], 'table-1'), []);
+});
+
+test("a row's figure: the first test object's grid under its method's renders folder (baselines) or renders/ (SRN+linear)", () => {
+  const png = (p: string) => (mkdirSync(join(dir, p, '..'), { recursive: true }), writeFileSync(join(dir, p), 'png'), join(dir, p));
+  const srnUnet = write('r/seed0/srn-unet/results-multi.json', {});
+  png('r/seed0/srn-unet/renders/srn_unet-single/test_00_aaaa.png');
+  const multi = png('r/seed0/srn-unet/renders/srn_unet-multi/test_00_aaaa.png');
+  png('r/seed0/srn-unet/renders/srn_unet-multi/test_01_bbbb.png');
+  assert.equal(rowRenderGrid(srnUnet, 'srn+unet', 'multi'), multi);
+  const quick = write('r/quick/results.json', {});
+  const q = png('r/quick/renders/test_00_aaaa.png');
+  assert.equal(rowRenderGrid(quick, 'srn+linear', 'single'), q);
+  assert.equal(rowRenderGrid(write('r/none/results.json', {}), 'unet-oracle', 'single'), null, 'no renders kept');
+  const md = rendersMarkdown([{ className: 'Chair', column: 5, method: 'srn+unet', protocol: 'multi', seed: 0, object: 'aaaa', file: 'docs/results/table-1/renders/chair-col5-seed0.png' }]);
+  assert.ok(md.includes('![Chair column 5 srn+unet multi](table-1/renders/chair-col5-seed0.png)'), md.join('\n'));
+  assert.deepEqual(rendersMarkdown([]), []);
 });
