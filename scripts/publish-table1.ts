@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TABLE1_COLUMN_IDS, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records } from '../lib/eval/table1';
+import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
 import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
@@ -50,8 +50,8 @@ export function rowRenderGrid(evaluation: string, method: string, protocol: stri
   return null;
 }
 
-/** A multi-shot SRN+linear run (the supplement's multi-view column, outside Table 1) of one seed. */
-export interface MultiShotRow {
+/** One seed's run of a supplement row (outside Table 1): the multi-shot SRN+linear or the U-Net on rendered RGB. */
+export interface SupplementRow {
   className: string;
   seed: number;
   mIOU: number;
@@ -60,25 +60,53 @@ export interface MultiShotRow {
   source: string;
 }
 
-/**
- * The multi-shot SRN+linear runs of `experiment semi-supervised-probe --protocol multi` under `runs` (folders
- * `semi-supervised-probe/<scale>/<class>-multi-seed<s>/`), for the given classes and seeds; seeds not run are skipped.
- */
-export function collectMultiShot(runs: string, scale: string, classes: readonly string[], seeds: readonly number[]): MultiShotRow[] {
-  const out: MultiShotRow[] = [];
+/** The supplement's rows a published Table 1 shows beside it, each with where its runs are and what they must hold. */
+export const SUPPLEMENTS = {
+  // `experiment semi-supervised-probe --protocol multi`: the code fitted to 50 views instead of one.
+  multiShotSrnLinear: {
+    title: 'Supplement: multi-shot SRN+linear (the code fitted to 50 views, not one; not a Table 1 column)',
+    what: 'multi-view semi-supervised-probe',
+    file: (scale: string, c: string, seed: number) => join('semi-supervised-probe', scale, `${c}-multi-seed${seed}`, 'results.json'),
+    method: 'srn+linear',
+    protocol: 'multi',
+    // SRN+linear's wall leaves out the shared pre-training.
+    id: 'srn-linear',
+  },
+  // `experiment unet-baselines` kind srn-render-unet: a 2-D U-Net on the semantic SRN's renders of the fitted code.
+  renderedRgbUnet: {
+    title: "Supplement: SRN+U-Net as the supplement defines it, a 2-D U-Net on the semantic SRN's rendered RGB (code fitted to view 65; not a Table 1 column)",
+    what: 'srn-render-unet',
+    file: (scale: string, c: string, seed: number) => join('unet-baselines', scale, `${c}-seed${seed}`, 'srn-render-unet', 'results-rendered-unet.json'),
+    method: 'srn-render+unet2d',
+    protocol: 'single',
+    // Its wall is the run's total: its own U-Net training, fits and evaluation (the semantic SRN is loaded, not trained).
+    id: 'unet-oracle',
+  },
+} as const satisfies Record<string, { title: string; what: string; file: (scale: string, c: string, seed: number) => string; method: string; protocol: string; id: Table1ColumnId }>;
+export type SupplementKey = keyof typeof SUPPLEMENTS;
+
+/** The runs of one supplement row under `runs` for the given classes and seeds; seeds not run are skipped. */
+export function collectSupplement(key: SupplementKey, runs: string, scale: string, classes: readonly string[], seeds: readonly number[]): SupplementRow[] {
+  const spec = SUPPLEMENTS[key];
+  const out: SupplementRow[] = [];
   for (const c of classes) {
     for (const seed of seeds) {
-      const source = join(runs, 'semi-supervised-probe', scale, `${c}-multi-seed${seed}`, 'results.json');
+      const source = join(runs, spec.file(scale, c, seed));
       if (!existsSync(source)) continue;
       const doc = readJson(source);
       const protocol = (doc.protocol as Json | undefined)?.name;
-      if (protocol !== 'multi' || num(doc.mIOU) === null) throw new Error(`${source}: expected a finished multi-view semi-supervised-probe results.json (protocol.name 'multi', a numeric mIOU)`);
+      if (doc.method !== spec.method || protocol !== spec.protocol || num(doc.mIOU) === null) {
+        throw new Error(`${source}: expected a finished ${spec.what} results.json (method '${spec.method}', protocol.name '${spec.protocol}', a numeric mIOU)`);
+      }
       const className = String((doc.dataset as Json | undefined)?.className ?? c);
-      out.push({ className, seed, mIOU: doc.mIOU as number, shapeMIOU: num(doc.shapeMIOU) ?? NaN, detail: rowDetail({ source, id: 'srn-linear', method: 'srn+linear', protocol: 'multi' }), source });
+      out.push({ className, seed, mIOU: doc.mIOU as number, shapeMIOU: num(doc.shapeMIOU) ?? NaN, detail: rowDetail({ source, id: spec.id, method: spec.method, protocol: spec.protocol }), source });
     }
   }
   return out;
 }
+
+/** The multi-shot SRN+linear runs (folders `semi-supervised-probe/<scale>/<class>-multi-seed<s>/`). */
+export const collectMultiShot = (runs: string, scale: string, classes: readonly string[], seeds: readonly number[]) => collectSupplement('multiShotSrnLinear', runs, scale, classes, seeds);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -126,16 +154,35 @@ async function main(): Promise<void> {
     copyFileSync(grid, join(rendersRoot, file));
     return [{ className: p.row.className, column: p.row.column, method: p.row.method, protocol: p.row.protocol, seed: p.row.seed, object: basename(grid, '.png').replace(/^test_00_/, ''), file: `docs/results/${values.name}/renders/${file}` }];
   }).sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column);
-  const multi = collectMultiShot(runs, values.scale, classes, seeds).map((m) => {
-    const rel = relative(runs, m.source);
-    mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
-    copyFileSync(m.source, join(copyRoot, rel));
-    return { ...m, rel };
-  });
+  const supplements = (Object.keys(SUPPLEMENTS) as SupplementKey[]).map((key) => ({
+    key,
+    rows: collectSupplement(key, runs, values.scale!, classes, seeds).map((m) => {
+      const rel = relative(runs, m.source);
+      mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
+      copyFileSync(m.source, join(copyRoot, rel));
+      return { ...m, rel };
+    }),
+  }));
   const records = table1Records(rows, classes.map(cap));
   const cells = TABLE1_COLUMN_IDS.flatMap((id) => classes.map((c) => ({ id, className: cap(c), mine: published.filter((p) => p.row.id === id && p.row.className.toLowerCase() === c) })));
   const missing = cells.filter((c) => seeds.some((s) => !c.mine.some((p) => p.row.seed === s))).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seedsMissing: seeds.filter((s) => !c.mine.some((p) => p.row.seed === s)) }));
   const pct = (v: number | null) => (v === null ? null : Math.round(1000 * v) / 10);
+  const supplementSections = (key: SupplementKey): SupplementSection[] => classes.map(cap).flatMap((cls) => {
+    const mine = supplements.find((x) => x.key === key)!.rows.filter((m) => m.className === cls);
+    if (!mine.length) return [];
+    const stat = (xs: number[]) => {
+      const st = meanCI(xs);
+      return { mean: 100 * st.mean, ci95: st.ci95 === null ? null : 100 * st.ci95, n: st.n };
+    };
+    return [{
+      className: cls, seeds: mine.map((m) => m.seed), mIOU: stat(mine.map((m) => m.mIOU)), shapeMIOU: stat(mine.map((m) => m.shapeMIOU)), parts: partStats(mine.map((m) => m.detail)),
+      rows: mine.map((m) => ({
+        seed: m.seed, 'mIOU %': pct(m.mIOU), 'shape-mIOU %': pct(m.shapeMIOU), 'shape-mIOU present-classes %': pct(m.detail.shapeMIOUPresent),
+        perClassIoU: Object.fromEntries(Object.entries(m.detail.perClassIoU).map(([k, v]) => [k, pct(v)])),
+        wallSeconds: m.detail.wallSeconds === null ? null : Math.round(m.detail.wallSeconds), commit: m.detail.commit, backend: m.detail.backend, source: `docs/results/${values.name}/runs/${m.rel}`,
+      })),
+    }];
+  });
   const doc = {
     schema: 'semantic-srn/table-1-published@1',
     scale: values.scale,
@@ -156,23 +203,9 @@ async function main(): Promise<void> {
     })),
     missing,
     renders,
-    // The supplement's multi-view column: SRN+linear with the code fitted to 50 views instead of one (not a Table 1 column).
-    multiShotSrnLinear: classes.map(cap).flatMap((cls) => {
-      const mine = multi.filter((m) => m.className === cls);
-      if (!mine.length) return [];
-      const stat = (xs: number[]) => {
-        const s = meanCI(xs);
-        return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
-      };
-      return [{
-        className: cls, seeds: mine.map((m) => m.seed), mIOU: stat(mine.map((m) => m.mIOU)), shapeMIOU: stat(mine.map((m) => m.shapeMIOU)), parts: partStats(mine.map((m) => m.detail)),
-        rows: mine.map((m) => ({
-          seed: m.seed, 'mIOU %': pct(m.mIOU), 'shape-mIOU %': pct(m.shapeMIOU), 'shape-mIOU present-classes %': pct(m.detail.shapeMIOUPresent),
-          perClassIoU: Object.fromEntries(Object.entries(m.detail.perClassIoU).map(([k, v]) => [k, pct(v)])),
-          wallSeconds: m.detail.wallSeconds === null ? null : Math.round(m.detail.wallSeconds), commit: m.detail.commit, backend: m.detail.backend, source: `docs/results/${values.name}/runs/${m.rel}`,
-        })),
-      }];
-    }),
+    // The supplement's rows outside Table 1 (SUPPLEMENTS), one section per class.
+    multiShotSrnLinear: supplementSections('multiShotSrnLinear'),
+    renderedRgbUnet: supplementSections('renderedRgbUnet'),
     publishedAt: new Date().toISOString(),
   };
   writeJsonAtomic(join(docs, `${values.name}.json`), doc);
@@ -207,7 +240,7 @@ async function main(): Promise<void> {
     '## Every row',
     '',
     ...rowTables,
-    ...multiShotMarkdown(doc.multiShotSrnLinear, values.name!),
+    ...(Object.keys(SUPPLEMENTS) as SupplementKey[]).flatMap((key) => supplementMarkdown(SUPPLEMENTS[key].title, doc[key], values.name!)),
     ...rendersMarkdown(renders),
     'Wall: the row\'s own work (probe or training, fits, evaluation); the SRN pre-training an SRN+linear row shares with other rows is not counted, a TCO row\'s own pre-training is; an SRN+U-Net row is its protocol\'s code fits and evaluation (the semantic SRN, shared by every seed and by Fig. 6, is not counted).',
     '',
@@ -217,7 +250,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   writeFileAtomic(join(docs, `${values.name}.md`), md);
-  console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${multi.length} multi-shot SRN+linear run(s)`);
+  console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${supplements.map((x) => `${x.rows.length} ${x.key}`).join(', ')} supplement run(s)`);
 }
 
 type RenderEntry = { className: string; column: number; method: string; protocol: string; seed: number; object: string; file: string };
@@ -234,15 +267,15 @@ export function rendersMarkdown(renders: readonly RenderEntry[]): string[] {
   ];
 }
 
-type MultiShotSection = { className: string; seeds: number[]; mIOU: { mean: number; ci95: number | null }; shapeMIOU: { mean: number; ci95: number | null }; rows: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; perClassIoU: Record<string, number | null>; wallSeconds: number | null; commit: string | null; source: string }[] };
+type SupplementSection = { className: string; seeds: number[]; mIOU: { mean: number; ci95: number | null }; shapeMIOU: { mean: number; ci95: number | null }; rows: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; perClassIoU: Record<string, number | null>; wallSeconds: number | null; commit: string | null; source: string }[] };
 
-/** The supplement's multi-shot SRN+linear rows, one table per class (nothing when none was run). */
-export function multiShotMarkdown(sections: readonly MultiShotSection[], name: string): string[] {
+/** A supplement row's section, one table per class (nothing when none was run). */
+export function supplementMarkdown(title: string, sections: readonly SupplementSection[], name: string): string[] {
   if (!sections.length) return [];
   const f1 = (v: number | null) => (v === null ? '—' : v.toFixed(1));
   const ci = (s: { mean: number; ci95: number | null }) => (s.ci95 === null ? f1(s.mean) : `${f1(s.mean)} ± ${f1(s.ci95)}`);
   return [
-    '## Supplement: multi-shot SRN+linear (the code fitted to 50 views, not one; not a Table 1 column)',
+    `## ${title}`,
     '',
     ...sections.flatMap((sec) => {
       const parts = [...new Set(sec.rows.flatMap((r) => Object.keys(r.perClassIoU)))];

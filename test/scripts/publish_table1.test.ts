@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { collectMultiShot, multiShotMarkdown, partStats, rendersMarkdown, rowRenderGrid } from '../../scripts/publish-table1';
+import { collectMultiShot, collectSupplement, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -88,7 +88,7 @@ test('multi-shot SRN+linear: the multi-view runs of the chosen seeds, a wrong fi
     mkdirSync(join(runs, rel, '..'), { recursive: true });
     writeFileSync(join(runs, rel), JSON.stringify(doc));
   };
-  const ev = (mIOU: number) => ({ protocol: { name: 'multi', observedViews: [0, 5] }, dataset: { className: 'Chair' }, mIOU, shapeMIOU: mIOU - 0.1, perClassIoU: { chair_arm: mIOU / 2 }, totalSeconds: 900 });
+  const ev = (mIOU: number) => ({ method: 'srn+linear', protocol: { name: 'multi', observedViews: [0, 5] }, dataset: { className: 'Chair' }, mIOU, shapeMIOU: mIOU - 0.1, perClassIoU: { chair_arm: mIOU / 2 }, totalSeconds: 900 });
   put('semi-supervised-probe/cpu64/chair-multi-seed0/results.json', ev(0.7));
   put('semi-supervised-probe/cpu64/chair-multi-seed2/results.json', ev(0.8));
   put('semi-supervised-probe/cpu64/chair-seed1/results.json', { ...ev(0.1), protocol: { name: 'single' } });
@@ -97,12 +97,23 @@ test('multi-shot SRN+linear: the multi-view runs of the chosen seeds, a wrong fi
   assert.deepEqual(collectMultiShot(runs, 'cpu', ['chair'], [0, 1, 2]), []);
   put('semi-supervised-probe/cpu64/table-multi-seed0/results.json', { ...ev(0.5), protocol: { name: 'single' } });
   assert.throws(() => collectMultiShot(runs, 'cpu64', ['table'], [0]), /table-multi-seed0\/results\.json: expected a finished multi-view/);
-  const md = multiShotMarkdown([{ className: 'Chair', seeds: [0, 2], mIOU: { mean: 75, ci95: 63.5 }, shapeMIOU: { mean: 65, ci95: null }, rows: [
+  const md = supplementMarkdown(SUPPLEMENTS.multiShotSrnLinear.title, [{ className: 'Chair', seeds: [0, 2], mIOU: { mean: 75, ci95: 63.5 }, shapeMIOU: { mean: 65, ci95: null }, rows: [
     { seed: 0, 'mIOU %': 70, 'shape-mIOU %': 60, perClassIoU: { chair_arm: 35 }, wallSeconds: 900, commit: 'abcdef123', source: 'docs/results/table-1/runs/x.json' },
   ] }], 'table-1');
   assert.ok(md.includes('**Chairs**, seeds 0, 2: mIOU 75.0 ± 63.5, shape-mIOU 65.0 (mean ± 95% CI).'));
   assert.ok(md.includes('| 0 | 70.0 | 60.0 | 35.0 | 900 s | abcdef1 | `runs/x.json` |'));
-  assert.deepEqual(multiShotMarkdown([], 'table-1'), []);
+  assert.deepEqual(supplementMarkdown('x', [], 'table-1'), []);
+});
+
+test("the U-Net on rendered RGB: srn-render-unet's file of each seed, its wall the run's total, another method refused", () => {
+  const runs = join(dir, 'runs-rendered');
+  const put = (rel: string, doc: unknown) => (mkdirSync(join(runs, rel, '..'), { recursive: true }), writeFileSync(join(runs, rel), JSON.stringify(doc)));
+  const rel = (seed: number) => `unet-baselines/cpu64/chair-seed${seed}/srn-render-unet/results-rendered-unet.json`;
+  put(rel(1), { method: 'srn-render+unet2d', protocol: { name: 'single' }, dataset: { className: 'Chair' }, mIOU: 0.6, shapeMIOU: 0.5, perClassIoU: {}, timings: { totalSeconds: 4000, evalSeconds: 2500 } });
+  const rows = collectSupplement('renderedRgbUnet', runs, 'cpu64', ['chair'], [0, 1, 2]);
+  assert.deepEqual(rows.map((r) => [r.seed, r.mIOU, r.detail.wallSeconds]), [[1, 0.6, 4000]]);
+  put(rel(2), { method: 'srn+unet', protocol: { name: 'single' }, mIOU: 0.7 });
+  assert.throws(() => collectSupplement('renderedRgbUnet', runs, 'cpu64', ['chair'], [2]), /chair-seed2\/srn-render-unet\/results-rendered-unet\.json: expected a finished srn-render-unet results\.json \(method 'srn-render\+unet2d'/);
 });
 
 test("a row's figure: the first test object's grid under its method's renders folder (baselines) or renders/ (SRN+linear)", () => {
