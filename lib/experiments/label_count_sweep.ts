@@ -8,6 +8,7 @@
  * when only U-Net records are left).
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadView } from '../data/view_loader';
 import { selectLabelSubset } from '../data/sampler';
@@ -42,6 +43,7 @@ import { loadBaselines } from './baselines_bridge';
 import { observedViews } from '../pipeline/few_shot';
 import type { ExperimentConfig } from './types';
 import { RecordJournal } from './record_journal';
+import { canonicalJson } from '../util/canonical_json';
 
 const recordKey = (method: string, instances: number, views: number, seed: number) => `${method}/${instances}x${views}/seed${seed}`;
 
@@ -76,13 +78,17 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
     const { model, info: pre } = await ensurePretrained(config, data, { ...opts, run }, cfg.seed);
     try {
       // Finished records of an interrupted run of this configuration and pre-training (key and steps).
-      const journal = new RecordJournal<SweepRecord>(
-        join(runDir, 'records.partial.json'),
-        { className: cfg.data.className, scale: cfg.scale, pretrain: [pre.key, pre.steps], points: cfg.points, seeds: cfg.seeds, evalViewEvery: cfg.evalViewEvery, unet: cfg.unet, test: data.test.instances.length },
-        (r) => recordKey(r.method, r.instances, r.views, r.seed),
-      );
+      const fingerprint = { className: cfg.data.className, scale: cfg.scale, pretrain: [pre.key, pre.steps], points: cfg.points, seeds: cfg.seeds, evalViewEvery: cfg.evalViewEvery, unet: cfg.unet, test: data.test.instances.length };
+      const journal = new RecordJournal<SweepRecord>(join(runDir, 'records.partial.json'), fingerprint, (r) => recordKey(r.method, r.instances, r.views, r.seed));
       if (journal.setAside) say(opts, `sweep: set aside a journal of another configuration or pre-training: ${journal.setAside}`);
       if (journal.opened === 'resumed') say(opts, `sweep: resuming with ${journal.size} finished record(s) from ${journal.path}`);
+      // A sweep finished before with this configuration and pre-training is drawn again from its results, not rerun
+      // (hours at 64²; a notebook pointed at the CLI's runs folder); a journal (a run in progress) goes first.
+      const finished = opts.rerun || journal.opened !== 'new' ? undefined : finishedSweepRecords(join(runDir, 'results.json'), fingerprint);
+      if (finished) {
+        journal.reuse(finished);
+        say(opts, `sweep: finished before with this configuration and pre-training: ${finished.length} record(s) from ${join(runDir, 'results.json')} reused (--rerun runs it again)`);
+      }
       const pending = (method: string) => cfg.points.some((p) => cfg.seeds.some((seed) => !journal.get(recordKey(method, p.instances, p.views, seed))));
       // Test codes once (single view), then features and GT labels of the evaluated views, once; the codes and
       // features only while SRN+linear records are missing.
@@ -191,6 +197,8 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
         scale: cfg.scale,
         configSource: cfg.source,
         records,
+        // What the records belong to: a later run of the same sweep reuses them (finishedSweepRecords).
+        recordsFingerprint: fingerprint,
         summary,
         skipped,
         evalImages: gts.length,
@@ -209,4 +217,15 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       model.dispose();
     }
   });
+}
+
+/** The records of a finished sweep's results.json when it recorded this fingerprint; undefined otherwise (or unreadable). */
+export function finishedSweepRecords(resultsPath: string, fingerprint: unknown): SweepRecord[] | undefined {
+  if (!existsSync(resultsPath)) return undefined;
+  try {
+    const doc = JSON.parse(readFileSync(resultsPath, 'utf8')) as { recordsFingerprint?: unknown; records?: unknown };
+    return Array.isArray(doc.records) && canonicalJson(doc.recordsFingerprint) === canonicalJson(fingerprint) ? (doc.records as SweepRecord[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -62,6 +62,11 @@ export class RecordJournal<R> {
     writeFileAtomic(this.path, JSON.stringify({ fingerprint: this.fingerprint, records: [...this.records.values()] }));
   }
 
+  /** Records of a finished run (its results file) taken as done, in memory only: nothing is left to run for them. */
+  reuse(records: readonly R[]): void {
+    for (const r of records) this.keep(r);
+  }
+
   /** The run finished and wrote its results: a rerun starts afresh. */
   remove(): void {
     rmSync(this.path, { force: true });

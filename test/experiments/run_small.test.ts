@@ -99,9 +99,11 @@ test('label-count sweep (small): an interrupted sweep resumes at the next record
   const ac = new AbortController();
   const said: string[] = [];
   await assert.rejects(
-    runLabelCountSweep(cfg, { ...opts, signal: ac.signal, onProgress: (m: string) => (said.push(m), /sweep: unet .* seed/.test(m) && ac.abort()) }),
+    // --rerun: the sweep of the test before finished with this config; without it its records would be reused.
+    runLabelCountSweep(cfg, { ...opts, rerun: true, signal: ac.signal, onProgress: (m: string) => (said.push(m), /sweep: unet .* seed/.test(m) && ac.abort()) }),
     /interrupted before sweep unet/,
   );
+  assert.ok(!said.some((m) => /finished before/.test(m)), said.join('\n'));
   const kept = json(journal).records as { method: string; probeSeconds: number }[];
   assert.equal(kept.length, cfg.points.length * cfg.seeds.length + 1);
   const again: string[] = [];
@@ -112,6 +114,21 @@ test('label-count sweep (small): an interrupted sweep resumes at the next record
   // The journalled records are reused as they were (their own timings), not recomputed.
   assert.deepEqual(r.records.slice(0, kept.length).map((x) => x.probeSeconds), kept.map((x) => x.probeSeconds));
   assert.ok(!existsSync(journal), 'the journal is removed once results.json is written');
+});
+
+test('label-count sweep (small): a finished sweep run again is drawn from its results.json, nothing trained', async () => {
+  const cfg = loadExperimentConfig('label-count-sweep', 'small');
+  const said: string[] = [];
+  const before = json(join(runsDir, 'label-count-sweep', 'small', 'chair', 'results.json')).records;
+  const r = await runLabelCountSweep(cfg, { ...opts, onProgress: (m: string) => said.push(m) });
+  assert.ok(said.some((m) => m.includes(`finished before with this configuration and pre-training: ${before.length} record(s)`)), said.join('\n'));
+  assert.ok(!said.some((m) => /fitting .* test codes|sweep: (unet|srn\+linear) .* seed \d+: mIOU/.test(m)), 'no fit, probe or U-Net runs');
+  assert.deepEqual(r.records, before);
+  assert.ok(existsSync(r.figures.miouVsLabels));
+  // Another configuration (one seed fewer) does not take these records.
+  const other = await runLabelCountSweep({ ...cfg, seeds: cfg.seeds.slice(0, 1) }, { ...opts, onProgress: (m: string) => said.push(m) }).catch((e: Error) => e);
+  assert.ok(!(other instanceof Error), String(other));
+  assert.equal((other as typeof r).records.length, 2 * cfg.points.length);
 });
 
 test('interpolation (small): frames, strip, a decodable GIF', async () => {
