@@ -136,12 +136,18 @@ async function main(): Promise<void> {
   const docs = resolve(__dirname, '..', 'docs', 'results');
   const copyRoot = join(docs, values.name!, 'runs');
   rmSync(copyRoot, { recursive: true, force: true });
+  const copyIn = (path: string) => {
+    const rel = relative(runs, path);
+    mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
+    copyFileSync(path, join(copyRoot, rel));
+    return rel;
+  };
   const published = rows.map((r) => {
     const d = rowDetail(r);
-    const rel = relative(runs, r.source);
-    mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
-    copyFileSync(r.source, join(copyRoot, rel));
-    return { row: r, detail: d, rel };
+    // A baseline summary's row also carries the evaluation file it points at: restored, that kind counts as run
+    // (finishedBaseline) and is not trained again.
+    if (d.evaluation !== r.source && !relative(runs, d.evaluation).startsWith('..')) copyIn(d.evaluation);
+    return { row: r, detail: d, rel: copyIn(r.source) };
   });
   // The first seed's renders of each row: one test object seen by every method.
   const rendersRoot = join(docs, values.name!, 'renders');
@@ -280,7 +286,9 @@ export function supplementMarkdown(title: string, sections: readonly SupplementS
     ...sections.flatMap((sec) => {
       const parts = [...new Set(sec.rows.flatMap((r) => Object.keys(r.perClassIoU)))];
       return [
-        `**${sec.className}s**, seeds ${sec.seeds.join(', ')}: mIOU ${ci(sec.mIOU)}, shape-mIOU ${ci(sec.shapeMIOU)} (mean ± 95% CI).`,
+        sec.seeds.length > 1
+          ? `**${sec.className}s**, seeds ${sec.seeds.join(', ')}: mIOU ${ci(sec.mIOU)}, shape-mIOU ${ci(sec.shapeMIOU)} (mean ± 95% CI).`
+          : `**${sec.className}s**, seed ${sec.seeds[0]} only: mIOU ${ci(sec.mIOU)}, shape-mIOU ${ci(sec.shapeMIOU)}.`,
         '',
         `| seed | mIOU | shape-mIOU | ${parts.join(' | ')} | wall | commit | source |`,
         `|---|---|---|${parts.map(() => '---|').join('')}---|---|---|`,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
@@ -79,6 +79,16 @@ test('the published Table 1 is restorable from a clone: every row\'s results.jso
     // check-ignore exits 1 when the path is not ignored (a runs/ rule once hid these files from git)
     const r = spawnSync('git', ['check-ignore', '-q', source], { cwd: root });
     assert.equal(r.status, 1, `${source} is git-ignored: a clone would not have it`);
+    // A baseline summary's entries point at their kind's evaluation files: those are restorable too (a restored kind
+    // is then not trained again).
+    const summary = JSON.parse(readFileSync(join(root, source), 'utf8')) as { rows?: { resultsPath?: string }[] };
+    const rel = source.replace(/^docs\/results\/table-1\/runs\//, '');
+    for (const { resultsPath } of summary.rows ?? []) {
+      if (!resultsPath) continue;
+      const at = resultsPath.indexOf(`${dirname(rel)}/`);
+      assert.ok(at >= 0, `${source}: ${resultsPath} is outside its seed folder`);
+      assert.ok(existsSync(join(root, 'docs/results/table-1/runs', resultsPath.slice(at))), `${source}: ${resultsPath.slice(at)} is not published`);
+    }
   }
 });
 
@@ -103,6 +113,8 @@ test('multi-shot SRN+linear: the multi-view runs of the chosen seeds, a wrong fi
   assert.ok(md.includes('**Chairs**, seeds 0, 2: mIOU 75.0 ± 63.5, shape-mIOU 65.0 (mean ± 95% CI).'));
   assert.ok(md.includes('| 0 | 70.0 | 60.0 | 35.0 | 900 s | abcdef1 | `runs/x.json` |'));
   assert.deepEqual(supplementMarkdown('x', [], 'table-1'), []);
+  const one = supplementMarkdown('x', [{ className: 'Table', seeds: [1], mIOU: { mean: 60, ci95: null }, shapeMIOU: { mean: 20, ci95: null }, rows: [] }], 'table-1');
+  assert.ok(one.includes('**Tables**, seed 1 only: mIOU 60.0, shape-mIOU 20.0.'), one.join('\n'));
 });
 
 test("the U-Net on rendered RGB: srn-render-unet's file of each seed, its wall the run's total, another method refused", () => {
