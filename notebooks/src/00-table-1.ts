@@ -37,6 +37,7 @@ import {
   loadExperimentConfig,
   nativeThreadsForPreset,
   notebookRunOptions,
+  pickTable1Rows,
   planTable1,
   resultsTable,
   runTable1,
@@ -58,7 +59,7 @@ console.log(`${cfg.source} · scale ${cfg.scale}: preset ${cfg.preset}, ${cfg.da
 console.log(cfg.description);
 const runOptions = notebookRunOptions({ trackingUri: TRACKING_URI, runsDir: RUNS_DIR, dataRoot: DATA_ROOT, quiet: SMALL });
 const tracker = runOptions.tracker;
-console.log(`rows already under ${RUNS_DIR}: ${collectTable1Rows(RUNS_DIR).length}; missing rows are made by: ${cfg.runMissing.join(', ') || 'nothing'}`);
+console.log(`rows already under ${RUNS_DIR} (one per column, class and seed): ${pickTable1Rows(collectTable1Rows(RUNS_DIR)).length}; missing rows are made by: ${cfg.runMissing.join(', ') || 'nothing'}`);
 const plan = planTable1(cfg, RUNS_DIR);
 console.log(plan.length ? `missing at seeds ${cfg.seeds.join(',')}${RUN_MISSING ? ' (running them now)' : ' (RUN_MISSING = false: not run)'}:\n${plan.map((s) => `  ${describeTable1Step(s)}`).join('\n')}` : 'nothing missing');
 

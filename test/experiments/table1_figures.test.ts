@@ -125,6 +125,10 @@ test('--columns: table-1 runs only the chosen columns (by number or id), and onl
       'tco-baseline, seeds 0,1: column 1 (tco-linear) [kinds tco] — about 10m00s a seed, 20m00s in all (median own wall of 1 finished row, partly of the other class here)',
       'unet-baselines, seed 1: column 3 (unet-30shot) [kinds unet-fewshot] — about 25m00s a seed (median own wall of 1 finished row here)',
     ]);
+    // The seed's baseline summary holds the same row as its kind's own file: one finished row, not two.
+    writeFileSync(join(runs, 'unet-baselines', 'small', 'chair-seed0', 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 1500, table1: [{ id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0 }] }));
+    assert.match(describeTable1Step(planTable1(cfg, runs)[1]), /median own wall of 1 finished row here/);
+    rmSync(join(runs, 'unet-baselines', 'small', 'chair-seed0', 'results.json'));
     rmSync(join(runs, 'tco-baseline'), { recursive: true, force: true });
     const all = planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0' }), runs);
     assert.deepEqual(all.map((x) => [x.experiment, x.columns.length, x.kinds]), [['semi-supervised-probe', 1, null], ['tco-baseline', 1, ['tco']], ['unet-baselines', 3, ['srn-unet', 'unet-oracle']]]);
