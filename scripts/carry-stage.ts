@@ -49,7 +49,10 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
   if (bytes > WEIGHTS_IN_GIT_MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for weights kept in git`);
   const sha = createHash('sha256').update(readFileSync(join(dest, 'weights.bin'))).digest('hex');
   const total = scheduleSteps(m.config.training.semantic.schedule);
-  const dataRoot = (JSON.parse(readFileSync(keyPath, 'utf8')) as { data?: { root?: string } }).data?.root ?? '(not recorded)';
+  // The cache key names the data the training read; the manifest's config.data.className is the SRN preset's default
+  // (Chair) for a table semantic SRN too, so the class comes from the key.
+  const keyData = (JSON.parse(readFileSync(keyPath, 'utf8')) as { data?: { root?: string; className?: string } }).data;
+  const dataRoot = keyData?.root ?? '(not recorded)';
   writeFileSync(
     join(dest, 'PROVENANCE.md'),
     `# ${m.step >= total ? 'Finished' : 'Unfinished'} semantic SRN \`${key}\` (carried between sittings)
@@ -58,7 +61,7 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
 |---|---|
 | command | \`${opts.command}\` |
 | code | trained at semantic-srn commit ${trainedAt} (model code v${MODEL_CODE_VERSION}) |
-| data | ${m.versions.data}, class ${m.config.data.className}, ${m.numInstances} training objects, read from ${dataRoot} |
+| data | ${m.versions.data}, class ${keyData?.className ?? m.config.data.className}, ${m.numInstances} training objects, read from ${dataRoot} |
 | config | preset \`${m.config.preset}\`, seed ${m.config.seed}: stored verbatim in manifest.json |
 | steps done | ${m.step} of ${total} |
 | weights.bin | ${(bytes / 2 ** 20).toFixed(2)} MB, sha256 ${sha} |
