@@ -37,7 +37,6 @@ import { Unet2d } from './unet2d';
 import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor } from './unet_train';
 import { mean, nearestResizeLabels } from './util';
 
-
 export interface BaselineRunOptions {
   kind: BaselineKind;
   preset?: string;

@@ -84,10 +84,11 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       if (journal.opened === 'resumed') say(opts, `sweep: resuming with ${journal.size} finished record(s) from ${journal.path}`);
       // A sweep finished before with this configuration and pre-training is drawn again from its results, not rerun
       // (hours at 64²; a notebook pointed at the CLI's runs folder); a journal (a run in progress) goes first.
-      const finished = opts.rerun || journal.opened !== 'new' ? undefined : finishedSweepRecords(join(runDir, 'results.json'), fingerprint);
+      const earlier = join(runDir, 'results.json');
+      const finished = opts.rerun || journal.opened !== 'new' ? undefined : finishedSweepRecords(earlier, fingerprint);
       if (finished) {
         journal.reuse(finished);
-        say(opts, `sweep: finished before with this configuration and pre-training: ${finished.length} record(s) from ${join(runDir, 'results.json')} reused (--rerun runs it again)`);
+        say(opts, `sweep: finished before with this configuration and pre-training: ${finished.length} record(s) from ${earlier} reused (--rerun runs it again)`);
       }
       const pending = (method: string) => cfg.points.some((p) => cfg.seeds.some((seed) => !journal.get(recordKey(method, p.instances, p.views, seed))));
       // Test codes once (single view), then features and GT labels of the evaluated views, once; the codes and

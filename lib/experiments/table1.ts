@@ -128,8 +128,7 @@ export function estimateTable1Step(columns: readonly Table1ColumnId[], rowsOfCla
  * look at the runs folder plans them all.
  */
 export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Step[] {
-  // One row per (column, class, seed): a baseline summary and its kind's own file hold the same row.
-  const ofScale = pickTable1Rows(collectTable1Rows(resolve(runsDir)), cfg.scale).filter((r) => r.scale === cfg.scale);
+  const ofScale = rowsAtScale(cfg, runsDir);
   const rows = rowsOfClass(cfg, ofScale);
   return cfg.runMissing.flatMap((experiment) => {
     const wanted = (TABLE1_PRODUCERS[experiment] ?? []).filter((c) => !cfg.columns || cfg.columns.includes(c));
@@ -164,9 +163,14 @@ function describeSemanticNeed(need: { onDisk: SemanticOnDisk[]; total: number })
   return `first the semantic SRN trains: ${n(need.total)} steps, none on disk (its hours are not in the estimate)`;
 }
 
+/** The rows under `runsDir` at Table 1's scale (any class and seed), one per (column, class, seed): a baseline summary and its kind's own file hold the same row. */
+function rowsAtScale(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Row[] {
+  return pickTable1Rows(collectTable1Rows(resolve(runsDir)), cfg.scale).filter((r) => r.scale === cfg.scale);
+}
+
 /** The rows under `runsDir` at Table 1's scale and class (any seed), one per (column, seed). */
 function rowsOfTable(cfg: ExperimentConfig<'table-1'>, runsDir: string): Table1Row[] {
-  return rowsOfClass(cfg, pickTable1Rows(collectTable1Rows(resolve(runsDir)), cfg.scale).filter((r) => r.scale === cfg.scale));
+  return rowsOfClass(cfg, rowsAtScale(cfg, runsDir));
 }
 
 /** Table 1's class in lower case, as row class names and stage keys spell it. */
