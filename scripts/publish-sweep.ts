@@ -1,0 +1,231 @@
+/**
+ * Publishes a label-count sweep (supplement Fig. 1), finished or still running: `npx tsx scripts/publish-sweep.ts
+ * --runs DIR --scale cpu64 --class chair --command "…" --ran-at COMMIT [--ran-at …] [--note "…"] [--name NAME] [--out DIR]`.
+ * Reads `<DIR>/label-count-sweep/<scale>/<class>/results.json` (finished) or, failing that, the journal of a run in
+ * progress (`records.partial.json`), and writes docs/results/NAME/ (default `label-count-sweep-<scale>-<class>`):
+ * sweep.json (every record; mean ± 95% CI per method and point; which records are missing), README.md and
+ * miou_vs_labels.png (CI bands). The file read is copied under NAME/runs/ at its path relative to DIR:
+ * `cp -r docs/results/NAME/runs/. <runs>/` brings a finished sweep back (it is reused, only drawn) or an unfinished
+ * one's journal (the sweep resumes at its next record) — a sweep outlives the machine it started on.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadExperimentConfig } from '../lib/experiments/config_loader';
+import type { SweepRecord } from '../lib/experiments/label_count_sweep';
+import type { Scale } from '../lib/experiments/types';
+import { meanCI } from '../lib/metrics/stats';
+import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
+import { saveFigure } from '../lib/plotting/save';
+import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
+
+export type SweepPoint = { instances: number; views: number };
+
+/** What a sweep's folder holds: the finished results or the journal of a run in progress, and what it was run with. */
+export interface SweepSource {
+  state: 'finished' | 'partial';
+  file: string;
+  records: SweepRecord[];
+  points: SweepPoint[];
+  seeds: number[];
+  /** Seconds of the whole finished run (one sitting or the last); null for a journal. */
+  totalSeconds: number | null;
+}
+
+const RECORD_FIELDS = ['method', 'numLabels', 'seed', 'miou', 'shapeMIOU', 'instances', 'views', 'probeSeconds'] as const;
+
+/** Reads a sweep's folder; errors name the file and the field that is missing or wrong. */
+export function readSweep(runDir: string): SweepSource {
+  const finished = join(runDir, 'results.json');
+  const journal = join(runDir, 'records.partial.json');
+  const file = existsSync(finished) ? finished : existsSync(journal) ? journal : null;
+  if (!file) throw new Error(`${runDir}: neither results.json (a finished sweep) nor records.partial.json (one in progress); run \`experiment label-count-sweep\` first`);
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const fp = (file === finished ? doc.recordsFingerprint : doc.fingerprint) as { points?: unknown; seeds?: unknown } | undefined;
+  const fpField = file === finished ? 'recordsFingerprint' : 'fingerprint';
+  if (!fp || !Array.isArray(fp.points) || !Array.isArray(fp.seeds)) {
+    throw new Error(`${file}: field '${fpField}' with points and seeds expected (a sweep from before commit cbee3db does not record it: rerun it)`);
+  }
+  if (!Array.isArray(doc.records)) throw new Error(`${file}: field 'records' must be an array`);
+  doc.records.forEach((r: Record<string, unknown>, i) => {
+    for (const f of RECORD_FIELDS) {
+      const ok = f === 'method' ? typeof r[f] === 'string' : typeof r[f] === 'number' && Number.isFinite(r[f]);
+      if (!ok) throw new Error(`${file}: records[${i}].${f} must be ${f === 'method' ? 'a string' : 'a finite number'}, got ${JSON.stringify(r[f])}`);
+    }
+  });
+  const total = (doc.totalSeconds as number | undefined) ?? null;
+  return { state: file === finished ? 'finished' : 'partial', file, records: doc.records as SweepRecord[], points: fp.points as SweepPoint[], seeds: fp.seeds as number[], totalSeconds: file === finished ? total : null };
+}
+
+const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(1000 * v) / 10 : null);
+
+/** One (method, point) of the sweep: its seeds' records, mean ± 95% CI in %, and the seeds still to run. */
+export interface SweepCell {
+  method: string;
+  instances: number;
+  views: number;
+  numLabels: number;
+  seeds: number[];
+  missingSeeds: number[];
+  mIOU: { mean: number; ci95: number | null; n: number } | null;
+  shapeMIOU: { mean: number; ci95: number | null; n: number } | null;
+  perSeed: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; dropout: number | null; seconds: number }[];
+}
+
+/** Every (method, point) the sweep asks for, in the sweep's order, with what is done of it. */
+export function sweepCells(records: readonly SweepRecord[], methods: readonly string[], points: readonly SweepPoint[], seeds: readonly number[]): SweepCell[] {
+  const stat = (xs: number[]) => {
+    if (!xs.length) return null;
+    const s = meanCI(xs);
+    return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
+  };
+  return methods.flatMap((method) =>
+    points.map((p) => {
+      const mine = seeds.map((seed) => records.find((r) => r.method === method && r.instances === p.instances && r.views === p.views && r.seed === seed)).filter((r): r is SweepRecord => !!r);
+      return {
+        method,
+        instances: p.instances,
+        views: p.views,
+        numLabels: p.instances * p.views,
+        seeds: mine.map((r) => r.seed),
+        missingSeeds: seeds.filter((s) => !mine.some((r) => r.seed === s)),
+        mIOU: stat(mine.map((r) => r.miou)),
+        shapeMIOU: stat(mine.map((r) => r.shapeMIOU)),
+        perSeed: mine.map((r) => ({ seed: r.seed, 'mIOU %': pct(r.miou), 'shape-mIOU %': pct(r.shapeMIOU), dropout: r.dropout ?? null, seconds: Math.round(r.probeSeconds) })),
+      };
+    }),
+  );
+}
+
+/** The sweep's tables: one row per point, a column per method (mean ± CI, n), then every record. */
+export function sweepMarkdown(cells: readonly SweepCell[]): string[] {
+  const f1 = (v: number) => v.toFixed(1);
+  const opt = (v: number | null) => (v === null ? '—' : f1(v));
+  const cell = (c: SweepCell | undefined) => {
+    if (!c?.mIOU) return '—';
+    const m = c.mIOU.ci95 === null ? f1(c.mIOU.mean) : `${f1(c.mIOU.mean)} ± ${f1(c.mIOU.ci95)}`;
+    return `${m} (n=${c.mIOU.n})`;
+  };
+  const methods = [...new Set(cells.map((c) => c.method))];
+  const points = [...new Map(cells.map((c) => [`${c.instances}x${c.views}`, c])).values()];
+  const at = (m: string, p: SweepCell) => cells.find((c) => c.method === m && c.instances === p.instances && c.views === p.views);
+  return [
+    `| labelled images | objects × views | ${methods.map((m) => `${m} mIOU %`).join(' | ')} | U-Net dropout chosen (per seed) |`,
+    `|---|---|${methods.map(() => '---|').join('')}---|`,
+    ...points.map((p) => {
+      const unet = at('unet', p);
+      const drops = unet?.perSeed.length ? unet.perSeed.map((s) => `${s.seed}: ${s.dropout ?? '—'}`).join(', ') : '—';
+      return `| ${p.numLabels} | ${p.instances} × ${p.views} | ${methods.map((m) => cell(at(m, p))).join(' | ')} | ${drops} |`;
+    }),
+    '',
+    '### Every record',
+    '',
+    '| method | objects × views | seed | mIOU | shape-mIOU | dropout | seconds |',
+    '|---|---|---|---|---|---|---|',
+    ...cells.flatMap((c) => c.perSeed.map((s) => `| ${c.method} | ${c.instances} × ${c.views} | ${s.seed} | ${opt(s['mIOU %'])} | ${opt(s['shape-mIOU %'])} | ${s.dropout ?? '—'} | ${s.seconds} |`)),
+    '',
+  ];
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' },
+      scale: { type: 'string' },
+      class: { type: 'string' },
+      command: { type: 'string', multiple: true },
+      'ran-at': { type: 'string', multiple: true },
+      note: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      // Where NAME/ goes (default docs/results).
+      out: { type: 'string' },
+    },
+  });
+  if (!values.runs || !values.scale || !values.class || !values.command?.length || !values['ran-at']?.length) {
+    throw new Error('usage: publish-sweep.ts --runs DIR --scale SCALE --class chair|table --command "…" --ran-at COMMIT [--ran-at …] [--note "…"] [--name NAME] [--out DIR]');
+  }
+  const scale = values.scale as Scale;
+  const cls = values.class.toLowerCase();
+  const name = values.name ?? `label-count-sweep-${scale}-${cls}`;
+  if (!/^[\w.-]+$/.test(name)) throw new Error(`--name: letters, digits, '.', '_' or '-', got '${name}'`);
+  const cfg = loadExperimentConfig('label-count-sweep', scale);
+  const runs = resolve(values.runs);
+  const runDir = join(runs, 'label-count-sweep', scale, cls);
+  const src = readSweep(runDir);
+  const cells = sweepCells(src.records, cfg.methods, src.points, src.seeds);
+  const missing = cells.filter((c) => c.missingSeeds.length).map((c) => ({ method: c.method, instances: c.instances, views: c.views, seeds: c.missingSeeds }));
+  const expected = cfg.methods.length * src.points.length * src.seeds.length;
+  const commits = values['ran-at'].map((c) => execFileSync('git', ['rev-parse', '--short', `${c}^{commit}`], { encoding: 'utf8' }).trim());
+  const recordSeconds = src.records.reduce((s, r) => s + r.probeSeconds, 0);
+
+  const docs = join(values.out ? resolve(values.out) : resolve(__dirname, '..', 'docs', 'results'), name);
+  rmSync(join(docs, 'runs'), { recursive: true, force: true });
+  const copy = join(docs, 'runs', relative(runs, src.file));
+  mkdirSync(dirname(copy), { recursive: true });
+  copyFileSync(src.file, copy);
+  const doc = {
+    schema: 'semantic-srn/label-count-sweep-published@1',
+    state: src.state,
+    scale,
+    className: cls,
+    data: 'synthetic: the built-in generated objects (docs/synthetic-data.md), not ShapeNet/PartNet; levels are not comparable to the paper, orderings are',
+    methods: cfg.methods,
+    points: src.points,
+    seeds: src.seeds,
+    records: { done: src.records.length, expected },
+    commands: values.command,
+    ranAt: commits,
+    notes: values.note ?? [],
+    // Each record's own work (probe or U-Net training with its dropout search, and scoring); the shared test-code fits
+    // and the pre-training are not in it.
+    recordSeconds: Math.round(recordSeconds),
+    totalSeconds: src.totalSeconds === null ? null : Math.round(src.totalSeconds),
+    cells,
+    missing,
+    // Relative to this folder.
+    source: `runs/${relative(runs, src.file)}`,
+    publishedAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(join(docs, 'sweep.json'), doc);
+  const figures: string[] = [];
+  if (src.records.length) {
+    const fig = await saveFigure(
+      miouVsLabelsSpec(src.records, { title: `${cls}s, ${scale}: mIOU vs labelled images (mean ± 95% CI over seeds)`, xTitle: 'labelled images (objects × views)', logX: true, spread: 'ci95' }),
+      join(docs, 'miou_vs_labels'),
+    );
+    rmSync(fig.html, { force: true });
+    rmSync(fig.svg, { force: true });
+    figures.push('miou_vs_labels.png');
+  }
+  const md = [
+    `# Label-count sweep (supplement Fig. 1) — ${cls}s, scale \`${scale}\`${src.state === 'partial' ? ` — **in progress: ${src.records.length} of ${expected} records**` : ''}`,
+    '',
+    '**Synthetic data** (built-in generated objects, docs/synthetic-data.md): compare orderings with the paper, not levels.',
+    `Commands: ${values.command.map((c) => `\`${c}\``).join('; ')}. Ran at ${commits.join(', ')}; seeds ${src.seeds.join(', ')} (each seed draws the labelled subset and initialises the head).`,
+    ...(values.note ?? []).map((n) => `\n${n}`),
+    '',
+    ...(figures.length ? ['![mIOU vs labelled images](miou_vs_labels.png)', ''] : []),
+    '## mIOU, mean ± 95% CI over seeds (Student\'s t)',
+    '',
+    ...sweepMarkdown(cells),
+    `Wall: ${Math.round(recordSeconds)} s in the records' own work (probes, U-Nets with their dropout search, scoring)${src.totalSeconds === null ? '' : `; the finished run's last sitting took ${Math.round(src.totalSeconds)} s in all`}. The test codes are fitted once (single view) and shared by every SRN+linear record.`,
+    '',
+    missing.length ? `Missing: ${missing.map((m) => `${m.method} ${m.instances}×${m.views} seed(s) ${m.seeds.join(',')}`).join('; ')}.` : 'Every record is there.',
+    '',
+    `Restore into a runs folder with \`cp -r docs/results/${name}/runs/. <runs>/\`: ${src.state === 'partial' ? 'the same `experiment label-count-sweep` command resumes at the next record (the journal names its configuration and pre-training; another one is set aside, not used).' : 'the same `experiment label-count-sweep` command reuses the records and only draws.'}`,
+    '',
+  ].join('\n');
+  writeFileAtomic(join(docs, 'README.md'), md);
+  console.log(`written docs/results/${name}/: ${src.state}, ${src.records.length} of ${expected} records`);
+}
+
+if (process.argv[1]?.endsWith('publish-sweep.ts')) main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

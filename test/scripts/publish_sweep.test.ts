@@ -1,0 +1,87 @@
+/** scripts/publish-sweep.ts: a sweep published from its journal or results, and restorable from the copy. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { SweepRecord } from '../../lib/experiments/label_count_sweep';
+import { readSweep, sweepCells, sweepMarkdown } from '../../scripts/publish-sweep';
+
+const root = resolve(__dirname, '..', '..');
+const points = [{ instances: 1, views: 1 }, { instances: 2, views: 2 }];
+const fingerprint = { className: 'Chair', scale: 'small', pretrain: ['k', 100], points, seeds: [0, 1, 2] };
+const rec = (method: string, p: { instances: number; views: number }, seed: number, miou: number, dropout: number | null = null): SweepRecord => ({
+  method, numLabels: p.instances * p.views, seed, miou, shapeMIOU: miou - 0.1, instances: p.instances, views: p.views, probeSeconds: 10 + seed, dropout,
+});
+const records = [rec('srn+linear', points[0], 0, 0.5), rec('srn+linear', points[0], 1, 0.6), rec('srn+linear', points[0], 2, 0.7), rec('unet', points[0], 0, 0.4, 0.3)];
+
+function sweepDir(files: Record<string, unknown>): { runs: string; dir: string } {
+  const runs = mkdtempSync(join(tmpdir(), 'publish-sweep-'));
+  const dir = join(runs, 'label-count-sweep', 'small', 'chair');
+  mkdirSync(dir, { recursive: true });
+  for (const [f, doc] of Object.entries(files)) writeFileSync(join(dir, f), typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return { runs, dir };
+}
+
+test('a journal is read as a sweep in progress, with the points and seeds its fingerprint names', () => {
+  const { dir } = sweepDir({ 'records.partial.json': { fingerprint, records } });
+  const s = readSweep(dir);
+  assert.equal(s.state, 'partial');
+  assert.equal(s.records.length, 4);
+  assert.deepEqual(s.points, points);
+  assert.deepEqual(s.seeds, [0, 1, 2]);
+  assert.equal(s.totalSeconds, null);
+});
+
+test('a finished results.json wins over a left-over journal', () => {
+  const { dir } = sweepDir({ 'records.partial.json': { fingerprint, records: [] }, 'results.json': { recordsFingerprint: fingerprint, records, totalSeconds: 1234 } });
+  const s = readSweep(dir);
+  assert.deepEqual([s.state, s.records.length, s.totalSeconds], ['finished', 4, 1234]);
+});
+
+test('bad input names the file and the field', () => {
+  assert.throws(() => readSweep(sweepDir({}).dir), /neither results\.json .* nor records\.partial\.json/);
+  assert.throws(() => readSweep(sweepDir({ 'records.partial.json': '{oops' }).dir), /records\.partial\.json: not JSON/);
+  assert.throws(() => readSweep(sweepDir({ 'results.json': { records } }).dir), /results\.json: field 'recordsFingerprint'/);
+  const bad = [{ ...records[0], miou: null }];
+  assert.throws(() => readSweep(sweepDir({ 'records.partial.json': { fingerprint, records: bad } }).dir), /records\[0\]\.miou must be a finite number, got null/);
+});
+
+test("cells: mean ± 95% CI over a point's seeds in %, the seeds still missing, every asked (method, point) in order", () => {
+  const cells = sweepCells(records, ['srn+linear', 'unet'], points, [0, 1, 2]);
+  assert.deepEqual(cells.map((c) => `${c.method}/${c.numLabels}`), ['srn+linear/1', 'srn+linear/4', 'unet/1', 'unet/4']);
+  const [lin1, lin4, unet1, unet4] = cells;
+  assert.equal(lin1.mIOU!.n, 3);
+  assert.ok(Math.abs(lin1.mIOU!.mean - 60) < 1e-9);
+  // t(0.975, 2) = 4.303; std 10 → 4.303 × 10 / √3 = 24.84
+  assert.ok(Math.abs(lin1.mIOU!.ci95! - 24.84) < 0.01, String(lin1.mIOU!.ci95));
+  assert.deepEqual(lin1.missingSeeds, []);
+  assert.equal(lin4.mIOU, null);
+  assert.deepEqual(lin4.missingSeeds, [0, 1, 2]);
+  assert.deepEqual(unet1.perSeed, [{ seed: 0, 'mIOU %': 40, 'shape-mIOU %': 30, dropout: 0.3, seconds: 10 }]);
+  assert.equal(unet1.mIOU!.ci95, null, 'one seed has no interval');
+  assert.deepEqual(unet4.missingSeeds, [0, 1, 2]);
+  const md = sweepMarkdown(cells).join('\n');
+  assert.match(md, /\| 1 \| 1 × 1 \| 60\.0 ± 24\.8 \(n=3\) \| 40\.0 \(n=1\) \| 0: 0\.3 \|/);
+  assert.match(md, /\| 4 \| 2 × 2 \| — \| — \| — \|/);
+  assert.match(md, /\| unet \| 1 × 1 \| 0 \| 40\.0 \| 30\.0 \| 0\.3 \| 10 \|/);
+});
+
+test('the script publishes a journal with its figure and a copy that restores it', () => {
+  const { runs } = sweepDir({ 'records.partial.json': { fingerprint, records } });
+  const out = mkdtempSync(join(tmpdir(), 'publish-sweep-out-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/publish-sweep.ts', '--runs', runs, '--scale', 'small', '--class', 'chair', '--command', 'cmd', '--ran-at', 'HEAD', '--out', out], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const dir = join(out, 'label-count-sweep-small-chair');
+  const doc = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as { state: string; records: { done: number; expected: number }; missing: unknown[]; recordSeconds: number; source: string };
+  assert.equal(doc.state, 'partial');
+  // small: 2 methods × 2 points × the fingerprint's 3 seeds
+  assert.deepEqual(doc.records, { done: 4, expected: 12 });
+  assert.equal(doc.missing.length, 3);
+  assert.equal(doc.recordSeconds, 10 + 11 + 12 + 10);
+  assert.equal(doc.source, 'runs/label-count-sweep/small/chair/records.partial.json');
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, doc.source), 'utf8')), { fingerprint, records });
+  assert.ok(existsSync(join(dir, 'miou_vs_labels.png')));
+  assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), /in progress: 4 of 12 records/);
+});
