@@ -321,7 +321,8 @@ interface SrnUnetContext {
  * resumed first if unfinished), with the replicate seed's config for the code fits.
  */
 async function semanticSrn(cfg: BaselineConfig, c: SrnUnetContext) {
-  const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, model: { numClasses: c.train.numClasses } });
+  // The class of the data it trains on, not the preset's (Chair): the manifest and PROVENANCE read it.
+  const config = presetConfig(cfg.srnUnet.srnPreset, { seed: cfg.seed, data: { className: c.train.className }, model: { numClasses: c.train.numClasses } });
   const sem = await ensureSemantic({ ...config, seed: c.semanticSeed }, c.stage, { runsDir: c.stageRunsDir, run: c.run, log: c.log, stepProgress: c.progress ?? false, signal: c.signal });
   c.timings.semanticSeconds = sem.seconds;
   const training = { semanticSteps: sem.steps, semanticLossLast20: sem.lossLast20, semanticSeed: c.semanticSeed, semanticCheckpoint: sem.dir, semanticReused: sem.reused, srnPreset: cfg.srnUnet.srnPreset };

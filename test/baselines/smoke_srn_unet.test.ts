@@ -8,6 +8,8 @@ import { baselineConfig } from '../../lib/baselines/config';
 import { BASELINE_KINDS } from '../../lib/baselines/finished_baseline';
 import { runBaseline } from '../../lib/baselines/run';
 import { NullTracker } from '../../lib/tracking/create_tracker';
+import { ensureSyntheticDataset } from '../../lib/data/synthetic/generate';
+import { findCheckpoint } from '../../lib/training/checkpoint';
 import { tinyBaselineSmoke, twoStepOverrides, useTinyChairs } from './smoke_fixture';
 
 const data = useTinyChairs();
@@ -40,6 +42,19 @@ describe('baselines, tiny preset (2 steps each)', () => {
     assert.equal(training(second).semanticSeed, 7);
     assert.equal(training(second).semanticSteps, training(first).semanticSteps);
     assert.equal(JSON.parse(readFileSync(second.results['srn+unet'], 'utf8')).table1.seed, 2);
+  });
+
+  it("srn-unet on tables: the semantic SRN's checkpoint records the class it trained on, not its preset's (Chair)", async () => {
+    await ensureSyntheticDataset({ root: data.root, className: 'table', splits: { train: 3, test: 2 }, views: { train: 4, test: 70 }, resolution: 16, workers: 1 });
+    const stages = join(data.root, 'stages-table');
+    const two = twoStepOverrides(baselineConfig('tiny').unet.numDown);
+    await runBaseline({
+      kind: 'srn-unet', preset: 'tiny', data: data.root, out: join(data.root, 'runs-table'), name: 'srn-unet-table', seed: 0, quiet: true,
+      tracker: new NullTracker(), overrides: { ...two, data: { ...two.data, className: 'Table' } }, stageRunsDir: stages,
+    });
+    const [key] = readdirSync(join(stages, 'semantic'));
+    assert.match(key, /^tiny-table-s0-/);
+    assert.equal(findCheckpoint(join(stages, 'semantic', key, 'checkpoint'))!.manifest.config.data.className, 'Table');
   });
 
   it('srn-unet: an aborted signal (the CLI\'s Ctrl-C) reaches the semantic SRN, which stops and says where it resumes', async () => {
