@@ -49,8 +49,8 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
   if (bytes > WEIGHTS_IN_GIT_MAX_BYTES) throw new Error(`${dest}/weights.bin: ${(bytes / 2 ** 20).toFixed(1)} MB, over the 30 MB limit for weights kept in git`);
   const sha = createHash('sha256').update(readFileSync(join(dest, 'weights.bin'))).digest('hex');
   const total = scheduleSteps(m.config.training.semantic.schedule);
-  // The cache key names the data the training read; the manifest's config.data.className is the SRN preset's default
-  // (Chair) for a table semantic SRN too, so the class comes from the key.
+  // The cache key names the data the training read; a semantic SRN trained before 12989d0 records its preset's class
+  // (Chair) in the manifest even for tables, so the class comes from the key.
   const keyData = (JSON.parse(readFileSync(keyPath, 'utf8')) as { data?: { root?: string; className?: string } }).data;
   const dataRoot = keyData?.root ?? '(not recorded)';
   writeFileSync(

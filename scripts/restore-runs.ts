@@ -1,0 +1,86 @@
+/**
+ * Brings everything published or carried in git back into a runs folder, on a new machine or a clean clone:
+ * `npx tsx scripts/restore-runs.ts --runs DIR [--dry-run]`.
+ *
+ * - every `docs/results/<name>/runs/` (Table 1's finished rows, a sweep's results or journal): each file copied to the
+ *   same path under DIR where DIR has none; a file DIR already holds is never replaced (identical: nothing to do;
+ *   different: kept, and said, since the local one may be newer work);
+ * - every carried semantic SRN `pretrained/wip-semantic-<key>/` unpacked into `DIR/semantic/<key>/`, unless DIR holds
+ *   that training at the carried step or later (then it resumes from its own checkpoint).
+ *
+ * Then `experiment table-1 --plan` and the experiments' own commands run only what is still missing.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { findCheckpoint, loadCheckpoint } from '../lib/training/checkpoint';
+import { unpackCarry } from './carry-stage';
+
+export type RestoreAction =
+  | { kind: 'copied' | 'identical' | 'kept-local'; file: string; from: string }
+  | { kind: 'unpacked' | 'kept-newer'; carry: string; step: number; localStep: number | null };
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+const sameBytes = (a: string, b: string) => statSync(a).size === statSync(b).size && readFileSync(a).equals(readFileSync(b));
+
+/** Restores into `runsDir` from `resultsRoot` (docs/results) and `pretrainedRoot` (pretrained/); `dryRun` only says what it would do. */
+export function restoreRuns(o: { runsDir: string; resultsRoot: string; pretrainedRoot: string; dryRun?: boolean }): RestoreAction[] {
+  const runs = resolve(o.runsDir);
+  const out: RestoreAction[] = [];
+  const published = existsSync(o.resultsRoot) ? readdirSync(o.resultsRoot).map((n) => join(o.resultsRoot, n, 'runs')).filter((d) => existsSync(d) && statSync(d).isDirectory()) : [];
+  for (const root of published.sort()) {
+    for (const src of filesUnder(root).sort()) {
+      const file = join(runs, relative(root, src));
+      const kind = !existsSync(file) ? 'copied' : sameBytes(src, file) ? 'identical' : 'kept-local';
+      if (kind === 'copied' && !o.dryRun) {
+        mkdirSync(dirname(file), { recursive: true });
+        copyFileSync(src, file);
+      }
+      out.push({ kind, file, from: src });
+    }
+  }
+  const carries = existsSync(o.pretrainedRoot) ? readdirSync(o.pretrainedRoot).filter((n) => n.startsWith('wip-semantic-')).sort() : [];
+  for (const name of carries) {
+    const carry = join(o.pretrainedRoot, name);
+    const step = loadCheckpoint(carry).manifest.step;
+    const local = findCheckpoint(join(runs, 'semantic', name.slice('wip-semantic-'.length), 'checkpoint'));
+    const localStep = local?.manifest.step ?? null;
+    if (localStep !== null && localStep >= step) {
+      out.push({ kind: 'kept-newer', carry, step, localStep });
+      continue;
+    }
+    if (!o.dryRun) unpackCarry(carry, { runsDir: runs }, (m) => console.log(m));
+    out.push({ kind: 'unpacked', carry, step, localStep });
+  }
+  return out;
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
+  if (!values.runs) throw new Error('usage: restore-runs.ts --runs DIR [--dry-run]');
+  const repo = resolve(__dirname, '..');
+  const actions = restoreRuns({ runsDir: values.runs, resultsRoot: join(repo, 'docs', 'results'), pretrainedRoot: join(repo, 'pretrained'), dryRun: values['dry-run'] });
+  const would = values['dry-run'] ? 'would be ' : '';
+  for (const a of actions) {
+    if (a.kind === 'kept-local') console.log(`kept ${a.file}: it differs from the published ${relative(repo, a.from)} (the local one may be newer; copy it by hand to replace)`);
+    if (a.kind === 'kept-newer') console.log(`kept ${relative(repo, a.carry)}'s training in ${values.runs}: it is at step ${a.localStep}, the carry at ${a.step}`);
+    if (a.kind === 'unpacked' && values['dry-run']) console.log(`would unpack ${relative(repo, a.carry)} (step ${a.step})${a.localStep === null ? '' : ` over step ${a.localStep}`}`);
+  }
+  const count = (k: RestoreAction['kind']) => actions.filter((a) => a.kind === k).length;
+  console.log(`${count('copied')} file(s) ${would}copied, ${count('identical')} already there, ${count('kept-local')} kept (differ); ${count('unpacked')} carried training(s) ${would}unpacked, ${count('kept-newer')} kept (at or past the carry here)`);
+}
+
+if (process.argv[1]?.endsWith('restore-runs.ts')) {
+  try {
+    main();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  }
+}
