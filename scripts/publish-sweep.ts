@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
-import type { SweepRecord } from '../lib/experiments/label_count_sweep';
+import { sweepRenderName, type SweepRecord } from '../lib/experiments/label_count_sweep';
 import type { Scale } from '../lib/experiments/types';
 import { meanCI } from '../lib/metrics/stats';
 import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
@@ -169,6 +169,16 @@ async function main(): Promise<void> {
   const copy = join(docs, 'runs', relative(runs, src.file));
   mkdirSync(dirname(copy), { recursive: true });
   copyFileSync(src.file, copy);
+  // The first seed's figure of every record that kept one (the first test object; sweeps before 2026-12-06 kept none).
+  rmSync(join(docs, 'renders'), { recursive: true, force: true });
+  const renders = cells.flatMap((c) => {
+    const seed = src.seeds[0];
+    const rel = sweepRenderName(c.method, c.instances, c.views, seed);
+    if (!c.seeds.includes(seed) || !existsSync(join(runDir, rel))) return [];
+    mkdirSync(join(docs, 'renders'), { recursive: true });
+    copyFileSync(join(runDir, rel), join(docs, rel));
+    return [{ method: c.method, instances: c.instances, views: c.views, seed, file: rel }];
+  });
   const doc = {
     schema: 'semantic-srn/label-count-sweep-published@1',
     state: src.state,
@@ -188,6 +198,7 @@ async function main(): Promise<void> {
     totalSeconds: src.totalSeconds === null ? null : Math.round(src.totalSeconds),
     cells,
     missing,
+    renders,
     // Relative to this folder.
     source: `runs/${relative(runs, src.file)}`,
     publishedAt: new Date().toISOString(),
@@ -216,6 +227,15 @@ async function main(): Promise<void> {
     ...sweepMarkdown(cells),
     `Wall: ${Math.round(recordSeconds)} s in the records' own work (probes, U-Nets with their dropout search, scoring)${src.totalSeconds === null ? '' : `; the finished run's last sitting took ${Math.round(src.totalSeconds)} s in all`}. The test codes are fitted once (single view) and shared by every SRN+linear record.`,
     '',
+    ...(renders.length
+      ? [
+          `## Predictions on the first test object, seed ${src.seeds[0]}`,
+          '',
+          'SRN+linear sees only the observed view (left) and labels its renders from the fitted code; the U-Net is given each view\'s true RGB.',
+          '',
+          ...renders.flatMap((r) => [`**${r.method}, ${r.instances} × ${r.views} labelled**`, '', `![${r.method} ${r.instances}x${r.views}](${r.file})`, '']),
+        ]
+      : []),
     missing.length ? `Missing: ${missing.map((m) => `${m.method} ${m.instances}×${m.views} seed(s) ${m.seeds.join(',')}`).join('; ')}.` : 'Every record is there.',
     '',
     `Restore into a runs folder with \`cp -r docs/results/${name}/runs/. <runs>/\`: ${src.state === 'partial' ? 'the same `experiment label-count-sweep` command resumes at the next record (the journal names its configuration and pre-training; another one is set aside, not used).' : 'the same `experiment label-count-sweep` command reuses the records and only draws.'}`,

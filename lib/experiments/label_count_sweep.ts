@@ -8,7 +8,7 @@
  * when only U-Net records are left).
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadView } from '../data/view_loader';
 import { selectLabelSubset } from '../data/sampler';
@@ -18,6 +18,7 @@ import { writeResultsJson } from '../eval/runner';
 import { SegmentationScores } from '../metrics/segmentation';
 import { miouVsLabelsSpec } from '../plotting/vegalite_specs';
 import { saveFigure } from '../plotting/save';
+import { writeComparisonGrid } from '../plotting/comparison_grid';
 import { summarizeSeeds, type LabelSweepRecord, type SeedSummary } from '../plotting/stats';
 import { renderViews } from '../srn/render';
 import { fitLinearProbe } from '../training/stages';
@@ -46,6 +47,14 @@ import { RecordJournal } from './record_journal';
 import { canonicalJson } from '../util/canonical_json';
 
 const recordKey = (method: string, instances: number, views: number, seed: number) => `${method}/${instances}x${views}/seed${seed}`;
+
+/** Views of the first test object a record's figure shows (evenly spaced over its evaluated views). */
+const FIGURE_VIEWS = 4;
+
+/** A record's figure of the first test object, relative to the sweep's folder: `renders/<method>-<I>x<V>-seed<S>.png`. */
+export function sweepRenderName(method: string, instances: number, views: number, seed: number): string {
+  return join('renders', `${method.replace(/[^\w-]+/g, '-')}-${instances}x${views}-seed${seed}.png`);
+}
 
 export interface SweepRecord extends LabelSweepRecord {
   seed: number;
@@ -103,9 +112,15 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       const F = model.cfg.phiWidth;
       const feats: Float32Array[] = [];
       const gts: Int32Array[] = [];
+      // The first test object's figure: a few of its evaluated views (indices into gts), their RGB and the observed view.
+      const firstViews = viewPositions(data.test.instances[0], evalFiles).length;
+      const figIdx = [...new Set(Array.from({ length: Math.min(FIGURE_VIEWS, firstViews) }, (_, k) => Math.floor((k * firstViews) / Math.min(FIGURE_VIEWS, firstViews))))];
+      const figRgba: Float32Array[] = [];
+      const observedRgba = loadView(data.test, 0, viewPositions(data.test.instances[0], protocolViews(data.test, 'single'))[0], side, { skipDepth: true }).rgba;
       for (const pos of positions) {
         const vp = viewPositions(data.test.instances[pos], evalFiles);
         const views = vp.map((p) => loadView(data.test, pos, p, side, { skipDepth: true }));
+        if (pos === 0) for (const i of figIdx) figRgba.push(views[i].rgba);
         for (const v of views) gts.push(v.labels!);
         if (!needFeatures) continue;
         const rendered = renderViews(model, codes[pos], views.map((v) => v.pose), views[0].intrinsics, { side, chunkRays: config.inference.chunkRays, features: true });
@@ -153,8 +168,22 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
                 dropout = fn.dropout ?? null;
               }
               const scores = new SegmentationScores(C);
-              for (let i = 0; i < gts.length; i++) scores.add(predict(i), gts[i]);
+              const figPred = new Map<number, Int32Array>();
+              for (let i = 0; i < gts.length; i++) {
+                const pred = predict(i);
+                if (figIdx.includes(i)) figPred.set(i, pred);
+                scores.add(pred, gts[i]);
+              }
               const s = scores.summary();
+              // Only SRN+linear sees the observed view; a U-Net is given each evaluated view's true RGB.
+              mkdirSync(join(runDir, 'renders'), { recursive: true });
+              writeComparisonGrid(join(runDir, sweepRenderName(method, point.instances, point.views, seed)), {
+                inputRgba: method === 'srn+linear' ? observedRgba : undefined,
+                rows: figIdx.map((i, k) => ({ predLabels: figPred.get(i)!, gtLabels: gts[i], gtRgba: figRgba[k] })),
+                numClasses: C,
+                classNames: data.test.classNames,
+                title: `${method}, ${point.instances} × ${point.views} labelled, seed ${seed}: ${data.test.instances[0].id.slice(0, 8)}`,
+              });
               const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000, dropout };
               records.push(rec);
               journal.add(rec);

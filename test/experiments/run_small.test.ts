@@ -17,6 +17,8 @@ import {
 } from '../../lib/experiments';
 import { collectTable1Rows, legacyTable1Column, SMOKE_TEST_NOTE } from '../../lib/eval/table1';
 import { useBackend } from '../helpers/tf';
+import { readPng } from '../../lib/io/png';
+import { sweepRenderName } from '../../lib/experiments/label_count_sweep';
 
 // Every experiment at the `small` scale (tiny preset, 8² renders), sharing one pre-training.
 const tmp = mkdtempSync(join(tmpdir(), 'srn-exp-run-'));
@@ -86,6 +88,12 @@ test('label-count sweep (small): reuses pre-training, one child run per method a
   for (const rec of r.records) assert.ok(rec.method === 'unet' ? [0, 0.2].includes(rec.dropout!) : rec.dropout === null, JSON.stringify(rec));
   for (const s of r.summary) assert.ok(s.n < 2 || s.ci95 >= 0);
   assert.ok(existsSync(r.figures.miouVsLabels));
+  // Every record's figure of the first test object (predicted beside true labels).
+  for (const rec of r.records) {
+    const png = join(r.runDir, sweepRenderName(rec.method, rec.instances, rec.views, rec.seed));
+    assert.ok(existsSync(png), png);
+    assert.equal(readPng(png).height > 64, true);
+  }
   const children = [...tracker.backend.runs.values()].filter((x) => x.tags?.['mlflow.parentRunId'] === r.tracking.runId);
   assert.equal(children.length, 2 * cfg.points.length);
   assert.equal(json(r.resultsPath).records.length, r.records.length);

@@ -68,8 +68,11 @@ test("cells: mean ± 95% CI over a point's seeds in %, the seeds still missing, 
   assert.match(md, /\| unet \| 1 × 1 \| 0 \| 40\.0 \| 30\.0 \| 0\.3 \| 10 \|/);
 });
 
-test('the script publishes a journal with its figure and a copy that restores it', () => {
-  const { runs } = sweepDir({ 'records.partial.json': { fingerprint, records } });
+test('the script publishes a journal with its figure, the first seed\'s record figures and a copy that restores it', () => {
+  const { runs, dir: runDir } = sweepDir({ 'records.partial.json': { fingerprint, records } });
+  mkdirSync(join(runDir, 'renders'));
+  writeFileSync(join(runDir, 'renders', 'srn-linear-1x1-seed0.png'), 'png0');
+  writeFileSync(join(runDir, 'renders', 'srn-linear-1x1-seed1.png'), 'png1');
   const out = mkdtempSync(join(tmpdir(), 'publish-sweep-out-'));
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/publish-sweep.ts', '--runs', runs, '--scale', 'small', '--class', 'chair', '--command', 'cmd', '--ran-at', 'HEAD', '--out', out], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -83,5 +86,11 @@ test('the script publishes a journal with its figure and a copy that restores it
   assert.equal(doc.source, 'runs/label-count-sweep/small/chair/records.partial.json');
   assert.deepEqual(JSON.parse(readFileSync(join(dir, doc.source), 'utf8')), { fingerprint, records });
   assert.ok(existsSync(join(dir, 'miou_vs_labels.png')));
-  assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), /in progress: 4 of 12 records/);
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  assert.match(readme, /in progress: 4 of 12 records/);
+  // seed 0's figure of the one record that kept one (unet 1×1 seed 0 has none); other seeds' are not published
+  assert.deepEqual((doc as unknown as { renders: unknown[] }).renders, [{ method: 'srn+linear', instances: 1, views: 1, seed: 0, file: 'renders/srn-linear-1x1-seed0.png' }]);
+  assert.equal(readFileSync(join(dir, 'renders', 'srn-linear-1x1-seed0.png'), 'utf8'), 'png0');
+  assert.ok(!existsSync(join(dir, 'renders', 'srn-linear-1x1-seed1.png')));
+  assert.match(readme, /!\[srn\+linear 1x1\]\(renders\/srn-linear-1x1-seed0\.png\)/);
 });
