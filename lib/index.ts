@@ -77,7 +77,7 @@ export { notebookRunOptions, type ExperimentOptions, type ExperimentOutput } fro
 export { runExperiment, runTable1 } from './experiments/registry';
 export { planTable1, describeTable1Step, type Table1Step } from './experiments/table1';
 export { runSemiSupervisedProbe, type SemiSupervisedProbeResult } from './experiments/semi_supervised_probe';
-export { runLabelCountSweep, type SweepRecord } from './experiments/label_count_sweep';
+export { runLabelCountSweep, sweepRenderName, type SweepRecord } from './experiments/label_count_sweep';
 export { runInterpolation } from './experiments/interpolation';
 export { runMaskReconstruction } from './experiments/mask_reconstruction';
 export { runBaselineExperiment, baselineClassRecords, baselineRowsTable } from './experiments/baseline_experiments';

@@ -355,6 +355,8 @@ export async function fitTestCodes(config: SrnConfig, model: SrnModel, test: Spl
     viewPositions(test.instances[pos], files).map((p) => ({ instanceIndex: 0, viewIndex: p, view: loadView(test, pos, p, side, { skipDepth: true }) })),
   );
   const { codes } = await fitLatentCodes(config, model, objects, { onProgress: opts.stepProgress ?? false, signal: opts.signal });
+  // An aborted fit returns codes part-way: never render or score them (the sweep renders minutes of features next).
+  throwIfInterrupted(opts, 'using the test codes (their fits were stopped part-way)');
   return codes;
 }
 

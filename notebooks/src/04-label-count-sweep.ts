@@ -8,8 +8,10 @@
 // per object) and each seed, `selectLabelSubset` draws the labelled images (nested across points for one
 // seed), a fresh linear probe is trained on the frozen SRN's features of those images, and the probe is
 // scored on the test objects, whose codes were fitted once from view 65. The curve is the mean over
-// seeds with a ± std band. Next to it, the 2D U-Net on the same labelled images (the 30-shot recipe of
-// notebook 03 at one dropout, early-stopped on validation), run on the ground-truth RGB of each test view.
+// seeds with a 95% CI band. Next to it, the 2D U-Net on the same labelled images (the 30-shot recipe of
+// notebook 03, its dropout chosen on validation at every point as the paper did, early-stopped on
+// validation), run on the ground-truth RGB of each test view. Every record also draws the first test
+// object's predictions, shown at the end.
 //
 // Tracking: one parent run `label-count-sweep/<scale>`, one child run per (method, point), the
 // per-seed mIOU logged as steps. Pre-training is reused from notebook 01 when it exists.
@@ -27,6 +29,8 @@ let TRACKING_URI = SMALL ? '../out/notebooks/mlruns' : '';
 let DATA_ROOT = '';
 
 // %%
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   describeBackend,
   loadExperimentConfig,
@@ -38,8 +42,10 @@ import {
   type Scale,
   SCALE_PRESETS,
   selectBackend,
+  showImageGrid,
   showTable,
   showVegaLite,
+  sweepRenderName,
   withClassAndSeeds,
 } from './lib';
 
@@ -63,21 +69,43 @@ for (const s of sweep.skipped) console.log(`skipped ${s.method}: ${s.reason}`);
 console.log(`${sweep.records.length} probes scored on ${sweep.evalImages} test images each; ${sweep.seconds.toFixed(1)} s`);
 
 // %% [markdown]
-// ## mIOU vs number of labelled images (mean ± std over seeds)
+// ## mIOU vs number of labelled images (mean ± 95% CI over seeds)
 
 // %%
 await showVegaLite(
   miouVsLabelsSpec(sweep.records, {
-    title: `mIOU vs labelled images (${cfg.scale}, ${cfg.seeds.length} seeds, mean ± std)`,
+    title: `mIOU vs labelled images (${cfg.scale}, ${cfg.seeds.length} seeds, mean ± 95% CI)`,
     xTitle: 'labelled images (objects × views)',
     logX: true,
+    spread: 'ci95',
   }),
 );
 showTable(
   resultsTable(
-    sweep.summary.map((s) => ({ method: s.method, 'labelled images': s.numLabels, seeds: s.n, 'mIOU %': 100 * s.mean, 'std %': 100 * s.std, 'min %': 100 * s.min, 'max %': 100 * s.max })),
+    sweep.summary.map((s) => ({ method: s.method, 'labelled images': s.numLabels, seeds: s.n, 'mIOU %': 100 * s.mean, '95% CI ±': 100 * s.ci95, 'std %': 100 * s.std, 'min %': 100 * s.min, 'max %': 100 * s.max })),
   ),
   { digits: 1 },
 );
+// The U-Net's dropout, chosen on validation at every point and seed.
+showTable(resultsTable(sweep.records.filter((r) => r.method === 'unet').map((r) => ({ 'objects × views': `${r.instances} × ${r.views}`, seed: r.seed, dropout: r.dropout, 'mIOU %': 100 * r.miou }))), { digits: 1 });
+
+// %% [markdown]
+// ## What the labels buy: the first test object at every point (first seed)
+// Each record's figure: SRN+linear labels its renders from the code fitted to the observed view (left); the U-Net is
+// given each view's true RGB. Thin parts (legs, arms) are where the label count shows.
+
+// %%
+const figures = sweep.records
+  .filter((r) => r.seed === cfg.seeds[0])
+  .map((r) => ({ r, file: join(sweep.runDir, sweepRenderName(r.method, r.instances, r.views, r.seed)) }))
+  .filter((f) => existsSync(f.file));
+if (figures.length) {
+  showImageGrid(
+    figures.map(({ r, file }) => ({ image: readFileSync(file), caption: `${r.method}, ${r.instances} × ${r.views} labelled` })),
+    { title: `Predictions on the first test object (seed ${cfg.seeds[0]})`, cellSize: 420, cols: Math.min(cfg.points.length, 3) },
+  );
+} else {
+  console.log('no record figures in this run (records reused from a sweep that kept none)');
+}
 console.log(`results: ${sweep.resultsPath}\ntracking: ${sweep.tracking.uri} (run ${sweep.tracking.runId})`);
 await tracker.close();

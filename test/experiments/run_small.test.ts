@@ -139,6 +139,18 @@ test('label-count sweep (small): a finished sweep run again is drawn from its re
   assert.equal((other as typeof r).records.length, 2 * cfg.points.length);
 });
 
+test('label-count sweep (small): Ctrl-C during the test-code fits stops there, before the features and any record', async () => {
+  const cfg = loadExperimentConfig('label-count-sweep', 'small');
+  const ac = new AbortController();
+  const said: string[] = [];
+  await assert.rejects(
+    runLabelCountSweep(cfg, { ...opts, rerun: true, signal: ac.signal, stepProgress: () => ac.abort(), onProgress: (m: string) => said.push(m) }),
+    /interrupted before using the test codes \(their fits were stopped part-way\)/,
+  );
+  assert.ok(said.some((m) => /fitting .* test codes/.test(m)), said.join('\n'));
+  assert.ok(!said.some((m) => /cached features|seed \d+: mIOU/.test(m)), said.join('\n'));
+});
+
 test('interpolation (small): frames, strip, a decodable GIF', async () => {
   const cfg = loadExperimentConfig('interpolation', 'small');
   const r = await runInterpolation(cfg, opts);
