@@ -8,100 +8,17 @@
  * `cp -r docs/results/NAME/runs/. <runs>/` brings a finished sweep back (it is reused, only drawn) or an unfinished
  * one's journal (the sweep resumes at its next record) — a sweep outlives the machine it started on.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
-import { sweepRenderName, type SweepRecord } from '../lib/experiments/label_count_sweep';
+import { sweepRenderName } from '../lib/experiments/label_count_sweep';
+import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
 import type { Scale } from '../lib/experiments/types';
-import { meanCI } from '../lib/metrics/stats';
 import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
 import { saveFigure } from '../lib/plotting/save';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
-
-export type SweepPoint = { instances: number; views: number };
-
-/** What a sweep's folder holds: the finished results or the journal of a run in progress, and what it was run with. */
-export interface SweepSource {
-  state: 'finished' | 'partial';
-  file: string;
-  records: SweepRecord[];
-  points: SweepPoint[];
-  seeds: number[];
-  /** Seconds of the whole finished run (one sitting or the last); null for a journal. */
-  totalSeconds: number | null;
-}
-
-const RECORD_FIELDS = ['method', 'numLabels', 'seed', 'miou', 'shapeMIOU', 'instances', 'views', 'probeSeconds'] as const;
-
-/** Reads a sweep's folder; errors name the file and the field that is missing or wrong. */
-export function readSweep(runDir: string): SweepSource {
-  const finished = join(runDir, 'results.json');
-  const journal = join(runDir, 'records.partial.json');
-  const file = existsSync(finished) ? finished : existsSync(journal) ? journal : null;
-  if (!file) throw new Error(`${runDir}: neither results.json (a finished sweep) nor records.partial.json (one in progress); run \`experiment label-count-sweep\` first`);
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const fp = (file === finished ? doc.recordsFingerprint : doc.fingerprint) as { points?: unknown; seeds?: unknown } | undefined;
-  const fpField = file === finished ? 'recordsFingerprint' : 'fingerprint';
-  if (!fp || !Array.isArray(fp.points) || !Array.isArray(fp.seeds)) {
-    throw new Error(`${file}: field '${fpField}' with points and seeds expected (a sweep from before commit cbee3db does not record it: rerun it)`);
-  }
-  if (!Array.isArray(doc.records)) throw new Error(`${file}: field 'records' must be an array`);
-  doc.records.forEach((r: Record<string, unknown>, i) => {
-    for (const f of RECORD_FIELDS) {
-      const ok = f === 'method' ? typeof r[f] === 'string' : typeof r[f] === 'number' && Number.isFinite(r[f]);
-      if (!ok) throw new Error(`${file}: records[${i}].${f} must be ${f === 'method' ? 'a string' : 'a finite number'}, got ${JSON.stringify(r[f])}`);
-    }
-  });
-  const total = (doc.totalSeconds as number | undefined) ?? null;
-  return { state: file === finished ? 'finished' : 'partial', file, records: doc.records as SweepRecord[], points: fp.points as SweepPoint[], seeds: fp.seeds as number[], totalSeconds: file === finished ? total : null };
-}
-
-const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(1000 * v) / 10 : null);
-
-/** One (method, point) of the sweep: its seeds' records, mean ± 95% CI in %, and the seeds still to run. */
-export interface SweepCell {
-  method: string;
-  instances: number;
-  views: number;
-  numLabels: number;
-  seeds: number[];
-  missingSeeds: number[];
-  mIOU: { mean: number; ci95: number | null; n: number } | null;
-  shapeMIOU: { mean: number; ci95: number | null; n: number } | null;
-  perSeed: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; dropout: number | null; seconds: number }[];
-}
-
-/** Every (method, point) the sweep asks for, in the sweep's order, with what is done of it. */
-export function sweepCells(records: readonly SweepRecord[], methods: readonly string[], points: readonly SweepPoint[], seeds: readonly number[]): SweepCell[] {
-  const stat = (xs: number[]) => {
-    if (!xs.length) return null;
-    const s = meanCI(xs);
-    return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
-  };
-  return methods.flatMap((method) =>
-    points.map((p) => {
-      const mine = seeds.map((seed) => records.find((r) => r.method === method && r.instances === p.instances && r.views === p.views && r.seed === seed)).filter((r): r is SweepRecord => !!r);
-      return {
-        method,
-        instances: p.instances,
-        views: p.views,
-        numLabels: p.instances * p.views,
-        seeds: mine.map((r) => r.seed),
-        missingSeeds: seeds.filter((s) => !mine.some((r) => r.seed === s)),
-        mIOU: stat(mine.map((r) => r.miou)),
-        shapeMIOU: stat(mine.map((r) => r.shapeMIOU)),
-        perSeed: mine.map((r) => ({ seed: r.seed, 'mIOU %': pct(r.miou), 'shape-mIOU %': pct(r.shapeMIOU), dropout: r.dropout ?? null, seconds: Math.round(r.probeSeconds) })),
-      };
-    }),
-  );
-}
 
 /** The sweep's tables: one row per point, a column per method (mean ± CI, n), then every record. */
 export function sweepMarkdown(cells: readonly SweepCell[]): string[] {

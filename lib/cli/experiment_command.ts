@@ -20,8 +20,9 @@ const HELP = `usage: semantic-srn experiment <name> [options]
   --columns LIST        table-1 only: run just these columns where missing, by paper number (1–6) or id
                         (tco-linear, srn-linear, unet-30shot, srn-unet-single, srn-unet-multi, unet-oracle);
                         the table still shows every column found
-  --plan                table-1 only: print the (column, seed) cells still missing and the runs that would
-                        make them, then exit without running anything
+  --plan                table-1: print the (column, seed) cells still missing and the runs that would make
+                        them; label-count-sweep: the records done and left, about how long they take; then
+                        exit without running anything
   --protocol P          semi-supervised-probe only: single (default, Table 1) or multi (the supplement's
                         multi-shot column: the code fitted to 50 views); multi runs in <class>-multi-seed<s>/
   --rerun               run again what finished before with the same config: the seeds of a multi-seed run,
@@ -82,8 +83,16 @@ export const experimentCommand: CliCommand = {
     }
 
     if (values.plan) {
+      if (cfg.experiment === 'label-count-sweep') {
+        const { planSweep } = await import('../experiments/sweep_state');
+        const { experimentRunPath } = await import('../experiments/common');
+        const sw = cfg as ExperimentConfig<'label-count-sweep'>;
+        console.log(`label-count-sweep (scale ${scale}, ${sw.data.className}s, seeds ${sw.seeds.join(',')}, methods ${sw.methods.join(', ')}, runs folder ${values.out ?? 'runs'}):`);
+        for (const line of planSweep(experimentRunPath(sw, { runsDir: values.out ?? 'runs' }), sw.methods, sw.points, sw.seeds)) console.log(`  ${line}`);
+        return 0;
+      }
       if (cfg.experiment !== 'table-1') {
-        console.error(`semantic-srn experiment: --plan: only table-1 plans its runs (this is ${exp})`);
+        console.error(`semantic-srn experiment: --plan: only table-1 and label-count-sweep plan their runs (this is ${exp})`);
         return 2;
       }
       const { planTable1, describeTable1Step } = await import('../experiments/table1');

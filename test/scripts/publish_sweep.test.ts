@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { SweepRecord } from '../../lib/experiments/label_count_sweep';
-import { readSweep, sweepCells, sweepMarkdown } from '../../scripts/publish-sweep';
+import { readSweep, sweepCells } from '../../lib/experiments/sweep_state';
+import { sweepMarkdown } from '../../scripts/publish-sweep';
 
 const root = resolve(__dirname, '..', '..');
 const points = [{ instances: 1, views: 1 }, { instances: 2, views: 2 }];

@@ -1,0 +1,132 @@
+/**
+ * What a label-count sweep's folder holds, read without running anything: the finished results or the journal of a
+ * run in progress, and per (method, point) what is done and what is left. `experiment label-count-sweep --plan` and
+ * scripts/publish-sweep.ts read it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { meanCI } from '../metrics/stats';
+import { formatDuration } from '../training/progress';
+import type { SweepRecord } from './label_count_sweep';
+
+export type SweepPoint = { instances: number; views: number };
+
+/** What a sweep's folder holds: the finished results or the journal of a run in progress, and what it was run with. */
+export interface SweepSource {
+  state: 'finished' | 'partial';
+  file: string;
+  records: SweepRecord[];
+  points: SweepPoint[];
+  seeds: number[];
+  /** Seconds of the whole finished run (one sitting or the last); null for a journal. */
+  totalSeconds: number | null;
+}
+
+const RECORD_FIELDS = ['method', 'numLabels', 'seed', 'miou', 'shapeMIOU', 'instances', 'views', 'probeSeconds'] as const;
+
+/** Reads a sweep's folder; errors name the file and the field that is missing or wrong. */
+export function readSweep(runDir: string): SweepSource {
+  const finished = join(runDir, 'results.json');
+  const journal = join(runDir, 'records.partial.json');
+  const file = existsSync(finished) ? finished : existsSync(journal) ? journal : null;
+  if (!file) throw new Error(`${runDir}: neither results.json (a finished sweep) nor records.partial.json (one in progress); run \`experiment label-count-sweep\` first`);
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const fp = (file === finished ? doc.recordsFingerprint : doc.fingerprint) as { points?: unknown; seeds?: unknown } | undefined;
+  const fpField = file === finished ? 'recordsFingerprint' : 'fingerprint';
+  if (!fp || !Array.isArray(fp.points) || !Array.isArray(fp.seeds)) {
+    throw new Error(`${file}: field '${fpField}' with points and seeds expected (a sweep from before commit cbee3db does not record it: rerun it)`);
+  }
+  if (!Array.isArray(doc.records)) throw new Error(`${file}: field 'records' must be an array`);
+  doc.records.forEach((r: Record<string, unknown>, i) => {
+    for (const f of RECORD_FIELDS) {
+      const ok = f === 'method' ? typeof r[f] === 'string' : typeof r[f] === 'number' && Number.isFinite(r[f]);
+      if (!ok) throw new Error(`${file}: records[${i}].${f} must be ${f === 'method' ? 'a string' : 'a finite number'}, got ${JSON.stringify(r[f])}`);
+    }
+  });
+  const total = (doc.totalSeconds as number | undefined) ?? null;
+  return { state: file === finished ? 'finished' : 'partial', file, records: doc.records as SweepRecord[], points: fp.points as SweepPoint[], seeds: fp.seeds as number[], totalSeconds: file === finished ? total : null };
+}
+
+const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(1000 * v) / 10 : null);
+
+/** One (method, point) of the sweep: its seeds' records, mean ± 95% CI in %, and the seeds still to run. */
+export interface SweepCell {
+  method: string;
+  instances: number;
+  views: number;
+  numLabels: number;
+  seeds: number[];
+  missingSeeds: number[];
+  mIOU: { mean: number; ci95: number | null; n: number } | null;
+  shapeMIOU: { mean: number; ci95: number | null; n: number } | null;
+  perSeed: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; dropout: number | null; seconds: number }[];
+}
+
+/** Every (method, point) the sweep asks for, in the sweep's order, with what is done of it. */
+export function sweepCells(records: readonly SweepRecord[], methods: readonly string[], points: readonly SweepPoint[], seeds: readonly number[]): SweepCell[] {
+  const stat = (xs: number[]) => {
+    if (!xs.length) return null;
+    const s = meanCI(xs);
+    return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
+  };
+  return methods.flatMap((method) =>
+    points.map((p) => {
+      const mine = seeds.map((seed) => records.find((r) => r.method === method && r.instances === p.instances && r.views === p.views && r.seed === seed)).filter((r): r is SweepRecord => !!r);
+      return {
+        method,
+        instances: p.instances,
+        views: p.views,
+        numLabels: p.instances * p.views,
+        seeds: mine.map((r) => r.seed),
+        missingSeeds: seeds.filter((s) => !mine.some((r) => r.seed === s)),
+        mIOU: stat(mine.map((r) => r.miou)),
+        shapeMIOU: stat(mine.map((r) => r.shapeMIOU)),
+        perSeed: mine.map((r) => ({ seed: r.seed, 'mIOU %': pct(r.miou), 'shape-mIOU %': pct(r.shapeMIOU), dropout: r.dropout ?? null, seconds: Math.round(r.probeSeconds) })),
+      };
+    }),
+  );
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * What `experiment label-count-sweep --plan` prints for a sweep folder and the configuration about to run: what is
+ * done, what is left per method and about how long it takes (the median of that method's finished records here).
+ * Reads, writes nothing; whether a journal's pre-training matches is checked when the sweep runs.
+ */
+export function planSweep(runDir: string, methods: readonly string[], points: readonly SweepPoint[], seeds: readonly number[]): string[] {
+  const total = methods.length * points.length * seeds.length;
+  const sameShape = (s: SweepSource) => JSON.stringify(s.points) === JSON.stringify(points) && JSON.stringify(s.seeds) === JSON.stringify(seeds);
+  let src: SweepSource | undefined;
+  try {
+    src = readSweep(runDir);
+  } catch (e) {
+    if (existsSync(join(runDir, 'results.json')) || existsSync(join(runDir, 'records.partial.json'))) return [`${(e as Error).message}: the sweep will start afresh`];
+  }
+  if (src && !sameShape(src)) {
+    return [`${src.file} holds a sweep of other points or seeds: this one starts afresh (${total} records)${src.state === 'partial' ? '; that journal is set aside, not deleted' : ''}`];
+  }
+  const cells = sweepCells(src?.records ?? [], methods, points, seeds);
+  const done = cells.reduce((n, c) => n + c.seeds.length, 0);
+  if (src?.state === 'finished' && done === total) {
+    return [`finished (${src.file}): all ${total} records; the same command reuses them and only draws the figure (--rerun runs it all)`];
+  }
+  const lines = [src ? `${done} of ${total} records done (${src.file}); the rest resume where the journal stopped, if its pre-training is the same` : `nothing done yet: ${total} records`];
+  for (const m of methods) {
+    const left = cells.filter((c) => c.method === m).reduce((n, c) => n + c.missingSeeds.length, 0);
+    if (!left) continue;
+    const times = (src?.records ?? []).filter((r) => r.method === m).map((r) => r.probeSeconds);
+    const each = times.length ? median(times) : null;
+    lines.push(`  ${m}: ${left} record(s) left${each === null ? ' (time unknown: none finished here)' : `, about ${formatDuration(each)} each, ${formatDuration(each * left)} in all (median of ${times.length} here)`}`);
+  }
+  if (cells.some((c) => c.method === 'srn+linear' && c.missingSeeds.length)) lines.push('  first the test codes are fitted (single view) and their features rendered, while SRN+linear records are left (not in the estimate)');
+  return lines;
+}
