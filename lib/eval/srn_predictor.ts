@@ -65,6 +65,8 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
         onProgress: splitProgress(ctx),
         seedKeys: group.map((c) => c.position),
       });
+      // A stopped fit (the CLI's Ctrl-C) returns codes part-way: scoring them would write results that look finished.
+      if (opts.fit?.signal?.aborted) throw new Error(`interrupted while fitting test object ${ctx.position + 1} of ${ctx.split.instances.length}: nothing is scored from part-fitted codes; rerun the same command to go on (finished stages and checkpoints are kept)`);
       // Seconds per object: the group's fit time shared equally.
       const fitSeconds = (performance.now() - t) / 1000 / group.length;
       group.forEach((c, k) => fitted.set(c.position, { code: codes[k], fitSeconds }));

@@ -24,6 +24,7 @@ import {
   experimentSrnConfig,
   prepareData,
   say,
+  throwIfInterrupted,
   withExperimentRun,
   type ExperimentOptions,
   type ExperimentOutput,
@@ -102,6 +103,8 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
           onProgress: opts.stepProgress ?? false,
           signal: opts.signal,
         });
+        // A stopped fit returns its code part-way: never score it as a reconstruction.
+        throwIfInterrupted(opts, `scoring ${inst.id.slice(0, 8)} (its mask fit was stopped part-way)`);
         fitStep += config.training.latentFit.steps;
         const code = fit.codes[0];
         const evalPos = viewPositions(inst, evalFiles);

@@ -31,6 +31,22 @@ test('SRN predictor: fits from the observed view, renders every view, no tensor 
   model.dispose();
 });
 
+test('SRN predictor: a fit stopped by its signal (Ctrl-C) fails the evaluation instead of scoring part-fitted codes', async () => {
+  const config = presetConfig('tiny', { training: { latentFit: { steps: 5, side: 4 } }, inference: { side: 4 } });
+  const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['linear'] });
+  const split = openSplit(root, 'Chair', 'test');
+  const ac = new AbortController();
+  let steps = 0;
+  const rendered: number[] = [];
+  const predictor = srnPredictor(config, model, { fit: { signal: ac.signal, onMetrics: () => ++steps === 2 && ac.abort() }, onRendered: (r) => rendered.push(r.position) });
+  const before = tf.memory().numTensors;
+  await assert.rejects(evaluate({ split, side: 4, protocol: 'single', predictor, majorityClass: 2, evalViews: [0, 65] }), /interrupted while fitting test object 1 of 1: nothing is scored from part-fitted codes/);
+  assert.equal(steps, 2, 'the fit stopped at the step the signal came');
+  assert.deepEqual(rendered, [], 'nothing rendered from the part-fitted code');
+  assert.equal(tf.memory().numTensors, before);
+  model.dispose();
+});
+
 test('SRN predictor: objectsPerStep fits several instances per step, same codes as one by one', async () => {
   const root3 = makeTestSplit(70, 3);
   try {

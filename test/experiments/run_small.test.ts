@@ -188,6 +188,16 @@ test('mask reconstruction (small): per-object scores and figures', async () => {
   const again = await runMaskReconstruction({ ...cfg, heads: ['unet'] }, opts);
   assert.equal((again.heads.unet!.semantic as { reused: boolean }).reused, true);
   assert.equal(again.mIOU, again.heads.unet!.mIOU);
+  // Ctrl-C during a mask fit (the semantic SRN is cached now): stops there, nothing scored from the part-fitted code.
+  const ac = new AbortController();
+  const said: string[] = [];
+  const resultsBefore = readFileSync(again.resultsPath, 'utf8');
+  await assert.rejects(
+    runMaskReconstruction({ ...cfg, heads: ['unet'] }, { ...opts, signal: ac.signal, stepProgress: () => ac.abort(), onProgress: (m: string) => said.push(m) }),
+    /interrupted before scoring .* \(its mask fit was stopped part-way\)/,
+  );
+  assert.equal(said.filter((m) => /mask: fitting a code/.test(m)).length, 1, said.join('\n'));
+  assert.equal(readFileSync(again.resultsPath, 'utf8'), resultsBefore, 'the results of the finished run stay');
 });
 
 test('a baseline experiment runs on its class: --class table trains and scores TCO on table data (small)', async () => {
