@@ -142,8 +142,12 @@ async function main(): Promise<void> {
     copyFileSync(path, join(copyRoot, rel));
     return rel;
   };
+  const previousPath = join(docs, `${values.name}.json`);
+  const previous = existsSync(previousPath) ? readJson(previousPath) : {};
   const published = rows.map((r) => {
     const d = rowDetail(r);
+    // Restored from git, a run has no MLflow store here to name its commit: the one published for it before stays.
+    d.commit ??= carriedCommit((previous.rows as CommitRef[] | undefined) ?? [], { column: r.column, className: r.className, seed: r.seed, protocol: r.protocol, 'mIOU %': Math.round(1000 * r.mIOU) / 10 });
     // A baseline summary's row also carries the evaluation file it points at: restored, that kind counts as run
     // (finishedBaseline) and is not trained again.
     if (d.evaluation !== r.source && !relative(runs, d.evaluation).startsWith('..')) copyIn(d.evaluation);
@@ -151,21 +155,25 @@ async function main(): Promise<void> {
   });
   // The first seed's renders of each row: one test object seen by every method.
   const rendersRoot = join(docs, values.name!, 'renders');
-  rmSync(rendersRoot, { recursive: true, force: true });
+  const previousRenders = (previous.renders as RenderEntry[] | undefined) ?? [];
   const renders = published.filter((p) => p.row.seed === seeds[0]).flatMap((p) => {
-    const grid = rowRenderGrid(p.detail.evaluation, p.row.method, p.row.protocol);
-    if (!grid) return [];
     const file = `${p.row.className.toLowerCase()}-col${p.row.column}-seed${p.row.seed}.png`;
+    const grid = rowRenderGrid(p.detail.evaluation, p.row.method, p.row.protocol);
+    if (!grid) return keptRender(previousRenders, rendersRoot, `docs/results/${values.name}/renders/${file}`);
     mkdirSync(rendersRoot, { recursive: true });
     copyFileSync(grid, join(rendersRoot, file));
     return [{ className: p.row.className, column: p.row.column, method: p.row.method, protocol: p.row.protocol, seed: p.row.seed, object: basename(grid, '.png').replace(/^test_00_/, ''), file: `docs/results/${values.name}/renders/${file}` }];
   }).sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column);
+  // Figures of rows no longer published go.
+  for (const f of existsSync(rendersRoot) ? readdirSync(rendersRoot) : []) if (!renders.some((r) => basename(r.file) === f)) rmSync(join(rendersRoot, f));
   const supplements = (Object.keys(SUPPLEMENTS) as SupplementKey[]).map((key) => ({
     key,
     rows: collectSupplement(key, runs, values.scale!, classes, seeds).map((m) => {
       const rel = relative(runs, m.source);
       mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
       copyFileSync(m.source, join(copyRoot, rel));
+      const before = ((previous[key] as { className: string; rows: CommitRef[] }[] | undefined) ?? []).flatMap((sec) => sec.rows.map((r) => ({ ...r, className: sec.className })));
+      m.detail.commit ??= carriedCommit(before, { className: m.className, seed: m.seed, 'mIOU %': Math.round(1000 * m.mIOU) / 10 });
       return { ...m, rel };
     }),
   }));
@@ -259,7 +267,25 @@ async function main(): Promise<void> {
   console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${supplements.map((x) => `${x.rows.length} ${x.key}`).join(', ')} supplement run(s)`);
 }
 
+/** What identifies a published row's run well enough to keep its commit: column, class, seed, protocol and score. */
+export type CommitRef = { column?: number; className: string; seed: number; protocol?: string; 'mIOU %': number | null; commit?: string | null };
+
+/** The commit published before for the same run, or null. */
+export function carriedCommit(previous: readonly CommitRef[], want: Omit<CommitRef, 'commit'>): string | null {
+  const same = previous.find((p) => p.column === want.column && p.className === want.className && p.seed === want.seed && p.protocol === want.protocol && p['mIOU %'] === want['mIOU %']);
+  return same?.commit ?? null;
+}
+
 type RenderEntry = { className: string; column: number; method: string; protocol: string; seed: number; object: string; file: string };
+
+/**
+ * A row whose run kept no renders on this machine (its results came back from git, restore-runs.ts) keeps the figure
+ * published before, if that is still there: republishing elsewhere must not drop it.
+ */
+export function keptRender(previous: readonly RenderEntry[], rendersRoot: string, file: string): RenderEntry[] {
+  const entry = previous.find((e) => e.file === file);
+  return entry && existsSync(join(rendersRoot, basename(file))) ? [entry] : [];
+}
 
 /** The rows' figures of one test object per class (each row's first test object: the same object in every run of a class). */
 export function rendersMarkdown(renders: readonly RenderEntry[]): string[] {

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { collectMultiShot, collectSupplement, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -142,4 +142,26 @@ test("a row's figure: the first test object's grid under its method's renders fo
   const md = rendersMarkdown([{ className: 'Chair', column: 5, method: 'srn+unet', protocol: 'multi', seed: 0, object: 'aaaa', file: 'docs/results/table-1/renders/chair-col5-seed0.png' }]);
   assert.ok(md.includes('![Chair column 5 srn+unet multi](table-1/renders/chair-col5-seed0.png)'), md.join('\n'));
   assert.deepEqual(rendersMarkdown([]), []);
+});
+
+test('a row whose renders are not on this machine keeps the figure published before, if the file is still there', () => {
+  const root = join(dir, 'kept-renders');
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, 'chair-col1-seed0.png'), 'png');
+  const entry = { className: 'Chair', column: 1, method: 'tco+linear', protocol: 'single', seed: 0, object: '141c668f', file: 'docs/results/table-1/renders/chair-col1-seed0.png' };
+  const other = { ...entry, column: 2, file: 'docs/results/table-1/renders/chair-col2-seed0.png' };
+  assert.deepEqual(keptRender([other, entry], root, entry.file), [entry]);
+  assert.deepEqual(keptRender([other, entry], root, other.file), [], 'listed before but its file is gone');
+  assert.deepEqual(keptRender([], root, entry.file), [], 'never published');
+});
+
+test('a row restored from git keeps the commit published before for the same run (same column, class, seed, protocol and score)', () => {
+  const prev = [
+    { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6, commit: 'd7b6af9' },
+    { column: 5, className: 'Chair', seed: 0, protocol: 'multi', 'mIOU %': 75.5, commit: 'aaaaaaa' },
+  ];
+  assert.equal(carriedCommit(prev, { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6 }), 'd7b6af9');
+  assert.equal(carriedCommit(prev, { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.9 }), null, 'another score: another run');
+  assert.equal(carriedCommit(prev, { column: 4, className: 'Chair', seed: 1, protocol: 'single', 'mIOU %': 70.6 }), null);
+  assert.equal(carriedCommit(prev, { column: 5, className: 'Table', seed: 0, protocol: 'multi', 'mIOU %': 75.5 }), null);
 });
