@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { meanCI } from '../metrics/stats';
+import { meanCI, median } from '../metrics/stats';
 import { formatDuration } from '../training/progress';
 import type { SweepRecord } from './label_count_sweep';
 
@@ -91,11 +91,6 @@ export function sweepCells(records: readonly SweepRecord[], methods: readonly st
     }),
   );
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * What `experiment label-count-sweep --plan` prints for a sweep folder and the configuration about to run: what is
