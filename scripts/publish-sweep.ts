@@ -86,6 +86,9 @@ async function main(): Promise<void> {
   const copy = join(docs, 'runs', relative(runs, src.file));
   mkdirSync(dirname(copy), { recursive: true });
   copyFileSync(src.file, copy);
+  // An unfinished sweep's fitted test codes (a few KB): a restored sweep does not refit them.
+  const codes = join(runDir, 'test-codes.partial.json');
+  if (src.state === 'partial' && existsSync(codes)) copyFileSync(codes, join(dirname(copy), 'test-codes.partial.json'));
   // The first seed's figure of every record that kept one (the first test object; sweeps before 2026-12-06 kept none).
   rmSync(join(docs, 'renders'), { recursive: true, force: true });
   const renders = cells.flatMap((c) => {

@@ -13,7 +13,7 @@ import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn,
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
 import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
-import { meanCI } from '../lib/metrics/stats';
+import { pct1, percentCI, type PercentCI } from '../lib/metrics/stats';
 import { saveFigure } from '../lib/plotting/save';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
 
@@ -23,14 +23,12 @@ const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Jso
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Mean ± 95% CI per part over the seeds of one (column, class), in %. */
-export function partStats(details: readonly RowDetail[]): Record<string, { mean: number; ci95: number | null; n: number }> {
+export function partStats(details: readonly RowDetail[]): Record<string, PercentCI> {
   const parts = [...new Set(details.flatMap((d) => Object.keys(d.perClassIoU)))];
-  const out: Record<string, { mean: number; ci95: number | null; n: number }> = {};
+  const out: Record<string, PercentCI> = {};
   for (const p of parts) {
     const xs = details.map((d) => d.perClassIoU[p]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (!xs.length) continue;
-    const s = meanCI(xs);
-    out[p] = { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
+    if (xs.length) out[p] = percentCI(xs);
   }
   return out;
 }
@@ -147,7 +145,7 @@ async function main(): Promise<void> {
   const published = rows.map((r) => {
     const d = rowDetail(r);
     // Restored from git, a run has no MLflow store here to name its commit: the one published for it before stays.
-    d.commit ??= carriedCommit((previous.rows as CommitRef[] | undefined) ?? [], { column: r.column, className: r.className, seed: r.seed, protocol: r.protocol, 'mIOU %': Math.round(1000 * r.mIOU) / 10 });
+    d.commit ??= carriedCommit((previous.rows as CommitRef[] | undefined) ?? [], { column: r.column, className: r.className, seed: r.seed, protocol: r.protocol, 'mIOU %': pct1(r.mIOU) });
     // A baseline summary's row also carries the evaluation file it points at: restored, that kind counts as run
     // (finishedBaseline) and is not trained again.
     if (d.evaluation !== r.source && !relative(runs, d.evaluation).startsWith('..')) copyIn(d.evaluation);
@@ -173,26 +171,21 @@ async function main(): Promise<void> {
       mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
       copyFileSync(m.source, join(copyRoot, rel));
       const before = ((previous[key] as { className: string; rows: CommitRef[] }[] | undefined) ?? []).flatMap((sec) => sec.rows.map((r) => ({ ...r, className: sec.className })));
-      m.detail.commit ??= carriedCommit(before, { className: m.className, seed: m.seed, 'mIOU %': Math.round(1000 * m.mIOU) / 10 });
+      m.detail.commit ??= carriedCommit(before, { className: m.className, seed: m.seed, 'mIOU %': pct1(m.mIOU) });
       return { ...m, rel };
     }),
   }));
   const records = table1Records(rows, classes.map(cap));
   const cells = TABLE1_COLUMN_IDS.flatMap((id) => classes.map((c) => ({ id, className: cap(c), mine: published.filter((p) => p.row.id === id && p.row.className.toLowerCase() === c) })));
   const missing = cells.filter((c) => seeds.some((s) => !c.mine.some((p) => p.row.seed === s))).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seedsMissing: seeds.filter((s) => !c.mine.some((p) => p.row.seed === s)) }));
-  const pct = (v: number | null) => (v === null ? null : Math.round(1000 * v) / 10);
   const supplementSections = (key: SupplementKey): SupplementSection[] => classes.map(cap).flatMap((cls) => {
     const mine = supplements.find((x) => x.key === key)!.rows.filter((m) => m.className === cls);
     if (!mine.length) return [];
-    const stat = (xs: number[]) => {
-      const st = meanCI(xs);
-      return { mean: 100 * st.mean, ci95: st.ci95 === null ? null : 100 * st.ci95, n: st.n };
-    };
     return [{
-      className: cls, seeds: mine.map((m) => m.seed), mIOU: stat(mine.map((m) => m.mIOU)), shapeMIOU: stat(mine.map((m) => m.shapeMIOU)), parts: partStats(mine.map((m) => m.detail)),
+      className: cls, seeds: mine.map((m) => m.seed), mIOU: percentCI(mine.map((m) => m.mIOU)), shapeMIOU: percentCI(mine.map((m) => m.shapeMIOU)), parts: partStats(mine.map((m) => m.detail)),
       rows: mine.map((m) => ({
-        seed: m.seed, 'mIOU %': pct(m.mIOU), 'shape-mIOU %': pct(m.shapeMIOU), 'shape-mIOU present-classes %': pct(m.detail.shapeMIOUPresent),
-        perClassIoU: Object.fromEntries(Object.entries(m.detail.perClassIoU).map(([k, v]) => [k, pct(v)])),
+        seed: m.seed, 'mIOU %': pct1(m.mIOU), 'shape-mIOU %': pct1(m.shapeMIOU), 'shape-mIOU present-classes %': pct1(m.detail.shapeMIOUPresent),
+        perClassIoU: Object.fromEntries(Object.entries(m.detail.perClassIoU).map(([k, v]) => [k, pct1(v)])),
         wallSeconds: m.detail.wallSeconds === null ? null : Math.round(m.detail.wallSeconds), commit: m.detail.commit, backend: m.detail.backend, source: `docs/results/${values.name}/runs/${m.rel}`,
       })),
     }];
@@ -209,8 +202,8 @@ async function main(): Promise<void> {
     perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), parts: partStats(c.mine.map((p) => p.detail)) })),
     rows: published.map(({ row, detail, rel }) => ({
       column: row.column, id: row.id, method: row.method, protocol: row.protocol, className: row.className, seed: row.seed,
-      'mIOU %': pct(row.mIOU), 'shape-mIOU %': pct(row.shapeMIOU), 'shape-mIOU present-classes %': pct(detail.shapeMIOUPresent),
-      perClassIoU: Object.fromEntries(Object.entries(detail.perClassIoU).map(([k, v]) => [k, pct(v)])),
+      'mIOU %': pct1(row.mIOU), 'shape-mIOU %': pct1(row.shapeMIOU), 'shape-mIOU present-classes %': pct1(detail.shapeMIOUPresent),
+      perClassIoU: Object.fromEntries(Object.entries(detail.perClassIoU).map(([k, v]) => [k, pct1(v)])),
       wallSeconds: detail.wallSeconds === null ? null : Math.round(detail.wallSeconds),
       pretrainSecondsInRun: detail.pretrainSeconds === null ? null : Math.round(detail.pretrainSeconds), commit: detail.commit, backend: detail.backend,
       createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,

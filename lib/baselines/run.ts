@@ -5,7 +5,7 @@
  * with the feature U-Net head, single + multi view: Table 1 columns 4–5) and 'srn-render-unet' (a 2-D U-Net on the
  * semantic SRN's rendered RGB, the supplement's meaning; no Table 1 column).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, type BackendReport } from '../backend/select';
@@ -16,7 +16,7 @@ import { subsetSplit } from '../data/split';
 import type { SplitInfo } from '../data/types';
 import { loadView, ViewCache } from '../data/view_loader';
 import { evalMetrics, evaluate, formatResults, writeResultsJson, type EvalResults, type Predictor } from '../eval/runner';
-import { srnPredictor } from '../eval/srn_predictor';
+import { evalJournalPaths, isSrnPredictor, srnPredictor } from '../eval/srn_predictor';
 import { table1Entry, type Table1ColumnId } from '../eval/table1';
 import { majorityForegroundClass } from '../eval/trivial';
 import { writeComparisonGrid } from '../plotting/comparison_grid';
@@ -69,7 +69,10 @@ export interface BaselineRunOptions {
    * seed still drives the code fits and the U-Net on rendered RGB.
    */
   semanticSeed?: number;
-  /** Aborts srn-unet's semantic SRN after its current step, with a checkpoint to resume from (a CLI's SIGINT). */
+  /**
+   * Aborts srn-unet's semantic SRN after its current step, with a checkpoint to resume from, or its code fits, with
+   * the objects scored so far journalled (a CLI's SIGINT).
+   */
   signal?: AbortSignal;
 }
 
@@ -170,6 +173,10 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
     const te = performance.now();
     const rendersDir = join(runDir, 'renders', rendersFolder(method, protocol));
     const renders: string[] = [];
+    // SRN predictions (fits of minutes an object) are journalled, so that an interrupted evaluation resumes; the
+    // journals stay until the whole kind has finished: a rerun after a stop in the multi-view pass takes the
+    // single-view one from its journal in seconds.
+    const journals = evalJournalPaths(join(runDir, file));
     const results: EvalResults = await evaluate({
       split: test,
       side: cfg.data.evalSide,
@@ -180,6 +187,9 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       cache,
       backend,
       config: { baselinePreset: preset, baseline: cfg },
+      ...(isSrnPredictor(predictor) ? { journal: { path: journals.scores, fingerprint: predictor.fingerprint(), keep: true } } : {}),
+      onJournal: ({ resumed, path, setAside }) =>
+        log(setAside ? `eval ${method} (${protocol}): a journal of another configuration set aside as ${setAside}` : `eval ${method} (${protocol}): resuming with ${resumed} object(s) scored before (${path})`),
       onProgress: (p) => {
         log(`eval ${method}: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`);
         run.logMetric(`eval/${mkey(method)}/${protocol}/running_mIOU`, p.mIOU, p.instance);
@@ -202,10 +212,11 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       },
     });
     for (const png of renders) await run.logArtifact(png, `renders/${mkey(method)}`);
-    const evalSeconds = secs(te);
+    // Objects scored in an earlier sitting (an interrupted run's journal) count with the seconds they took then.
+    const evalSeconds = secs(te) + results.timings.resumedSeconds;
     const path = join(runDir, file);
     const table1 = column ? { table1: table1Entry(column, { ...results, className: results.dataset.className, scale: preset, seed: cfg.seed }) } : {};
-    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) }, ...extra, ...table1, tracking: { uri: tracker.uri, runId: run.runId } };
+    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) + results.timings.resumedSeconds }, ...extra, ...table1, tracking: { uri: tracker.uri, runId: run.runId } };
     writeResultsJson(path, full);
     run.logMetrics(evalMetrics(results, `eval/${mkey(method)}/${protocol}/`, { perClass: true }));
     await run.logArtifact(path);
@@ -279,6 +290,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         run,
         evalOne,
         timings,
+        codeJournal: (file) => evalJournalPaths(join(runDir, file)).codes,
         stage: { root: dataRoot, train, dataVersion: data.dataVersion },
         stageRunsDir: resolve(opts.stageRunsDir ?? opts.out ?? 'runs'),
         semanticSeed: opts.semanticSeed ?? cfg.seed,
@@ -287,6 +299,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       if (opts.kind === 'srn-unet') await runSrnUnet(cfg, c);
       else await runSrnRenderUnet(cfg, { ...c, val: valSplit() });
     }
+    for (const file of BASELINE_RESULT_FILES[opts.kind]) for (const j of Object.values(evalJournalPaths(join(runDir, file)))) rmSync(j, { force: true });
     ok = true;
   } finally {
     await run.end(ok ? 'FINISHED' : 'FAILED');
@@ -310,6 +323,8 @@ interface SrnUnetContext {
   run: RunHandle;
   evalOne: (method: string, protocol: 'single' | 'multi', p: Predictor, majority: number | undefined, extra: Record<string, unknown>, file?: string) => Promise<EvalResults>;
   timings: Record<string, number>;
+  /** Where the code-fit journal of an evaluation writing `file` goes (removed with its results). */
+  codeJournal: (file: string) => string;
   stage: StageData;
   stageRunsDir: string;
   semanticSeed: number;
@@ -338,8 +353,11 @@ async function semanticSrn(cfg: BaselineConfig, c: SrnUnetContext) {
 async function runSrnUnet(cfg: BaselineConfig, c: SrnUnetContext): Promise<void> {
   const { config, model, training, fitProgress } = await semanticSrn(cfg, c);
   try {
-    await c.evalOne('srn+unet', 'single', srnPredictor(config, model, { head: 'unet', ...fitProgress('single') }), undefined, { training }, BASELINE_RESULT_FILES['srn-unet'][0]);
-    await c.evalOne('srn+unet', 'multi', srnPredictor(config, model, { head: 'unet', ...fitProgress('multi') }), undefined, { training }, BASELINE_RESULT_FILES['srn-unet'][1]);
+    for (const [protocol, file] of [['single', BASELINE_RESULT_FILES['srn-unet'][0]], ['multi', BASELINE_RESULT_FILES['srn-unet'][1]]] as const) {
+      // Ctrl-C stops the fit at its next step; the objects scored before it are in the journal.
+      const fit = c.signal ? { fit: { signal: c.signal } } : {};
+      await c.evalOne('srn+unet', protocol, srnPredictor(config, model, { head: 'unet', codeJournal: c.codeJournal(file), ...fit, ...fitProgress(protocol) }), undefined, { training }, file);
+    }
   } finally {
     model.dispose();
   }

@@ -7,9 +7,10 @@
  */
 import { loadView, type ViewCache } from '../data/view_loader';
 import type { InstanceRecord, LoadedView, SplitInfo } from '../data/types';
-import { SegmentationScores, perClassByName, type SegmentationSummary } from '../metrics/segmentation';
-import { PsnrScores } from '../metrics/psnr';
+import { SegmentationScores, perClassByName, type SegmentationState, type SegmentationSummary } from '../metrics/segmentation';
+import { PsnrScores, type PsnrState } from '../metrics/psnr';
 import { writeJsonAtomic } from '../util/atomic_write';
+import { RecordJournal } from '../util/record_journal';
 import { protocolSpec, viewPositions, type ProtocolName, type ProtocolSpec } from './protocols';
 import { allBackgroundLabels, majorityForegroundClass, majorityPartLabels } from './trivial';
 
@@ -74,6 +75,29 @@ export interface EvaluateOptions {
   /** Extra fields merged into results.json (e.g. training timings). */
   extra?: Record<string, unknown>;
   cache?: ViewCache;
+  /**
+   * Makes the evaluation resumable (an SRN+U-Net pass is ~50 min at 64²): every scored instance is journalled to
+   * `path` (atomically) under `fingerprint` (what decides the predictions: weights, seed, config), to which the
+   * split's objects, side, protocol and views are added. A rerun with the same fingerprint scores only the instances
+   * not in the journal, to the same totals; another fingerprint sets the file aside. Removed once results exist,
+   * unless `keep` (the caller removes it: a run of several evaluations that resumes as a whole).
+   */
+  journal?: { path: string; fingerprint: unknown; keep?: boolean };
+  /** Told when a journal was found: instances taken from it, or where a journal of another run was set aside. */
+  onJournal?: (info: { resumed: number; path: string; setAside: string | null }) => void;
+}
+
+/** One scored instance in the evaluation's journal: its share of every accumulator. */
+interface ScoredInstance {
+  position: number;
+  id: string;
+  views: number;
+  seconds: { predict: number; load: number; metric: number };
+  scores: SegmentationState;
+  background: SegmentationState;
+  majority: SegmentationState | null;
+  rgb: PsnrState | null;
+  perInstance: EvalResults['perInstance'][number];
 }
 
 export interface ScoreBlock {
@@ -101,7 +125,11 @@ export interface EvalResults extends ScoreBlock {
   pooled: { intersection: number[]; union: number[] };
   perInstance: { id: string; index: number; images: number; mIOU: number; psnr: number | null }[];
   counts: { instances: number; images: number; viewsPerInstance: number[]; pixelsPerImage: number };
-  timings: { totalSeconds: number; predictSeconds: number; loadSeconds: number; metricSeconds: number; secondsPerInstance: number };
+  /**
+   * Seconds over every sitting: instances taken from a journal count with the seconds they took then
+   * (`resumedInstances`, `resumedSeconds`; 0 when the evaluation ran in one go).
+   */
+  timings: { totalSeconds: number; predictSeconds: number; loadSeconds: number; metricSeconds: number; secondsPerInstance: number; resumedInstances: number; resumedSeconds: number };
   backend: unknown;
   config: unknown;
   createdAt: string;
@@ -139,6 +167,25 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
   let tPredict = 0;
   let tLoad = 0;
   let tMetric = 0;
+  let resumed = 0;
+  let resumedSeconds = 0;
+
+  const journal = opts.journal
+    ? new RecordJournal<ScoredInstance>(
+        opts.journal.path,
+        {
+          run: opts.journal.fingerprint,
+          method: opts.method ?? 'model',
+          split: { root: split.root, className: split.className, split: split.split, ids: split.instances.map((i) => i.id) },
+          side,
+          protocol,
+          evalViews: opts.evalViews ?? null,
+          majority: majority ?? null,
+        },
+        (r) => String(r.position),
+      )
+    : undefined;
+  if (journal && journal.opened !== 'new') opts.onJournal?.({ resumed: journal.size, path: journal.path, setAside: journal.setAside });
 
   const contextAt = (pos: number): PredictorContext => ({
     split,
@@ -153,15 +200,48 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
     },
   });
 
+  const report = (pos: number) =>
+    opts.onProgress?.({
+      instance: pos + 1,
+      instances: split.instances.length,
+      images: model.images,
+      elapsedSeconds: now() - t0,
+      mIOU: model.summary().mIOU,
+    });
+
   for (let pos = 0; pos < split.instances.length; pos++) {
     const inst = split.instances[pos];
     const evalPositions = opts.evalViews ? viewPositions(inst, opts.evalViews) : inst.views.map((_, p) => p);
+    const done = journal?.get(String(pos));
+    if (done && done.id === inst.id && done.views === evalPositions.length) {
+      const where = `${journal!.path} (instance ${pos}, ${inst.id})`;
+      model.merge(SegmentationScores.fromState(done.scores, names, where));
+      bg.merge(SegmentationScores.fromState(done.background, names, where));
+      if (maj) {
+        if (!done.majority) throw new Error(`${where}: no majority-part scores, but this evaluation has a majority part`);
+        maj.merge(SegmentationScores.fromState(done.majority, names, where));
+      }
+      if (done.rgb) {
+        anyRgb = true;
+        rgb.merge(PsnrScores.fromState(done.rgb, where));
+      }
+      perInstance.push(done.perInstance);
+      viewsPerInstance.push(done.views);
+      tPredict += done.seconds.predict;
+      tLoad += done.seconds.load;
+      tMetric += done.seconds.metric;
+      resumed++;
+      resumedSeconds += done.seconds.predict + done.seconds.load + done.seconds.metric;
+      report(pos);
+      continue;
+    }
     const ctx = contextAt(pos);
     const load = ctx.loadView;
 
     let t = now();
     const pred = await opts.predictor(inst, evalPositions, ctx);
-    tPredict += now() - t;
+    const predictSeconds = now() - t;
+    tPredict += predictSeconds;
     if (!pred || !Array.isArray(pred.labels) || pred.labels.length !== evalPositions.length) {
       throw new Error(`evaluate: predictor returned ${pred?.labels?.length ?? 'no'} label maps for ${evalPositions.length} views of ${inst.dir}`);
     }
@@ -171,10 +251,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
 
     t = now();
     const gts = evalPositions.map(load);
-    tLoad += now() - t;
+    const loadSeconds = now() - t;
+    tLoad += loadSeconds;
 
     t = now();
-    const instScores = new SegmentationScores(C);
+    // Each instance's own accumulators, merged into the totals: what the journal keeps of it.
+    const instScores = new SegmentationScores(C, names);
+    const instBg = new SegmentationScores(C, names);
+    const instMaj = maj ? new SegmentationScores(C, names) : undefined;
     const instRgb = new PsnrScores();
     evalPositions.forEach((p, k) => {
       const gt = gts[k].labels;
@@ -188,37 +272,46 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
       } catch (e) {
         throw new Error(`evaluate: ${where}: ${(e as Error).message}`);
       }
-      bg.add(allBackgroundLabels(gt), gt);
-      if (maj) maj.add(majorityPartLabels(gt, majority!), gt);
+      instBg.add(allBackgroundLabels(gt), gt);
+      if (instMaj) instMaj.add(majorityPartLabels(gt, majority!), gt);
       if (pred.rgba) {
         anyRgb = true;
-        rgb.add(pred.rgba[k], gts[k].rgba);
         instRgb.add(pred.rgba[k], gts[k].rgba);
       }
     });
     model.merge(instScores);
-    tMetric += now() - t;
+    bg.merge(instBg);
+    if (maj && instMaj) maj.merge(instMaj);
+    if (pred.rgba) rgb.merge(instRgb);
+    const metricSeconds = now() - t;
+    tMetric += metricSeconds;
 
-    const instSummary = instScores.summary();
-    perInstance.push({
+    const entry = {
       id: inst.id,
       index: inst.index,
       images: evalPositions.length,
-      mIOU: instSummary.mIOU,
+      mIOU: instScores.summary().mIOU,
       psnr: pred.rgba ? instRgb.summary().psnr : null,
-    });
+    };
+    perInstance.push(entry);
     viewsPerInstance.push(evalPositions.length);
     if (opts.onInstance) await opts.onInstance({ position: pos, instance: inst, viewPositions: evalPositions, prediction: pred, gt: gts });
-    opts.onProgress?.({
-      instance: pos + 1,
-      instances: split.instances.length,
-      images: model.images,
-      elapsedSeconds: now() - t0,
-      mIOU: model.summary().mIOU,
+    // After its figures: a resumed run never comes back to this instance.
+    journal?.add({
+      position: pos,
+      id: inst.id,
+      views: evalPositions.length,
+      seconds: { predict: predictSeconds, load: loadSeconds, metric: metricSeconds },
+      scores: instScores.toState(),
+      background: instBg.toState(),
+      majority: instMaj ? instMaj.toState() : null,
+      rgb: pred.rgba ? instRgb.toState() : null,
+      perInstance: entry,
     });
+    report(pos);
   }
 
-  const total = now() - t0;
+  const total = now() - t0 + resumedSeconds;
   const s = model.summary();
   const majSummary = maj ? maj.summary() : undefined;
   const results: EvalResults = {
@@ -244,6 +337,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
       loadSeconds: tLoad,
       metricSeconds: tMetric,
       secondsPerInstance: total / split.instances.length,
+      resumedInstances: resumed,
+      resumedSeconds,
     },
     backend: opts.backend ?? null,
     config: opts.config ?? null,
@@ -251,6 +346,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
     ...(opts.extra ?? {}),
   };
   if (opts.outPath) writeResultsJson(opts.outPath, results);
+  if (!opts.journal?.keep) journal?.remove();
   return results;
 }
 

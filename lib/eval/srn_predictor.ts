@@ -11,7 +11,14 @@ import { renderViews, type RenderedView } from '../srn/render';
 import { fitLatentCodes, type LatentFitOptions } from '../training/stages';
 import { progressInfo, type ProgressCallback } from '../training/progress';
 import type { ObservedView } from '../training/data';
+import { CodeJournal } from './code_journal';
 import type { Predictor, PredictorContext } from './runner';
+
+/** The SRN predictor, with what its predictions depend on (for the evaluation's journal). */
+export type SrnPredictor = Predictor & {
+  /** Weights (heads included), seed and fit and render settings; computed once, on first call. */
+  fingerprint(): unknown;
+};
 
 export interface SrnPredictorOptions {
   /** Head used for labels (default 'linear'). */
@@ -27,11 +34,27 @@ export interface SrnPredictorOptions {
   onProgress?: ProgressCallback;
   /** Stage name in those progress reports (default 'eval'). */
   progressStage?: string;
+  /**
+   * Journal of fitted codes (written atomically as each group's fits end), so that a rerun of an interrupted
+   * evaluation refits nothing it had fitted: keyed by the SRN's weights, seed, fit settings, observed views and the
+   * split's objects; a journal of another configuration is set aside. The caller removes it once results exist.
+   */
+  codeJournal?: string;
   /** Called with each instance's fitted code, renders and fit seconds (e.g. for figures or point clouds). */
   onRendered?: (info: { position: number; code: Float32Array; views: RenderedView[]; viewPositions: number[]; fitSeconds: number; renderSeconds: number }) => void;
 }
 
-export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredictorOptions = {}): Predictor {
+/** The journals of a resumable SRN evaluation whose results go to `resultsPath`: scored instances and fitted codes. */
+export function evalJournalPaths(resultsPath: string): { scores: string; codes: string } {
+  const base = resultsPath.replace(/\.json$/, '');
+  return { scores: `${base}.partial.json`, codes: `${base}.codes.partial.json` };
+}
+
+export function isSrnPredictor(p: Predictor): p is SrnPredictor {
+  return typeof (p as Partial<SrnPredictor>).fingerprint === 'function';
+}
+
+export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredictorOptions = {}): SrnPredictor {
   const head = opts.head ?? 'linear';
   const fitSide = opts.fitSide ?? config.training.latentFit.side;
   const perStep = opts.fit?.objectsPerStep ?? config.training.latentFit.objectsPerStep;
@@ -56,9 +79,28 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
       viewIndex: p,
       view: fitSide === ctx.side ? ctx.loadView(p) : loadAt(ctx.split, ctx.position, p, fitSide),
     }));
-  return async (_instance, viewPositions, ctx) => {
+  const settings = {
+    seed: config.seed,
+    latentFit: config.training.latentFit,
+    fit: { maxSteps: opts.fit?.maxSteps ?? null, objectsPerStep: perStep, target: opts.fit?.target ?? 'rgb', head: opts.fit?.head ?? null, weights: opts.fit?.weights ?? null },
+    fitSide,
+  };
+  let fingerprint: unknown;
+  const fingerprintOf = () => (fingerprint ??= { weights: model.digest({ heads: true }), head, ...settings, inference: config.inference });
+  let journal: CodeJournal | undefined;
+  const journalFor = (ctx: PredictorContext) => {
+    if (!opts.codeJournal || journal) return journal;
+    // The fit's objective is RGB (heads unused) unless a fit option says otherwise: then the heads count too.
+    const target = opts.fit?.target ?? 'rgb';
+    const headsUsed = target !== 'rgb' || (opts.fit?.weights ?? config.training.latentFit.weights).ce !== 0;
+    const fingerprint = { weights: model.digest({ heads: headsUsed }), ...settings, observedViews: ctx.protocol.observedViews };
+    return (journal = new CodeJournal(opts.codeJournal, fingerprint, ctx.split));
+  };
+  const predictor = async (_instance: Parameters<Predictor>[0], viewPositions: number[], ctx: PredictorContext) => {
+    const kept = fitted.has(ctx.position) ? undefined : journalFor(ctx)?.get(ctx.position);
+    if (kept) fitted.set(ctx.position, kept);
     if (!fitted.has(ctx.position)) {
-      const group = ctx.following(perStep);
+      const group = ctx.following(perStep).filter((c) => !journal?.get(c.position));
       const t = performance.now();
       const { codes } = await fitLatentCodes(config, model, group.map(observed), {
         ...opts.fit,
@@ -69,7 +111,10 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
       if (opts.fit?.signal?.aborted) throw new Error(`interrupted while fitting test object ${ctx.position + 1} of ${ctx.split.instances.length}: nothing is scored from part-fitted codes; rerun the same command to go on (finished stages and checkpoints are kept)`);
       // Seconds per object: the group's fit time shared equally.
       const fitSeconds = (performance.now() - t) / 1000 / group.length;
-      group.forEach((c, k) => fitted.set(c.position, { code: codes[k], fitSeconds }));
+      group.forEach((c, k) => {
+        fitted.set(c.position, { code: codes[k], fitSeconds });
+        journal?.add(c.position, codes[k], fitSeconds);
+      });
     }
     const { code, fitSeconds } = fitted.get(ctx.position)!;
     fitted.delete(ctx.position);
@@ -84,6 +129,7 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
     opts.onRendered?.({ position: ctx.position, code, views, viewPositions, fitSeconds, renderSeconds });
     return { labels: views.map((v) => v.labels!), rgba: views.map((v) => v.rgba) };
   };
+  return Object.assign(predictor, { fingerprint: fingerprintOf });
 }
 
 function loadAt(split: SplitInfo, position: number, view: number, side: number) {

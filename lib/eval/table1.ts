@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
 import type { ResultRecord } from '../plotting/results_table';
-import { meanCI } from '../metrics/stats';
+import { meanCI, pct1 } from '../metrics/stats';
 import { PRESET_NAMES, presetConfig, scheduleSteps } from '../config/presets';
 
 /** Where the paper's numbers come from. */
@@ -282,7 +282,6 @@ export const SMOKE_TEST_NOTE = 'smoke test (small scale): not comparable to the 
  */
 export function table1Records(rows: readonly Table1Row[], classes: readonly string[] = ['Chair']): Table1Record[] {
   const out: Table1Record[] = [];
-  const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(1000 * v) / 10);
   const stat = (xs: number[]) => (xs.some(Number.isFinite) ? meanCI(xs) : null);
   for (const pc of PAPER_TABLE1) {
     for (const cls of classes) {
@@ -295,10 +294,10 @@ export function table1Records(rows: readonly Table1Row[], classes: readonly stri
         column: pc.column,
         method: pc.label,
         class: cls,
-        'ours mIOU %': pct(m?.mean),
-        'ours mIOU ± CI95': pct(m?.ci95),
-        'ours shape-mIOU %': pct(sm?.mean),
-        'ours shape-mIOU ± CI95': pct(sm?.ci95),
+        'ours mIOU %': pct1(m?.mean),
+        'ours mIOU ± CI95': pct1(m?.ci95),
+        'ours shape-mIOU %': pct1(sm?.mean),
+        'ours shape-mIOU ± CI95': pct1(sm?.ci95),
         seeds: ours.map((r) => r.seed).join(','),
         'paper mIOU %': paper ? paper[0] : null,
         'paper shape-mIOU %': paper ? paper[1] : null,

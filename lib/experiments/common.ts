@@ -17,6 +17,7 @@ import type { FewShotSelection } from '../data/sampler';
 import type { SplitInfo } from '../data/types';
 import { protocolSpec, viewPositions } from '../eval/protocols';
 import { majorityForegroundClass } from '../eval/trivial';
+import { CodeJournal, codeFitFingerprint } from '../eval/code_journal';
 import { SrnModel } from '../srn/model';
 import { fitLatentCodes, fitLinearProbe, pretrain } from '../training/stages';
 import { splitSource, type ObservedView } from '../training/data';
@@ -347,16 +348,45 @@ export function protocolViews(test: SplitInfo, protocol: 'single' | 'multi'): nu
   return protocol === 'single' ? [SINGLE_VIEW_INDEX] : protocolSpec('multi', numViews).observedViews;
 }
 
-/** Fits one code per test object (positions) from the protocol's RGB views; all weights frozen (§4.4). */
-export async function fitTestCodes(config: SrnConfig, model: SrnModel, test: SplitInfo, positions: readonly number[], protocol: 'single' | 'multi', opts: ExperimentOptions = {}): Promise<Float32Array[]> {
+/**
+ * Fits one code per test object (positions) from the protocol's RGB views; all weights frozen (§4.4). With `journal`
+ * (a file), each group of objectsPerStep fits is journalled as it ends, so that a rerun after an interruption fits
+ * only the rest — to the same codes: each object's fit is seeded by its index here, whatever group it is in.
+ */
+export async function fitTestCodes(config: SrnConfig, model: SrnModel, test: SplitInfo, positions: readonly number[], protocol: 'single' | 'multi', opts: ExperimentOptions = {}, journal?: string): Promise<Float32Array[]> {
   const side = config.training.latentFit.side;
   const files = protocolViews(test, protocol);
-  const objects = positions.map((pos) =>
-    viewPositions(test.instances[pos], files).map((p) => ({ instanceIndex: 0, viewIndex: p, view: loadView(test, pos, p, side, { skipDepth: true }) })),
-  );
-  const { codes } = await fitLatentCodes(config, model, objects, { onProgress: opts.stepProgress ?? false, signal: opts.signal });
-  // An aborted fit returns codes part-way: never render or score them (the sweep renders minutes of features next).
-  throwIfInterrupted(opts, 'using the test codes (their fits were stopped part-way)');
+  const observe = (pos: number) => viewPositions(test.instances[pos], files).map((p) => ({ instanceIndex: 0, viewIndex: p, view: loadView(test, pos, p, side, { skipDepth: true }) }));
+  const fit = (indices: readonly number[]) =>
+    fitLatentCodes(config, model, indices.map((i) => observe(positions[i])), { onProgress: opts.stepProgress ?? false, signal: opts.signal, seedKeys: [...indices] });
+  if (!journal) {
+    const { codes } = await fit(positions.map((_, i) => i));
+    // An aborted fit returns codes part-way: never render or score them (the sweep renders minutes of features next).
+    throwIfInterrupted(opts, 'using the test codes (their fits were stopped part-way)');
+    return codes;
+  }
+  const store = new CodeJournal(journal, codeFitFingerprint(config, model, { protocol, observedViews: files, positions }), test);
+  if (store.opened === 'resumed') say(opts, `test codes: ${store.size} of ${positions.length} fitted before (${journal})`);
+  if (store.setAside) say(opts, `test codes: a journal of another configuration set aside as ${store.setAside}`);
+  const codes: Float32Array[] = new Array(positions.length);
+  const perStep = config.training.latentFit.objectsPerStep;
+  for (let start = 0; start < positions.length; start += perStep) {
+    const indices = positions.slice(start, start + perStep).map((_, k) => start + k);
+    const kept = indices.map((i) => store.get(positions[i]));
+    if (kept.every((k) => k !== undefined)) {
+      indices.forEach((i, k) => (codes[i] = kept[k]!.code));
+      continue;
+    }
+    const t = performance.now();
+    const fitted = await fit(indices);
+    throwIfInterrupted(opts, 'using the test codes (their fits were stopped part-way)');
+    const seconds = (performance.now() - t) / 1000 / indices.length;
+    indices.forEach((i, k) => {
+      codes[i] = fitted.codes[k];
+      store.add(positions[i], fitted.codes[k], seconds);
+    });
+    say(opts, `test codes: ${Math.min(start + perStep, positions.length)} of ${positions.length} fitted`);
+  }
   return codes;
 }
 

@@ -8,7 +8,7 @@
  * when only U-Net records are left).
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadView } from '../data/view_loader';
 import { selectLabelSubset } from '../data/sampler';
@@ -43,7 +43,7 @@ import { sweepUnetConfig } from '../baselines/sweep_unet';
 import { loadBaselines } from './baselines_bridge';
 import { observedViews } from '../pipeline/few_shot';
 import type { ExperimentConfig } from './types';
-import { RecordJournal } from './record_journal';
+import { RecordJournal } from '../util/record_journal';
 import { canonicalJson } from '../util/canonical_json';
 
 const recordKey = (method: string, instances: number, views: number, seed: number) => `${method}/${instances}x${views}/seed${seed}`;
@@ -105,7 +105,9 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       const needFeatures = cfg.methods.includes('srn+linear') && pending('srn+linear');
       const positions = data.test.instances.map((_, i) => i);
       if (needFeatures) say(opts, `sweep: fitting ${positions.length} test codes from view ${SINGLE_VIEW_INDEX}`);
-      const codes = needFeatures ? await fitTestCodes(config, model, data.test, positions, 'single', opts) : [];
+      // Journalled: a sweep resumed in a later session does not refit them (~35 min at 64²).
+      const codesJournal = join(runDir, 'test-codes.partial.json');
+      const codes = needFeatures ? await fitTestCodes(config, model, data.test, positions, 'single', opts, codesJournal) : [];
       const side = config.inference.side;
       const numViews = Math.min(...data.test.instances.map((i) => i.views.length));
       const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery, protocolViews(data.test, 'single'));
@@ -241,6 +243,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
         createdAt: new Date().toISOString(),
       });
       journal.remove();
+      rmSync(codesJournal, { force: true });
       await run.logArtifact(resultsPath);
       return out;
     } finally {

@@ -73,6 +73,7 @@ export async function runSemiSupervisedProbe(cfg: ExperimentConfig<'semi-supervi
           backend: backendSummary(),
           figures: { dir: rendersDir, instances: cfg.figureInstances, views: cfg.figureViews, note: `${cfg.protocol} view, ${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''}` },
           pointCloud: { dir: rendersDir, stride: Math.max(1, Math.round(evalViews.length / 10)) },
+          journal: join(runDir, 'results.json'),
           onObject: (p) => say(opts, `eval: ${p.instance}/${p.instances} objects, running mIOU ${(100 * p.mIOU).toFixed(1)}%`),
           signal: opts.signal,
         },

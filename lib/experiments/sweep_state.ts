@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { meanCI, median } from '../metrics/stats';
+import { median, pct1, percentCI, type PercentCI } from '../metrics/stats';
 import { formatDuration } from '../training/progress';
 import type { SweepRecord } from './label_count_sweep';
 
@@ -52,8 +52,6 @@ export function readSweep(runDir: string): SweepSource {
   return { state: file === finished ? 'finished' : 'partial', file, records: doc.records as SweepRecord[], points: fp.points as SweepPoint[], seeds: fp.seeds as number[], totalSeconds: file === finished ? total : null };
 }
 
-const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(1000 * v) / 10 : null);
-
 /** One (method, point) of the sweep: its seeds' records, mean ± 95% CI in %, and the seeds still to run. */
 export interface SweepCell {
   method: string;
@@ -62,18 +60,14 @@ export interface SweepCell {
   numLabels: number;
   seeds: number[];
   missingSeeds: number[];
-  mIOU: { mean: number; ci95: number | null; n: number } | null;
-  shapeMIOU: { mean: number; ci95: number | null; n: number } | null;
+  mIOU: PercentCI | null;
+  shapeMIOU: PercentCI | null;
   perSeed: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; dropout: number | null; seconds: number }[];
 }
 
 /** Every (method, point) the sweep asks for, in the sweep's order, with what is done of it. */
 export function sweepCells(records: readonly SweepRecord[], methods: readonly string[], points: readonly SweepPoint[], seeds: readonly number[]): SweepCell[] {
-  const stat = (xs: number[]) => {
-    if (!xs.length) return null;
-    const s = meanCI(xs);
-    return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
-  };
+  const stat = (xs: number[]) => (xs.length ? percentCI(xs) : null);
   return methods.flatMap((method) =>
     points.map((p) => {
       const mine = seeds.map((seed) => records.find((r) => r.method === method && r.instances === p.instances && r.views === p.views && r.seed === seed)).filter((r): r is SweepRecord => !!r);
@@ -86,7 +80,7 @@ export function sweepCells(records: readonly SweepRecord[], methods: readonly st
         missingSeeds: seeds.filter((s) => !mine.some((r) => r.seed === s)),
         mIOU: stat(mine.map((r) => r.miou)),
         shapeMIOU: stat(mine.map((r) => r.shapeMIOU)),
-        perSeed: mine.map((r) => ({ seed: r.seed, 'mIOU %': pct(r.miou), 'shape-mIOU %': pct(r.shapeMIOU), dropout: r.dropout ?? null, seconds: Math.round(r.probeSeconds) })),
+        perSeed: mine.map((r) => ({ seed: r.seed, 'mIOU %': pct1(r.miou), 'shape-mIOU %': pct1(r.shapeMIOU), dropout: r.dropout ?? null, seconds: Math.round(r.probeSeconds) })),
       };
     }),
   );

@@ -31,6 +31,14 @@ export interface PsnrSummary {
   exact: number;
 }
 
+/** What `PsnrScores.toState` writes. */
+export interface PsnrState {
+  /** Sum of the finite per-image PSNRs. */
+  sum: number;
+  /** Per-image PSNR in order, null for an exact image. */
+  imageScores: (number | null)[];
+}
+
 export class PsnrScores {
   private sum = 0;
   private finite = 0;
@@ -45,6 +53,33 @@ export class PsnrScores {
       this.finite++;
     } else this.exact++;
     return v;
+  }
+
+  /** Adds another accumulator's images (in order) to this one. */
+  merge(other: PsnrScores): void {
+    this.sum += other.sum;
+    this.finite += other.finite;
+    this.exact += other.exact;
+    this.imageScores.push(...other.imageScores);
+  }
+
+  /** The accumulator as plain JSON (an exact image, PSNR ∞, written as null); `fromState` gives it back. */
+  toState(): PsnrState {
+    return { sum: this.sum, imageScores: this.imageScores.map((v) => (Number.isFinite(v) ? v : null)) };
+  }
+
+  static fromState(state: PsnrState, where = 'PsnrScores.fromState'): PsnrScores {
+    if (!Number.isFinite(state?.sum) || !Array.isArray(state.imageScores) || !state.imageScores.every((v) => v === null || Number.isFinite(v))) {
+      throw new Error(`${where}: expected { sum: number, imageScores: (number | null)[] }`);
+    }
+    const s = new PsnrScores();
+    s.sum = state.sum;
+    for (const v of state.imageScores) {
+      s.imageScores.push(v ?? Infinity);
+      if (v === null) s.exact++;
+      else s.finite++;
+    }
+    return s;
   }
 
   summary(): PsnrSummary {

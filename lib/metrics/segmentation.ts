@@ -103,6 +103,16 @@ export interface SegmentationSummary {
   classNames: string[];
 }
 
+/** What `SegmentationScores.toState` writes: pooled counts per class id, the per-image scores and their sum. */
+export interface SegmentationState {
+  numClasses: number;
+  intersection: number[];
+  union: number[];
+  groundTruthPixels: number[];
+  scoreSum: number;
+  imageScores: number[];
+}
+
 /**
  * Accumulator for the segmentation protocol: `add(pred, gt)` once per image, then `summary()`.
  * Label maps are flat arrays of class ids (any integer typed array or number[]).
@@ -166,6 +176,40 @@ export class SegmentationScores {
 
   get images(): number {
     return this.count;
+  }
+
+  /** The accumulator as plain JSON (for a journal that resumes an evaluation); `fromState` gives it back exactly. */
+  toState(): SegmentationState {
+    return {
+      numClasses: this.numClasses,
+      intersection: Array.from(this.inter),
+      union: Array.from(this.uni),
+      groundTruthPixels: Array.from(this.gtPixels),
+      scoreSum: this.scoreSum,
+      imageScores: [...this.imageScores],
+    };
+  }
+
+  /** An accumulator with exactly this state; `where` names its source in errors (a journal file). */
+  static fromState(state: SegmentationState, classNames?: readonly string[], where = 'SegmentationScores.fromState'): SegmentationScores {
+    const C = state?.numClasses;
+    const s = new SegmentationScores(C, classNames);
+    const counts = ['intersection', 'union', 'groundTruthPixels'] as const;
+    for (const k of counts) {
+      const a = state[k];
+      if (!Array.isArray(a) || a.length !== C || !a.every((v) => Number.isFinite(v) && v >= 0)) {
+        throw new Error(`${where}: '${k}' must be ${C} non-negative counts`);
+      }
+    }
+    if (!Array.isArray(state.imageScores) || !state.imageScores.every((v) => Number.isFinite(v))) throw new Error(`${where}: 'imageScores' must be finite numbers`);
+    if (!Number.isFinite(state.scoreSum)) throw new Error(`${where}: 'scoreSum' must be a finite number`);
+    s.inter.set(state.intersection);
+    s.uni.set(state.union);
+    s.gtPixels.set(state.groundTruthPixels);
+    s.scoreSum = state.scoreSum;
+    s.count = state.imageScores.length;
+    s.imageScores.push(...state.imageScores);
+    return s;
   }
 
   summary(): SegmentationSummary {

@@ -43,6 +43,24 @@ export function formatMeanCI(s: MeanCI, digits = 1): string {
   return s.ci95 === null ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.ci95.toFixed(digits)}`;
 }
 
+/** Mean ± 95% CI in percent, as the published tables give them. */
+export interface PercentCI {
+  mean: number;
+  ci95: number | null;
+  n: number;
+}
+
+/** `meanCI` of fractions (IoUs in [0, 1]) in percent; throws when none is finite. */
+export function percentCI(fractions: readonly number[]): PercentCI {
+  const s = meanCI(fractions);
+  return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
+}
+
+/** A fraction as a percentage to one decimal (0.6769 → 67.7), null for a missing or non-finite one. */
+export function pct1(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.round(1000 * v) / 10 : null;
+}
+
 /** The median of `values` (the mean of the middle two for an even count); throws when there is none. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median: no values');

@@ -3,13 +3,14 @@
  * probe on the few-shot labels, fit a code per test object and evaluate every view. Each stage is a function of
  * typed inputs to a typed result; tracking goes through the `run` handle passed in (a NullTracker's when off).
  */
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SINGLE_VIEW_INDEX } from '../config/defaults';
 import type { SrnConfig } from '../config/types';
 import type { SplitInfo } from '../data/types';
 import { ViewCache } from '../data/view_loader';
 import { evaluate, type EvalResults } from '../eval/runner';
-import { srnPredictor } from '../eval/srn_predictor';
+import { evalJournalPaths, srnPredictor } from '../eval/srn_predictor';
 import { majorityForegroundClass } from '../eval/trivial';
 import { writeComparisonGrid } from '../plotting/comparison_grid';
 import { pointCloudViews, writeLabelledPointCloudPly } from '../plotting/point_cloud_ply';
@@ -165,6 +166,12 @@ export interface EvaluateStageOptions {
   figures?: { dir: string; instances: number; views: number; note?: string };
   /** A labelled point cloud of the first test object (PLY) in this folder; `stride` thins the views (default all). */
   pointCloud?: { dir: string; stride?: number };
+  /**
+   * The results file this evaluation is for: makes it resumable, with journals of scored objects and fitted codes
+   * beside it (lib/eval/srn_predictor.ts evalJournalPaths), removed when it returns. Objects taken from a journal
+   * keep the figures and point cloud their first sitting wrote.
+   */
+  journal?: string;
   /** Running mIOU after each object. */
   onObject?: (p: { instance: number; instances: number; images: number; mIOU: number; elapsedSeconds: number }) => void;
   signal?: AbortSignal;
@@ -179,6 +186,9 @@ export interface EvaluateStageResult {
   meanFitSecondsPerObject: number;
   meanRenderSecondsPerObject: number;
 }
+
+const figureName = (position: number, id: string) => `test_${String(position).padStart(2, '0')}_${id.slice(0, 8)}.png`;
+const pointCloudName = (id: string) => `pointcloud_${id.slice(0, 8)}.ply`;
 
 /** Evenly spaced view positions including `must` (for figures). */
 export function figureViews(numViews: number, must: number, count = 6): number[] {
@@ -200,8 +210,10 @@ export async function evaluateStage(config: SrnConfig, model: SrnModel, test: Sp
   let pointCloud: string | null = null;
   let fitStepBase = 0;
   const head = config.training.probe.head;
+  const journals = o.journal ? evalJournalPaths(o.journal) : undefined;
   const predictor = srnPredictor(config, model, {
     head,
+    ...(journals ? { codeJournal: journals.codes } : {}),
     fit: { onMetrics: (step, rec) => ctx.run.logMetrics(numericMetrics(rec, 'fit/'), fitStepBase + step), signal: o.signal },
     // One progress line for the whole split's fits, in object-steps, with the evaluation's ETA.
     ...(ctx.progress ? { onProgress: ctx.progress } : {}),
@@ -211,7 +223,7 @@ export async function evaluateStage(config: SrnConfig, model: SrnModel, test: Sp
       fitStepBase += config.training.latentFit.steps;
       if (position === 0 && o.pointCloud) {
         const chunks = pointCloudViews(viewPositions.length, o.pointCloud.stride).map((k) => ({ points: views[k].points, labels: views[k].labels! }));
-        pointCloud = join(o.pointCloud.dir, `pointcloud_${test.instances[0].id.slice(0, 8)}.ply`);
+        pointCloud = join(o.pointCloud.dir, pointCloudName(test.instances[0].id));
         const n = writeLabelledPointCloudPly(pointCloud, chunks, test.numClasses);
         renders.push(pointCloud);
         ctx.log(`point cloud: ${n} labelled points → ${pointCloud}`);
@@ -230,6 +242,8 @@ export async function evaluateStage(config: SrnConfig, model: SrnModel, test: Sp
     cache: new ViewCache(512 * 2 ** 20),
     backend: o.backend,
     ...(o.configSummary !== undefined ? { config: o.configSummary } : {}),
+    ...(journals ? { journal: { path: journals.scores, fingerprint: predictor.fingerprint() } } : {}),
+    onJournal: ({ resumed, path, setAside }) => ctx.log(setAside ? `eval: a journal of another configuration set aside as ${setAside}` : `eval: resuming with ${resumed} object(s) scored before (${path})`),
     onProgress: (p) => {
       o.onObject?.({ instance: p.instance, instances: p.instances, images: p.images, mIOU: p.mIOU, elapsedSeconds: p.elapsedSeconds });
       ctx.run.logMetric('eval/running_mIOU', p.mIOU, p.instance);
@@ -241,17 +255,33 @@ export async function evaluateStage(config: SrnConfig, model: SrnModel, test: Sp
       const rows = figureViews(viewPositions.length, obs, o.figures.views).map((k) => ({
         predRgba: prediction.rgba?.[k], gtRgba: gt[k].rgba, predLabels: prediction.labels[k], gtLabels: gt[k].labels!,
       }));
-      const png = join(o.figures.dir, `test_${String(position).padStart(2, '0')}_${instance.id.slice(0, 8)}.png`);
+      const png = join(o.figures.dir, figureName(position, instance.id));
       const title = `${instance.id.slice(0, 8)}: fitted from ${typeof o.protocol === 'string' ? o.protocol : o.protocol.name}-view input, rendered at novel poses${o.figures.note ? ` (${o.figures.note})` : ''}`;
       writeComparisonGrid(png, { inputRgba: gt[obs].rgba, rows, numClasses: test.numClasses, classNames: test.classNames, title });
       renders.push(png);
     },
   });
+  if (journals) {
+    rmSync(journals.codes, { force: true });
+    // Objects scored in an earlier sitting: their figures and point cloud are on disk from then.
+    if (results.timings.resumedInstances > 0) {
+      const earlier: string[] = [];
+      if (o.pointCloud && !pointCloud) {
+        const ply = join(o.pointCloud.dir, pointCloudName(test.instances[0].id));
+        if (existsSync(ply)) earlier.push((pointCloud = ply));
+      }
+      for (let pos = 0; o.figures && pos < Math.min(o.figures.instances, test.instances.length); pos++) {
+        const png = join(o.figures.dir, figureName(pos, test.instances[pos].id));
+        if (existsSync(png) && !renders.includes(png)) earlier.push(png);
+      }
+      renders.splice(0, 0, ...earlier);
+    }
+  }
   return {
     results,
     renders,
     pointCloud,
-    seconds: (performance.now() - t) / 1000,
+    seconds: (performance.now() - t) / 1000 + results.timings.resumedSeconds,
     meanFitSecondsPerObject: mean(fitTimes),
     meanRenderSecondsPerObject: mean(renderTimes),
   };

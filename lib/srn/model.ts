@@ -2,6 +2,7 @@
  * The semantic SRN (spec/reference.md §1): latent table → four hyper-MLPs → per-instance phi →
  * LSTM ray marcher → features → RGBA pixel generator, plus segmentation heads over the features.
  */
+import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { denseLayerNormRelu } from '../backend/fused_dense';
 import type { ModelConfig, SegHeadKind } from '../config/types';
@@ -219,6 +220,22 @@ export class SrnModel {
       out.total += out[g];
     }
     return out;
+  }
+
+  /**
+   * sha256 (16 hex digits) of the weights a prediction depends on, by name: the SRN (hypernetwork, ray marcher,
+   * renderer) and, with `heads`, every segmentation head's parameters and running statistics; never the latents.
+   * What a resumable evaluation's journal is keyed by (a fit from RGB alone needs no head).
+   */
+  digest(opts: { heads: boolean }): string {
+    const h = createHash('sha256');
+    const add = (name: string, t: tf.Tensor) => {
+      const a = t.dataSync() as Float32Array;
+      h.update(`${name}[${t.shape.join(',')}]`).update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    };
+    for (const p of this.params.list()) if (p.group !== 'latents' && (opts.heads || p.group !== 'segHead')) add(p.name, p.variable);
+    if (opts.heads) for (const head of this.heads.values()) for (const [k, v] of Object.entries(head.namedState())) if (!this.params.get(k)) add(k, v);
+    return h.digest('hex').slice(0, 16);
   }
 
   /** Every weight by name (dense parameters, BatchNorm running stats, and `latents` [N, D]); copies. */

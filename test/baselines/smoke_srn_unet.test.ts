@@ -57,6 +57,35 @@ describe('baselines, tiny preset (2 steps each)', () => {
     assert.equal(findCheckpoint(join(stages, 'semantic', key, 'checkpoint'))!.manifest.config.data.className, 'Table');
   });
 
+  it('srn-unet: Ctrl-C during the multi-view fits keeps the journals; the rerun takes the single-view pass from them and removes them at the end', async () => {
+    const out = join(data.root, 'runs-resume');
+    const dir = join(out, 'srn-unet-resume');
+    const run = (signal?: AbortSignal) =>
+      runBaseline({
+        kind: 'srn-unet', preset: 'tiny', data: data.root, out, name: 'srn-unet-resume', seed: 0, quiet: true, tracker: new NullTracker(),
+        overrides: twoStepOverrides(baselineConfig('tiny').unet.numDown), stageRunsDir: join(data.root, 'stages-resume'), ...(signal ? { signal } : {}),
+      });
+    const ac = new AbortController();
+    // The fits yield to the event loop every step: the stop comes during the multi-view pass.
+    const watch = setInterval(() => existsSync(join(dir, 'results-single.json')) && ac.abort(), 5);
+    try {
+      await assert.rejects(run(ac.signal), /interrupted while fitting test object 1 of 2/);
+    } finally {
+      clearInterval(watch);
+    }
+    const single = JSON.parse(readFileSync(join(dir, 'results-single.json'), 'utf8'));
+    assert.ok(existsSync(join(dir, 'results-single.partial.json')), 'the single-view journal stays until the kind has finished');
+    assert.ok(!existsSync(join(dir, 'results-multi.json')));
+    const tensors = tf.memory().numTensors;
+    const again = await run();
+    assert.equal(tf.memory().numTensors, tensors);
+    const single2 = JSON.parse(readFileSync(again.results['srn+unet'], 'utf8'));
+    assert.equal(single2.timings.resumedInstances, 2, 'both objects from the journal: nothing fitted again');
+    assert.deepEqual([single2.mIOU, single2.shapeMIOU, single2.perClassIoU, single2.psnr], [single.mIOU, single.shapeMIOU, single.perClassIoU, single.psnr]);
+    assert.equal(JSON.parse(readFileSync(again.results['srn+unet (multi)'], 'utf8')).timings.resumedInstances, 0);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial.')), [], 'no journal left');
+  });
+
   it('srn-unet: an aborted signal (the CLI\'s Ctrl-C) reaches the semantic SRN, which stops and says where it resumes', async () => {
     const ac = new AbortController();
     ac.abort();

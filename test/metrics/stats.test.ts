@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatMeanCI, meanCI, median, tQuantile975 } from '../../lib/metrics/stats';
+import { formatMeanCI, meanCI, median, pct1, percentCI, tQuantile975 } from '../../lib/metrics/stats';
 
 test('meanCI: mean, sample std and the t-based 95% half-width', () => {
   const s = meanCI([0.4, 0.5, 0.6]);
@@ -35,4 +35,13 @@ test('median: the middle value, the mean of the middle two for an even count, in
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.equal(median([7]), 7);
   assert.throws(() => median([]), /median: no values/);
+});
+
+test('percentCI and pct1: fractions as the published percentages', () => {
+  const s = percentCI([0.5, 0.6, 0.7]);
+  assert.equal(s.n, 3);
+  assert.ok(Math.abs(s.mean - 60) < 1e-9);
+  assert.ok(Math.abs(s.ci95! - (4.303 * 10) / Math.sqrt(3)) < 1e-9);
+  assert.deepEqual(percentCI([0.25]), { mean: 25, ci95: null, n: 1 });
+  assert.deepEqual([pct1(0.6769064), pct1(0.05), pct1(null), pct1(undefined), pct1(NaN)], [67.7, 5, null, null, null]);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RecordJournal } from '../../lib/experiments/record_journal';
+import { RecordJournal } from '../../lib/util/record_journal';
 
 const dir = mkdtempSync(join(tmpdir(), 'srn-journal-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

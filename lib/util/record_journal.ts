@@ -5,7 +5,7 @@
  * is set aside (renamed, never deleted) and the run starts afresh.
  */
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from '../util/atomic_write';
+import { writeFileAtomic } from './atomic_write';
 
 export type JournalOpen = 'new' | 'resumed' | 'set-aside';
 

@@ -1,0 +1,72 @@
+/**
+ * Fitted test codes on disk, so that an interrupted evaluation or sweep refits nothing it had fitted (a 64² code fit
+ * takes minutes an object). Keyed by what decides the codes — the caller's fingerprint (SRN weights, seed, fit
+ * settings, observed views) and the split's objects —; a journal of another configuration is set aside.
+ */
+import type { SplitInfo } from '../data/types';
+import type { SrnConfig } from '../config/types';
+import type { SrnModel } from '../srn/model';
+import { RecordJournal } from '../util/record_journal';
+
+interface FittedCode {
+  position: number;
+  id: string;
+  code: number[];
+  fitSeconds: number;
+}
+
+export class CodeJournal {
+  private readonly journal: RecordJournal<FittedCode>;
+
+  constructor(
+    path: string,
+    fingerprint: unknown,
+    private readonly split: SplitInfo,
+  ) {
+    const objects = { root: split.root, className: split.className, split: split.split, ids: split.instances.map((i) => i.id) };
+    this.journal = new RecordJournal<FittedCode>(path, { fit: fingerprint, objects }, (r) => String(r.position));
+  }
+
+  get path(): string {
+    return this.journal.path;
+  }
+
+  /** How the file was found: 'resumed' (codes kept), 'set-aside' (`setAside` names where it went) or 'new'. */
+  get opened() {
+    return this.journal.opened;
+  }
+
+  get setAside(): string | null {
+    return this.journal.setAside;
+  }
+
+  get size(): number {
+    return this.journal.size;
+  }
+
+  /** The code fitted before for the object at this position of the split (float32 exactly as fitted). */
+  get(position: number): { code: Float32Array; fitSeconds: number } | undefined {
+    const r = this.journal.get(String(position));
+    if (!r || r.id !== this.split.instances[position]?.id) return undefined;
+    if (!Array.isArray(r.code) || !r.code.every((v) => Number.isFinite(v))) throw new Error(`${this.path}: the code of object ${position} (${r.id}) is not a list of finite numbers`);
+    return { code: Float32Array.from(r.code), fitSeconds: r.fitSeconds };
+  }
+
+  /** Journals one finished fit (atomically; a fit stopped part-way must never be added). */
+  add(position: number, code: Float32Array, fitSeconds: number): void {
+    // JSON numbers round-trip a float32 widened to double exactly.
+    this.journal.add({ position, id: this.split.instances[position].id, code: Array.from(code), fitSeconds });
+  }
+
+  remove(): void {
+    this.journal.remove();
+  }
+}
+
+/**
+ * What decides a code fitted from RGB with the config's fit: the SRN's weights (heads too when the fit's loss uses
+ * one), the seed (each object's init and rays) and the fit settings; the caller adds the observed views.
+ */
+export function codeFitFingerprint(config: SrnConfig, model: SrnModel, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { weights: model.digest({ heads: config.training.latentFit.weights.ce !== 0 }), seed: config.seed, latentFit: config.training.latentFit, ...extra };
+}
