@@ -2,6 +2,7 @@
  * The table-1 experiment (reference §6.1): collects the rows that exist under a runs folder (lib/eval/table1.ts),
  * runs the experiments of the missing rows at the chosen scale, and sets our numbers beside the paper's.
  */
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
@@ -14,7 +15,7 @@ import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { formatDuration } from '../training/progress';
 import { saveFigure } from '../plotting/save';
 import { resultsTable, saveTable } from '../plotting/results_table';
-import { experimentOutput, experimentRunDir, say, throwIfInterrupted, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
+import { experimentOutput, experimentRunDir, experimentRunPath, say, throwIfInterrupted, withExperimentRun, type ExperimentOptions, type ExperimentOutput } from './common';
 import { loadExperimentConfig } from './config_loader';
 import type { ExperimentConfig, ExperimentName, Scale } from './types';
 
@@ -80,6 +81,11 @@ export interface Table1Step {
    * the preset schedules.
    */
   semantic?: { onDisk: SemanticOnDisk[]; total: number };
+  /**
+   * SRN+U-Net columns only: evaluations a stopped run left journalled (lib/eval/runner.ts), which the step resumes
+   * if its weights and settings are the same: test objects scored per seed and protocol.
+   */
+  journalled?: { seed: number; protocol: 'single' | 'multi'; scored: number }[];
 }
 
 export interface Table1StepEstimate {
@@ -138,7 +144,7 @@ export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): T
       ...g,
       kinds: baseline ? kindsOf(g.columns) : null,
       estimate: estimateTable1Step(g.columns, rows, ofScale),
-      ...(g.columns.some((c) => c === 'srn-unet-single' || c === 'srn-unet-multi') ? { semantic: semanticNeed(cfg, runsDir) } : {}),
+      ...(g.columns.some((c) => c === 'srn-unet-single' || c === 'srn-unet-multi') ? { semantic: semanticNeed(cfg, runsDir), journalled: srnUnetJournals(cfg, runsDir, g.seeds) } : {}),
     }));
   });
 }
@@ -149,6 +155,23 @@ function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): { onDi
     onDisk: semanticTrainingsOnDisk(resolve(runsDir), cfg.preset, table1Class(cfg), cfg.seed),
     total: scheduleSteps(presetConfig(cfg.preset, cfg.overrides).training.semantic.schedule),
   };
+}
+
+/** Objects scored in the SRN+U-Net evaluations' journals of these seeds (where unet-baselines runs them for Table 1). */
+function srnUnetJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; protocol: 'single' | 'multi'; scored: number }[] {
+  const own = loadExperimentConfig('unet-baselines', cfg.scale as Scale);
+  return seeds.flatMap((seed) =>
+    (['single', 'multi'] as const).flatMap((protocol) => {
+      const dir = experimentRunPath({ ...own, seed: cfg.seed, seeds: [seed], data: { ...own.data, className: cfg.data.className } } as ExperimentConfig, { runsDir });
+      const file = join(dir, 'srn-unet', `results-${protocol}.partial.json`);
+      try {
+        const records = (JSON.parse(readFileSync(file, 'utf8')) as { records?: unknown }).records;
+        return Array.isArray(records) && records.length ? [{ seed, protocol, scored: records.length }] : [];
+      } catch {
+        return []; // none, or unreadable: the run sets an unreadable one aside and says so
+      }
+    }),
+  );
 }
 
 /** What a step's semantic SRN needs first, for --plan: reused, resumed at a step, or trained from scratch. */
@@ -189,7 +212,8 @@ export function describeTable1Step(step: Table1Step): string {
         ? ' — time unknown (no finished row of these columns here)'
         : ` — about ${formatDuration(e.secondsPerSeed)} a seed${step.seeds.length > 1 ? `, ${formatDuration(e.secondsPerSeed * step.seeds.length)} in all` : ''} (median own wall of ${e.rows} finished row${e.rows > 1 ? 's' : ''}${e.otherClass ? ', partly of the other class' : ''} here)`;
   const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
-  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}`;
+  const journals = step.journalled?.length ? `; resumes the journalled evaluations of a stopped run (if its weights and settings match): ${step.journalled.map((j) => `seed ${j.seed} ${j.protocol}-view ${j.scored} object(s) scored`).join(', ')}` : '';
+  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}`;
 }
 
 export interface Table1Result extends ExperimentOutput {

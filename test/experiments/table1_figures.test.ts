@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PAPER_TABLE1, pickTable1Rows, SMOKE_TEST_NOTE, table1ClassRecords, table1Records, type Table1Row } from '../../lib/eval/table1';
 import { loadExperimentConfig, parseTable1Columns, withClassAndSeeds } from '../../lib/experiments/config_loader';
 import { assembleTable1, describeTable1Step, missingGroups, onlyMissing, planTable1, TABLE1_PRODUCERS } from '../../lib/experiments/table1';
@@ -187,6 +187,14 @@ test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed 
     const tables = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { className: 'table', seeds: '0', columns: '4' });
     assert.match(describeTable1Step(planTable1(tables, runs)[0]), /first the semantic SRN trains/);
     assert.equal(planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0', columns: '3' }), runs)[0].semantic, undefined, 'only SRN+U-Net columns need it');
+    // A stopped SRN+U-Net evaluation's journal: the plan says how far it got (the run resumes it if it matches).
+    const journal = join(runs, 'unet-baselines', 'small', 'chair-seed0', 'srn-unet', 'results-multi.partial.json');
+    mkdirSync(dirname(journal), { recursive: true });
+    writeFileSync(journal, JSON.stringify({ fingerprint: {}, records: [{ position: 0 }, { position: 1 }, { position: 2 }] }));
+    assert.deepEqual(planTable1(cfg, runs)[0].journalled, [{ seed: 0, protocol: 'multi', scored: 3 }]);
+    assert.match(describeTable1Step(planTable1(cfg, runs)[0]), /; resumes the journalled evaluations of a stopped run \(if its weights and settings match\): seed 0 multi-view 3 object\(s\) scored$/);
+    writeFileSync(journal, '{ not json');
+    assert.deepEqual(planTable1(cfg, runs)[0].journalled, []);
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
