@@ -59,7 +59,8 @@ export const evalCommand: CliCommand = {
     const { openSplit } = await import('../data/split');
     const { loadView, ViewCache } = await import('../data/view_loader');
     const { evaluate, formatResults } = await import('./../eval/runner');
-    const { srnPredictor } = await import('../eval/srn_predictor');
+    const { evalJournalPaths, srnPredictor } = await import('../eval/srn_predictor');
+    const { rmSync } = await import('node:fs');
     const { majorityForegroundClass } = await import('../eval/trivial');
     const { stderrProgress } = await import('../training/progress');
 
@@ -85,12 +86,17 @@ export const evalCommand: CliCommand = {
     }
     const side = int(values.side, '--side') ?? config.inference.side;
     const out = resolve(values.out ?? join(dirname(dirname(ckDir)), `results-${protocol}.json`));
+    // Journals beside the results: a stopped evaluation (Ctrl-C, a crash) resumes at the same command.
+    const journals = evalJournalPaths(out);
+    const predictor = srnPredictor(config, model, { head, codeJournal: journals.codes, onProgress: stderrProgress(5000), progressStage: `eval ${protocol}` });
     const results = await evaluate({
       split: test,
       side,
       protocol,
       // One progress line for the whole split (fit + render), in object-steps, with the evaluation's ETA.
-      predictor: srnPredictor(config, model, { head, onProgress: stderrProgress(5000), progressStage: `eval ${protocol}` }),
+      predictor,
+      journal: { path: journals.scores, fingerprint: predictor.fingerprint() },
+      onJournal: ({ resumed, path, setAside }) => console.error(setAside ? `[eval ${protocol}] a journal of another configuration set aside as ${setAside}` : `[eval ${protocol}] resuming with ${resumed} object(s) scored before (${path})`),
       method: `srn+${head}`,
       majorityClass: majority,
       cache: new ViewCache(512 * 2 ** 20),
@@ -99,6 +105,7 @@ export const evalCommand: CliCommand = {
       outPath: out,
       onProgress: (e) => console.error(`[eval ${protocol}] ${e.instance}/${e.instances} objects scored, running mIOU ${(100 * e.mIOU).toFixed(1)}%`),
     });
+    rmSync(journals.codes, { force: true });
     console.log(formatResults(results));
     console.log(`results: ${out}`);
     model.dispose();

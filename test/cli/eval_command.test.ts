@@ -1,0 +1,50 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../lib/cli/main';
+import { presetConfig } from '../../lib/config/presets';
+import { SrnModel } from '../../lib/srn/model';
+import { saveCheckpoint } from '../../lib/training/checkpoint';
+import { useBackend } from '../helpers/tf';
+import { makeTestSplit } from '../eval/fixture';
+
+const root = makeTestSplit(70, 2);
+before(async () => useBackend());
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** Runs the CLI with its console output captured. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (m: string) => out.push(String(m));
+  console.error = (m: string) => err.push(String(m));
+  try {
+    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+test('eval: scores a checkpoint on a split, sets aside a journal of another configuration at its results path, and leaves none', async () => {
+  const config = presetConfig('tiny', { training: { latentFit: { steps: 2, side: 4 } }, inference: { side: 4 }, model: { numClasses: 6 } });
+  const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['linear'] });
+  const ck = join(root, 'run', 'checkpoints', 'probe');
+  saveCheckpoint(ck, { config, model, stage: 'probe', step: 1 });
+  model.dispose();
+  const out = join(root, 'run', 'results-single.json');
+  // A journal another checkpoint left at this results path: set aside, not used.
+  mkdirSync(join(root, 'run'), { recursive: true });
+  writeFileSync(join(root, 'run', 'results-single.partial.json'), JSON.stringify({ fingerprint: { other: true }, records: [{ position: 0 }] }));
+  const r = await cli(['eval', '--checkpoint', ck, '--data', root, '--majority-class', '2', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /a journal of another configuration set aside as .*results-single\.partial\.json\.other-config-/);
+  const results = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual([results.counts.instances, results.counts.images, results.timings.resumedInstances], [2, 140, 0]);
+  assert.ok(results.mIOU >= 0 && results.mIOU <= 1);
+  assert.match(r.out, /results: .*results-single\.json/);
+  const left = readdirSync(join(root, 'run')).filter((f) => f.includes('.partial.json'));
+  assert.deepEqual(left.filter((f) => !f.includes('.other-config-')), [], 'both journals removed with the results');
+  assert.ok(existsSync(out));
+});
