@@ -22,6 +22,40 @@ type Json = Record<string, unknown>;
 const readJson = (p: string): Json => JSON.parse(readFileSync(p, 'utf8')) as Json;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
+/**
+ * The evaluation journals (`*.partial.json`, not ones set aside) under the per-seed runs of these classes and seeds at
+ * `scale`: SRN+U-Net (unet-baselines) and SRN+linear (semi-supervised-probe, single or multi view).
+ */
+export function evaluationJournals(runs: string, scale: string, classes: readonly string[], seeds: readonly number[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.partial.json')) out.push(p);
+    }
+  };
+  for (const experiment of ['unet-baselines', 'semi-supervised-probe']) {
+    const root = join(runs, experiment, scale);
+    if (!existsSync(root)) continue;
+    for (const d of readdirSync(root).sort()) {
+      const m = /^([a-z]+)(?:-multi)?-seed(\d+)$/.exec(d);
+      if (m && classes.includes(m[1]) && seeds.includes(Number(m[2]))) walk(join(root, d));
+    }
+  }
+  return out;
+}
+
+/** Records in a journal (0 when it does not parse: restored, the run sets it aside and says so). */
+function journalRecords(path: string): number {
+  try {
+    const r = (readJson(path) as { records?: unknown }).records;
+    return Array.isArray(r) ? r.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Mean ± 95% CI per part over the seeds of one (column, class), in %. */
 export function partStats(details: readonly RowDetail[]): Record<string, PercentCI> {
   const parts = [...new Set(details.flatMap((d) => Object.keys(d.perClassIoU)))];
@@ -151,6 +185,9 @@ async function main(): Promise<void> {
     if (d.evaluation !== r.source && !relative(runs, d.evaluation).startsWith('..')) copyIn(d.evaluation);
     return { row: r, detail: d, rel: copyIn(r.source) };
   });
+  // Evaluations a stopped run left journalled (lib/eval/runner.ts; SRN+U-Net keeps them until both protocols are
+  // done): carried too, so that the same command on another machine resumes them instead of starting over.
+  const journals = evaluationJournals(runs, values.scale!, classes, seeds).map((path) => ({ rel: copyIn(path), objects: journalRecords(path) }));
   // The first seed's renders of each row: one test object seen by every method.
   const rendersRoot = join(docs, values.name!, 'renders');
   const previousRenders = (previous.renders as RenderEntry[] | undefined) ?? [];
@@ -209,6 +246,7 @@ async function main(): Promise<void> {
       createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
     })),
     missing,
+    journals: journals.map((j) => ({ source: `docs/results/${values.name}/runs/${j.rel}`, objects: j.objects })),
     renders,
     // The supplement's rows outside Table 1 (SUPPLEMENTS), one section per class.
     multiShotSrnLinear: supplementSections('multiShotSrnLinear'),
@@ -255,6 +293,9 @@ async function main(): Promise<void> {
     '',
     `Restore these rows into a runs folder with \`cp -r docs/results/${values.name}/runs/. <runs>/\`; \`experiment table-1\` then runs only the missing ones.`,
     '',
+    ...(journals.length
+      ? [`In progress (journals of stopped evaluations, restored with the rows; the same command resumes them): ${journals.map((j) => `\`${j.rel}\` (${j.objects} object(s))`).join(', ')}.`, '']
+      : []),
   ].join('\n');
   writeFileAtomic(join(docs, `${values.name}.md`), md);
   console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${supplements.map((x) => `${x.rows.length} ${x.key}`).join(', ')} supplement run(s)`);

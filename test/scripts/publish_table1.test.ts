@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { carriedCommit, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, evaluationJournals, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -164,4 +164,25 @@ test('a row restored from git keeps the commit published before for the same run
   assert.equal(carriedCommit(prev, { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.9 }), null, 'another score: another run');
   assert.equal(carriedCommit(prev, { column: 4, className: 'Chair', seed: 1, protocol: 'single', 'mIOU %': 70.6 }), null);
   assert.equal(carriedCommit(prev, { column: 5, className: 'Table', seed: 0, protocol: 'multi', 'mIOU %': 75.5 }), null);
+});
+
+test('journals of stopped evaluations of the chosen classes and seeds are carried; others and set-aside ones are not', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'srn-pub-journals-'));
+  const put = (rel: string) => {
+    mkdirSync(dirname(join(runs, rel)), { recursive: true });
+    writeFileSync(join(runs, rel), JSON.stringify({ fingerprint: {}, records: [] }));
+  };
+  put('unet-baselines/cpu64/chair-seed2/srn-unet/results-multi.partial.json');
+  put('unet-baselines/cpu64/chair-seed2/srn-unet/results-multi.codes.partial.json');
+  put('unet-baselines/cpu64/chair-seed2/srn-unet/results-single.partial.json.other-config-2026');
+  put('semi-supervised-probe/cpu64/table-multi-seed0/results.partial.json');
+  put('unet-baselines/cpu64/chair-seed5/srn-unet/results-multi.partial.json'); // not a chosen seed
+  put('unet-baselines/cpu/chair-seed2/srn-unet/results-multi.partial.json'); // another scale
+  const rel = (cls: string[]) => evaluationJournals(runs, 'cpu64', cls, [0, 1, 2]).map((p) => p.slice(runs.length + 1));
+  assert.deepEqual(rel(['chair', 'table']), [
+    'unet-baselines/cpu64/chair-seed2/srn-unet/results-multi.codes.partial.json',
+    'unet-baselines/cpu64/chair-seed2/srn-unet/results-multi.partial.json',
+    'semi-supervised-probe/cpu64/table-multi-seed0/results.partial.json',
+  ]);
+  assert.deepEqual(rel(['table']), ['semi-supervised-probe/cpu64/table-multi-seed0/results.partial.json']);
 });
