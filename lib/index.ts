@@ -37,7 +37,7 @@ export { stderrProgress, type ProgressCallback } from './training/progress';
 // ---- evaluation, metrics and Table 1
 export { evaluate, evalMetrics, formatResults, writeResultsJson, type EvalResults, type Predictor } from './eval/runner';
 export { protocolSpec, type ProtocolName } from './eval/protocols';
-export { srnPredictor } from './eval/srn_predictor';
+export { evalJournalPaths, srnPredictor, type SrnPredictor } from './eval/srn_predictor';
 export { majorityForegroundClass } from './eval/trivial';
 export {
   PAPER_TABLE1,
