@@ -32,6 +32,11 @@ test('nothing run yet: every record left, no time to go by', () => {
   ]);
 });
 
+test('test codes fitted before (their journal) are named in the plan', () => {
+  const dir = folder({ 'test-codes.partial.json': { fingerprint: {}, records: [{ position: 0 }, { position: 1 }] } });
+  assert.equal(planSweep(dir, methods, points, seeds).at(-1), '  first the test codes are fitted (single view) and their features rendered, while SRN+linear records are left (not in the estimate); 2 test code(s) fitted before are in its journal (used if the pre-training and fit are the same)');
+});
+
 test("a journal: the records left per method, timed by the median of that method's finished records", () => {
   const journal = { fingerprint, records: [rec('srn+linear', points[0], 0, 10), rec('srn+linear', points[0], 1, 30), rec('srn+linear', points[0], 2, 20), rec('srn+linear', points[1], 0, 20), rec('srn+linear', points[1], 1, 20), rec('srn+linear', points[1], 2, 20), rec('unet', points[0], 0, 600)] };
   const dir = folder({ 'records.partial.json': journal });
