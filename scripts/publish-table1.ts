@@ -16,6 +16,7 @@ import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes'
 import { pct1, percentCI, type PercentCI } from '../lib/metrics/stats';
 import { saveFigure } from '../lib/plotting/save';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
+import { journalSize } from '../lib/util/record_journal';
 
 type Json = Record<string, unknown>;
 
@@ -44,16 +45,6 @@ export function evaluationJournals(runs: string, scale: string, classes: readonl
     }
   }
   return out;
-}
-
-/** Records in a journal (0 when it does not parse: restored, the run sets it aside and says so). */
-function journalRecords(path: string): number {
-  try {
-    const r = (readJson(path) as { records?: unknown }).records;
-    return Array.isArray(r) ? r.length : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** Mean ± 95% CI per part over the seeds of one (column, class), in %. */
@@ -187,7 +178,7 @@ async function main(): Promise<void> {
   });
   // Evaluations a stopped run left journalled (lib/eval/runner.ts; SRN+U-Net keeps them until both protocols are
   // done): carried too, so that the same command on another machine resumes them instead of starting over.
-  const journals = evaluationJournals(runs, values.scale!, classes, seeds).map((path) => ({ rel: copyIn(path), objects: journalRecords(path) }));
+  const journals = evaluationJournals(runs, values.scale!, classes, seeds).map((path) => ({ rel: copyIn(path), objects: journalSize(path) }));
   // The first seed's renders of each row: one test object seen by every method.
   const rendersRoot = join(docs, values.name!, 'renders');
   const previousRenders = (previous.renders as RenderEntry[] | undefined) ?? [];

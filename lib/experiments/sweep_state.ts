@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, pct1, percentCI, type PercentCI } from '../metrics/stats';
+import { journalSize } from '../util/record_journal';
 import { formatDuration } from '../training/progress';
 import type { SweepRecord } from './label_count_sweep';
 
@@ -86,16 +87,6 @@ export function sweepCells(records: readonly SweepRecord[], methods: readonly st
   );
 }
 
-/** Codes in the sweep's test-code journal (lib/eval/code_journal.ts); 0 when there is none or it does not parse. */
-function journalledCodes(path: string): number {
-  try {
-    const r = (JSON.parse(readFileSync(path, 'utf8')) as { records?: unknown }).records;
-    return Array.isArray(r) ? r.length : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * What `experiment label-count-sweep --plan` prints for a sweep folder and the configuration about to run: what is
  * done, what is left per method and about how long it takes (the median of that method's finished records here).
@@ -127,7 +118,7 @@ export function planSweep(runDir: string, methods: readonly string[], points: re
     lines.push(`  ${m}: ${left} record(s) left${each === null ? ' (time unknown: none finished here)' : `, about ${formatDuration(each)} each, ${formatDuration(each * left)} in all (median of ${times.length} here)`}`);
   }
   if (cells.some((c) => c.method === 'srn+linear' && c.missingSeeds.length)) {
-    const kept = journalledCodes(join(runDir, 'test-codes.partial.json'));
+    const kept = journalSize(join(runDir, 'test-codes.partial.json'));
     const codes = kept ? `; ${kept} test code(s) fitted before are in its journal (used if the pre-training and fit are the same)` : '';
     lines.push(`  first the test codes are fitted (single view) and their features rendered, while SRN+linear records are left (not in the estimate)${codes}`);
   }

@@ -2,10 +2,10 @@
  * The table-1 experiment (reference §6.1): collects the rows that exist under a runs folder (lib/eval/table1.ts),
  * runs the experiments of the missing rows at the chosen scale, and sets our numbers beside the paper's.
  */
-import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
+import { journalSize } from '../util/record_journal';
 import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Markdown, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
 import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
@@ -163,13 +163,8 @@ function srnUnetJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed
   return seeds.flatMap((seed) =>
     (['single', 'multi'] as const).flatMap((protocol) => {
       const dir = experimentRunPath({ ...own, seed: cfg.seed, seeds: [seed], data: { ...own.data, className: cfg.data.className } } as ExperimentConfig, { runsDir });
-      const file = join(dir, 'srn-unet', `results-${protocol}.partial.json`);
-      try {
-        const records = (JSON.parse(readFileSync(file, 'utf8')) as { records?: unknown }).records;
-        return Array.isArray(records) && records.length ? [{ seed, protocol, scored: records.length }] : [];
-      } catch {
-        return []; // none, or unreadable: the run sets an unreadable one aside and says so
-      }
+      const scored = journalSize(join(dir, 'srn-unet', `results-${protocol}.partial.json`));
+      return scored ? [{ seed, protocol, scored }] : [];
     }),
   );
 }

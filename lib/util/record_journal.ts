@@ -7,6 +7,19 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from './atomic_write';
 
+/**
+ * Records in the journal at `path` without opening it for a run (for plans and publishing): 0 when there is none or
+ * it does not parse — a run sets such a file aside and says so. The fingerprint is not checked.
+ */
+export function journalSize(path: string): number {
+  try {
+    const r = (JSON.parse(readFileSync(path, 'utf8')) as { records?: unknown }).records;
+    return Array.isArray(r) ? r.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export type JournalOpen = 'new' | 'resumed' | 'set-aside';
 
 export class RecordJournal<R> {
