@@ -73,11 +73,12 @@ export { baselineConfig, type BaselineConfig } from './baselines/config';
 // ---- experiments as data (experiments/*.json): one function per experiment
 export { loadExperimentConfig, withClassAndSeeds } from './experiments/config_loader';
 export { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, type ExperimentConfig, type ExperimentName, type Scale } from './experiments/types';
-export { notebookRunOptions, type ExperimentOptions, type ExperimentOutput } from './experiments/common';
+export { notebookRunOptions, experimentRunPath, type ExperimentOptions, type ExperimentOutput } from './experiments/common';
 export { runExperiment, runTable1 } from './experiments/registry';
 export { planTable1, describeTable1Step, type Table1Step } from './experiments/table1';
 export { runSemiSupervisedProbe, type SemiSupervisedProbeResult } from './experiments/semi_supervised_probe';
 export { runLabelCountSweep, sweepRenderName, type SweepRecord } from './experiments/label_count_sweep';
+export { readSweep, sweepCells, planSweep, type SweepSource, type SweepCell, type SweepPoint } from './experiments/sweep_state';
 export { runInterpolation } from './experiments/interpolation';
 export { runMaskReconstruction } from './experiments/mask_reconstruction';
 export { runBaselineExperiment, baselineClassRecords, baselineRowsTable } from './experiments/baseline_experiments';

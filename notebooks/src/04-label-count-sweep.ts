@@ -15,6 +15,10 @@
 //
 // Tracking: one parent run `label-count-sweep/<scale>`, one child run per (method, point), the
 // per-seed mIOU logged as steps. Pre-training is reused from notebook 01 when it exists.
+//
+// A sweep at 64² is hours of U-Nets: run it with the CLI in the background (`semantic-srn experiment
+// label-count-sweep`, resumable) and set `RUN_MISSING = false` with `RUNS_DIR` at its runs folder to draw the records
+// finished so far (its journal) and the plan of what is left, without running anything.
 
 // %% tags=["parameters"]
 const SMALL = process.env.SRN_NOTEBOOK_SMALL === '1';
@@ -22,6 +26,8 @@ const SMALL = process.env.SRN_NOTEBOOK_SMALL === '1';
 let SCALE: string = SMALL ? 'small' : process.env.SRN_NOTEBOOK_SCALE || 'cpu';
 // '' = the config's class
 let CLASS = process.env.SRN_NOTEBOOK_CLASS ?? '';
+// false: draw what RUNS_DIR holds (a finished sweep or the journal of one in progress) and run nothing
+let RUN_MISSING = true;
 let RUNS_DIR = SMALL ? '../out/notebooks/runs' : '../runs';
 // '' = MLFLOW_TRACKING_URI if set, else ../mlruns
 let TRACKING_URI = SMALL ? '../out/notebooks/mlruns' : '';
@@ -33,10 +39,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   describeBackend,
+  experimentRunPath,
   loadExperimentConfig,
   miouVsLabelsSpec,
   nativeThreadsForPreset,
   notebookRunOptions,
+  planSweep,
+  readSweep,
   resultsTable,
   runLabelCountSweep,
   type Scale,
@@ -45,7 +54,9 @@ import {
   showImageGrid,
   showTable,
   showVegaLite,
+  summarizeSeeds,
   sweepRenderName,
+  type SweepRecord,
   withClassAndSeeds,
 } from './lib';
 
@@ -61,12 +72,31 @@ const tracker = runOptions.tracker;
 console.log(`points: ${cfg.points.map((p) => `${p.instances}×${p.views}`).join(', ')} · seeds ${cfg.seeds.join(', ')} · methods ${cfg.methods.join(', ')}`);
 
 // %% [markdown]
-// ## Run the sweep
+// ## What the runs folder holds, and what is left (the CLI's `--plan`)
 
 // %%
-const sweep = await runLabelCountSweep(cfg, runOptions);
-for (const s of sweep.skipped) console.log(`skipped ${s.method}: ${s.reason}`);
-console.log(`${sweep.records.length} probes scored on ${sweep.evalImages} test images each; ${sweep.seconds.toFixed(1)} s`);
+const runDir = experimentRunPath(cfg, runOptions);
+console.log(`${runDir}\n${planSweep(runDir, cfg.methods, cfg.points, cfg.seeds).map((l) => `  ${l}`).join('\n')}`);
+
+// %% [markdown]
+// ## Run the sweep (or read it: `RUN_MISSING = false`)
+
+// %%
+let sweep: { records: SweepRecord[]; summary: ReturnType<typeof summarizeSeeds>; runDir: string };
+if (RUN_MISSING) {
+  const ran = await runLabelCountSweep(cfg, runOptions);
+  for (const s of ran.skipped) console.log(`skipped ${s.method}: ${s.reason}`);
+  console.log(`${ran.records.length} probes scored on ${ran.evalImages} test images each; ${ran.seconds.toFixed(1)} s`);
+  console.log(`results: ${ran.resultsPath}\ntracking: ${ran.tracking.uri} (run ${ran.tracking.runId})`);
+  sweep = ran;
+} else {
+  // Only this configuration's methods, points and seeds; a folder of another sweep shape draws nothing.
+  const src = readSweep(runDir);
+  const wanted = (r: SweepRecord) => (cfg.methods as readonly string[]).includes(r.method) && cfg.seeds.includes(r.seed) && cfg.points.some((p) => p.instances === r.instances && p.views === r.views);
+  const records = src.records.filter(wanted);
+  console.log(`${src.state === 'finished' ? 'finished sweep' : 'sweep in progress'}: ${records.length} record(s) read from ${src.file}`);
+  sweep = { records, summary: summarizeSeeds(records, 'ci95'), runDir: runDir }; // not shorthand: tslab misses top-level names there
+}
 
 // %% [markdown]
 // ## mIOU vs number of labelled images (mean ± 95% CI over seeds)
@@ -107,5 +137,4 @@ if (figures.length) {
 } else {
   console.log('no record figures in this run (records reused from a sweep that kept none)');
 }
-console.log(`results: ${sweep.resultsPath}\ntracking: ${sweep.tracking.uri} (run ${sweep.tracking.runId})`);
 await tracker.close();
