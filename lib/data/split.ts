@@ -218,3 +218,11 @@ export function firstInstances(info: SplitInfo, n: number): SplitInfo {
   if (n > info.instances.length) throw new Error(`firstInstances: asked for ${n} instances, the split has ${info.instances.length}`);
   return subsetSplit(info, { positions: info.instances.slice(0, n).map((_, i) => i) });
 }
+
+/**
+ * Which objects a split holds, for journal fingerprints: a journal written over other objects (another root, class,
+ * split or subset) must not be resumed. Key order is part of the fingerprint's JSON: keep it.
+ */
+export function splitIdentity(split: SplitInfo): { root: string; className: string; split: SplitName; ids: string[] } {
+  return { root: split.root, className: split.className, split: split.split, ids: split.instances.map((i) => i.id) };
+}

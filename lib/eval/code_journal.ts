@@ -3,6 +3,7 @@
  * takes minutes an object). Keyed by what decides the codes — the caller's fingerprint (SRN weights, seed, fit
  * settings, observed views) and the split's objects —; a journal of another configuration is set aside.
  */
+import { splitIdentity } from '../data/split';
 import type { SplitInfo } from '../data/types';
 import type { SrnConfig } from '../config/types';
 import type { SrnModel } from '../srn/model';
@@ -23,8 +24,7 @@ export class CodeJournal {
     fingerprint: unknown,
     private readonly split: SplitInfo,
   ) {
-    const objects = { root: split.root, className: split.className, split: split.split, ids: split.instances.map((i) => i.id) };
-    this.journal = new RecordJournal<FittedCode>(path, { fit: fingerprint, objects }, (r) => String(r.position));
+    this.journal = new RecordJournal<FittedCode>(path, { fit: fingerprint, objects: splitIdentity(split) }, (r) => String(r.position));
   }
 
   get path(): string {
@@ -68,5 +68,13 @@ export class CodeJournal {
  * one), the seed (each object's init and rays) and the fit settings; the caller adds the observed views.
  */
 export function codeFitFingerprint(config: SrnConfig, model: SrnModel, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { weights: model.digest({ heads: config.training.latentFit.weights.ce !== 0 }), seed: config.seed, latentFit: config.training.latentFit, ...extra };
+  return { weights: model.digest({ heads: fitUsesHeads(config) }), seed: config.seed, latentFit: config.training.latentFit, ...extra };
+}
+
+/**
+ * Whether a code fit's objective reads the segmentation heads, so that their weights decide the code: a fit to labels
+ * (`target` other than RGB) or one whose loss weighs cross-entropy. An RGB fit keeps its codes across new probes.
+ */
+export function fitUsesHeads(config: SrnConfig, fit: { target?: string; weights?: { ce: number } } = {}): boolean {
+  return (fit.target ?? 'rgb') !== 'rgb' || (fit.weights ?? config.training.latentFit.weights).ce !== 0;
 }

@@ -5,6 +5,7 @@
  * the trivial predictors, and the result is returned and optionally written as results.json.
  * One runner for SRN+linear and every baseline: only the predictor callback differs.
  */
+import { splitIdentity } from '../data/split';
 import { loadView, type ViewCache } from '../data/view_loader';
 import type { InstanceRecord, LoadedView, SplitInfo } from '../data/types';
 import { SegmentationScores, perClassByName, type SegmentationState, type SegmentationSummary } from '../metrics/segmentation';
@@ -176,7 +177,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
         {
           run: opts.journal.fingerprint,
           method: opts.method ?? 'model',
-          split: { root: split.root, className: split.className, split: split.split, ids: split.instances.map((i) => i.id) },
+          split: splitIdentity(split),
           side,
           protocol,
           evalViews: opts.evalViews ?? null,

@@ -11,7 +11,7 @@ import { renderViews, type RenderedView } from '../srn/render';
 import { fitLatentCodes, type LatentFitOptions } from '../training/stages';
 import { progressInfo, type ProgressCallback } from '../training/progress';
 import type { ObservedView } from '../training/data';
-import { CodeJournal } from './code_journal';
+import { CodeJournal, fitUsesHeads } from './code_journal';
 import type { Predictor, PredictorContext } from './runner';
 
 /** The SRN predictor, with what its predictions depend on (for the evaluation's journal). */
@@ -90,10 +90,7 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
   let journal: CodeJournal | undefined;
   const journalFor = (ctx: PredictorContext) => {
     if (!opts.codeJournal || journal) return journal;
-    // The fit's objective is RGB (heads unused) unless a fit option says otherwise: then the heads count too.
-    const target = opts.fit?.target ?? 'rgb';
-    const headsUsed = target !== 'rgb' || (opts.fit?.weights ?? config.training.latentFit.weights).ce !== 0;
-    const fingerprint = { weights: model.digest({ heads: headsUsed }), ...settings, observedViews: ctx.protocol.observedViews };
+    const fingerprint = { weights: model.digest({ heads: fitUsesHeads(config, opts.fit) }), ...settings, observedViews: ctx.protocol.observedViews };
     return (journal = new CodeJournal(opts.codeJournal, fingerprint, ctx.split));
   };
   const predictor = async (_instance: Parameters<Predictor>[0], viewPositions: number[], ctx: PredictorContext) => {
