@@ -79,6 +79,7 @@ export { planTable1, describeTable1Step, type Table1Step } from './experiments/t
 export { runSemiSupervisedProbe, type SemiSupervisedProbeResult } from './experiments/semi_supervised_probe';
 export { runLabelCountSweep, sweepRenderName, type SweepRecord } from './experiments/label_count_sweep';
 export { readSweep, sweepCells, planSweep, type SweepSource, type SweepCell, type SweepPoint } from './experiments/sweep_state';
+export { runsStatus, formatRunsStatus, type RunsStatus } from './experiments/runs_status';
 export { runInterpolation } from './experiments/interpolation';
 export { runMaskReconstruction } from './experiments/mask_reconstruction';
 export { runBaselineExperiment, baselineClassRecords, baselineRowsTable } from './experiments/baseline_experiments';

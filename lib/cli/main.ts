@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   quickstart: async () => (await import('./quickstart_command')).quickstartCommand,
   mlflow: async () => (await import('./mlflow_command')).mlflowCommand,
   baseline: async () => (await import('./baseline_command')).baselineCommand,
+  status: async () => (await import('./status_command')).statusCommand,
 };
 
 /** The commands with their one-line summaries (each module's own `summary`; none loads TF.js at import). */

@@ -1,0 +1,206 @@
+/**
+ * What a runs folder holds, read without running or changing anything: the processes working in it now, the
+ * trainings (checkpoint step against the schedule), the journals of work that stopped part-way (the command that
+ * wrote them resumes them) and the finished results. `semantic-srn status` prints it; a notebook can call it.
+ *
+ * Liveness comes from the lease files processes keep while they work — `training.lock` beside a checkpoint and
+ * `tracking-run.json` in an experiment's folder — whose pid is checked on this machine; a lease left by a process
+ * that is gone means that work stopped (killed, or the session ended) and resumes from its checkpoint or journal.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { scheduleSteps } from '../config/presets';
+import { processAlive } from '../util/process';
+import { journalSize } from '../util/record_journal';
+
+export interface TrainingStatus {
+  /** The training's folder, relative to the runs folder (e.g. `semantic/cpu64-table-s0-d925…`). */
+  path: string;
+  stage: string;
+  /** The step of its newest checkpoint; null when it holds none yet (or the manifest cannot be read). */
+  step: number | null;
+  /** The schedule's steps, for the stages that have one (pretrain, semantic). */
+  total: number | null;
+  savedAt: string | null;
+  finished: boolean;
+}
+
+export interface LeaseStatus {
+  /** The lease file, relative to the runs folder. */
+  path: string;
+  kind: 'training' | 'tracking';
+  pid: number;
+  startedAt: string | null;
+  /** The command line, where the lease records it (training leases do). */
+  command: string | null;
+  /** Its process runs on this machine now. */
+  alive: boolean;
+}
+
+export interface JournalStatus {
+  path: string;
+  records: number;
+  updatedAt: string;
+}
+
+export interface ResultStatus {
+  path: string;
+  /** Top-level scores of an evaluation's results.json (null for experiments that aggregate, e.g. Table 1). */
+  mIOU: number | null;
+  shapeMIOU: number | null;
+  createdAt: string | null;
+}
+
+export interface RunsStatus {
+  runsDir: string;
+  checkedAt: string;
+  leases: LeaseStatus[];
+  trainings: TrainingStatus[];
+  journals: JournalStatus[];
+  results: ResultStatus[];
+}
+
+/** Folders never worth walking: the MLflow store, figures and the checkpoints' own siblings. */
+const SKIP = new Set(['mlruns', 'renders', 'node_modules', '.git']);
+const MAX_DEPTH = 6;
+
+/** Reads `runsDir` (see the module comment); throws only when the folder itself is missing. */
+export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
+  const root = resolve(runsDir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${root}: no such runs folder (pass the folder the experiments wrote to, e.g. --runs runs)`);
+  const out: RunsStatus = { runsDir: root, checkedAt: now.toISOString(), leases: [], trainings: [], journals: [], results: [] };
+  const rel = (p: string) => relative(root, p);
+  const walk = (dir: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // unreadable or removed while walking: nothing to report
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        // A checkpoint's kept and temporary siblings (`X.old`, `X.step-N`, `.X.tmp-…`) are not trainings of their own.
+        if (SKIP.has(e.name) || e.name.startsWith('.') || e.name.endsWith('.old') || e.name.includes('.step-')) continue;
+        const t = existsSync(join(p, 'manifest.json')) ? trainingAt(p) : undefined;
+        // A stage's checkpoint lives in `<stage dir>/checkpoint`: name the stage; others (checkpoints/probe) by their own.
+        if (t) out.trainings.push({ ...t, path: rel(e.name === 'checkpoint' ? dir : p) });
+        else if (depth < MAX_DEPTH) walk(p, depth + 1);
+      } else if (e.isFile()) {
+        if (e.name === 'training.lock' || e.name === 'tracking-run.json') {
+          const l = leaseAt(p, e.name === 'training.lock' ? 'training' : 'tracking');
+          if (l) out.leases.push({ ...l, command: l.command ?? (l.alive ? commandOf(l.pid) : null), path: rel(p) });
+        } else if (e.name.endsWith('.partial.json')) {
+          out.journals.push({ path: rel(p), records: journalSize(p), updatedAt: statSync(p).mtime.toISOString() });
+        } else if (/^results.*\.json$/.test(e.name)) {
+          out.results.push({ path: rel(p), ...scoresAt(p) });
+        }
+      }
+    }
+  };
+  walk(root, 0);
+  return out;
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The checkpoint in `dir` from its manifest alone (the weights are verified when a run loads them). */
+function trainingAt(dir: string): Omit<TrainingStatus, 'path'> | undefined {
+  const m = readJson(join(dir, 'manifest.json'));
+  if (!m || typeof m.format !== 'string' || !m.format.startsWith('semantic-srn-checkpoint')) return undefined;
+  const stage = typeof m.stage === 'string' ? m.stage : 'unknown';
+  const step = typeof m.step === 'number' ? m.step : null;
+  const training = (m.config as { training?: Record<string, { schedule?: { steps: number }[] }> } | undefined)?.training;
+  const schedule = (stage === 'pretrain' || stage === 'semantic') && Array.isArray(training?.[stage]?.schedule) ? training[stage].schedule : undefined;
+  const total = schedule ? scheduleSteps(schedule) : null;
+  return { stage, step, total, savedAt: typeof m.savedAt === 'string' ? m.savedAt : null, finished: total !== null && step !== null && step >= total };
+}
+
+function leaseAt(file: string, kind: LeaseStatus['kind']): Omit<LeaseStatus, 'path'> | undefined {
+  const l = readJson(file);
+  const pid = Number(l?.pid);
+  if (!l || !Number.isInteger(pid) || pid <= 0) return undefined;
+  // A lease from another machine (a copied or shared folder) names a pid that means nothing here.
+  const here = typeof l.host !== 'string' || l.host === hostname();
+  return {
+    kind,
+    pid,
+    startedAt: typeof l.startedAt === 'string' ? l.startedAt : null,
+    command: typeof l.command === 'string' ? l.command : null,
+    alive: here && processAlive(pid),
+  };
+}
+
+/** A live process's command line from /proc (Linux; null elsewhere or when it cannot be read). */
+function commandOf(pid: number): string | null {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return argv.length ? argv.join(' ') : null;
+  } catch {
+    return null;
+  }
+}
+
+function scoresAt(file: string): Omit<ResultStatus, 'path'> {
+  const d = readJson(file);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return { mIOU: num(d?.mIOU), shapeMIOU: num(d?.shapeMIOU), createdAt: typeof d?.createdAt === 'string' ? d.createdAt : null };
+}
+
+/** Minutes or hours since `iso`, for the printout. */
+function ago(iso: string | null, now: Date): string {
+  if (!iso) return 'at an unknown time';
+  const s = Math.max(0, (now.getTime() - Date.parse(iso)) / 1000);
+  return s < 90 ? `${Math.round(s)} s ago` : s < 5400 ? `${Math.round(s / 60)} min ago` : `${(s / 3600).toFixed(1)} h ago`;
+}
+
+/** The printout of `semantic-srn status`; `all` lists every finished result instead of a count per experiment. */
+export function formatRunsStatus(s: RunsStatus, all = false): string[] {
+  const now = new Date(s.checkedAt);
+  const lines = [`runs folder ${s.runsDir} (read ${s.checkedAt.replace('T', ' ').slice(0, 19)} UTC)`];
+  const live = s.leases.filter((l) => l.alive);
+  const gone = s.leases.filter((l) => !l.alive);
+  // One entry per process: a Table 1 run holds its own lease, its baseline's and its semantic SRN's training lock.
+  const byPid = (ls: LeaseStatus[], verb: string) =>
+    [...new Set(ls.map((l) => l.pid))].map((pid) => {
+      const mine = ls.filter((l) => l.pid === pid);
+      const command = mine.find((l) => l.command)?.command;
+      const started = mine.map((l) => l.startedAt).filter((t): t is string => !!t).sort()[0] ?? null;
+      return `  pid ${pid}, ${verb} ${ago(started, now)}${command ? `: ${command}` : ''}\n${mine.map((l) => `    ${l.path}`).join('\n')}`;
+    });
+  lines.push('', live.length ? 'working now (leases held by live processes on this machine):' : 'working now: nothing (no lease held by a live process on this machine)');
+  lines.push(...byPid(live, 'since'));
+  if (gone.length) {
+    lines.push('stopped (leases left by processes that are gone: killed, or their session ended; the same command resumes):');
+    lines.push(...byPid(gone, 'started'));
+  }
+  lines.push('', s.trainings.length ? 'trainings (newest checkpoint):' : 'trainings: none with a checkpoint here');
+  for (const t of s.trainings) {
+    const steps = t.step === null ? 'no readable manifest' : t.total ? `${t.step.toLocaleString('en-US')} / ${t.total.toLocaleString('en-US')} steps (${Math.floor((100 * t.step) / t.total)}%)` : `step ${t.step.toLocaleString('en-US')}`;
+    const busy = live.some((l) => l.kind === 'training' && l.path.startsWith(`${t.path}/`));
+    lines.push(`  ${t.path} [${t.stage}]: ${steps}${t.finished ? ', finished' : busy ? ', training now' : ''}; saved ${ago(t.savedAt, now)}`);
+  }
+  lines.push('', s.journals.length ? 'part-way (journals; a rerun of the command that wrote them goes on from them):' : 'part-way: nothing (no journals)');
+  for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} record(s), updated ${ago(j.updatedAt, now)}`);
+  lines.push('', `finished results: ${s.results.length} file(s)${all || !s.results.length ? '' : ' (--all lists them)'}`);
+  if (all) {
+    const pct = (v: number | null) => (v === null ? '—' : (100 * v).toFixed(1));
+    for (const r of s.results) lines.push(`  ${r.path}${r.mIOU === null ? '' : `: mIOU ${pct(r.mIOU)}, shape-mIOU ${pct(r.shapeMIOU)}`}${r.createdAt ? ` (${r.createdAt.slice(0, 10)})` : ''}`);
+  } else {
+    const per = new Map<string, number>();
+    for (const r of s.results) {
+      const top = r.path.split('/').slice(0, 2).join('/');
+      per.set(top, (per.get(top) ?? 0) + 1);
+    }
+    for (const [top, n] of per) lines.push(`  ${top}: ${n}`);
+  }
+  return lines;
+}

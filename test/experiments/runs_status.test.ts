@@ -1,0 +1,103 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatRunsStatus, runsStatus } from '../../lib/experiments/runs_status';
+import { main } from '../../lib/cli/main';
+
+const root = mkdtempSync(join(tmpdir(), 'srn-status-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const put = (rel: string, value: unknown) => {
+  const p = join(root, rel);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, typeof value === 'string' ? value : JSON.stringify(value));
+};
+const manifest = (stage: string, step: number, total: number) => ({
+  format: 'semantic-srn-checkpoint/2',
+  stage,
+  step,
+  savedAt: '2026-12-06T10:00:00.000Z',
+  config: { training: { [stage]: { schedule: [{ steps: total / 2 }, { steps: total / 2 }] } } },
+});
+// A pid that surely ended: a child that has exited.
+const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+
+// A semantic SRN part-way with this process's lease, a finished pre-training, a kept sibling and a temporary.
+put('semantic/cpu64-table-s0-abc/checkpoint/manifest.json', manifest('semantic', 8500, 10000));
+put('semantic/cpu64-table-s0-abc/checkpoint.old/manifest.json', manifest('semantic', 8000, 10000));
+put('semantic/cpu64-table-s0-abc/.checkpoint.tmp-1-0/manifest.json', manifest('semantic', 9000, 10000));
+put('semantic/cpu64-table-s0-abc/training.lock', { pid: process.pid, host: hostname(), startedAt: '2026-12-06T09:00:00.000Z', command: 'semantic-srn experiment table-1' });
+put('pretrain/cpu64-chair-s0-def/checkpoint/manifest.json', manifest('pretrain', 10000, 10000));
+// A stopped sweep: its tracking lease names a process that is gone; its journal holds two records.
+put('label-count-sweep/cpu64/chair/tracking-run.json', { uri: 'file:///x', runId: 'r1', pid: deadPid, startedAt: '2026-12-06T08:00:00.000Z' });
+put('label-count-sweep/cpu64/chair/records.partial.json', { fingerprint: {}, records: [{ a: 1 }, { a: 2 }] });
+// A lease copied from another machine: its pid means nothing here, even when one runs with that number.
+put('unet-baselines/cpu64/table-seed0/tracking-run.json', { uri: 'file:///x', runId: 'r2', pid: process.pid, host: 'elsewhere', startedAt: '2026-12-06T08:00:00.000Z' });
+put('unet-baselines/cpu64/table-seed0/srn-unet/results-single.partial.json', { records: [{}, {}, {}] });
+put('unet-baselines/cpu64/chair-seed0/unet-oracle/results.json', { mIOU: 0.7234, shapeMIOU: 0.657, createdAt: '2026-12-06T01:00:00.000Z' });
+put('table-1/cpu64/chair/results.json', { rows: [] });
+put('table-1/cpu64/chair/broken/results.json', '{ not json');
+// Never walked: the MLflow store and figures.
+put('mlruns/0/abc/results.json', { mIOU: 0.1 });
+put('label-count-sweep/cpu64/chair/renders/x.partial.json', { records: [{}] });
+
+test('runsStatus: trainings against their schedule, live and stopped leases, journals and results', () => {
+  const s = runsStatus(root, new Date('2026-12-06T10:30:00.000Z'));
+  assert.deepEqual(
+    s.trainings.map((t) => [t.path, t.stage, t.step, t.total, t.finished]),
+    [
+      ['pretrain/cpu64-chair-s0-def', 'pretrain', 10000, 10000, true],
+      ['semantic/cpu64-table-s0-abc', 'semantic', 8500, 10000, false],
+    ],
+    'one entry per training, its canonical checkpoint only',
+  );
+  const lease = (p: string) => s.leases.find((l) => l.path === p)!;
+  assert.equal(lease('semantic/cpu64-table-s0-abc/training.lock').alive, true);
+  assert.equal(lease('label-count-sweep/cpu64/chair/tracking-run.json').alive, false);
+  assert.equal(lease('unet-baselines/cpu64/table-seed0/tracking-run.json').alive, false, 'another host');
+  assert.deepEqual(
+    s.journals.map((j) => [j.path, j.records]),
+    [
+      ['label-count-sweep/cpu64/chair/records.partial.json', 2],
+      ['unet-baselines/cpu64/table-seed0/srn-unet/results-single.partial.json', 3],
+    ],
+  );
+  assert.deepEqual(
+    s.results.map((r) => [r.path, r.mIOU]),
+    [
+      ['table-1/cpu64/chair/broken/results.json', null],
+      ['table-1/cpu64/chair/results.json', null],
+      ['unet-baselines/cpu64/chair-seed0/unet-oracle/results.json', 0.7234],
+    ],
+  );
+
+  const text = formatRunsStatus(s).join('\n');
+  assert.match(text, new RegExp(`working now[^\\n]*\\n  pid ${process.pid}, since 1\\.5 h ago: semantic-srn experiment table-1\\n    semantic/cpu64-table-s0-abc/training.lock`));
+  assert.match(text, new RegExp(`stopped[^\\n]*\\n(  pid ${deadPid}, started 2\\.5 h ago[^\\n]*\\n    label-count-sweep/cpu64/chair/tracking-run.json)`));
+  assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
+  assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);
+  assert.match(text, /finished results: 3 file\(s\) \(--all lists them\)\n {2}table-1\/cpu64: 2\n {2}unet-baselines\/cpu64: 1/);
+  assert.match(formatRunsStatus(s, true).join('\n'), /unet-oracle\/results.json: mIOU 72\.3, shape-mIOU 65\.7 \(2026-12-06\)/);
+});
+
+test('semantic-srn status: JSON of the same, and a clear error for a missing folder', async () => {
+  const logs: string[] = [];
+  const errs: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (m: string) => logs.push(m);
+  console.error = (m: string) => errs.push(m);
+  try {
+    assert.equal(await main(['status', '--runs', root, '--json']), 0);
+    assert.equal(await main(['status', '--runs', join(root, 'nope')]), 2);
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+  const doc = JSON.parse(logs[0]) as { runsDir: string; trainings: unknown[]; journals: unknown[] };
+  assert.equal(doc.runsDir, root);
+  assert.equal(doc.trainings.length, 2);
+  assert.equal(doc.journals.length, 2);
+  assert.match(errs.join('\n'), /nope: no such runs folder/);
+});
