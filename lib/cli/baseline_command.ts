@@ -163,6 +163,7 @@ export const baselineCommand: CliCommand = {
     const { selectBackend, describeBackend, parseBackendChoice } = await import('../backend/select');
     const backend = await selectBackend({ backend: args.backend ? parseBackendChoice(args.backend, '--backend') : undefined });
     if (!args.quiet) console.error(`[baseline] ${describeBackend(backend)}`);
+    (await import('../util/heartbeat')).startHeartbeat(args.out); // for `semantic-srn status`
     if (args.kind === 'compare') {
       const { runTable1Comparison } = await import('../baselines/compare');
       const { join } = await import('node:path');

@@ -111,7 +111,12 @@ export const experimentCommand: CliCommand = {
       backend: values.backend ? parseBackendChoice(values.backend, '--backend') : undefined,
       nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[scale as (typeof SCALES)[number]]),
     });
-    const log = (m: string) => console.error(`[${exp}] ${m}`);
+    const { startHeartbeat, heartbeat } = await import('../util/heartbeat');
+    startHeartbeat(values.out ?? 'runs'); // where `semantic-srn status` finds this run's newest progress and message
+    const log = (m: string) => {
+      console.error(`[${exp}] ${m}`);
+      heartbeat('message', `[${exp}] ${m}`);
+    };
     if (!values.quiet) log(`${describeBackend(backend)} · scale ${scale} · ${cfg.data.className}s · seeds ${cfg.seeds.join(',')} (pre-training seed ${cfg.seed}) · ${cfg.source}`);
     const tracker = values['no-track'] ? new NullTracker() : createTracker(values['tracking-uri'] ? { uri: values['tracking-uri'] } : {});
     try {

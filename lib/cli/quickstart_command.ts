@@ -113,7 +113,12 @@ export async function runQuickstartCommand(args: QuickstartArgs): Promise<Quicks
   const { stderrProgress } = await import('../training/progress');
   const { formatResults } = await import('../eval/runner');
   const { runQuickstart } = await import('../pipeline/quickstart');
-  const log = (msg: string) => console.error(`[quickstart] ${msg}`);
+  const { startHeartbeat, heartbeat } = await import('../util/heartbeat');
+  startHeartbeat(args.out); // for `semantic-srn status`
+  const log = (msg: string) => {
+    console.error(`[quickstart] ${msg}`);
+    heartbeat('message', `[quickstart] ${msg}`);
+  };
   const backend = await selectBackend({
     backend: args.backend ? parseBackendChoice(args.backend, '--backend') : undefined,
     nativeThreadsDefault: nativeThreadsForPreset(args.preset),

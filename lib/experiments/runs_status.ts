@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
+import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { processAlive } from '../util/process';
 import { journalSize } from '../util/record_journal';
 
@@ -31,6 +32,8 @@ export interface LeaseStatus {
   path: string;
   kind: 'training' | 'tracking';
   pid: number;
+  /** The machine it names (training leases do; tracking leases are taken to be this one's). */
+  host: string | null;
   startedAt: string | null;
   /** The command line, where the lease records it (training leases do). */
   command: string | null;
@@ -56,6 +59,8 @@ export interface RunsStatus {
   runsDir: string;
   checkedAt: string;
   leases: LeaseStatus[];
+  /** The newest progress line and message of each CLI run (`<runs>/.progress/<pid>.json`, lib/util/heartbeat). */
+  heartbeats: Heartbeat[];
   trainings: TrainingStatus[];
   journals: JournalStatus[];
   results: ResultStatus[];
@@ -69,7 +74,7 @@ const MAX_DEPTH = 6;
 export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
   const root = resolve(runsDir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${root}: no such runs folder (pass the folder the experiments wrote to, e.g. --runs runs)`);
-  const out: RunsStatus = { runsDir: root, checkedAt: now.toISOString(), leases: [], trainings: [], journals: [], results: [] };
+  const out: RunsStatus = { runsDir: root, checkedAt: now.toISOString(), leases: [], heartbeats: readHeartbeats(root), trainings: [], journals: [], results: [] };
   const rel = (p: string) => relative(root, p);
   const walk = (dir: string, depth: number) => {
     let entries;
@@ -133,6 +138,7 @@ function leaseAt(file: string, kind: LeaseStatus['kind']): Omit<LeaseStatus, 'pa
   return {
     kind,
     pid,
+    host: typeof l.host === 'string' ? l.host : null,
     startedAt: typeof l.startedAt === 'string' ? l.startedAt : null,
     command: typeof l.command === 'string' ? l.command : null,
     alive: here && processAlive(pid),
@@ -174,7 +180,9 @@ export function formatRunsStatus(s: RunsStatus, all = false): string[] {
       const mine = ls.filter((l) => l.pid === pid);
       const command = mine.find((l) => l.command)?.command;
       const started = mine.map((l) => l.startedAt).filter((t): t is string => !!t).sort()[0] ?? null;
-      return `  pid ${pid}, ${verb} ${ago(started, now)}${command ? `: ${command}` : ''}\n${mine.map((l) => `    ${l.path}`).join('\n')}`;
+      const beat = s.heartbeats.find((h) => h.pid === pid && h.host === (mine.find((l) => l.host)?.host ?? hostname()));
+      const words = [beat?.progress && `    progress ${ago(beat.progress.at, now)}: ${beat.progress.line}`, beat?.message && `    message ${ago(beat.message.at, now)}: ${beat.message.line}`].filter(Boolean);
+      return [`  pid ${pid}, ${verb} ${ago(started, now)}${command ? `: ${command}` : ''}`, ...mine.map((l) => `    ${l.path}`), ...words].join('\n');
     });
   lines.push('', live.length ? 'working now (leases held by live processes on this machine):' : 'working now: nothing (no lease held by a live process on this machine)');
   lines.push(...byPid(live, 'since'));

@@ -1,4 +1,5 @@
 /** Progress reporting for long loops: a callback, and a default stderr line with rate, elapsed time and ETA. */
+import { heartbeat } from '../util/heartbeat';
 
 export interface ProgressInfo {
   stage: string;
@@ -45,7 +46,9 @@ export function stderrProgress(minIntervalMs = 2000): ProgressCallback {
     if (!first && now - last < minIntervalMs && p.step < p.total) return;
     stage = p.stage;
     last = now;
-    process.stderr.write(`${formatProgress(p)}\n`);
+    const line = formatProgress(p);
+    process.stderr.write(`${line}\n`);
+    heartbeat('progress', line);
   };
 }
 

@@ -40,6 +40,9 @@ put('unet-baselines/cpu64/table-seed0/srn-unet/results-single.partial.json', { r
 put('unet-baselines/cpu64/chair-seed0/unet-oracle/results.json', { mIOU: 0.7234, shapeMIOU: 0.657, createdAt: '2026-12-06T01:00:00.000Z' });
 put('table-1/cpu64/chair/results.json', { rows: [] });
 put('table-1/cpu64/chair/broken/results.json', '{ not json');
+// The CLI's heartbeats: this process's newest progress line, and the stopped sweep's last message.
+put(`.progress/${process.pid}.json`, { pid: process.pid, host: hostname(), command: 'x', startedAt: '2026-12-06T09:00:00.000Z', progress: { line: '[semantic] 8728/10000 steps (87%)', at: '2026-12-06T10:29:50.000Z' } });
+put(`.progress/${deadPid}.json`, { pid: deadPid, host: hostname(), command: 'x', startedAt: '2026-12-06T08:00:00.000Z', message: { line: '[label-count-sweep] sweep: unet 2×2 seed 0: mIOU 19.7%', at: '2026-12-06T09:30:00.000Z' } });
 // Never walked: the MLflow store and figures.
 put('mlruns/0/abc/results.json', { mIOU: 0.1 });
 put('label-count-sweep/cpu64/chair/renders/x.partial.json', { records: [{}] });
@@ -77,6 +80,8 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   const text = formatRunsStatus(s).join('\n');
   assert.match(text, new RegExp(`working now[^\\n]*\\n  pid ${process.pid}, since 1\\.5 h ago: semantic-srn experiment table-1\\n    semantic/cpu64-table-s0-abc/training.lock`));
   assert.match(text, new RegExp(`stopped[^\\n]*\\n(  pid ${deadPid}, started 2\\.5 h ago[^\\n]*\\n    label-count-sweep/cpu64/chair/tracking-run.json)`));
+  assert.match(text, /semantic\/cpu64-table-s0-abc\/training.lock\n {4}progress 10 s ago: \[semantic\] 8728\/10000 steps \(87%\)\n/);
+  assert.match(text, /label-count-sweep\/cpu64\/chair\/tracking-run.json\n {4}message 60 min ago: \[label-count-sweep\] sweep: unet 2×2 seed 0: mIOU 19.7%/);
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
   assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);
   assert.match(text, /finished results: 3 file\(s\) \(--all lists them\)\n {2}table-1\/cpu64: 2\n {2}unet-baselines\/cpu64: 1/);
