@@ -6,6 +6,7 @@
  * 30-shot U-Net row of Table 1.
  */
 import type { DeepPartial, SrnConfig } from '../config/types';
+import type { ProgressCallback } from '../training/progress';
 import { openSplit, subsetSplit } from '../data/split';
 import type { SplitInfo } from '../data/types';
 import { loadView, ViewCache } from '../data/view_loader';
@@ -40,6 +41,10 @@ export interface SweepUnetRequest {
   seed: number;
   /** SweepUnetOptions as found in the experiment config (validated here). */
   options: Record<string, unknown>;
+  /** Training progress lines (each dropout of the grid is a stage of its own). */
+  onProgress?: ProgressCallback;
+  /** Ctrl-C: training stops at its next step and this rejects (no predictor from a part-trained U-Net). */
+  signal?: AbortSignal;
 }
 
 /** The baseline config the sweep's U-Net trains with, for an SRN preset name and the experiment's `unet` options. */
@@ -74,11 +79,15 @@ export async function sweepUnet(req: SweepUnetRequest): Promise<SweepPredict> {
   let dropout = cfg.unet.dropout;
   if ((req.options as SweepUnetOptions).dropout === 'fixed') {
     net = new Unet2d(unetArch(cfg.unet, C, cfg.unet.dropout), seed);
-    await trainUnet2d(net, fewShot, train, val, C, `${seed}/fewshot`, { stage: `sweep-unet ${train.size} images` });
+    await trainUnet2d(net, fewShot, train, val, C, `${seed}/fewshot`, { stage: `sweep-unet ${train.size} images`, onProgress: req.onProgress, signal: req.signal });
   } else {
-    const best = await trainFewShotUnet({ ...cfg.unet, fewShot }, train, val, C, seed);
+    const best = await trainFewShotUnet({ ...cfg.unet, fewShot }, train, val, C, seed, { onProgress: req.onProgress, signal: req.signal });
     net = best.net;
     dropout = best.dropout;
+  }
+  if (req.signal?.aborted) {
+    net.dispose();
+    throw new Error(`interrupted while training the sweep's U-Net on ${train.size} labelled image(s) (seed ${req.seed}): nothing is scored from a part-trained U-Net; rerun the same command to go on (finished records are kept)`);
   }
   try {
     const labels: Int32Array[] = [];

@@ -165,7 +165,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
                 const probe = await fitLinearProbe(probeConfig, model, labelled, { onProgress: opts.stepProgress ?? false, signal: opts.signal });
                 predict = (i) => tf.tidy(() => tf.argMax(probe.head.apply(tf.tensor3d(feats[i], [1, side * side, F])), -1).dataSync() as Int32Array);
               } else {
-                const fn = await baselines!.sweepUnet!({ config, train: subset, test: data.test, evalViews: evalFiles, side, seed, options: cfg.unet });
+                const fn = await baselines!.sweepUnet!({ config, train: subset, test: data.test, evalViews: evalFiles, side, seed, options: cfg.unet, onProgress: opts.stepProgress || undefined, signal: opts.signal });
                 predict = fn;
                 dropout = fn.dropout ?? null;
               }

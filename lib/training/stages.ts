@@ -234,7 +234,9 @@ export async function fitLinearProbe(config: SrnConfig, model: SrnModel, views: 
   try {
     for (; step < Math.min(pc.steps, opts.maxSteps ?? Infinity); ) {
       await yieldToEventLoop();
-      if (opts.signal?.aborted) break;
+      // A probe is minutes and has no checkpoint to resume: a part-trained head must never be saved or scored as
+      // if finished (its callers cache it beside the pre-training and journal sweep records from it).
+      if (opts.signal?.aborted) throw new Error(`interrupted during the linear probe at step ${step} of ${pc.steps}: nothing is kept of a part-trained head; rerun the same command to go on (finished stages and checkpoints are kept)`);
       const t1 = Date.now();
       const refs = sampler.at(step).refs.map((r) => r.instance);
       const feats = refs.map((i) => cache?.[i] ?? featuresOf(views[i]));

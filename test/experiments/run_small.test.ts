@@ -103,13 +103,21 @@ test('label-count sweep (small): an interrupted sweep resumes at the next record
   const cfg = loadExperimentConfig('label-count-sweep', 'small');
   const journal = join(runsDir, 'label-count-sweep', 'small', 'chair', 'records.partial.json');
   assert.ok(!existsSync(journal), 'a finished sweep leaves no journal');
-  // Stop after the first U-Net record: every SRN+linear record and one U-Net record are journalled.
+  // Ctrl-C while the second U-Net trains: every SRN+linear record and the first U-Net record are journalled, and
+  // nothing of the part-trained one (it stops at its next step instead of training on for minutes).
   const ac = new AbortController();
   const said: string[] = [];
+  let unetRecords = 0;
   await assert.rejects(
     // --rerun: the sweep of the test before finished with this config; without it its records would be reused.
-    runLabelCountSweep(cfg, { ...opts, rerun: true, signal: ac.signal, onProgress: (m: string) => (said.push(m), /sweep: unet .* seed/.test(m) && ac.abort()) }),
-    /interrupted before sweep unet/,
+    runLabelCountSweep(cfg, {
+      ...opts,
+      rerun: true,
+      signal: ac.signal,
+      onProgress: (m: string) => (said.push(m), /sweep: unet .* seed/.test(m) && unetRecords++),
+      stepProgress: (p) => unetRecords === 1 && /^(unet-fewshot|sweep-unet)/.test(p.stage) && p.step >= 1 && ac.abort(),
+    }),
+    /interrupted while training the sweep's U-Net on \d+ labelled image\(s\) \(seed \d+\): nothing is scored/,
   );
   assert.ok(!said.some((m) => /finished before/.test(m)), said.join('\n'));
   const kept = json(journal).records as { method: string; probeSeconds: number }[];

@@ -78,6 +78,25 @@ test('linear probe: only the head trains; the frozen SRN (and codes) stay bit-id
   m.dispose();
 });
 
+test('linear probe: a Ctrl-C part-way rejects (a part-trained head is never returned as finished) and leaks nothing', async () => {
+  await useBackend('cpu');
+  const cfg = presetConfig('tiny', { training: { probe: { steps: 6, batchSize: 2, cacheFeatures: true } } });
+  const views = [...sphereViews(8, 2, 0), ...sphereViews(8, 2, 1)];
+  const m = new SrnModel(cfg.model, { numInstances: 2 });
+  const before = tf.memory().numTensors;
+  const ctl = new AbortController();
+  const seen: number[] = [];
+  await assert.rejects(
+    fitLinearProbe(cfg, m, views, { ...quiet, signal: ctl.signal, onMetrics: (s) => (seen.push(s), s === 2 && ctl.abort()) }),
+    /interrupted during the linear probe at step 2 of 6: nothing is kept/,
+  );
+  assert.deepEqual(seen, [1, 2]);
+  // The head's own variables were added to the model; the feature cache and Adam moments are gone.
+  const headTensors = m.params.list(['segHead']).length;
+  assert.equal(tf.memory().numTensors - before, headTensors);
+  m.dispose();
+});
+
 test('latent fitting: only the fresh codes move (RGB, mask through the linear head, both)', async () => {
   await useBackend('cpu');
   const cfg = presetConfig('tiny', { training: { latentFit: { steps: 5 } } });
