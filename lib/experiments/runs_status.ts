@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
+import { isCheckpointSibling } from '../training/checkpoint_names';
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { processAlive } from '../util/process';
 import { journalSize } from '../util/record_journal';
@@ -86,8 +87,8 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        // A checkpoint's kept and temporary siblings (`X.old`, `X.step-N`, `.X.tmp-…`) are not trainings of their own.
-        if (SKIP.has(e.name) || e.name.startsWith('.') || e.name.endsWith('.old') || e.name.includes('.step-')) continue;
+        // Hidden folders (`.progress`) and a checkpoint's kept and temporary siblings are not trainings of their own.
+        if (SKIP.has(e.name) || e.name.startsWith('.') || isCheckpointSibling(e.name)) continue;
         const t = existsSync(join(p, 'manifest.json')) ? trainingAt(p) : undefined;
         // A stage's checkpoint lives in `<stage dir>/checkpoint`: name the stage; others (checkpoints/probe) by their own.
         if (t) out.trainings.push({ ...t, path: rel(e.name === 'checkpoint' ? dir : p) });

@@ -14,13 +14,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { SrnConfig } from '../config/types';
 import { DEFAULT_CONFIG } from '../config/defaults';
 import { mergeConfig, validateConfig, withoutRetiredFields } from '../config/resolve';
 import type { SegHeadKind } from '../config/types';
 import { SrnModel } from '../srn/model';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
+import { keptPrefix, tempPrefix } from './checkpoint_names';
 import { readJsonFile } from '../util/json_file';
 import { faultPoint } from '../util/fault';
 import type { DenseAdam, SparseAdam } from './adam';
@@ -124,8 +125,7 @@ export function versionMismatch(manifest: CheckpointManifest, dataVersion: strin
 let seq = 0;
 
 const sha256 = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
-const tempPrefix = (dir: string) => `.${basename(dir)}.tmp-`;
-const keptPrefix = (dir: string) => `${basename(dir)}.step-`;
+
 
 function siblings(dir: string, prefix: string): string[] {
   const parent = dirname(dir);
