@@ -4,16 +4,18 @@
  * wrote them resumes them) and the finished results. `semantic-srn status` prints it; a notebook can call it.
  *
  * Liveness comes from the lease files processes keep while they work — `training.lock` beside a checkpoint and
- * `tracking-run.json` in an experiment's folder — whose pid is checked on this machine; a lease left by a process
- * that is gone means that work stopped (killed, or the session ended) and resumes from its checkpoint or journal.
+ * `tracking-run.json` in an experiment's folder — read by their own readers and judged by the rule their takers use
+ * (`holderState`, lib/util/lease.ts: a pid is checked on the machine that wrote it); a lease left by a process that
+ * is gone means that work stopped (killed, or the session ended) and resumes from its checkpoint or journal.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
+import { readLease } from '../tracking/lifecycle';
 import { isCheckpointSibling } from '../training/checkpoint_names';
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
-import { processAlive } from '../util/process';
+import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
 
 export interface TrainingStatus {
@@ -131,18 +133,15 @@ function trainingAt(dir: string): Omit<TrainingStatus, 'path'> | undefined {
 }
 
 function leaseAt(file: string, kind: LeaseStatus['kind']): Omit<LeaseStatus, 'path'> | undefined {
-  const l = readJson(file);
-  const pid = Number(l?.pid);
-  if (!l || !Number.isInteger(pid) || pid <= 0) return undefined;
-  // A lease from another machine (a copied or shared folder) names a pid that means nothing here.
-  const here = typeof l.host !== 'string' || l.host === hostname();
+  const l = kind === 'training' ? readHolder(file) : readLease(file);
+  if (!l || !Number.isInteger(l.pid) || l.pid <= 0) return undefined;
   return {
     kind,
-    pid,
-    host: typeof l.host === 'string' ? l.host : null,
-    startedAt: typeof l.startedAt === 'string' ? l.startedAt : null,
-    command: typeof l.command === 'string' ? l.command : null,
-    alive: here && processAlive(pid),
+    pid: l.pid,
+    host: l.host ?? null,
+    startedAt: l.startedAt || null,
+    command: 'command' in l ? l.command : null,
+    alive: holderState(l) === 'running',
   };
 }
 

@@ -5,6 +5,7 @@
  * marks it FAILED, so runs never stay RUNNING forever and a restart does not open a second, unlinked run.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { writeJsonAtomic } from '../util/atomic_write';
 
 /** Tag holding why a run FAILED (e.g. the step and loss term that went NaN). */
@@ -19,6 +20,8 @@ export interface RunLease {
   /** True when the run lives only in the local spill store. */
   local: boolean;
   pid: number;
+  /** The machine of `pid` (null in leases written before it was kept: taken to be this machine). */
+  host: string | null;
   startedAt: string;
 }
 
@@ -28,17 +31,17 @@ export function readLease(file: string): RunLease | undefined {
   try {
     const l = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunLease>;
     if (typeof l.uri !== 'string' || typeof l.runId !== 'string') return undefined;
-    return { uri: l.uri, runId: l.runId, local: l.local === true, pid: Number(l.pid ?? 0), startedAt: String(l.startedAt ?? '') };
+    return { uri: l.uri, runId: l.runId, local: l.local === true, pid: Number(l.pid ?? 0), host: typeof l.host === 'string' ? l.host : null, startedAt: String(l.startedAt ?? '') };
   } catch {
     return undefined;
   }
 }
 
-// A lease whose process is still alive is never taken over (its run is not dead, whatever the lease says).
-export { processAlive } from '../util/process';
+// A lease whose process is still alive, or lives on another machine, is never taken over (lib/util/lease.ts).
+export { holderState } from '../util/lease';
 
-export function writeLease(file: string, lease: Omit<RunLease, 'pid' | 'startedAt'>): void {
-  writeJsonAtomic(file, { ...lease, pid: process.pid, startedAt: new Date().toISOString() });
+export function writeLease(file: string, lease: Omit<RunLease, 'pid' | 'host' | 'startedAt'>): void {
+  writeJsonAtomic(file, { ...lease, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() });
 }
 
 export function removeLease(file: string): void {

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TrackingConnectionError, TrackingError, ParamConflictError } from './errors';
 import type { FileStore } from './file_store';
-import { FAILURE_TAG, RESUMED_TAG, processAlive, readLease, removeLease, writeLease } from './lifecycle';
+import { FAILURE_TAG, RESUMED_TAG, holderState, readLease, removeLease, writeLease } from './lifecycle';
 import { trackOpenRun, untrackOpenRun } from './signals';
 import { EXPERIMENT_KIND, MLFLOW_TAG, generateRunName, systemTags, type SystemTagOptions } from './system_tags';
 import type { KeyValue, LogBatch, MetricPoint, RunHandle, RunInfo, RunStatus, StartRunOptions, StepLogger, Tracker, TrackingBackend } from './types';
@@ -124,8 +124,9 @@ export class MlflowTracker implements Tracker {
    */
   private async settleLease(lease: { file: string; resume?: boolean }, experiment: string, tags: KeyValue[]): Promise<TrackedRun | undefined> {
     const prior = readLease(lease.file);
-    // A live owner (another process running the same command, or this one) still holds its run.
-    if (!prior || processAlive(prior.pid)) return undefined;
+    // A live owner (another process running the same command, or this one) still holds its run; one on another
+    // machine cannot be checked from here, so its run is left alone too.
+    if (!prior || holderState(prior) !== 'gone') return undefined;
     const backend = prior.local ? this.spillStore : prior.uri === this.backend.uri ? this.backend : undefined;
     if (!backend?.findRunInfo) return undefined;
     try {

@@ -14,17 +14,33 @@ export interface Lease {
   release(): void;
 }
 
-interface Holder {
+/** Who holds a lease file: every lease kind names a pid; `host` is absent only in leases written before it was kept. */
+export interface LeaseHolder {
   pid: number;
+  host?: string | null;
+}
+
+interface Holder extends LeaseHolder {
   host: string;
   startedAt: string;
   command: string;
 }
 
+/**
+ * The one liveness rule for every lease (training locks, tracking-run.json, `semantic-srn status`): a pid is only
+ * checked on the machine that wrote it; a lease from another machine (a shared or copied folder) is `elsewhere`,
+ * neither taken over nor shown as working here. A lease without a host is taken to be this machine's.
+ */
+export function holderState(h: LeaseHolder): 'running' | 'gone' | 'elsewhere' {
+  if (typeof h.host === 'string' && h.host !== hostname()) return 'elsewhere';
+  return processAlive(h.pid) ? 'running' : 'gone';
+}
+
 /** A torn lease file (its writer died between create and write) is stale once this old. */
 const TORN_STALE_MS = 60_000;
 
-function readHolder(file: string): Holder | undefined {
+/** The holder a training lock names, or undefined when it is missing, torn or not a lock. */
+export function readHolder(file: string): Holder | undefined {
   try {
     const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>;
     return typeof h.pid === 'number' && typeof h.host === 'string' ? (h as Holder) : undefined;
@@ -42,7 +58,7 @@ function stale(file: string, holder: Holder | undefined): boolean {
       return true;
     }
   }
-  return holder.host === hostname() && !processAlive(holder.pid);
+  return holderState(holder) === 'gone';
 }
 
 /**

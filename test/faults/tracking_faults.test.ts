@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RestBackend } from '../../lib/tracking/rest_store';
@@ -146,4 +146,12 @@ test('a run left RUNNING by a killed process is marked FAILED at the next start,
   assert.equal(read(d.runId).info.status, 'FAILED');
   assert.match(read(d.runId).tags[FAILURE_TAG], /superseded/);
   await e.end();
+  // A lease written on another machine (a shared folder) names a pid that means nothing here: its run is left alone.
+  const f = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
+  assert.equal(JSON.parse(readFileSync(lease, 'utf8')).host, hostname());
+  writeFileSync(lease, JSON.stringify({ ...JSON.parse(readFileSync(lease, 'utf8')), pid: deadPid, host: 'another-machine' }));
+  const g = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
+  assert.notEqual(g.runId, f.runId);
+  assert.equal(read(f.runId).info.status, 'RUNNING', 'not continued, not marked FAILED');
+  await g.end();
 });

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { presetConfig } from '../../lib/config/presets';
 import type { SplitInfo } from '../../lib/data/types';
 import { cachedStage, ensureSemantic, semanticKey, type StageData } from '../../lib/pipeline/stage_cache';
-import { acquireLease } from '../../lib/util/lease';
+import { acquireLease, holderState } from '../../lib/util/lease';
 
 const dir = mkdtempSync(join(tmpdir(), 'srn-lease-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +24,16 @@ test('a held lease refuses a second taker, naming the holder; released, it can b
   lease.release();
   assert.ok(!existsSync(file));
   acquireLease(file, 'again').release();
+});
+
+test('holderState: a pid is judged on the machine that wrote it; a lease without a host is taken to be this one', () => {
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  assert.equal(holderState({ pid: process.pid, host: hostname() }), 'running');
+  assert.equal(holderState({ pid: dead, host: hostname() }), 'gone');
+  assert.equal(holderState({ pid: process.pid, host: 'other-machine' }), 'elsewhere');
+  assert.equal(holderState({ pid: dead, host: 'other-machine' }), 'elsewhere');
+  assert.equal(holderState({ pid: dead }), 'gone');
+  assert.equal(holderState({ pid: process.pid, host: null }), 'running');
 });
 
 test('a lease of a process that died on this machine is taken over; one from another machine is named, not taken', () => {
