@@ -62,14 +62,18 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
   const fitted = new Map<number, { code: Float32Array; fitSeconds: number }>();
   const fitSteps = Math.min(config.training.latentFit.steps, opts.fit?.maxSteps ?? Infinity);
   let firstFitAt: number | undefined;
+  // Object-steps fitted by this process: the rate excludes codes a resumed evaluation took from its journal, whose
+  // steps counted as done at once made the ETA minutes where it was the better part of an hour.
+  let fittedHere = 0;
   const splitProgress = (ctx: PredictorContext): LatentFitOptions['onProgress'] => {
     const report = opts.onProgress;
     if (!report) return opts.fit?.onProgress ?? false;
     const start = (firstFitAt ??= performance.now());
-    // The group starts at ctx.position and every earlier instance was fitted before it.
+    const before = fittedHere;
+    // The group starts at ctx.position and every earlier instance was fitted (or journalled) before it.
     return (p) => {
       const step = ctx.position * fitSteps + p.step;
-      const info = progressInfo(opts.progressStage ?? 'eval', 'object-steps', step, ctx.split.instances.length * fitSteps, step, (performance.now() - start) / 1000);
+      const info = progressInfo(opts.progressStage ?? 'eval', 'object-steps', step, ctx.split.instances.length * fitSteps, before + p.step, (performance.now() - start) / 1000);
       report(p.loss !== undefined ? { ...info, loss: p.loss } : info);
     };
   };
@@ -104,6 +108,7 @@ export function srnPredictor(config: SrnConfig, model: SrnModel, opts: SrnPredic
         onProgress: splitProgress(ctx),
         seedKeys: group.map((c) => c.position),
       });
+      fittedHere += group.length * fitSteps;
       // A stopped fit (the CLI's Ctrl-C) returns codes part-way: scoring them would write results that look finished.
       if (opts.fit?.signal?.aborted) throw new Error(`interrupted while fitting test object ${ctx.position + 1} of ${ctx.split.instances.length}: nothing is scored from part-fitted codes; rerun the same command to go on (finished stages and checkpoints are kept)`);
       // Seconds per object: the group's fit time shared equally.

@@ -73,12 +73,16 @@ test('SRN predictor journals: a stopped evaluation refits and re-renders only wh
   const config = presetConfig('tiny', { training: { latentFit: { steps: 3, side: 4, objectsPerStep: 2 } }, inference: { side: 4 } });
   const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['linear'] });
   const opts = { side: 4, protocol: 'single' as const, majorityClass: 2, evalViews: [0, 65] };
+  let progress: { step: number; doneHere: number }[] = [];
   const run = async (journals?: { scores: string; codes: string }, stopAtStep?: number) => {
     const codes: (number[] | undefined)[] = [];
     let steps = 0;
     const ac = new AbortController();
+    progress = [];
     const predictor = srnPredictor(config, model, {
       ...(journals ? { codeJournal: journals.codes } : {}),
+      // rate × elapsed gives back the units the rate was measured over.
+      onProgress: (p) => progress.push({ step: p.step, doneHere: Math.round(p.stepsPerSecond * p.elapsedSeconds) }),
       fit: { signal: ac.signal, onMetrics: () => ++steps === stopAtStep && ac.abort() },
       onRendered: (r) => (codes[r.position] = Array.from(r.code)),
     });
@@ -99,6 +103,8 @@ test('SRN predictor journals: a stopped evaluation refits and re-renders only wh
 
   const resumed = await run(journals);
   assert.equal(resumed.steps, 3, "only object 2's fit");
+  // Its progress goes on at object-step 6 of 9, and its rate (hence ETA) counts only the steps fitted here.
+  assert.deepEqual(progress, [1, 2, 3].map((k) => ({ step: 6 + k, doneHere: k })));
   assert.deepEqual([0, 1, 2].map((i) => resumed.codes[i]), [undefined, undefined, full.codes[2]], 'object 2 fitted to the same code, 0 and 1 not rendered again');
   assert.deepEqual(scores(resumed.results), scores(full.results));
   assert.ok(!existsSync(journals.scores));
