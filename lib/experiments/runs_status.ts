@@ -38,8 +38,9 @@ export interface LeaseStatus {
   /** The machine it names (training leases do; tracking leases are taken to be this one's). */
   host: string | null;
   startedAt: string | null;
-  /** The command line, where the lease records it (training leases do). */
+  /** The command line and the folder it ran in, where the lease records them (leases written since 2026-12-06 do). */
   command: string | null;
+  cwd: string | null;
   /** Its process runs on this machine now. */
   alive: boolean;
 }
@@ -140,7 +141,8 @@ function leaseAt(file: string, kind: LeaseStatus['kind']): Omit<LeaseStatus, 'pa
     pid: l.pid,
     host: l.host ?? null,
     startedAt: l.startedAt || null,
-    command: 'command' in l ? l.command : null,
+    command: l.command ?? null,
+    cwd: l.cwd ?? null,
     alive: holderState(l) === 'running',
   };
 }
@@ -178,11 +180,14 @@ export function formatRunsStatus(s: RunsStatus, all = false): string[] {
   const byPid = (ls: LeaseStatus[], verb: string) =>
     [...new Set(ls.map((l) => l.pid))].map((pid) => {
       const mine = ls.filter((l) => l.pid === pid);
-      const command = mine.find((l) => l.command)?.command;
+      const withCommand = mine.find((l) => l.command);
+      const command = withCommand?.command;
       const started = mine.map((l) => l.startedAt).filter((t): t is string => !!t).sort()[0] ?? null;
       const beat = s.heartbeats.find((h) => h.pid === pid && h.host === (mine.find((l) => l.host)?.host ?? hostname()));
       const words = [beat?.progress && `    progress ${ago(beat.progress.at, now)}: ${beat.progress.line}`, beat?.message && `    message ${ago(beat.message.at, now)}: ${beat.message.line}`].filter(Boolean);
-      return [`  pid ${pid}, ${verb} ${ago(started, now)}${command ? `: ${command}` : ''}`, ...mine.map((l) => `    ${l.path}`), ...words].join('\n');
+      // A stopped process's own command, from its own folder, goes on from its checkpoints and journals.
+      const resume = !mine[0].alive && command && withCommand.cwd ? [`    resume: cd ${withCommand.cwd} && node ${command}`] : [];
+      return [`  pid ${pid}, ${verb} ${ago(started, now)}${command ? `: ${command}` : ''}`, ...mine.map((l) => `    ${l.path}`), ...words, ...resume].join('\n');
     });
   lines.push('', live.length ? 'working now (leases held by live processes on this machine):' : 'working now: nothing (no lease held by a live process on this machine)');
   lines.push(...byPid(live, 'since'));

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { writeJsonAtomic } from '../util/atomic_write';
+import { leaseCommand } from '../util/lease';
 
 /** Tag holding why a run FAILED (e.g. the step and loss term that went NaN). */
 export const FAILURE_TAG = 'semantic_srn.failure';
@@ -23,6 +24,9 @@ export interface RunLease {
   /** The machine of `pid` (null in leases written before it was kept: taken to be this machine). */
   host: string | null;
   startedAt: string;
+  /** The command line and folder of the process (null in leases written before they were kept). */
+  command: string | null;
+  cwd: string | null;
 }
 
 /** The lease in `file`, or undefined when there is none (or it is unreadable: a lease is best effort). */
@@ -31,17 +35,19 @@ export function readLease(file: string): RunLease | undefined {
   try {
     const l = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunLease>;
     if (typeof l.uri !== 'string' || typeof l.runId !== 'string') return undefined;
-    return { uri: l.uri, runId: l.runId, local: l.local === true, pid: Number(l.pid ?? 0), host: typeof l.host === 'string' ? l.host : null, startedAt: String(l.startedAt ?? '') };
+    return { uri: l.uri, runId: l.runId, local: l.local === true, pid: Number(l.pid ?? 0), host: str(l.host), startedAt: String(l.startedAt ?? ''), command: str(l.command), cwd: str(l.cwd) };
   } catch {
     return undefined;
   }
 }
 
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
 // A lease whose process is still alive, or lives on another machine, is never taken over (lib/util/lease.ts).
 export { holderState } from '../util/lease';
 
-export function writeLease(file: string, lease: Omit<RunLease, 'pid' | 'host' | 'startedAt'>): void {
-  writeJsonAtomic(file, { ...lease, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() });
+export function writeLease(file: string, lease: Pick<RunLease, 'uri' | 'runId' | 'local'>): void {
+  writeJsonAtomic(file, { ...lease, pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...leaseCommand() });
 }
 
 export function removeLease(file: string): void {

@@ -24,6 +24,13 @@ interface Holder extends LeaseHolder {
   host: string;
   startedAt: string;
   command: string;
+  /** The folder it ran in (relative paths of its command are from there); absent in locks written before. */
+  cwd?: string;
+}
+
+/** The command line a lease records, so that `semantic-srn status` can say what resumes a stopped process. */
+export function leaseCommand(): { command: string; cwd: string } {
+  return { command: process.argv.slice(1).join(' ').slice(0, 300), cwd: process.cwd() };
 }
 
 /**
@@ -81,7 +88,7 @@ export function acquireLease(file: string, what: string): Lease {
       const away = holder && holder.host !== hostname() ? ` It runs on another machine and cannot be checked from here: delete ${file} if nothing trains it.` : '';
       throw new Error(`${what} is being trained by another process (${who}). Wait for it to finish (its checkpoint is then reused) or stop it (Ctrl-C writes its checkpoint), then run this again.${away}`);
     }
-    const me: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(1).join(' ').slice(0, 300) };
+    const me: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), ...leaseCommand() };
     try {
       writeSync(fd, JSON.stringify(me));
     } finally {

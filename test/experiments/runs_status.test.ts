@@ -29,10 +29,10 @@ const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
 put('semantic/cpu64-table-s0-abc/checkpoint/manifest.json', manifest('semantic', 8500, 10000));
 put('semantic/cpu64-table-s0-abc/checkpoint.old/manifest.json', manifest('semantic', 8000, 10000));
 put('semantic/cpu64-table-s0-abc/.checkpoint.tmp-1-0/manifest.json', manifest('semantic', 9000, 10000));
-put('semantic/cpu64-table-s0-abc/training.lock', { pid: process.pid, host: hostname(), startedAt: '2026-12-06T09:00:00.000Z', command: 'semantic-srn experiment table-1' });
+put('semantic/cpu64-table-s0-abc/training.lock', { pid: process.pid, host: hostname(), startedAt: '2026-12-06T09:00:00.000Z', command: 'semantic-srn experiment table-1', cwd: '/w/main' });
 put('pretrain/cpu64-chair-s0-def/checkpoint/manifest.json', manifest('pretrain', 10000, 10000));
 // A stopped sweep: its tracking lease names a process that is gone; its journal holds two records.
-put('label-count-sweep/cpu64/chair/tracking-run.json', { uri: 'file:///x', runId: 'r1', pid: deadPid, startedAt: '2026-12-06T08:00:00.000Z' });
+put('label-count-sweep/cpu64/chair/tracking-run.json', { uri: 'file:///x', runId: 'r1', pid: deadPid, startedAt: '2026-12-06T08:00:00.000Z', command: '/w/bin/semantic-srn.mjs experiment label-count-sweep --out runs', cwd: '/w/wt3' });
 put('label-count-sweep/cpu64/chair/records.partial.json', { fingerprint: {}, records: [{ a: 1 }, { a: 2 }] });
 // A lease copied from another machine: its pid means nothing here, even when one runs with that number.
 put('unet-baselines/cpu64/table-seed0/tracking-run.json', { uri: 'file:///x', runId: 'r2', pid: process.pid, host: 'elsewhere', startedAt: '2026-12-06T08:00:00.000Z' });
@@ -81,7 +81,8 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   assert.match(text, new RegExp(`working now[^\\n]*\\n  pid ${process.pid}, since 1\\.5 h ago: semantic-srn experiment table-1\\n    semantic/cpu64-table-s0-abc/training.lock`));
   assert.match(text, new RegExp(`stopped[^\\n]*\\n(  pid ${deadPid}, started 2\\.5 h ago[^\\n]*\\n    label-count-sweep/cpu64/chair/tracking-run.json)`));
   assert.match(text, /semantic\/cpu64-table-s0-abc\/training.lock\n {4}progress 10 s ago: \[semantic\] 8728\/10000 steps \(87%\)\n/);
-  assert.match(text, /label-count-sweep\/cpu64\/chair\/tracking-run.json\n {4}message 60 min ago: \[label-count-sweep\] sweep: unet 2×2 seed 0: mIOU 19.7%/);
+  assert.match(text, /label-count-sweep\/cpu64\/chair\/tracking-run.json\n {4}message 60 min ago: \[label-count-sweep\] sweep: unet 2×2 seed 0: mIOU 19.7%\n {4}resume: cd \/w\/wt3 && node \/w\/bin\/semantic-srn.mjs experiment label-count-sweep --out runs\n/);
+  assert.doesNotMatch(text, /resume: cd [^\n]*table-1/, 'a live process is not told to resume');
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
   assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);
   assert.match(text, /finished results: 3 file\(s\) \(--all lists them\)\n {2}table-1\/cpu64: 2\n {2}unet-baselines\/cpu64: 1/);

@@ -148,7 +148,8 @@ test('a run left RUNNING by a killed process is marked FAILED at the next start,
   await e.end();
   // A lease written on another machine (a shared folder) names a pid that means nothing here: its run is left alone.
   const f = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
-  assert.equal(JSON.parse(readFileSync(lease, 'utf8')).host, hostname());
+  const written = JSON.parse(readFileSync(lease, 'utf8'));
+  assert.deepEqual([written.host, written.cwd, written.command], [hostname(), process.cwd(), process.argv.slice(1).join(' ').slice(0, 300)], 'its machine, folder and command (what status prints to resume it)');
   writeFileSync(lease, JSON.stringify({ ...JSON.parse(readFileSync(lease, 'utf8')), pid: deadPid, host: 'another-machine' }));
   const g = await tracker().startRun({ name: 'q', params: { steps: 10 }, lease: { file: lease, resume: true } });
   assert.notEqual(g.runId, f.runId);
