@@ -170,7 +170,9 @@ async function main(): Promise<void> {
   const published = rows.map((r) => {
     const d = rowDetail(r);
     // Restored from git, a run has no MLflow store here to name its commit: the one published for it before stays.
-    d.commit ??= carriedCommit((previous.rows as CommitRef[] | undefined) ?? [], { column: r.column, className: r.className, seed: r.seed, protocol: r.protocol, 'mIOU %': pct1(r.mIOU) });
+    // So does the commit of a row re-read whole from its journal (rescored): its fits ran at the one published before.
+    const before = carriedCommit((previous.rows as CommitRef[] | undefined) ?? [], { column: r.column, className: r.className, seed: r.seed, protocol: r.protocol, 'mIOU %': pct1(r.mIOU) });
+    d.commit = (d.rescored ? before : null) ?? d.commit ?? before;
     // A baseline summary's row also carries the evaluation file it points at: restored, that kind counts as run
     // (finishedBaseline) and is not trained again.
     if (d.evaluation !== r.source && !relative(runs, d.evaluation).startsWith('..')) copyIn(d.evaluation);
@@ -227,7 +229,7 @@ async function main(): Promise<void> {
     commands: values.command,
     notes: values.note ?? [],
     records,
-    perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), parts: partStats(c.mine.map((p) => p.detail)) })),
+    perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), shapeMIOUPresent: presentCI(c.mine.map((p) => p.detail.shapeMIOUPresent)), parts: partStats(c.mine.map((p) => p.detail)) })),
     rows: published.map(({ row, detail, rel }) => ({
       column: row.column, id: row.id, method: row.method, protocol: row.protocol, className: row.className, seed: row.seed,
       'mIOU %': pct1(row.mIOU), 'shape-mIOU %': pct1(row.shapeMIOU), 'shape-mIOU present-classes %': pct1(detail.shapeMIOUPresent),
@@ -273,6 +275,7 @@ async function main(): Promise<void> {
     '## Mean ± 95% CI over seeds (Student\'s t), beside the paper',
     '',
     table1Markdown(records),
+    ...presentMarkdown(doc.perPart),
     '## Every row',
     '',
     ...rowTables,
@@ -290,6 +293,30 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileAtomic(join(docs, `${values.name}.md`), md);
   console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${supplements.map((x) => `${x.rows.length} ${x.key}`).join(', ')} supplement run(s)`);
+}
+
+/** Mean ± 95% CI (%) of the present-classes shape-mIOUs, null when no row has one (files written before it existed). */
+export function presentCI(values: readonly (number | null)[]): PercentCI | null {
+  const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return xs.length ? percentCI(xs) : null;
+}
+
+/**
+ * The summary's second shape-mIOU (issue 16, item 7): over the classes present in the test split's ground truth,
+ * beside the released protocol's, where a few pixels of an absent class count as an IoU of 0.
+ */
+export function presentMarkdown(cells: readonly { column: number; className: string; seeds: number[]; shapeMIOUPresent: PercentCI | null }[]): string[] {
+  const shown = cells.filter((c) => c.shapeMIOUPresent);
+  if (!shown.length) return [];
+  const f = (s: PercentCI) => (s.ci95 === null ? s.mean.toFixed(1) : `${s.mean.toFixed(1)} ± ${s.ci95.toFixed(1)}`);
+  return [
+    'shape-mIOU over the classes present in the test split\'s ground truth (the released protocol above also averages the classes a method predicts where the split has none, at IoU 0):',
+    '',
+    '| col | class | ours shape-mIOU, present classes % | seeds |',
+    '|---|---|---|---|',
+    ...[...shown].sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column).map((c) => `| ${c.column} | ${c.className} | ${f(c.shapeMIOUPresent!)} | ${c.seeds.join(',')} |`),
+    '',
+  ];
 }
 
 /** What identifies a published row's run well enough to keep its commit: column, class, seed, protocol and score. */

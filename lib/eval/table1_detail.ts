@@ -24,6 +24,11 @@ export interface RowDetail {
   pretrainSeconds: number | null;
   /** The commit the run ran at, from its MLflow file-store run's `mlflow.source.git.commit` tag; null when not found. */
   commit: string | null;
+  /**
+   * Every object's scores came from an earlier sitting's journal (SRN+U-Net's single-view pass, re-read when a run
+   * stopped in its multi-view pass resumes): the file was rewritten at `commit`, but the fits and scores are older.
+   */
+  rescored: boolean;
   backend: string | null;
   /** The evaluation file the scores come from (a baseline summary's entry points at it; else the row's own file). */
   evaluation: string;
@@ -66,6 +71,7 @@ export function rowDetail(row: Pick<Table1Row, 'source' | 'id' | 'method' | 'pro
     wallSeconds: srnUnet ? num(timings?.evalSeconds) : total === null ? null : total - (pretrainSeconds ?? 0),
     pretrainSeconds,
     commit: trackedCommit(ev) ?? trackedCommit(doc),
+    rescored: Array.isArray(ev.perInstance) && ev.perInstance.length > 0 && num(timings?.resumedInstances) === ev.perInstance.length,
     evaluation: evalPath ?? row.source,
     backend: typeof backend === 'string' ? backend : typeof backend?.chosen === 'string' ? String(backend.chosen) : backend?.tfBackend === 'tensorflow' ? 'node' : typeof backend?.tfBackend === 'string' ? String(backend.tfBackend) : null,
   };

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { carriedCommit, evaluationJournals, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, evaluationJournals, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -29,7 +29,7 @@ test('a quickstart row: its own wall time without the pre-training, the commit f
     perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, timings: { totalSeconds: 6000, pretrainSeconds: 5000 },
     backend: { chosen: 'node' }, tracking: { uri: pathToFileURL(mlruns).href, runId: 'r1', experimentId: '7' },
   });
-  assert.deepEqual(rowDetail(row(src)), { perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, wallSeconds: 1000, pretrainSeconds: 5000, commit: 'abc123', backend: 'node', evaluation: src });
+  assert.deepEqual(rowDetail(row(src)), { perClassIoU: { background: 0.9, chair_arm: 0.25 }, shapeMIOUPresent: 0.55, wallSeconds: 1000, pretrainSeconds: 5000, commit: 'abc123', rescored: false, backend: 'node', evaluation: src });
 });
 
 test('a baseline summary row reads the evaluation its entry points at', () => {
@@ -54,10 +54,17 @@ test("an SRN+U-Net row's wall time is its evaluation, not the run's total with t
   const src = write('s/srn-unet/results-multi.json', { perClassIoU: {}, timings: { totalSeconds: 5461, semanticSeconds: 1121, evalSeconds: 2159 } });
   const d = rowDetail({ ...row(src, 'srn+unet', 'multi'), id: 'srn-unet-multi' });
   assert.deepEqual([d.wallSeconds, d.pretrainSeconds], [2159, null]);
+  assert.equal(d.rescored, false);
+});
+
+test('a row re-read whole from its journal is marked rescored (its fits ran in an earlier sitting); a part-resumed one is not', () => {
+  const at = (name: string, resumedInstances: number) => write(`r/${name}/results-single.json`, { perClassIoU: {}, perInstance: [{}, {}, {}], timings: { evalSeconds: 2895, resumedInstances } });
+  const d = (src: string) => rowDetail({ ...row(src, 'srn+unet'), id: 'srn-unet-single' }).rescored;
+  assert.deepEqual([d(at('all', 3)), d(at('some', 2)), d(at('none', 0))], [true, false, false]);
 });
 
 test('per-part mean ± 95% CI over seeds in %, parts a seed did not score left out of its mean', () => {
-  const base = { shapeMIOUPresent: null, wallSeconds: null, pretrainSeconds: null, commit: null, backend: null, evaluation: '' };
+  const base = { shapeMIOUPresent: null, wallSeconds: null, pretrainSeconds: null, commit: null, rescored: false, backend: null, evaluation: '' };
   const s = partStats([
     { ...base, perClassIoU: { arm: 0.1, head: null } },
     { ...base, perClassIoU: { arm: 0.2, head: 0.5 } },
@@ -185,4 +192,19 @@ test('journals of stopped evaluations of the chosen classes and seeds are carrie
     'semi-supervised-probe/cpu64/table-multi-seed0/results.partial.json',
   ]);
   assert.deepEqual(rel(['table']), ['semi-supervised-probe/cpu64/table-multi-seed0/results.partial.json']);
+});
+
+test('the present-classes shape-mIOU: mean ± 95% CI per cell, rows without it left out, no section when none has it', () => {
+  const three = presentCI([0.666, 0.682, 0.678, null])!;
+  assert.equal(three.n, 3);
+  assert.ok(Math.abs(three.mean - 67.533) < 1e-3 && three.ci95! > 0);
+  assert.equal(presentCI([null, Number.NaN]), null);
+  const md = presentMarkdown([
+    { column: 4, className: 'Table', seeds: [0], shapeMIOUPresent: presentCI([0.382]) },
+    { column: 4, className: 'Chair', seeds: [0, 1, 2], shapeMIOUPresent: three },
+    { column: 1, className: 'Chair', seeds: [0], shapeMIOUPresent: null },
+  ]).join('\n');
+  assert.match(md, /\| 4 \| Chair \| 67\.5 ± \d+\.\d \| 0,1,2 \|\n\| 4 \| Table \| 38\.2 \| 0 \|/);
+  assert.doesNotMatch(md, /\| 1 \| Chair/);
+  assert.deepEqual(presentMarkdown([{ column: 1, className: 'Chair', seeds: [0], shapeMIOUPresent: null }]), []);
 });
