@@ -17,6 +17,7 @@ import { isCheckpointSibling } from '../training/checkpoint_names';
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
+import { planSweep, readSweep } from './sweep_state';
 
 export interface TrainingStatus {
   /** The training's folder, relative to the runs folder (e.g. `semantic/cpu64-table-s0-d925…`). */
@@ -49,6 +50,8 @@ export interface JournalStatus {
   path: string;
   records: number;
   updatedAt: string;
+  /** A label-count sweep's journal: what is left of it and about how long that takes (`planSweep`). */
+  plan?: string[];
 }
 
 export interface ResultStatus {
@@ -101,7 +104,8 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
           const l = leaseAt(p, e.name === 'training.lock' ? 'training' : 'tracking');
           if (l) out.leases.push({ ...l, command: l.command ?? (l.alive ? commandOf(l.pid) : null), path: rel(p) });
         } else if (e.name.endsWith('.partial.json')) {
-          out.journals.push({ path: rel(p), records: journalSize(p), updatedAt: statSync(p).mtime.toISOString() });
+          const plan = e.name === 'records.partial.json' ? sweepPlan(dir) : undefined;
+          out.journals.push({ path: rel(p), records: journalSize(p), updatedAt: statSync(p).mtime.toISOString(), ...(plan ? { plan } : {}) });
         } else if (/^results.*\.json$/.test(e.name)) {
           out.results.push({ path: rel(p), ...scoresAt(p) });
         }
@@ -145,6 +149,20 @@ function leaseAt(file: string, kind: LeaseStatus['kind']): Omit<LeaseStatus, 'pa
     cwd: l.cwd ?? null,
     alive: holderState(l) === 'running',
   };
+}
+
+/**
+ * What is left of the sweep whose journal is in `dir`, over the methods its records name (the journal does not keep
+ * the method list); undefined when it is not a readable sweep journal (status reads, never fails on a folder).
+ */
+function sweepPlan(dir: string): string[] | undefined {
+  try {
+    const src = readSweep(dir);
+    if (src.state !== 'partial') return undefined;
+    return planSweep(dir, [...new Set(src.records.map((r) => r.method))], src.points, src.seeds).map((l) => l.replace(/ \([^)]*records\.partial\.json\)/, ''));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A live process's command line from /proc (Linux; null elsewhere or when it cannot be read). */
@@ -202,7 +220,7 @@ export function formatRunsStatus(s: RunsStatus, all = false): string[] {
     lines.push(`  ${t.path} [${t.stage}]: ${steps}${t.finished ? ', finished' : busy ? ', training now' : ''}; saved ${ago(t.savedAt, now)}`);
   }
   lines.push('', s.journals.length ? 'part-way (journals; a rerun of the command that wrote them goes on from them):' : 'part-way: nothing (no journals)');
-  for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} record(s), updated ${ago(j.updatedAt, now)}`);
+  for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} record(s), updated ${ago(j.updatedAt, now)}`, ...(j.plan ?? []).map((l) => `    ${l.trim()}`));
   lines.push('', `finished results: ${s.results.length} file(s)${all || !s.results.length ? '' : ' (--all lists them)'}`);
   if (all) {
     const pct = (v: number | null) => (v === null ? '—' : (100 * v).toFixed(1));

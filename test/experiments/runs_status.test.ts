@@ -33,7 +33,8 @@ put('semantic/cpu64-table-s0-abc/training.lock', { pid: process.pid, host: hostn
 put('pretrain/cpu64-chair-s0-def/checkpoint/manifest.json', manifest('pretrain', 10000, 10000));
 // A stopped sweep: its tracking lease names a process that is gone; its journal holds two records.
 put('label-count-sweep/cpu64/chair/tracking-run.json', { uri: 'file:///x', runId: 'r1', pid: deadPid, startedAt: '2026-12-06T08:00:00.000Z', command: '/w/bin/semantic-srn.mjs experiment label-count-sweep --out runs', cwd: '/w/wt3' });
-put('label-count-sweep/cpu64/chair/records.partial.json', { fingerprint: {}, records: [{ a: 1 }, { a: 2 }] });
+const rec = (instances: number, views: number, seed: number, probeSeconds: number) => ({ method: 'unet', numLabels: instances * views, seed, miou: 0.5, shapeMIOU: 0.4, instances, views, probeSeconds });
+put('label-count-sweep/cpu64/chair/records.partial.json', { fingerprint: { points: [{ instances: 1, views: 1 }, { instances: 2, views: 2 }], seeds: [0, 1] }, records: [rec(1, 1, 0, 600), rec(1, 1, 1, 1200)] });
 // A lease copied from another machine: its pid means nothing here, even when one runs with that number.
 put('unet-baselines/cpu64/table-seed0/tracking-run.json', { uri: 'file:///x', runId: 'r2', pid: process.pid, host: 'elsewhere', startedAt: '2026-12-06T08:00:00.000Z' });
 put('unet-baselines/cpu64/table-seed0/srn-unet/results-single.partial.json', { records: [{}, {}, {}] });
@@ -83,6 +84,8 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   assert.match(text, /semantic\/cpu64-table-s0-abc\/training.lock\n {4}progress 10 s ago: \[semantic\] 8728\/10000 steps \(87%\)\n/);
   assert.match(text, /label-count-sweep\/cpu64\/chair\/tracking-run.json\n {4}message 60 min ago: \[label-count-sweep\] sweep: unet 2×2 seed 0: mIOU 19.7%\n {4}resume: cd \/w\/wt3 && node \/w\/bin\/semantic-srn.mjs experiment label-count-sweep --out runs\n/);
   assert.doesNotMatch(text, /resume: cd [^\n]*table-1/, 'a live process is not told to resume');
+  assert.match(text, /records\.partial\.json: 2 record\(s\), updated [^\n]*\n {4}2 of 4 records done; [^\n]*\n {4}unet: 2 record\(s\) left, about 15m00s each, 30m00s in all \(median of 2 here\)\n/);
+  assert.match(text, /results-single\.partial\.json: 3 record\(s\), updated [^\n]*\n\n/, 'not a sweep journal: no plan');
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
   assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);
   assert.match(text, /finished results: 3 file\(s\) \(--all lists them\)\n {2}table-1\/cpu64: 2\n {2}unet-baselines\/cpu64: 1/);
