@@ -11,6 +11,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
+import { objectKind, objectParts } from '../lib/eval/object_kind';
+import { openSplit } from '../lib/data/split';
 import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
 import { pct1, percentCI, type PercentCI } from '../lib/metrics/stats';
@@ -136,6 +138,9 @@ async function main(): Promise<void> {
     options: {
       runs: { type: 'string' }, scale: { type: 'string' }, classes: { type: 'string', default: 'chair' }, seeds: { type: 'string' },
       command: { type: 'string', multiple: true }, name: { type: 'string', default: 'table-1' }, note: { type: 'string', multiple: true },
+      // The generated data, for each test object's kind (its parts) in the per-object section, where a row's own
+      // data root (recorded in its results) is not on this machine.
+      data: { type: 'string', default: resolve(__dirname, '..', '.cache', 'data-128') },
     },
   });
   if (!values.runs || !values.scale || !values.seeds || !values.command) {
@@ -241,6 +246,7 @@ async function main(): Promise<void> {
     missing,
     journals: journals.map((j) => ({ source: `docs/results/${values.name}/runs/${j.rel}`, objects: j.objects })),
     renders,
+    perObject: classes.map(cap).flatMap((cls) => perObjectSection(published.filter((p) => p.row.className === cls && p.row.seed === seeds[0]).map((p) => ({ column: p.row.column, method: p.row.method, protocol: p.row.protocol, evaluation: p.detail.evaluation })), values.data!)),
     // The supplement's rows outside Table 1 (SUPPLEMENTS), one section per class.
     multiShotSrnLinear: supplementSections('multiShotSrnLinear'),
     renderedRgbUnet: supplementSections('renderedRgbUnet'),
@@ -280,6 +286,7 @@ async function main(): Promise<void> {
     '',
     ...rowTables,
     ...(Object.keys(SUPPLEMENTS) as SupplementKey[]).flatMap((key) => supplementMarkdown(SUPPLEMENTS[key].title, doc[key], values.name!)),
+    ...perObjectMarkdown(doc.perObject),
     ...rendersMarkdown(renders),
     'Wall: the row\'s own work (probe or training, fits, evaluation); the SRN pre-training an SRN+linear row shares with other rows is not counted, a TCO row\'s own pre-training is; an SRN+U-Net row is its protocol\'s code fits and evaluation (the semantic SRN, shared by every seed and by Fig. 6, is not counted).',
     '',
@@ -317,6 +324,49 @@ export function presentMarkdown(cells: readonly { column: number; className: str
     ...[...shown].sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column).map((c) => `| ${c.column} | ${c.className} | ${f(c.shapeMIOUPresent!)} | ${c.seeds.join(',')} |`),
     '',
   ];
+}
+
+type PerObject = { className: string; columns: string[]; objects: { position: number; id: string; kind: string | null; 'mIOU %': (number | null)[] }[] };
+
+/**
+ * Each test object's mIOU under every row of one class and seed, with the object's kind (the parts in its ground
+ * truth), from the rows' evaluation files; the split is opened from the root the evaluation recorded, else `dataRoot`.
+ */
+export function perObjectSection(rows: readonly { column: number; method: string; protocol: string; evaluation: string }[], dataRoot: string): PerObject[] {
+  const docs = [...rows].sort((a, b) => a.column - b.column).map((r) => ({ r, doc: readJson(r.evaluation) })).filter(({ doc }) => Array.isArray(doc.perInstance));
+  if (!docs.length) return [];
+  const ds = docs[0].doc.dataset as { root?: string; className?: string; split?: string } | undefined;
+  const className = ds?.className ?? '';
+  const ids = (docs[0].doc.perInstance as { id: string }[]).map((p) => p.id);
+  let kinds: (string | null)[] = ids.map(() => null);
+  const root = [ds?.root, dataRoot].find((d) => d && existsSync(join(d, className)));
+  if (root) {
+    const split = openSplit(root, className, 'test', { instanceIds: ids });
+    kinds = ids.map((_, k) => objectKind(objectParts(split, k)));
+  }
+  return [{
+    className,
+    columns: docs.map(({ r }) => `${r.column} ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`),
+    objects: ids.map((id, k) => ({
+      position: k,
+      id,
+      kind: kinds[k],
+      'mIOU %': docs.map(({ doc }) => pct1((doc.perInstance as { id: string; mIOU?: number }[]).find((p) => p.id === id)?.mIOU)),
+    })),
+  }];
+}
+
+export function perObjectMarkdown(sections: readonly PerObject[]): string[] {
+  return sections.flatMap((sec) => [
+    `## Per test object, ${sec.className.toLowerCase()}s, first seed (mIOU %)`,
+    '',
+    "Each object's mIOU: the mean of its views' image scores (every object has as many views, so a row's mIOU is the mean of its column here), beside the object's kind: the parts in its ground truth.",
+    '',
+    `| # | object | kind | ${sec.columns.join(' | ')} |`,
+    `|---|---|---|${sec.columns.map(() => '---|').join('')}`,
+    ...sec.objects.map((o) => `| ${o.position} | ${o.id.slice(0, 8)} | ${o.kind ?? '—'} | ${o['mIOU %'].map((v) => (v === null ? '—' : v.toFixed(1))).join(' | ')} |`),
+    '',
+  ]);
 }
 
 /** What identifies a published row's run well enough to keep its commit: column, class, seed, protocol and score. */

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
+import { makeTestSplit } from '../eval/fixture';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { carriedCommit, evaluationJournals, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, evaluationJournals, perObjectMarkdown, perObjectSection, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -207,4 +208,22 @@ test('the present-classes shape-mIOU: mean ± 95% CI per cell, rows without it l
   assert.match(md, /\| 4 \| Chair \| 67\.5 ± \d+\.\d \| 0,1,2 \|\n\| 4 \| Table \| 38\.2 \| 0 \|/);
   assert.doesNotMatch(md, /\| 1 \| Chair/);
   assert.deepEqual(presentMarkdown([{ column: 1, className: 'Chair', seeds: [0], shapeMIOUPresent: null }]), []);
+});
+
+test("per test object: each row's own score of every object beside the object's kind, read from the evaluation files", () => {
+  const data = makeTestSplit(5, 2);
+  const ids = ['0'.repeat(32), `${'0'.repeat(31)}1`];
+  const ev = (name: string, scores: number[], root = data) =>
+    write(`po/${name}/results.json`, { dataset: { root, className: 'Chair', split: 'test' }, perInstance: ids.map((id, k) => ({ id, index: k, images: 5, mIOU: scores[k] })) });
+  const rows = [
+    { column: 6, method: 'unet-oracle', protocol: 'single', evaluation: ev('oracle', [0.9, 0.25]) },
+    { column: 4, method: 'srn+unet', protocol: 'single', evaluation: ev('srn', [0.5, 0.75], '/gone') },
+  ];
+  const [sec] = perObjectSection(rows, '/nowhere');
+  assert.deepEqual(sec.columns, ['4 srn+unet', '6 unet-oracle'], 'in column order');
+  assert.equal(sec.objects[0].kind, null, "the first row's data root is gone and --data has no Chair: no kind");
+  assert.deepEqual(sec.objects.map((o) => o['mIOU %']), [[50, 90], [75, 25]]);
+  const [withKind] = perObjectSection(rows, data);
+  assert.deepEqual(withKind.objects.map((o) => o.kind), ['head, back, base, seat', 'head, back, base, seat']);
+  assert.match(perObjectMarkdown([withKind]).join('\n'), /\| # \| object \| kind \| 4 srn\+unet \| 6 unet-oracle \|\n\|---\|---\|---\|---\|---\|\n\| 0 \| 00000000 \| head, back, base, seat \| 50\.0 \| 90\.0 \|/);
 });
