@@ -36,7 +36,7 @@ export interface LeaseStatus {
   path: string;
   kind: 'training' | 'tracking';
   pid: number;
-  /** The machine it names (training leases do; tracking leases are taken to be this one's). */
+  /** The machine it names (training leases, and tracking leases since 2026-12-06; older ones are taken to be this one's). */
   host: string | null;
   startedAt: string | null;
   /** The command line and the folder it ran in, where the lease records them (leases written since 2026-12-06 do). */
