@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
 import { objectKind, objectParts } from '../lib/eval/object_kind';
+import type { InstancePixels } from '../lib/eval/runner';
 import { openSplit } from '../lib/data/split';
 import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
@@ -326,7 +327,7 @@ export function presentMarkdown(cells: readonly { column: number; className: str
   ];
 }
 
-type PerObject = { className: string; columns: string[]; objects: { position: number; id: string; kind: string | null; 'mIOU %': (number | null)[] }[] };
+type PerObject = { className: string; columns: string[]; objects: { position: number; id: string; kind: string | null; 'mIOU %': (number | null)[]; labelledAs: (string | null)[] }[] };
 
 /**
  * Each test object's mIOU under every row of one class and seed, with the object's kind (the parts in its ground
@@ -352,19 +353,35 @@ export function perObjectSection(rows: readonly { column: number; method: string
       id,
       kind: kinds[k],
       'mIOU %': docs.map(({ doc }) => pct1((doc.perInstance as { id: string; mIOU?: number }[]).find((p) => p.id === id)?.mIOU)),
+      labelledAs: docs.map(({ doc }) => {
+        const pixels = (doc.perInstance as { id: string; pixels?: InstancePixels }[]).find((p) => p.id === id)?.pixels;
+        const names = (doc.dataset as { classNames?: string[] } | undefined)?.classNames;
+        return pixels && names ? labelledKind(pixels, names) : null;
+      }),
     })),
   }];
+}
+
+/**
+ * The kind a method labelled an object as: the parts holding at least `share` of its predicted foreground pixels.
+ * Only for hierarchical class names (PartNet's `game_table/pool_table/tabletop`), where a kind is a group; null else.
+ */
+export function labelledKind(pixels: InstancePixels, classNames: readonly string[], share = 0.1): string | null {
+  if (!classNames.some((n) => n.includes('/'))) return null;
+  const fg = pixels.predicted.reduce((a, v, c) => a + (c > 0 ? v : 0), 0);
+  if (fg === 0) return 'nothing (all background)';
+  return objectKind(pixels.predicted.flatMap((v, c) => (c > 0 && v >= share * fg ? [classNames[c]] : [])));
 }
 
 export function perObjectMarkdown(sections: readonly PerObject[]): string[] {
   return sections.flatMap((sec) => [
     `## Per test object, ${sec.className.toLowerCase()}s, first seed (mIOU %)`,
     '',
-    "Each object's mIOU: the mean of its views' image scores (every object has as many views, so a row's mIOU is the mean of its column here), beside the object's kind: the parts in its ground truth.",
+    "Each object's mIOU: the mean of its views' image scores (every object has as many views, so a row's mIOU is the mean of its column here), beside the object's kind: the parts in its ground truth. \"(as …)\": the kind the method labelled the object as, where it differs (the parts with at least 10% of its predicted foreground; from results that keep per-object pixel counts, written since 2026-12-06).",
     '',
     `| # | object | kind | ${sec.columns.join(' | ')} |`,
     `|---|---|---|${sec.columns.map(() => '---|').join('')}`,
-    ...sec.objects.map((o) => `| ${o.position} | ${o.id.slice(0, 8)} | ${o.kind ?? '—'} | ${o['mIOU %'].map((v) => (v === null ? '—' : v.toFixed(1))).join(' | ')} |`),
+    ...sec.objects.map((o) => `| ${o.position} | ${o.id.slice(0, 8)} | ${o.kind ?? '—'} | ${o['mIOU %'].map((v, k) => (v === null ? '—' : `${v.toFixed(1)}${o.labelledAs[k] && o.labelledAs[k] !== o.kind ? ` (as ${o.labelledAs[k]})` : ''}`)).join(' | ')} |`),
     '',
   ]);
 }

@@ -124,7 +124,7 @@ export interface EvalResults extends ScoreBlock {
   };
   /** Pooled intersection/union per class (for re-aggregation). */
   pooled: { intersection: number[]; union: number[] };
-  perInstance: { id: string; index: number; images: number; mIOU: number; psnr: number | null }[];
+  perInstance: { id: string; index: number; images: number; mIOU: number; psnr: number | null; pixels?: InstancePixels }[];
   counts: { instances: number; images: number; viewsPerInstance: number[]; pixelsPerImage: number };
   /**
    * Seconds over every sitting: instances taken from a journal count with the seconds they took then
@@ -144,6 +144,22 @@ function block(s: SegmentationSummary): ScoreBlock {
 const now = () => performance.now() / 1000;
 
 /** Runs the protocol over the split; see the module comment. */
+/**
+ * One object's pixels per class id over its evaluated views: what it is (ground truth), what the method labelled
+ * (predicted) and where they agree. An object-level mistake, a regular table labelled all over as a pool table,
+ * shows here and nowhere in the pooled scores.
+ */
+export interface InstancePixels {
+  groundTruth: number[];
+  predicted: number[];
+  intersection: number[];
+}
+
+export function instancePixels(state: Pick<SegmentationState, 'intersection' | 'union' | 'groundTruthPixels'>): InstancePixels {
+  // union = ground truth + predicted − intersection, per class.
+  return { groundTruth: [...state.groundTruthPixels], predicted: state.union.map((u, c) => u - state.groundTruthPixels[c] + state.intersection[c]), intersection: [...state.intersection] };
+}
+
 export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
   const { split, side } = opts;
   if (split.instances.length === 0) throw new Error('evaluate: the split has no instances');
@@ -226,7 +242,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
         anyRgb = true;
         rgb.merge(PsnrScores.fromState(done.rgb, where));
       }
-      perInstance.push(done.perInstance);
+      // Journals written before per-object pixel counts existed hold the counts they come from.
+      perInstance.push(done.perInstance.pixels ? done.perInstance : { ...done.perInstance, pixels: instancePixels(done.scores) });
       viewsPerInstance.push(done.views);
       tPredict += done.seconds.predict;
       tLoad += done.seconds.load;
@@ -293,6 +310,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
       images: evalPositions.length,
       mIOU: instScores.summary().mIOU,
       psnr: pred.rgba ? instRgb.summary().psnr : null,
+      pixels: instancePixels(instScores.toState()),
     };
     perInstance.push(entry);
     viewsPerInstance.push(evalPositions.length);

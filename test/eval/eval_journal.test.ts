@@ -101,8 +101,14 @@ test('SRN predictor journals: a stopped evaluation refits and re-renders only wh
   const kept = JSON.parse(readFileSync(journals.codes, 'utf8')) as { records: { position: number }[] };
   assert.deepEqual(kept.records.map((r) => r.position), [0, 1]);
 
+  // A journal from before per-object pixel counts: its records give them back from the scores they keep.
+  const old = JSON.parse(readFileSync(journals.scores, 'utf8')) as { records: { perInstance: { pixels?: unknown } }[] };
+  for (const r of old.records) delete r.perInstance.pixels;
+  writeFileSync(journals.scores, JSON.stringify(old));
   const resumed = await run(journals);
   assert.equal(resumed.steps, 3, "only object 2's fit");
+  assert.deepEqual(resumed.results.perInstance.map((p) => p.pixels), full.results.perInstance.map((p) => p.pixels));
+  assert.ok(full.results.perInstance.every((p) => p.pixels!.groundTruth.length === 6));
   // Its progress goes on at object-step 6 of 9, and its rate (hence ETA) counts only the steps fitted here.
   assert.deepEqual(progress, [1, 2, 3].map((k) => ({ step: 6 + k, doneHere: k })));
   assert.deepEqual([0, 1, 2].map((i) => resumed.codes[i]), [undefined, undefined, full.codes[2]], 'object 2 fitted to the same code, 0 and 1 not rendered again');

@@ -84,6 +84,8 @@ test('the model is scored by the same code as the trivial predictors', async () 
   const m = await evaluate({ split, side: 4, protocol: 'single', predictor: maj, majorityClass: 2, evalViews: [0, 65] });
   assert.equal(m.counts.images, 2);
   close(m.mIOU, 0.25);
+  // What the object is and what it was labelled, per class id, over its 2 views (GT_PATTERN: 8 background, 2 each of 1, 2, 4, 5).
+  assert.deepEqual(m.perInstance[0].pixels, { groundTruth: [16, 4, 4, 0, 4, 4], predicted: [16, 0, 16, 0, 0, 0], intersection: [16, 0, 4, 0, 0, 0] });
   // The tracker metrics of a result: no PSNR without renders; trivial and per-class only when asked, absent classes skipped.
   assert.deepEqual(evalMetrics(m, 'eval/'), { 'eval/mIOU': m.mIOU, 'eval/shapeMIOU': m.shapeMIOU, 'eval/shapeMIOUPresent': m.shapeMIOUPresent });
   const all = evalMetrics(m, 'x/', { trivial: true, perClass: true });

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { makeTestSplit } from '../eval/fixture';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { carriedCommit, evaluationJournals, perObjectMarkdown, perObjectSection, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, evaluationJournals, labelledKind, perObjectMarkdown, perObjectSection, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -226,4 +226,16 @@ test("per test object: each row's own score of every object beside the object's 
   const [withKind] = perObjectSection(rows, data);
   assert.deepEqual(withKind.objects.map((o) => o.kind), ['head, back, base, seat', 'head, back, base, seat']);
   assert.match(perObjectMarkdown([withKind]).join('\n'), /\| # \| object \| kind \| 4 srn\+unet \| 6 unet-oracle \|\n\|---\|---\|---\|---\|---\|\n\| 0 \| 00000000 \| head, back, base, seat \| 50\.0 \| 90\.0 \|/);
+});
+
+test('labelledKind: the group a method labelled an object as, from its predicted pixels; only for hierarchical class names', () => {
+  const names = ['background', 'game_table/pool_table/tabletop', 'game_table/pool_table/table_base', 'regular_table/tabletop', 'regular_table/table_base'];
+  const px = (predicted: number[]) => ({ groundTruth: [0, 0, 0, 0, 0], predicted, intersection: [0, 0, 0, 0, 0] });
+  assert.equal(labelledKind(px([900, 260, 40, 5, 0]), names), 'game_table/pool_table', 'a part under 10% of the foreground does not count');
+  assert.equal(labelledKind(px([900, 0, 0, 200, 30]), names), 'regular_table');
+  assert.equal(labelledKind(px([900, 100, 0, 0, 100]), names), 'game_table/pool_table/tabletop, regular_table/table_base');
+  assert.equal(labelledKind(px([900, 0, 0, 0, 0]), names), 'nothing (all background)');
+  assert.equal(labelledKind(px([900, 10, 10, 0, 0]), ['background', 'chair_back', 'chair_seat', 'chair_arm', 'chair_base']), null);
+  const md = perObjectMarkdown([{ className: 'Table', columns: ['4 srn+unet', '6 unet-oracle'], objects: [{ position: 9, id: 'f9d21fe7c8', kind: 'regular_table', 'mIOU %': [23.1, 66.1], labelledAs: ['game_table/pool_table', 'regular_table'] }] }]).join('\n');
+  assert.match(md, /\| 9 \| f9d21fe7 \| regular_table \| 23\.1 \(as game_table\/pool_table\) \| 66\.1 \|/);
 });
