@@ -76,6 +76,7 @@ export { EXPERIMENT_NAMES, SCALES, SCALE_PRESETS, type ExperimentConfig, type Ex
 export { notebookRunOptions, experimentRunPath, type ExperimentOptions, type ExperimentOutput } from './experiments/common';
 export { runExperiment, runTable1 } from './experiments/registry';
 export { planTable1, describeTable1Step, type Table1Step } from './experiments/table1';
+export { objectParts, objectKind, labelledKind, perObjectScores, table1PerObject, type PerObject } from './eval/object_kind';
 export { runSemiSupervisedProbe, type SemiSupervisedProbeResult } from './experiments/semi_supervised_probe';
 export { runLabelCountSweep, sweepRenderName, type SweepRecord } from './experiments/label_count_sweep';
 export { readSweep, sweepCells, planSweep, type SweepSource, type SweepCell, type SweepPoint } from './experiments/sweep_state';

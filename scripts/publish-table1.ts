@@ -11,9 +11,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
-import { objectKind, objectParts } from '../lib/eval/object_kind';
-import type { InstancePixels } from '../lib/eval/runner';
-import { openSplit } from '../lib/data/split';
+import { perObjectScores, type PerObject } from '../lib/eval/object_kind';
 import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
 import { pct1, percentCI, type PercentCI } from '../lib/metrics/stats';
@@ -247,7 +245,7 @@ async function main(): Promise<void> {
     missing,
     journals: journals.map((j) => ({ source: `docs/results/${values.name}/runs/${j.rel}`, objects: j.objects })),
     renders,
-    perObject: classes.map(cap).flatMap((cls) => perObjectSection(published.filter((p) => p.row.className === cls && p.row.seed === seeds[0]).map((p) => ({ column: p.row.column, method: p.row.method, protocol: p.row.protocol, evaluation: p.detail.evaluation })), values.data!)),
+    perObject: classes.map(cap).flatMap((cls) => perObjectScores(published.filter((p) => p.row.className === cls && p.row.seed === seeds[0]).map((p) => ({ column: p.row.column, method: p.row.method, protocol: p.row.protocol, evaluation: p.detail.evaluation })), values.data!)),
     // The supplement's rows outside Table 1 (SUPPLEMENTS), one section per class.
     multiShotSrnLinear: supplementSections('multiShotSrnLinear'),
     renderedRgbUnet: supplementSections('renderedRgbUnet'),
@@ -325,52 +323,6 @@ export function presentMarkdown(cells: readonly { column: number; className: str
     ...[...shown].sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column).map((c) => `| ${c.column} | ${c.className} | ${f(c.shapeMIOUPresent!)} | ${c.seeds.join(',')} |`),
     '',
   ];
-}
-
-type PerObject = { className: string; columns: string[]; objects: { position: number; id: string; kind: string | null; 'mIOU %': (number | null)[]; labelledAs: (string | null)[] }[] };
-
-/**
- * Each test object's mIOU under every row of one class and seed, with the object's kind (the parts in its ground
- * truth), from the rows' evaluation files; the split is opened from the root the evaluation recorded, else `dataRoot`.
- */
-export function perObjectSection(rows: readonly { column: number; method: string; protocol: string; evaluation: string }[], dataRoot: string): PerObject[] {
-  const docs = [...rows].sort((a, b) => a.column - b.column).map((r) => ({ r, doc: readJson(r.evaluation) })).filter(({ doc }) => Array.isArray(doc.perInstance));
-  if (!docs.length) return [];
-  const ds = docs[0].doc.dataset as { root?: string; className?: string; split?: string } | undefined;
-  const className = ds?.className ?? '';
-  const ids = (docs[0].doc.perInstance as { id: string }[]).map((p) => p.id);
-  let kinds: (string | null)[] = ids.map(() => null);
-  const root = [ds?.root, dataRoot].find((d) => d && existsSync(join(d, className)));
-  if (root) {
-    const split = openSplit(root, className, 'test', { instanceIds: ids });
-    kinds = ids.map((_, k) => objectKind(objectParts(split, k)));
-  }
-  return [{
-    className,
-    columns: docs.map(({ r }) => `${r.column} ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''}`),
-    objects: ids.map((id, k) => ({
-      position: k,
-      id,
-      kind: kinds[k],
-      'mIOU %': docs.map(({ doc }) => pct1((doc.perInstance as { id: string; mIOU?: number }[]).find((p) => p.id === id)?.mIOU)),
-      labelledAs: docs.map(({ doc }) => {
-        const pixels = (doc.perInstance as { id: string; pixels?: InstancePixels }[]).find((p) => p.id === id)?.pixels;
-        const names = (doc.dataset as { classNames?: string[] } | undefined)?.classNames;
-        return pixels && names ? labelledKind(pixels, names) : null;
-      }),
-    })),
-  }];
-}
-
-/**
- * The kind a method labelled an object as: the parts holding at least `share` of its predicted foreground pixels.
- * Only for hierarchical class names (PartNet's `game_table/pool_table/tabletop`), where a kind is a group; null else.
- */
-export function labelledKind(pixels: InstancePixels, classNames: readonly string[], share = 0.1): string | null {
-  if (!classNames.some((n) => n.includes('/'))) return null;
-  const fg = pixels.predicted.reduce((a, v, c) => a + (c > 0 ? v : 0), 0);
-  if (fg === 0) return 'nothing (all background)';
-  return objectKind(pixels.predicted.flatMap((v, c) => (c > 0 && v >= share * fg ? [classNames[c]] : [])));
 }
 
 export function perObjectMarkdown(sections: readonly PerObject[]): string[] {

@@ -117,7 +117,6 @@ export interface PreparedData {
   dataVersion: string;
 }
 
-/** Project root (the folder of `experiments/`); relative data roots are taken from here. */
 /** The fields every experiment result shares, built one way. */
 export function experimentOutput(cfg: ExperimentConfig, runDir: string, figures: Record<string, string>, tracker: Tracker, run: RunHandle, t0: number): ExperimentOutput {
   return {
@@ -131,6 +130,7 @@ export function experimentOutput(cfg: ExperimentConfig, runDir: string, figures:
   };
 }
 
+/** Project root (the folder of `experiments/`); relative data roots are taken from here. */
 export function projectRoot(): string {
   return dirname(experimentsDir());
 }

@@ -47,8 +47,10 @@ import {
   showTable,
   showVegaLite,
   table1ChartSpec,
+  table1PerObject,
   withClassAndSeeds,
 } from './lib';
+import { resolve } from 'node:path';
 
 // One TensorFlow thread is faster for the tiny and cpu presets' small ops (docs/native-backend.md, "Threads").
 console.log(describeBackend(await selectBackend({ nativeThreadsDefault: nativeThreadsForPreset(SCALE_PRESETS[SCALE as Scale]) })));
@@ -93,3 +95,27 @@ showTable(
 );
 console.log(`table: ${t1.table.csv}\ntracking: ${t1.tracking.uri} (run ${t1.tracking.runId})`);
 await tracker.close();
+
+// %% [markdown]
+// ## Per test object (each class's first seed)
+//
+// Each test object's mIOU under every column beside the object's kind (the parts in its ground truth) and, where a
+// column labelled the object as another kind, that kind ("as …", from results written since 2026-12-06): which
+// objects a method's lead comes from. On the generated tables, for instance, the pool table and the ping-pong table.
+
+// %%
+// Relative data roots are the project's (this notebook runs in notebooks/); each row's own recorded root comes first.
+for (const sec of table1PerObject(t1.rows, resolve('..', DATA_ROOT || cfg.data.root))) {
+  console.log(`${sec.className}s, seed ${sec.seed}: mIOU % per test object`);
+  showTable(
+    resultsTable(
+      sec.objects.map((o) => ({
+        '#': o.position,
+        object: o.id.slice(0, 8),
+        kind: o.kind,
+        ...Object.fromEntries(sec.columns.map((c, k) => [c, o.labelledAs[k] && o.labelledAs[k] !== o.kind ? `${o['mIOU %'][k]} (as ${o.labelledAs[k]})` : o['mIOU %'][k]])),
+      })),
+    ),
+    { digits: 1 },
+  );
+}

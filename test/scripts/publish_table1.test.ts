@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
-import { makeTestSplit } from '../eval/fixture';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { carriedCommit, evaluationJournals, labelledKind, perObjectMarkdown, perObjectSection, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, evaluationJournals, perObjectMarkdown, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -210,32 +209,8 @@ test('the present-classes shape-mIOU: mean ± 95% CI per cell, rows without it l
   assert.deepEqual(presentMarkdown([{ column: 1, className: 'Chair', seeds: [0], shapeMIOUPresent: null }]), []);
 });
 
-test("per test object: each row's own score of every object beside the object's kind, read from the evaluation files", () => {
-  const data = makeTestSplit(5, 2);
-  const ids = ['0'.repeat(32), `${'0'.repeat(31)}1`];
-  const ev = (name: string, scores: number[], root = data) =>
-    write(`po/${name}/results.json`, { dataset: { root, className: 'Chair', split: 'test' }, perInstance: ids.map((id, k) => ({ id, index: k, images: 5, mIOU: scores[k] })) });
-  const rows = [
-    { column: 6, method: 'unet-oracle', protocol: 'single', evaluation: ev('oracle', [0.9, 0.25]) },
-    { column: 4, method: 'srn+unet', protocol: 'single', evaluation: ev('srn', [0.5, 0.75], '/gone') },
-  ];
-  const [sec] = perObjectSection(rows, '/nowhere');
-  assert.deepEqual(sec.columns, ['4 srn+unet', '6 unet-oracle'], 'in column order');
-  assert.equal(sec.objects[0].kind, null, "the first row's data root is gone and --data has no Chair: no kind");
-  assert.deepEqual(sec.objects.map((o) => o['mIOU %']), [[50, 90], [75, 25]]);
-  const [withKind] = perObjectSection(rows, data);
-  assert.deepEqual(withKind.objects.map((o) => o.kind), ['head, back, base, seat', 'head, back, base, seat']);
-  assert.match(perObjectMarkdown([withKind]).join('\n'), /\| # \| object \| kind \| 4 srn\+unet \| 6 unet-oracle \|\n\|---\|---\|---\|---\|---\|\n\| 0 \| 00000000 \| head, back, base, seat \| 50\.0 \| 90\.0 \|/);
-});
-
-test('labelledKind: the group a method labelled an object as, from its predicted pixels; only for hierarchical class names', () => {
-  const names = ['background', 'game_table/pool_table/tabletop', 'game_table/pool_table/table_base', 'regular_table/tabletop', 'regular_table/table_base'];
-  const px = (predicted: number[]) => ({ groundTruth: [0, 0, 0, 0, 0], predicted, intersection: [0, 0, 0, 0, 0] });
-  assert.equal(labelledKind(px([900, 260, 40, 5, 0]), names), 'game_table/pool_table', 'a part under 10% of the foreground does not count');
-  assert.equal(labelledKind(px([900, 0, 0, 200, 30]), names), 'regular_table');
-  assert.equal(labelledKind(px([900, 100, 0, 0, 100]), names), 'game_table/pool_table/tabletop, regular_table/table_base');
-  assert.equal(labelledKind(px([900, 0, 0, 0, 0]), names), 'nothing (all background)');
-  assert.equal(labelledKind(px([900, 10, 10, 0, 0]), ['background', 'chair_back', 'chair_seat', 'chair_arm', 'chair_base']), null);
+test('the per-object markdown: one line per object, "(as …)" where a row labelled it as another kind', () => {
   const md = perObjectMarkdown([{ className: 'Table', columns: ['4 srn+unet', '6 unet-oracle'], objects: [{ position: 9, id: 'f9d21fe7c8', kind: 'regular_table', 'mIOU %': [23.1, 66.1], labelledAs: ['game_table/pool_table', 'regular_table'] }] }]).join('\n');
-  assert.match(md, /\| 9 \| f9d21fe7 \| regular_table \| 23\.1 \(as game_table\/pool_table\) \| 66\.1 \|/);
+  assert.match(md, /## Per test object, tables, first seed \(mIOU %\)/);
+  assert.match(md, /\| # \| object \| kind \| 4 srn\+unet \| 6 unet-oracle \|\n\|---\|---\|---\|---\|---\|\n\| 9 \| f9d21fe7 \| regular_table \| 23\.1 \(as game_table\/pool_table\) \| 66\.1 \|/);
 });
