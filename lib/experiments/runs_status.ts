@@ -220,7 +220,7 @@ export function formatRunsStatus(s: RunsStatus, all = false): string[] {
     lines.push(`  ${t.path} [${t.stage}]: ${steps}${t.finished ? ', finished' : busy ? ', training now' : ''}; saved ${ago(t.savedAt, now)}`);
   }
   lines.push('', s.journals.length ? 'part-way (journals; a rerun of the command that wrote them goes on from them):' : 'part-way: nothing (no journals)');
-  for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} record(s), updated ${ago(j.updatedAt, now)}`, ...(j.plan ?? []).map((l) => `    ${l.trim()}`));
+  for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} record(s), updated ${ago(j.updatedAt, now)}`, ...(j.plan ?? []).map((l) => `    ${l.replace(/^ {2}/, '')}`));
   lines.push('', `finished results: ${s.results.length} file(s)${all || !s.results.length ? '' : ' (--all lists them)'}`);
   if (all) {
     const pct = (v: number | null) => (v === null ? '—' : (100 * v).toFixed(1));

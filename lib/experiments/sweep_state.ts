@@ -89,7 +89,8 @@ export function sweepCells(records: readonly SweepRecord[], methods: readonly st
 
 /**
  * What `experiment label-count-sweep --plan` prints for a sweep folder and the configuration about to run: what is
- * done, what is left per method and about how long it takes (the median of that method's finished records here).
+ * done, what is left per method and point, and about how long it takes (the median of that method's finished records
+ * at the point, else at the largest smaller point: a lower bound).
  * Reads, writes nothing; whether a journal's pre-training matches is checked when the sweep runs.
  */
 export function planSweep(runDir: string, methods: readonly string[], points: readonly SweepPoint[], seeds: readonly number[]): string[] {
@@ -111,11 +112,27 @@ export function planSweep(runDir: string, methods: readonly string[], points: re
   }
   const lines = [src ? `${done} of ${total} records done (${src.file}); the rest resume where the journal stopped, if its pre-training is the same` : `nothing done yet: ${total} records`];
   for (const m of methods) {
-    const left = cells.filter((c) => c.method === m).reduce((n, c) => n + c.missingSeeds.length, 0);
+    const mine = cells.filter((c) => c.method === m);
+    const left = mine.reduce((n, c) => n + c.missingSeeds.length, 0);
     if (!left) continue;
-    const times = (src?.records ?? []).filter((r) => r.method === m).map((r) => r.probeSeconds);
-    const each = times.length ? median(times) : null;
-    lines.push(`  ${m}: ${left} record(s) left${each === null ? ' (time unknown: none finished here)' : `, about ${formatDuration(each)} each, ${formatDuration(each * left)} in all (median of ${times.length} here)`}`);
+    const done = (src?.records ?? []).filter((r) => r.method === m);
+    if (!done.length) {
+      lines.push(`  ${m}: ${left} record(s) left (time unknown: none finished here)`);
+      continue;
+    }
+    // A record's time grows with its label count (the U-Net's chairs: 6 min at 1 image, 34 at 10, 45 at 30), so each
+    // point is timed by its own finished records, else by the largest smaller point's: then only a lower bound.
+    const timed = mine.filter((c) => c.missingSeeds.length).map((c) => {
+      const at = (n: number) => done.filter((r) => r.numLabels === n).map((r) => r.probeSeconds);
+      const own = at(c.numLabels);
+      const below = [...new Set(done.map((r) => r.numLabels))].filter((n) => n < c.numLabels).sort((a, b) => b - a)[0];
+      const times = own.length ? own : below !== undefined ? at(below) : done.map((r) => r.probeSeconds);
+      const how = own.length ? `median of ${own.length} there` : below !== undefined ? `none there yet: timed as ${below} image(s), a lower bound` : `none there yet: the median of all ${times.length}, a guess`;
+      return { c, each: median(times), bound: !own.length, how };
+    });
+    const total = timed.reduce((a, t) => a + t.each * t.c.missingSeeds.length, 0);
+    lines.push(`  ${m}: ${left} record(s) left, ${timed.some((t) => t.bound) ? 'at least ' : 'about '}${formatDuration(total)} in all`);
+    for (const t of timed) lines.push(`    ${t.c.numLabels} image(s): ${t.c.missingSeeds.length} left, ${t.bound ? 'at least' : 'about'} ${formatDuration(t.each)} each (${t.how})`);
   }
   if (cells.some((c) => c.method === 'srn+linear' && c.missingSeeds.length)) {
     const kept = journalSize(join(runDir, 'test-codes.partial.json'));

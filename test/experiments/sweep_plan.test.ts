@@ -37,13 +37,19 @@ test('test codes fitted before (their journal) are named in the plan', () => {
   assert.equal(planSweep(dir, methods, points, seeds).at(-1), '  first the test codes are fitted (single view) and their features rendered, while SRN+linear records are left (not in the estimate); 2 test code(s) fitted before are in its journal (used if the pre-training and fit are the same)');
 });
 
-test("a journal: the records left per method, timed by the median of that method's finished records", () => {
+test("a journal: the records left per method and point, timed by that point's finished records, else a smaller point's (a lower bound)", () => {
   const journal = { fingerprint, records: [rec('srn+linear', points[0], 0, 10), rec('srn+linear', points[0], 1, 30), rec('srn+linear', points[0], 2, 20), rec('srn+linear', points[1], 0, 20), rec('srn+linear', points[1], 1, 20), rec('srn+linear', points[1], 2, 20), rec('unet', points[0], 0, 600)] };
   const dir = folder({ 'records.partial.json': journal });
   assert.deepEqual(planSweep(dir, methods, points, seeds), [
     `7 of 12 records done (${join(dir, 'records.partial.json')}); the rest resume where the journal stopped, if its pre-training is the same`,
-    '  unet: 5 record(s) left, about 10m00s each, 50m00s in all (median of 1 here)',
+    '  unet: 5 record(s) left, at least 50m00s in all',
+    '    1 image(s): 2 left, about 10m00s each (median of 1 there)',
+    '    4 image(s): 3 left, at least 10m00s each (none there yet: timed as 1 image(s), a lower bound)',
   ]);
+  // Once the larger point has a record of its own, it is timed by it.
+  journal.records.push(rec('unet', points[1], 0, 1800), rec('unet', points[0], 1, 600), rec('unet', points[0], 2, 600));
+  writeFileSync(join(dir, 'records.partial.json'), JSON.stringify(journal));
+  assert.deepEqual(planSweep(dir, methods, points, seeds).slice(1), ['  unet: 2 record(s) left, about 1h00m in all', '    4 image(s): 2 left, about 30m00s each (median of 1 there)']);
 });
 
 test('a finished sweep of this configuration is reused; one of other seeds, or a damaged journal, is not', () => {
