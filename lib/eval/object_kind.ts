@@ -72,10 +72,16 @@ export function perObjectScores(rows: readonly { column: number; method: string;
   const className = ds?.className ?? '';
   const ids = (docs[0].doc.perInstance as { id: string }[]).map((p) => p.id);
   let kinds: (string | null)[] = ids.map(() => null);
-  const root = [ds?.root, dataRoot].find((d) => d && existsSync(join(d, className)));
-  if (root) {
-    const split = openSplit(root, className, 'test', { instanceIds: ids });
-    kinds = ids.map((_, k) => objectKind(objectParts(split, k)));
+  // The first root that holds these test objects (another data version's folder lacks their ids: openSplit throws).
+  for (const root of [ds?.root, dataRoot]) {
+    if (!root || !existsSync(join(root, className))) continue;
+    try {
+      const split = openSplit(root, className, 'test', { instanceIds: ids });
+      kinds = ids.map((_, k) => objectKind(objectParts(split, k)));
+      break;
+    } catch {
+      continue;
+    }
   }
   return [{
     className,

@@ -46,6 +46,10 @@ test("per test object: each row's own score of every object beside the object's 
   assert.deepEqual(sec.columns, ['4 srn+unet', '6 unet-oracle'], 'in column order');
   assert.equal(sec.objects[0].kind, null, "the first row's data root is gone and --data has no Chair: no kind");
   assert.deepEqual(sec.objects.map((o) => o['mIOU %']), [[50, 90], [75, 25]]);
+  // A root of other objects (another data version) is passed over for the next one.
+  const other = makeTestSplit(5, 1);
+  t.after(() => rmSync(other, { recursive: true, force: true }));
+  assert.equal(perObjectScores([{ ...rows[1], evaluation: ev('other', [0.5, 0.75], other) }], data)[0].objects[1].kind, 'head, back, base, seat');
   const [withKind] = perObjectScores(rows, data);
   assert.deepEqual(withKind.objects.map((o) => o.kind), ['head, back, base, seat', 'head, back, base, seat']);
 });
