@@ -143,7 +143,6 @@ function block(s: SegmentationSummary): ScoreBlock {
 
 const now = () => performance.now() / 1000;
 
-/** Runs the protocol over the split; see the module comment. */
 /**
  * One object's pixels per class id over its evaluated views: what it is (ground truth), what the method labelled
  * (predicted) and where they agree. An object-level mistake, a regular table labelled all over as a pool table,
@@ -160,6 +159,7 @@ export function instancePixels(state: Pick<SegmentationState, 'intersection' | '
   return { groundTruth: [...state.groundTruthPixels], predicted: state.union.map((u, c) => u - state.groundTruthPixels[c] + state.intersection[c]), intersection: [...state.intersection] };
 }
 
+/** Runs the protocol over the split; see the module comment. */
 export async function evaluate(opts: EvaluateOptions): Promise<EvalResults> {
   const { split, side } = opts;
   if (split.instances.length === 0) throw new Error('evaluate: the split has no instances');
