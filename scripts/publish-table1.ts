@@ -48,13 +48,19 @@ export function evaluationJournals(runs: string, scale: string, classes: readonl
   return out;
 }
 
+/** Mean ± 95% CI (%) of the finite values, null when there is none (a part a seed did not score, a score older files lack). */
+export function finiteCI(values: readonly (number | null)[]): PercentCI | null {
+  const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return xs.length ? percentCI(xs) : null;
+}
+
 /** Mean ± 95% CI per part over the seeds of one (column, class), in %. */
 export function partStats(details: readonly RowDetail[]): Record<string, PercentCI> {
   const parts = [...new Set(details.flatMap((d) => Object.keys(d.perClassIoU)))];
   const out: Record<string, PercentCI> = {};
   for (const p of parts) {
-    const xs = details.map((d) => d.perClassIoU[p]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    if (xs.length) out[p] = percentCI(xs);
+    const ci = finiteCI(details.map((d) => d.perClassIoU[p] ?? null));
+    if (ci) out[p] = ci;
   }
   return out;
 }
@@ -233,7 +239,7 @@ async function main(): Promise<void> {
     commands: values.command,
     notes: values.note ?? [],
     records,
-    perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), shapeMIOUPresent: presentCI(c.mine.map((p) => p.detail.shapeMIOUPresent)), parts: partStats(c.mine.map((p) => p.detail)) })),
+    perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), shapeMIOUPresent: finiteCI(c.mine.map((p) => p.detail.shapeMIOUPresent)), parts: partStats(c.mine.map((p) => p.detail)) })),
     rows: published.map(({ row, detail, rel }) => ({
       column: row.column, id: row.id, method: row.method, protocol: row.protocol, className: row.className, seed: row.seed,
       'mIOU %': pct1(row.mIOU), 'shape-mIOU %': pct1(row.shapeMIOU), 'shape-mIOU present-classes %': pct1(detail.shapeMIOUPresent),
@@ -301,11 +307,6 @@ async function main(): Promise<void> {
   console.log(`written docs/results/${values.name}.{json,md,png}: ${rows.length} rows, ${missing.length} (column, class) cells short of a seed; ${supplements.map((x) => `${x.rows.length} ${x.key}`).join(', ')} supplement run(s)`);
 }
 
-/** Mean ± 95% CI (%) of the present-classes shape-mIOUs, null when no row has one (files written before it existed). */
-export function presentCI(values: readonly (number | null)[]): PercentCI | null {
-  const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  return xs.length ? percentCI(xs) : null;
-}
 
 /**
  * The summary's second shape-mIOU (issue 16, item 7): over the classes present in the test split's ground truth,

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
-import { carriedCommit, evaluationJournals, perObjectMarkdown, presentCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, evaluationJournals, perObjectMarkdown, finiteCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -195,12 +195,12 @@ test('journals of stopped evaluations of the chosen classes and seeds are carrie
 });
 
 test('the present-classes shape-mIOU: mean ± 95% CI per cell, rows without it left out, no section when none has it', () => {
-  const three = presentCI([0.666, 0.682, 0.678, null])!;
+  const three = finiteCI([0.666, 0.682, 0.678, null])!;
   assert.equal(three.n, 3);
   assert.ok(Math.abs(three.mean - 67.533) < 1e-3 && three.ci95! > 0);
-  assert.equal(presentCI([null, Number.NaN]), null);
+  assert.equal(finiteCI([null, Number.NaN]), null);
   const md = presentMarkdown([
-    { column: 4, className: 'Table', seeds: [0], shapeMIOUPresent: presentCI([0.382]) },
+    { column: 4, className: 'Table', seeds: [0], shapeMIOUPresent: finiteCI([0.382]) },
     { column: 4, className: 'Chair', seeds: [0, 1, 2], shapeMIOUPresent: three },
     { column: 1, className: 'Chair', seeds: [0], shapeMIOUPresent: null },
   ]).join('\n');
