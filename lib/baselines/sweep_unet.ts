@@ -13,7 +13,8 @@ import { loadView, ViewCache } from '../data/view_loader';
 import { viewPositions } from '../eval/protocols';
 import { BASELINE_PRESET_NAMES, baselineConfig, type BaselineConfig } from './config';
 import { Unet2d } from './unet2d';
-import { predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch } from './unet_train';
+import { predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, type UnetTrainResult } from './unet_train';
+import { UnetGridJournal } from './unet_grid_journal';
 import { nearestResizeLabels } from './util';
 
 export interface SweepUnetOptions {
@@ -25,8 +26,11 @@ export interface SweepUnetOptions {
   dropout?: 'validation' | 'fixed';
 }
 
-/** The sweep U-Net's label map of the i-th evaluated test image, with the dropout it ran at. */
-export type SweepPredict = ((i: number) => Int32Array) & { dropout: number };
+/**
+ * The sweep U-Net's label map of the i-th evaluated test image, with the dropout it ran at and the training seconds of
+ * the candidates taken from the journal (spent by an earlier, stopped run: the record's time includes them).
+ */
+export type SweepPredict = ((i: number) => Int32Array) & { dropout: number; resumedSeconds: number };
 
 export interface SweepUnetRequest {
   config: SrnConfig;
@@ -45,6 +49,13 @@ export interface SweepUnetRequest {
   onProgress?: ProgressCallback;
   /** Ctrl-C: training stops at its next step and this rejects (no predictor from a part-trained U-Net). */
   signal?: AbortSignal;
+  /**
+   * Where the dropout search keeps its finished candidates (UnetGridJournal), so that a stopped record resumes at the
+   * next candidate; `fingerprint` names the run it belongs to (the U-Net's recipe and the subset are added here).
+   */
+  journal?: { dir: string; fingerprint: unknown };
+  /** One-line messages (a resumed or set-aside dropout search). */
+  log?: (line: string) => void;
 }
 
 /** The baseline config the sweep's U-Net trains with, for an SRN preset name and the experiment's `unet` options. */
@@ -77,11 +88,18 @@ export async function sweepUnet(req: SweepUnetRequest): Promise<SweepPredict> {
   const seed = `${cfg.seed}/sweep/${req.seed}`;
   let net: Unet2d;
   let dropout = cfg.unet.dropout;
+  let resumedSeconds = 0;
   if ((req.options as SweepUnetOptions).dropout === 'fixed') {
     net = new Unet2d(unetArch(cfg.unet, C, cfg.unet.dropout), seed);
     await trainUnet2d(net, fewShot, train, val, C, `${seed}/fewshot`, { stage: `sweep-unet ${train.size} images`, onProgress: req.onProgress, signal: req.signal });
   } else {
-    const best = await trainFewShotUnet({ ...cfg.unet, fewShot }, train, val, C, seed, { onProgress: req.onProgress, signal: req.signal });
+    const unet = { ...cfg.unet, fewShot };
+    const subset = req.train.instances.map((i) => [i.id, i.views.length]);
+    const journal = req.journal ? new UnetGridJournal<UnetTrainResult>(req.journal.dir, { run: req.journal.fingerprint, unet, seed, subset, valSize: val.size }) : undefined;
+    if (journal?.setAside) req.log?.(`set aside a dropout search of another configuration: ${journal.setAside}`);
+    if (journal?.candidates.length) req.log?.(`dropout search resumed at ${journal.candidates.length} of ${unet.fewShot.dropoutGrid.length} candidates: ${journal.candidates.map((c) => `p=${c.dropout} val mIOU ${(100 * (c.result.bestValMIOU ?? 0)).toFixed(1)}%`).join(', ')} (${journal.dir})`);
+    resumedSeconds = journal?.candidates.reduce((a, c) => a + c.result.seconds, 0) ?? 0;
+    const best = await trainFewShotUnet(unet, train, val, C, seed, { onProgress: req.onProgress, signal: req.signal, journal });
     net = best.net;
     dropout = best.dropout;
   }
@@ -99,7 +117,7 @@ export async function sweepUnet(req: SweepUnetRequest): Promise<SweepPredict> {
       if (i < 0 || i >= labels.length) throw new Error(`sweepUnet: image ${i} outside [0, ${labels.length})`);
       return labels[i];
     };
-    return Object.assign(predict, { dropout });
+    return Object.assign(predict, { dropout, resumedSeconds });
   } finally {
     net.dispose();
   }

@@ -16,6 +16,7 @@ import { Rng } from '../util/random';
 import type { Unet2dConfig, Unet2dTrainConfig } from './config';
 import { disposeRecord, logitsToLabels } from './layers';
 import { Unet2d, type Unet2dArch } from './unet2d';
+import type { UnetGridJournal } from './unet_grid_journal';
 import { nearestResizeLabels } from './util';
 
 export function unetArch(cfg: Unet2dConfig, numClasses: number, dropout = cfg.dropout): Unet2dArch {
@@ -207,24 +208,60 @@ export interface FewShotUnetResult {
   train: UnetTrainResult;
 }
 
-/** The 30-shot U-Net: one training run per dropout of the grid, each early-stopped on val mIOU; the best is kept. */
-export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: ImageSet, numClasses: number, seed: number | string, opts: UnetTrainOptions = {}): Promise<FewShotUnetResult> {
-  let best: FewShotUnetResult | null = null;
+/**
+ * The 30-shot U-Net: one training run per dropout of the grid, each early-stopped on val mIOU; the best is kept.
+ * With `journal`, finished candidates are taken from it and each new one is written to it (the search resumes at the
+ * next candidate); a candidate cut short by `opts.signal` is not written.
+ */
+export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: ImageSet, numClasses: number, seed: number | string, opts: UnetTrainOptions & { journal?: UnetGridJournal<UnetTrainResult> } = {}): Promise<FewShotUnetResult> {
+  const { journal, ...trainOpts } = opts;
+  let best: { dropout: number; train: UnetTrainResult; net: Unet2d | null } | null = null;
   const grid: FewShotUnetResult['grid'] = [];
+  const better = (r: UnetTrainResult) => !best || (r.bestValMIOU ?? -1) > (best.train.bestValMIOU ?? -1);
   for (const p of cfg.fewShot.dropoutGrid) {
+    const done = journal?.candidates.find((c) => c.dropout === p);
+    const r = done?.result ?? null;
+    if (r) {
+      grid.push({ dropout: p, bestValMIOU: r.bestValMIOU, bestStep: r.bestStep, steps: r.steps, seconds: r.seconds });
+      if (better(r)) {
+        best?.net?.dispose();
+        best = { dropout: p, train: r, net: null };
+      }
+      continue;
+    }
     const net = new Unet2d(unetArch(cfg, numClasses, p), seed);
-    const r = await trainUnet2d(net, cfg.fewShot, train, val, numClasses, `${seed}/fewshot`, {
-      ...opts,
+    const t = await trainUnet2d(net, cfg.fewShot, train, val, numClasses, `${seed}/fewshot`, {
+      ...trainOpts,
       stage: `unet-fewshot p=${p}`,
       onMetrics: opts.onMetrics ? (s, rec) => opts.onMetrics!(s, Object.fromEntries(Object.entries(rec).map(([k, v]) => [`p${p}_${k}`, v]))) : undefined,
     });
-    grid.push({ dropout: p, bestValMIOU: r.bestValMIOU, bestStep: r.bestStep, steps: r.steps, seconds: r.seconds });
-    if (!best || (r.bestValMIOU ?? -1) > (best.train.bestValMIOU ?? -1)) {
-      best?.net.dispose();
-      best = { net, dropout: p, grid, train: r };
+    grid.push({ dropout: p, bestValMIOU: t.bestValMIOU, bestStep: t.bestStep, steps: t.steps, seconds: t.seconds });
+    const isBest = better(t);
+    if (journal && !opts.signal?.aborted) {
+      const weights = isBest ? net.params.snapshot() : undefined;
+      try {
+        journal.add({ dropout: p, result: t }, weights);
+      } finally {
+        if (weights) disposeRecord(weights);
+      }
+    }
+    if (isBest) {
+      best?.net?.dispose();
+      best = { dropout: p, train: t, net };
     } else net.dispose();
   }
-  return best!;
+  const b = best!;
+  if (!b.net) {
+    // The best candidate finished in an earlier run: its weights come from the journal.
+    b.net = new Unet2d(unetArch(cfg, numClasses, b.dropout), seed);
+    const w = journal!.bestWeights();
+    try {
+      b.net.params.load(w);
+    } finally {
+      disposeRecord(w);
+    }
+  }
+  return { net: b.net, dropout: b.dropout, grid, train: b.train };
 }
 
 export interface UnetPredictorOptions {

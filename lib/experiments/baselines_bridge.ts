@@ -13,7 +13,7 @@ export interface BaselinesBridge {
   /** Why the baselines are unavailable (undefined when loaded). */
   reason?: string;
   /** Trains the U-Net on `train` and returns a predictor of the i-th evaluated test image's labels. */
-  sweepUnet?: (args: SweepUnetArgs) => Promise<((i: number) => Int32Array) & { dropout?: number }>;
+  sweepUnet?: (args: SweepUnetArgs) => Promise<((i: number) => Int32Array) & { dropout?: number; resumedSeconds?: number }>;
   module?: Record<string, unknown>;
 }
 

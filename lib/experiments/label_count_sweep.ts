@@ -61,6 +61,7 @@ export interface SweepRecord extends LabelSweepRecord {
   instances: number;
   views: number;
   shapeMIOU: number;
+  /** The record's wall seconds (probe or U-Net, scoring); a resumed dropout search adds its earlier candidates' training. */
   probeSeconds: number;
   /** The U-Net's dropout (chosen on validation unless the config fixes it); null for SRN+linear. */
   dropout: number | null;
@@ -131,6 +132,9 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       if (needFeatures) say(opts, `sweep: cached features of ${feats.length} test images at ${side}²`);
 
       const records: SweepRecord[] = [];
+      // A U-Net record's dropout search, journalled per candidate so that a stopped record resumes at the next one;
+      // removed once the record is in the journal.
+      const unetGridDir = (instances: number, views: number, seed: number) => join(runDir, 'unet-grid', `${instances}x${views}-seed${seed}`);
       const skipped: { method: string; reason: string }[] = [];
       const baselines = cfg.methods.includes('unet') ? await loadBaselines() : undefined;
       for (const method of cfg.methods) {
@@ -159,15 +163,18 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
               const t = performance.now();
               let predict: (i: number) => Int32Array;
               let dropout: number | null = null;
+              let resumedSeconds = 0;
               if (method === 'srn+linear') {
                 const labelled = observedViews(subset, config.training.probe.side);
                 const probeConfig = { ...config, seed: config.seed * 1000 + seed };
                 const probe = await fitLinearProbe(probeConfig, model, labelled, { onProgress: opts.stepProgress ?? false, signal: opts.signal });
                 predict = (i) => tf.tidy(() => tf.argMax(probe.head.apply(tf.tensor3d(feats[i], [1, side * side, F])), -1).dataSync() as Int32Array);
               } else {
-                const fn = await baselines!.sweepUnet!({ config, train: subset, test: data.test, evalViews: evalFiles, side, seed, options: cfg.unet, onProgress: opts.stepProgress || undefined, signal: opts.signal });
+                const grid = { dir: unetGridDir(point.instances, point.views, seed), fingerprint };
+                const fn = await baselines!.sweepUnet!({ config, train: subset, test: data.test, evalViews: evalFiles, side, seed, options: cfg.unet, onProgress: opts.stepProgress || undefined, signal: opts.signal, journal: grid, log: (m) => say(opts, `sweep: ${m}`) });
                 predict = fn;
                 dropout = fn.dropout ?? null;
+                resumedSeconds = fn.resumedSeconds ?? 0;
               }
               const scores = new SegmentationScores(C);
               const figPred = new Map<number, Int32Array>();
@@ -186,9 +193,10 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
                 classNames: data.test.classNames,
                 title: `${method}, ${point.instances} × ${point.views} labelled, seed ${seed}: ${data.test.instances[0].id.slice(0, 8)}`,
               });
-              const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000, dropout };
+              const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000 + resumedSeconds, dropout };
               records.push(rec);
               journal.add(rec);
+              if (method === 'unet') rmSync(unetGridDir(point.instances, point.views, seed), { recursive: true, force: true });
               child.logMetrics({ mIOU: s.mIOU, shapeMIOU: s.shapeMIOU }, seed);
               say(opts, `sweep: ${method} ${point.instances}×${point.views} (${numLabels} images) seed ${seed}: mIOU ${(100 * s.mIOU).toFixed(1)}%${dropout === null ? '' : ` (dropout ${dropout})`}`);
             }

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
 import { readLease } from '../tracking/lifecycle';
 import { isCheckpointSibling } from '../training/checkpoint_names';
@@ -106,6 +106,9 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
         } else if (e.name.endsWith('.partial.json')) {
           const plan = e.name === 'records.partial.json' ? sweepPlan(dir) : undefined;
           out.journals.push({ path: rel(p), records: journalSize(p), updatedAt: statSync(p).mtime.toISOString(), ...(plan ? { plan } : {}) });
+        } else if (e.name === 'grid.json' && basename(dirname(dir)) === 'unet-grid') {
+          const g = gridAt(p);
+          if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net record's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
         } else if (/^results.*\.json$/.test(e.name)) {
           out.results.push({ path: rel(p), ...scoresAt(p) });
         }
@@ -114,6 +117,13 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
   };
   walk(root, 0);
   return out;
+}
+
+/** The finished candidates of a sweep record's dropout search (lib/baselines/unet_grid_journal.ts), as `p=0.1 (val 61.2%)`. */
+function gridAt(file: string): string[] | undefined {
+  const c = readJson(file)?.candidates;
+  if (!Array.isArray(c)) return undefined;
+  return c.map((x: { dropout?: unknown; result?: { bestValMIOU?: unknown } }) => `p=${x.dropout}${typeof x.result?.bestValMIOU === 'number' ? ` (val ${(100 * x.result.bestValMIOU).toFixed(1)}%)` : ''}`);
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
@@ -103,8 +103,9 @@ test('label-count sweep (small): an interrupted sweep resumes at the next record
   const cfg = loadExperimentConfig('label-count-sweep', 'small');
   const journal = join(runsDir, 'label-count-sweep', 'small', 'chair', 'records.partial.json');
   assert.ok(!existsSync(journal), 'a finished sweep leaves no journal');
-  // Ctrl-C while the second U-Net trains: every SRN+linear record and the first U-Net record are journalled, and
-  // nothing of the part-trained one (it stops at its next step instead of training on for minutes).
+  // Ctrl-C while the second U-Net record trains its second dropout: every SRN+linear record, the first U-Net record and
+  // the second's first candidate are journalled, and nothing of the part-trained U-Net (it stops at its next step
+  // instead of training on for minutes).
   const ac = new AbortController();
   const said: string[] = [];
   let unetRecords = 0;
@@ -115,17 +116,22 @@ test('label-count sweep (small): an interrupted sweep resumes at the next record
       rerun: true,
       signal: ac.signal,
       onProgress: (m: string) => (said.push(m), /sweep: unet .* seed/.test(m) && unetRecords++),
-      stepProgress: (p) => unetRecords === 1 && /^(unet-fewshot|sweep-unet)/.test(p.stage) && p.step >= 1 && ac.abort(),
+      stepProgress: (p) => unetRecords === 1 && p.stage === 'unet-fewshot p=0.2' && p.step >= 1 && ac.abort(),
     }),
     /interrupted while training the sweep's U-Net on \d+ labelled image\(s\) \(seed \d+\): nothing is scored/,
   );
   assert.ok(!said.some((m) => /finished before/.test(m)), said.join('\n'));
   const kept = json(journal).records as { method: string; probeSeconds: number }[];
   assert.equal(kept.length, cfg.points.length * cfg.seeds.length + 1);
+  const grids = join(runsDir, 'label-count-sweep', 'small', 'chair', 'unet-grid');
+  const [cut] = readdirSync(grids);
+  assert.deepEqual(json(join(grids, cut, 'grid.json')).candidates.map((c: { dropout: number }) => c.dropout), [0], 'the finished candidate only');
   const again: string[] = [];
   const r = await runLabelCountSweep(cfg, { ...opts, onProgress: (m: string) => again.push(m) });
   assert.ok(again.some((m) => m.includes(`resuming with ${kept.length} finished record(s)`)), again.join('\n'));
   assert.ok(!again.some((m) => /fitting .* test codes/.test(m)), 'no fits when only U-Net records are left');
+  assert.ok(again.some((m) => m.includes('dropout search resumed at 1 of 2 candidates: p=0 val mIOU')), again.join('\n'));
+  assert.deepEqual(readdirSync(grids), [], 'each record\'s dropout search is removed once the record is journalled');
   assert.equal(r.records.length, 2 * cfg.points.length * cfg.seeds.length);
   // The journalled records are reused as they were (their own timings), not recomputed.
   assert.deepEqual(r.records.slice(0, kept.length).map((x) => x.probeSeconds), kept.map((x) => x.probeSeconds));

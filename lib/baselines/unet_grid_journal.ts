@@ -1,0 +1,134 @@
+/**
+ * The 30-shot U-Net's dropout search on disk, one candidate at a time, so that a run stopped part-way (a session's
+ * end, Ctrl-C) resumes at the next candidate instead of retraining the grid: a 64² sweep record trains three U-Nets
+ * of 15-20 min each. Each candidate trains from its own seeds (trainFewShotUnet), so skipping finished ones gives the
+ * same choice and weights. The folder holds `grid.json` (fingerprint, every finished candidate with its training
+ * result, the best one's tensors with sha256) and that candidate's `best-<n>.bin`; the weights are written before the
+ * JSON that names them, both atomically, so a crash leaves the previous state whole. A folder of another fingerprint,
+ * or one that fails its checks, is set aside (renamed, never deleted) and the search starts afresh.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../util/atomic_write';
+
+/** A finished candidate of the grid: its dropout and its training result (trainUnet2d's: history, validation, best step). */
+export interface GridCandidate<R> {
+  dropout: number;
+  result: R;
+}
+
+interface StoredTensor {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+  sha256: string;
+}
+
+interface GridDoc<R> {
+  fingerprint: unknown;
+  candidates: GridCandidate<R>[];
+  best: { dropout: number; file: string; tensors: StoredTensor[] } | null;
+}
+
+const sha256 = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+
+export class UnetGridJournal<R> {
+  private doc: GridDoc<R>;
+  private seq = 0;
+  /** Where a folder of another fingerprint (or a damaged one) went; null when none was found. */
+  readonly setAside: string | null = null;
+
+  constructor(
+    readonly dir: string,
+    readonly fingerprint: unknown,
+  ) {
+    this.doc = { fingerprint, candidates: [], best: null };
+    if (!existsSync(join(dir, 'grid.json'))) return;
+    let why = 'other-config';
+    try {
+      const doc = JSON.parse(readFileSync(join(dir, 'grid.json'), 'utf8')) as GridDoc<R>;
+      if (JSON.stringify(doc.fingerprint) === JSON.stringify(fingerprint) && Array.isArray(doc.candidates)) {
+        why = 'unreadable';
+        if (doc.best) this.readBest(doc.best);
+        this.doc = doc;
+        this.seq = doc.best ? Number(/^best-(\d+)\.bin$/.exec(doc.best.file)?.[1] ?? 0) + 1 : 0;
+        return;
+      }
+    } catch {
+      why = 'unreadable';
+    }
+    this.setAside = `${dir}.${why}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(dir, this.setAside);
+  }
+
+  /** Finished candidates, in the order they finished. */
+  get candidates(): readonly GridCandidate<R>[] {
+    return this.doc.candidates;
+  }
+
+  /** The dropout whose weights are stored (the best on validation so far), or null. */
+  get bestDropout(): number | null {
+    return this.doc.best?.dropout ?? null;
+  }
+
+  /** The stored best candidate's tensors by name (verified against their sha256); dispose them after use. */
+  bestWeights(): Record<string, tf.Tensor> {
+    if (!this.doc.best) throw new Error(`${join(this.dir, 'grid.json')}: no candidate's weights are stored`);
+    const arrays = this.readBest(this.doc.best);
+    return Object.fromEntries(this.doc.best.tensors.map((t) => [t.name, tf.tensor(arrays.get(t.name)!, t.shape, 'float32')]));
+  }
+
+  /**
+   * Records a finished candidate; `weights` (the net's variables by name) when it is the new best, which replaces the
+   * stored weights. Non-finite weights are refused: the last good state stays.
+   */
+  add(candidate: GridCandidate<R>, weights?: Record<string, tf.Tensor>): void {
+    let best = this.doc.best;
+    const old = best?.file;
+    if (weights) {
+      const items = Object.entries(weights).map(([name, t]) => ({ name, shape: t.shape, data: t.dataSync() as Float32Array }));
+      for (const it of items) {
+        if (!it.data.every(Number.isFinite)) throw new Error(`${this.dir}: tensor '${it.name}' of the U-Net with dropout ${candidate.dropout} is not finite; its weights are not written`);
+      }
+      let total = 0;
+      const tensors = items.map((it) => {
+        const e = { name: it.name, shape: it.shape, offset: total, length: it.data.length, sha256: sha256(it.data) };
+        total += it.data.length;
+        return e;
+      });
+      const blob = new Float32Array(total);
+      items.forEach((it, i) => blob.set(it.data, tensors[i].offset));
+      const file = `best-${this.seq++}.bin`;
+      mkdirSync(this.dir, { recursive: true });
+      writeFileAtomic(join(this.dir, file), new Uint8Array(blob.buffer));
+      best = { dropout: candidate.dropout, file, tensors };
+    }
+    const doc: GridDoc<R> = { fingerprint: this.fingerprint, candidates: [...this.doc.candidates, candidate], best };
+    writeFileAtomic(join(this.dir, 'grid.json'), JSON.stringify(doc));
+    this.doc = doc;
+    if (old && old !== best?.file) rmSync(join(this.dir, old), { force: true });
+  }
+
+  /** Removes the folder (its record is journalled elsewhere). */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private readBest(best: NonNullable<GridDoc<R>['best']>): Map<string, Float32Array> {
+    const path = join(this.dir, best.file);
+    const buf = readFileSync(path);
+    const total = best.tensors.reduce((s, t) => s + t.length, 0);
+    if (buf.byteLength !== total * 4) throw new Error(`${path}: ${buf.byteLength} bytes, grid.json lists ${total} float32 values`);
+    const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    const out = new Map<string, Float32Array>();
+    for (const t of best.tensors) {
+      const data = all.subarray(t.offset, t.offset + t.length);
+      if (sha256(data) !== t.sha256) throw new Error(`${path}: tensor '${t.name}' does not match its sha256 in grid.json`);
+      out.set(t.name, data);
+    }
+    return out;
+  }
+}
