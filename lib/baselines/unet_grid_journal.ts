@@ -7,11 +7,11 @@
  * JSON that names them, both atomically, so a crash leaves the previous state whole. A folder of another fingerprint,
  * or one that fails its checks, is set aside (renamed, never deleted) and the search starts afresh.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomic_write';
+import { float32Sha256 as sha256 } from '../util/float32_sha256';
 
 /** A finished candidate of the grid: its dropout and its training result (trainUnet2d's: history, validation, best step). */
 export interface GridCandidate<R> {
@@ -33,7 +33,6 @@ interface GridDoc<R> {
   best: { dropout: number; file: string; tensors: StoredTensor[] } | null;
 }
 
-const sha256 = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 
 export class UnetGridJournal<R> {
   private doc: GridDoc<R>;

@@ -12,7 +12,6 @@
  * Non-finite tensors are never written.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SrnConfig } from '../config/types';
@@ -21,6 +20,7 @@ import { mergeConfig, validateConfig, withoutRetiredFields } from '../config/res
 import type { SegHeadKind } from '../config/types';
 import { SrnModel } from '../srn/model';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
+import { float32Sha256 as sha256 } from '../util/float32_sha256';
 import { keptPrefix, tempPrefix } from './checkpoint_names';
 import { readJsonFile } from '../util/json_file';
 import { faultPoint } from '../util/fault';
@@ -124,7 +124,6 @@ export function versionMismatch(manifest: CheckpointManifest, dataVersion: strin
 
 let seq = 0;
 
-const sha256 = (a: Float32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 
 
 function siblings(dir: string, prefix: string): string[] {
