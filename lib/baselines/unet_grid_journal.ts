@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomic_write';
-import { float32Sha256 as sha256 } from '../util/float32_sha256';
+import { packFloat32, unpackFloat32, type PackedEntry } from '../util/float32_pack';
 
 /** A finished candidate of the grid: its dropout and its training result (trainUnet2d's: history, validation, best step). */
 export interface GridCandidate<R> {
@@ -19,18 +19,10 @@ export interface GridCandidate<R> {
   result: R;
 }
 
-interface StoredTensor {
-  name: string;
-  shape: number[];
-  offset: number;
-  length: number;
-  sha256: string;
-}
-
 interface GridDoc<R> {
   fingerprint: unknown;
   candidates: GridCandidate<R>[];
-  best: { dropout: number; file: string; tensors: StoredTensor[] } | null;
+  best: { dropout: number; file: string; tensors: PackedEntry[] } | null;
 }
 
 
@@ -77,7 +69,7 @@ export class UnetGridJournal<R> {
   bestWeights(): Record<string, tf.Tensor> {
     if (!this.doc.best) throw new Error(`${join(this.dir, 'grid.json')}: no candidate's weights are stored`);
     const arrays = this.readBest(this.doc.best);
-    return Object.fromEntries(this.doc.best.tensors.map((t) => [t.name, tf.tensor(arrays.get(t.name)!, t.shape, 'float32')]));
+    return Object.fromEntries([...arrays].map(([name, t]) => [name, tf.tensor(t.data, t.shape, 'float32')]));
   }
 
   /**
@@ -92,17 +84,10 @@ export class UnetGridJournal<R> {
       for (const it of items) {
         if (!it.data.every(Number.isFinite)) throw new Error(`${this.dir}: tensor '${it.name}' of the U-Net with dropout ${candidate.dropout} is not finite; its weights are not written`);
       }
-      let total = 0;
-      const tensors = items.map((it) => {
-        const e = { name: it.name, shape: it.shape, offset: total, length: it.data.length, sha256: sha256(it.data) };
-        total += it.data.length;
-        return e;
-      });
-      const blob = new Float32Array(total);
-      items.forEach((it, i) => blob.set(it.data, tensors[i].offset));
+      const { blob, entries: tensors } = packFloat32(items);
       const file = `best-${this.seq++}.bin`;
       mkdirSync(this.dir, { recursive: true });
-      writeFileAtomic(join(this.dir, file), new Uint8Array(blob.buffer));
+      writeFileAtomic(join(this.dir, file), blob);
       best = { dropout: candidate.dropout, file, tensors };
     }
     const doc: GridDoc<R> = { fingerprint: this.fingerprint, candidates: [...this.doc.candidates, candidate], best };
@@ -116,18 +101,7 @@ export class UnetGridJournal<R> {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private readBest(best: NonNullable<GridDoc<R>['best']>): Map<string, Float32Array> {
-    const path = join(this.dir, best.file);
-    const buf = readFileSync(path);
-    const total = best.tensors.reduce((s, t) => s + t.length, 0);
-    if (buf.byteLength !== total * 4) throw new Error(`${path}: ${buf.byteLength} bytes, grid.json lists ${total} float32 values`);
-    const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    const out = new Map<string, Float32Array>();
-    for (const t of best.tensors) {
-      const data = all.subarray(t.offset, t.offset + t.length);
-      if (sha256(data) !== t.sha256) throw new Error(`${path}: tensor '${t.name}' does not match its sha256 in grid.json`);
-      out.set(t.name, data);
-    }
-    return out;
+  private readBest(best: NonNullable<GridDoc<R>['best']>): Map<string, { shape: number[]; data: Float32Array }> {
+    return unpackFloat32(readFileSync(join(this.dir, best.file)), best.tensors, { blobPath: join(this.dir, best.file), listPath: join(this.dir, 'grid.json') });
   }
 }

@@ -20,7 +20,7 @@ import { mergeConfig, validateConfig, withoutRetiredFields } from '../config/res
 import type { SegHeadKind } from '../config/types';
 import { SrnModel } from '../srn/model';
 import { fsyncDir, writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
-import { float32Sha256 as sha256 } from '../util/float32_sha256';
+import { packFloat32, unpackFloat32 } from '../util/float32_pack';
 import { keptPrefix, tempPrefix } from './checkpoint_names';
 import { readJsonFile } from '../util/json_file';
 import { faultPoint } from '../util/fault';
@@ -169,14 +169,7 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
       throw new NonFiniteError(input.stage, input.step, `tensor '${it.name}'`, it.data[i], `checkpoint not written, ${dir} keeps the last good one`);
     }
   }
-  let total = 0;
-  const tensors: TensorEntry[] = items.map((it) => {
-    const e: TensorEntry = { name: it.name, shape: it.shape, dtype: 'float32', offset: total, length: it.data.length, sha256: sha256(it.data) };
-    total += it.data.length;
-    return e;
-  });
-  const blob = new Float32Array(total);
-  items.forEach((it, i) => blob.set(it.data, tensors[i].offset));
+  const { blob, entries: tensors } = packFloat32(items);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     stage: input.stage,
@@ -197,7 +190,7 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
   const parent = dirname(dir);
   const tmp = join(parent, `${tempPrefix(dir)}${process.pid}-${seq++}`);
   rmSync(tmp, { recursive: true, force: true });
-  writeFileAtomic(join(tmp, 'weights.bin'), new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength));
+  writeFileAtomic(join(tmp, 'weights.bin'), blob);
   faultPoint('checkpoint:weights-written');
   writeJsonAtomic(join(tmp, 'manifest.json'), manifest);
   faultPoint('checkpoint:tmp-complete');
@@ -260,37 +253,11 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
   } catch (e) {
     throw new Error(`${wpath}: cannot read the checkpoint weights (${(e as Error).message})`);
   }
-  const entries = manifest.tensors;
-  const expected = entries.reduce((s, e) => s + (Number.isInteger(e?.length) ? e.length : 0), 0);
-  if (buf.byteLength !== expected * 4) {
-    throw new Error(
-      `${wpath}: ${buf.byteLength} bytes, but ${mpath} lists ${expected} float32 values (${expected * 4} bytes)` +
-        (buf.byteLength % 4 ? ' — not even a whole number of float32 values: truncated or not a checkpoint' : ' — truncated or from another checkpoint'),
-    );
-  }
-  // Manifest parsed and sizes agree: only now the config (unknown fields are errors, new ones take defaults).
+  // Sizes, places and hashes first: a truncated or corrupt file is named as such before any config error.
+  const arrays = unpackFloat32(buf, Array.isArray(manifest.tensors) ? manifest.tensors : [], { blobPath: wpath, listPath: mpath, hashed, requireDtype: hashed });
+  // Manifest parsed and tensors whole: only now the config (unknown fields are errors, new ones take defaults).
   manifest.config = mergeConfig(DEFAULT_CONFIG, withoutRetiredFields(manifest.config), `${mpath}: config`);
   validateConfig(manifest.config);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const arrays = new Map<string, { shape: number[]; data: Float32Array }>();
-  let next = 0;
-  for (const [i, e] of entries.entries()) {
-    const where = `${mpath}: tensor ${isObject(e) && typeof e.name === 'string' ? `'${e.name}'` : `#${i}`}`;
-    if (!isObject(e) || typeof e.name !== 'string') throw new Error(`${where}: expected {name, shape, offset, length}`);
-    if (arrays.has(e.name)) throw new Error(`${where}: listed twice`);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${where}: shape ${JSON.stringify(e.shape)} is not a list of sizes`);
-    const size = e.shape.reduce((a, b) => a * b, 1);
-    if (size !== e.length) throw new Error(`${where}: shape [${e.shape.join(', ')}] has ${size} values but the entry's length is ${e.length} (edited?)`);
-    if (e.offset !== next) throw new Error(`${where}: offset ${e.offset}, expected ${next} (tensors are stored back to back)`);
-    next += e.length;
-    const data = all.subarray(e.offset, e.offset + e.length);
-    if (hashed) {
-      if (e.dtype !== 'float32') throw new Error(`${where}: dtype ${JSON.stringify(e.dtype)}, expected 'float32'`);
-      if (typeof e.sha256 !== 'string') throw new Error(`${where}: no sha256 (format '${CHECKPOINT_FORMAT}' hashes every tensor)`);
-      if (sha256(data) !== e.sha256) throw new Error(`${wpath}: tensor '${e.name}' does not match its sha256 in manifest.json (the file is corrupt or was edited)`);
-    }
-    arrays.set(e.name, { shape: e.shape, data });
-  }
   return { dir, manifest, arrays };
 }
 
