@@ -34,7 +34,8 @@ import { BASELINE_RESULT_FILES, baselineRunConfig, baselineRunDir, type Baseline
 import { TcoNet } from './tco';
 import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from './tco_train';
 import { Unet2d } from './unet2d';
-import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor } from './unet_train';
+import { UnetGridJournal } from './unet_grid_journal';
+import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor, type UnetTrainResult } from './unet_train';
 import { mean, nearestResizeLabels } from './util';
 
 export interface BaselineRunOptions {
@@ -257,19 +258,27 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       const val = splitImageSet(valSplit(), S, undefined, cache);
       t = performance.now();
       let net;
+      let grid: UnetGridJournal<UnetTrainResult> | undefined;
+      // Seconds of dropout candidates trained by an earlier, stopped run: the training time includes them.
+      let resumedSeconds = 0;
       let training: Record<string, unknown>;
       let majority: number;
       if (opts.kind === 'unet-oracle') {
         net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
         const set = splitImageSet(train, S, undefined, cache);
         log(`U-Net oracle: ${net.parameterCount().toLocaleString('en')} parameters, ${set.size} training images at ${S}²`);
-        const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s) });
+        const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal });
         training = { parameters: net.parameterCount(), images: set.size, ...omitHistory(r), lossFirst20: mean(r.history.slice(0, 20)), lossLast20: mean(r.history.slice(-20)) };
         majority = majorityForegroundClass(Array.from({ length: Math.min(set.size, 500) }, (_, i) => set.get(i).labels), C);
       } else {
         const fs = fewShotRefs();
         const set = splitImageSet(train, S, fs.refs, cache);
-        const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s) });
+        // The dropout search (three U-Nets) is journalled per candidate: a stopped run resumes at the next one.
+        grid = new UnetGridJournal<UnetTrainResult>(join(runDir, 'unet-grid', 'fewshot'), { unet: cfg.unet, seed: cfg.seed, refs: fs.refs, instances: fs.instanceIds, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
+        if (grid.setAside) log(`set aside a dropout search of another configuration: ${grid.setAside}`);
+        if (grid.candidates.length) log(`dropout search resumed at ${grid.candidates.length} of ${cfg.unet.fewShot.dropoutGrid.length} candidates (${grid.dir})`);
+        resumedSeconds = grid.candidates.reduce((a, c) => a + c.result.seconds, 0);
+        const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, journal: grid });
         net = r.net;
         log(`30-shot U-Net: dropout ${r.dropout} chosen on val (${r.grid.map((g) => `${g.dropout}: ${((g.bestValMIOU ?? 0) * 100).toFixed(1)}%`).join(', ')})`);
         training = {
@@ -278,9 +287,14 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         };
         majority = majorityForegroundClass(fs.refs.map((_, i) => set.get(i).labels), C);
       }
-      timings.trainSeconds = secs(t);
+      if (opts.signal?.aborted) {
+        net.dispose();
+        throw new Error(`interrupted while training the ${opts.kind === 'unet-oracle' ? 'oracle U-Net (not checkpointed: a rerun trains it again)' : "30-shot U-Net (finished dropout candidates are journalled: a rerun goes on from them)"}; nothing is scored from a part-trained U-Net`);
+      }
+      timings.trainSeconds = secs(t) + resumedSeconds;
       await evalOne(opts.kind === 'unet-oracle' ? 'unet-oracle' : 'unet-30shot', 'single', unetPredictor(net, { side: S }), majority, { training, oracleInput: 'ground-truth RGBA of every test view' });
       net.dispose();
+      grid?.remove();
     } else {
       const c: SrnUnetContext = {
         train,

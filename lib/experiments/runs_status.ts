@@ -108,7 +108,7 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
           out.journals.push({ path: rel(p), records: journalSize(p), updatedAt: statSync(p).mtime.toISOString(), ...(plan ? { plan } : {}) });
         } else if (e.name === 'grid.json' && basename(dirname(dir)) === 'unet-grid') {
           const g = gridAt(p);
-          if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net record's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
+          if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
         } else if (/^results.*\.json$/.test(e.name)) {
           out.results.push({ path: rel(p), ...scoresAt(p) });
         }
@@ -119,7 +119,7 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
   return out;
 }
 
-/** The finished candidates of a sweep record's dropout search (lib/baselines/unet_grid_journal.ts), as `p=0.1 (val 61.2%)`. */
+/** The finished candidates of a 30-shot U-Net's or sweep record's dropout search (lib/baselines/unet_grid_journal.ts), as `p=0.1 (val 61.2%)`. */
 function gridAt(file: string): string[] | undefined {
   const c = readJson(file)?.candidates;
   if (!Array.isArray(c)) return undefined;

@@ -87,7 +87,7 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   assert.match(text, /label-count-sweep\/cpu64\/chair\/tracking-run.json\n {4}message 60 min ago: \[label-count-sweep\] sweep: unet 2×2 seed 0: mIOU 19.7%\n {4}resume: cd \/w\/wt3 && node \/w\/bin\/semantic-srn.mjs experiment label-count-sweep --out runs\n/);
   assert.doesNotMatch(text, /resume: cd [^\n]*table-1/, 'a live process is not told to resume');
   assert.match(text, /records\.partial\.json: 2 record\(s\), updated [^\n]*\n {4}2 of 4 records done; [^\n]*\n {4}unet: 2 record\(s\) left, at least 30m00s in all\n {6}4 image\(s\): 2 left, at least 15m00s each \(none there yet: timed as 1 image\(s\), a lower bound\)\n/);
-  assert.match(text, /unet-grid\/2x2-seed0\/grid\.json: 1 record\(s\), updated [^\n]*\n {4}a U-Net record's dropout search part-way: p=0\.1 \(val 61\.2%\) done; the rerun trains the rest of the grid\n/);
+  assert.match(text, /unet-grid\/2x2-seed0\/grid\.json: 1 record\(s\), updated [^\n]*\n {4}a U-Net's dropout search part-way: p=0\.1 \(val 61\.2%\) done; the rerun trains the rest of the grid\n/);
   assert.match(text, /results-single\.partial\.json: 3 record\(s\), updated [^\n]*\n\n/, 'not a sweep journal: no plan');
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
   assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);

@@ -1,0 +1,64 @@
+/**
+ * Table 1's 30-shot U-Net through runBaseline: stopped in its second dropout candidate, the rerun takes the first
+ * from the grid journal and ends with the same choice and scores as an uninterrupted run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { baselineConfig } from '../../lib/baselines/config';
+import { runBaseline } from '../../lib/baselines/run';
+import { createMemoryTracker } from '../../lib/tracking/create_tracker';
+import { twoStepOverrides, useTinyChairs } from './smoke_fixture';
+
+const data = useTinyChairs();
+
+function overrides() {
+  const o = twoStepOverrides(baselineConfig('tiny').unet.numDown);
+  return { ...o, unet: { ...o.unet, fewShot: { ...o.unet.fewShot, steps: 3, dropoutGrid: [0, 0.5] } } };
+}
+
+/** A memory tracker whose runs call `onKeys` with every metric record's keys (a hook into the training loop). */
+function hookedTracker(onKeys: (keys: string[]) => void) {
+  const tracker = createMemoryTracker();
+  const start = tracker.startRun.bind(tracker);
+  tracker.startRun = async (o) => {
+    const run = await start(o);
+    const log = run.logMetrics.bind(run);
+    run.logMetrics = (rec, step, ts) => {
+      onKeys(Object.keys(rec));
+      log(rec, step, ts);
+    };
+    return run;
+  };
+  return tracker;
+}
+
+test('a 30-shot U-Net stopped in its second dropout candidate resumes from the grid journal, as if never stopped', async () => {
+  const run = (out: string, tracker = createMemoryTracker(), signal?: AbortSignal) =>
+    runBaseline({ kind: 'unet-fewshot', preset: 'tiny', data: data.root, out, name: 'fewshot', seed: 1, quiet: true, tracker, overrides: overrides(), signal });
+  const tensors = tf.memory().numTensors;
+  const whole = await run(join(data.root, 'whole'));
+  const wholeResults = JSON.parse(readFileSync(whole.results['unet-30shot'], 'utf8'));
+
+  const out = join(data.root, 'stopped');
+  const ac = new AbortController();
+  const tracker = hookedTracker((keys) => keys.some((k) => k.includes('p0.5')) && ac.abort());
+  await assert.rejects(run(out, tracker, ac.signal), /interrupted while training the 30-shot U-Net \(finished dropout candidates are journalled/);
+  assert.equal(tf.memory().numTensors, tensors, 'no tensors left by the stopped run');
+  const gridFile = join(out, 'fewshot', 'unet-grid', 'fewshot', 'grid.json');
+  const grid = JSON.parse(readFileSync(gridFile, 'utf8'));
+  assert.deepEqual(grid.candidates.map((c: { dropout: number }) => c.dropout), [0], 'the finished candidate only');
+  assert.equal(grid.best.dropout, 0);
+
+  const resumed = await run(out);
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.ok(!existsSync(join(out, 'fewshot', 'unet-grid', 'fewshot')), 'the journal goes once the results are written');
+  const r = JSON.parse(readFileSync(resumed.results['unet-30shot'], 'utf8'));
+  assert.equal(r.training.chosenDropout, wholeResults.training.chosenDropout);
+  assert.deepEqual(r.training.grid.map((g: { dropout: number; bestValMIOU: number; steps: number }) => [g.dropout, g.bestValMIOU, g.steps]), wholeResults.training.grid.map((g: { dropout: number; bestValMIOU: number; steps: number }) => [g.dropout, g.bestValMIOU, g.steps]));
+  assert.equal(r.training.grid[0].seconds, grid.candidates[0].result.seconds, "the first candidate's time is the stopped run's");
+  assert.equal(r.mIOU, wholeResults.mIOU);
+  assert.equal(r.shapeMIOU, wholeResults.shapeMIOU);
+});
