@@ -2,6 +2,7 @@
  * The table-1 experiment (reference §6.1): collects the rows that exist under a runs folder (lib/eval/table1.ts),
  * runs the experiments of the missing rows at the chosen scale, and sets our numbers beside the paper's.
  */
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
@@ -86,6 +87,11 @@ export interface Table1Step {
    * if its weights and settings are the same: test objects scored per seed and protocol.
    */
   journalled?: { seed: number; protocol: 'single' | 'multi'; scored: number }[];
+  /**
+   * The 30-shot U-Net column only: dropout searches a stopped run left journalled (lib/baselines/unet_grid_journal.ts),
+   * which the step resumes at the next candidate if its settings are the same: candidates trained per seed.
+   */
+  dropoutSearch?: { seed: number; candidates: number }[];
 }
 
 export interface Table1StepEstimate {
@@ -145,6 +151,7 @@ export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): T
       kinds: baseline ? kindsOf(g.columns) : null,
       estimate: estimateTable1Step(g.columns, rows, ofScale),
       ...(g.columns.some((c) => c === 'srn-unet-single' || c === 'srn-unet-multi') ? { semantic: semanticNeed(cfg, runsDir), journalled: srnUnetJournals(cfg, runsDir, g.seeds) } : {}),
+      ...(g.columns.includes('unet-30shot') ? { dropoutSearch: fewShotGridJournals(cfg, runsDir, g.seeds) } : {}),
     }));
   });
 }
@@ -157,13 +164,29 @@ function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): { onDi
   };
 }
 
+/** The folder where unet-baselines runs Table 1's U-Net columns of one seed. */
+function unetBaselinesDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed: number): string {
+  const own = loadExperimentConfig('unet-baselines', cfg.scale as Scale);
+  return experimentRunPath({ ...own, seed: cfg.seed, seeds: [seed], data: { ...own.data, className: cfg.data.className } } as ExperimentConfig, { runsDir });
+}
+
+/** Candidates trained in the 30-shot U-Net's dropout-search journals of these seeds (an unreadable one counts none). */
+function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; candidates: number }[] {
+  return seeds.flatMap((seed) => {
+    try {
+      const doc = JSON.parse(readFileSync(join(unetBaselinesDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot', 'grid.json'), 'utf8')) as { candidates?: unknown };
+      return Array.isArray(doc.candidates) && doc.candidates.length ? [{ seed, candidates: doc.candidates.length }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Objects scored in the SRN+U-Net evaluations' journals of these seeds (where unet-baselines runs them for Table 1). */
 function srnUnetJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; protocol: 'single' | 'multi'; scored: number }[] {
-  const own = loadExperimentConfig('unet-baselines', cfg.scale as Scale);
   return seeds.flatMap((seed) =>
     (['single', 'multi'] as const).flatMap((protocol) => {
-      const dir = experimentRunPath({ ...own, seed: cfg.seed, seeds: [seed], data: { ...own.data, className: cfg.data.className } } as ExperimentConfig, { runsDir });
-      const scored = journalSize(join(dir, 'srn-unet', `results-${protocol}.partial.json`));
+      const scored = journalSize(join(unetBaselinesDir(cfg, runsDir, seed), 'srn-unet', `results-${protocol}.partial.json`));
       return scored ? [{ seed, protocol, scored }] : [];
     }),
   );
@@ -208,7 +231,8 @@ export function describeTable1Step(step: Table1Step): string {
         : ` — about ${formatDuration(e.secondsPerSeed)} a seed${step.seeds.length > 1 ? `, ${formatDuration(e.secondsPerSeed * step.seeds.length)} in all` : ''} (median own wall of ${e.rows} finished row${e.rows > 1 ? 's' : ''}${e.otherClass ? ', partly of the other class' : ''} here)`;
   const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
   const journals = step.journalled?.length ? `; resumes the journalled evaluations of a stopped run (if its weights and settings match): ${step.journalled.map((j) => `seed ${j.seed} ${j.protocol}-view ${j.scored} object(s) scored`).join(', ')}` : '';
-  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}`;
+  const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained`).join(', ')}` : '';
+  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}`;
 }
 
 export interface Table1Result extends ExperimentOutput {

@@ -195,6 +195,15 @@ test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed 
     assert.match(describeTable1Step(planTable1(cfg, runs)[0]), /; resumes the journalled evaluations of a stopped run \(if its weights and settings match\): seed 0 multi-view 3 object\(s\) scored$/);
     writeFileSync(journal, '{ not json');
     assert.deepEqual(planTable1(cfg, runs)[0].journalled, []);
+    // A stopped 30-shot U-Net's dropout search: the plan of column 3 says how many candidates it kept.
+    const col3 = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0,1', columns: '3' });
+    assert.deepEqual(planTable1(col3, runs)[0].dropoutSearch, []);
+    const grid = join(runs, 'unet-baselines', 'small', 'chair-seed1', 'unet-fewshot', 'unet-grid', 'fewshot', 'grid.json');
+    mkdirSync(dirname(grid), { recursive: true });
+    writeFileSync(grid, JSON.stringify({ fingerprint: {}, candidates: [{ dropout: 0.1, result: {} }, { dropout: 0.2, result: {} }], best: null }));
+    assert.deepEqual(planTable1(col3, runs)[0].dropoutSearch, [{ seed: 1, candidates: 2 }]);
+    assert.match(describeTable1Step(planTable1(col3, runs)[0]), /; resumes the 30-shot U-Net's dropout search of a stopped run \(if its settings match\): seed 1 2 candidate\(s\) trained$/);
+    assert.equal(planTable1(cfg, runs)[0].dropoutSearch, undefined, 'only the 30-shot column has one');
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
