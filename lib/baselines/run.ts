@@ -277,7 +277,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         grid = new UnetGridJournal<UnetTrainResult>(join(runDir, 'unet-grid', 'fewshot'), { unet: cfg.unet, seed: cfg.seed, refs: fs.refs, instances: fs.instanceIds, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
         if (grid.setAside) log(`set aside a dropout search of another configuration: ${grid.setAside}`);
         if (grid.candidates.length) log(`dropout search resumed at ${grid.candidates.length} of ${cfg.unet.fewShot.dropoutGrid.length} candidates (${grid.dir})`);
-        resumedSeconds = grid.candidates.reduce((a, c) => a + c.result.seconds, 0);
+        resumedSeconds = grid.resumedSeconds;
         const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, journal: grid });
         net = r.net;
         log(`30-shot U-Net: dropout ${r.dropout} chosen on val (${r.grid.map((g) => `${g.dropout}: ${((g.bestValMIOU ?? 0) * 100).toFixed(1)}%`).join(', ')})`);

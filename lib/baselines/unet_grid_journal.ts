@@ -26,7 +26,7 @@ interface GridDoc<R> {
 }
 
 
-export class UnetGridJournal<R> {
+export class UnetGridJournal<R extends { seconds: number }> {
   private doc: GridDoc<R>;
   private seq = 0;
   /** Where a folder of another fingerprint (or a damaged one) went; null when none was found. */
@@ -58,6 +58,11 @@ export class UnetGridJournal<R> {
   /** Finished candidates, in the order they finished. */
   get candidates(): readonly GridCandidate<R>[] {
     return this.doc.candidates;
+  }
+
+  /** Seconds the finished candidates took (spent by earlier, stopped runs when read back): a record's time includes them. */
+  get resumedSeconds(): number {
+    return this.doc.candidates.reduce((a, c) => a + c.result.seconds, 0);
   }
 
   /** The dropout whose weights are stored (the best on validation so far), or null. */

@@ -124,8 +124,6 @@ export function versionMismatch(manifest: CheckpointManifest, dataVersion: strin
 
 let seq = 0;
 
-
-
 function siblings(dir: string, prefix: string): string[] {
   const parent = dirname(dir);
   if (!existsSync(parent)) return [];
@@ -254,7 +252,7 @@ export function readCheckpoint(dir: string): LoadedCheckpoint {
     throw new Error(`${wpath}: cannot read the checkpoint weights (${(e as Error).message})`);
   }
   // Sizes, places and hashes first: a truncated or corrupt file is named as such before any config error.
-  const arrays = unpackFloat32(buf, Array.isArray(manifest.tensors) ? manifest.tensors : [], { blobPath: wpath, listPath: mpath, hashed, requireDtype: hashed });
+  const arrays = unpackFloat32(buf, manifest.tensors, { blobPath: wpath, listPath: mpath, hashed, requireDtype: hashed });
   // Manifest parsed and tensors whole: only now the config (unknown fields are errors, new ones take defaults).
   manifest.config = mergeConfig(DEFAULT_CONFIG, withoutRetiredFields(manifest.config), `${mpath}: config`);
   validateConfig(manifest.config);
