@@ -35,6 +35,7 @@ import { TcoNet } from './tco';
 import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from './tco_train';
 import { Unet2d } from './unet2d';
 import { UnetGridJournal } from './unet_grid_journal';
+import { UnetTrainCheckpoint } from './unet_train_checkpoint';
 import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor, type UnetTrainResult } from './unet_train';
 import { mean, nearestResizeLabels } from './util';
 
@@ -259,7 +260,8 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       t = performance.now();
       let net;
       let grid: UnetGridJournal<UnetTrainResult> | undefined;
-      // Seconds of dropout candidates trained by an earlier, stopped run: the training time includes them.
+      let ck: UnetTrainCheckpoint | undefined;
+      // Seconds an earlier, stopped run trained (dropout candidates, oracle steps): the training time includes them.
       let resumedSeconds = 0;
       let training: Record<string, unknown>;
       let majority: number;
@@ -267,7 +269,10 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
         const set = splitImageSet(train, S, undefined, cache);
         log(`U-Net oracle: ${net.parameterCount().toLocaleString('en')} parameters, ${set.size} training images at ${S}²`);
-        const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal });
+        // Saved at every validation: a stopped run goes on from its last one.
+        ck = new UnetTrainCheckpoint(join(runDir, 'unet-train', 'oracle'), { kind: 'unet-oracle', unet: cfg.unet, seed: cfg.seed, images: set.size, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
+        resumedSeconds = resumeNote(ck, 'oracle U-Net', log);
+        const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, checkpoint: ck });
         training = { parameters: net.parameterCount(), images: set.size, ...omitHistory(r), lossFirst20: mean(r.history.slice(0, 20)), lossLast20: mean(r.history.slice(-20)) };
         majority = majorityForegroundClass(Array.from({ length: Math.min(set.size, 500) }, (_, i) => set.get(i).labels), C);
       } else {
@@ -289,12 +294,13 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       }
       if (opts.signal?.aborted) {
         net.dispose();
-        throw new Error(`interrupted while training the ${opts.kind === 'unet-oracle' ? 'oracle U-Net (not checkpointed: a rerun trains it again)' : "30-shot U-Net (finished dropout candidates are journalled: a rerun goes on from them)"}; nothing is scored from a part-trained U-Net`);
+        throw new Error(`interrupted while training the ${opts.kind === 'unet-oracle' ? `oracle U-Net (saved at every validation${ck?.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there)` : '30-shot U-Net (finished dropout candidates are journalled: a rerun goes on from them)'}; nothing is scored from a part-trained U-Net`);
       }
       timings.trainSeconds = secs(t) + resumedSeconds;
       await evalOne(opts.kind === 'unet-oracle' ? 'unet-oracle' : 'unet-30shot', 'single', unetPredictor(net, { side: S }), majority, { training, oracleInput: 'ground-truth RGBA of every test view' });
       net.dispose();
       grid?.remove();
+      ck?.remove();
     } else {
       const c: SrnUnetContext = {
         train,
@@ -305,6 +311,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         evalOne,
         timings,
         codeJournal: (file) => evalJournalPaths(join(runDir, file)).codes,
+        runDir,
         stage: { root: dataRoot, train, dataVersion: data.dataVersion },
         stageRunsDir: resolve(opts.stageRunsDir ?? opts.out ?? 'runs'),
         semanticSeed: opts.semanticSeed ?? cfg.seed,
@@ -329,6 +336,15 @@ function omitHistory<T extends { history: number[] }>(r: T): Omit<T, 'history'> 
   return rest;
 }
 
+/** Logs where a U-Net training checkpoint resumes (or what it set aside); returns the seconds already trained. */
+function resumeNote(ck: UnetTrainCheckpoint, what: string, log: (m: string) => void): number {
+  if (ck.setAside) log(`set aside a saved ${what} training of another configuration: ${ck.setAside}`);
+  const s = ck.saved;
+  if (!s) return 0;
+  log(`${what}: resumed at step ${s.step} of ${s.total}${s.best ? ` (best val mIOU ${(100 * s.best.miou).toFixed(1)}% at step ${s.best.step})` : ''}, ${s.seconds.toFixed(0)} s trained before (${ck.dir})`);
+  return s.seconds;
+}
+
 interface SrnUnetContext {
   train: SplitInfo;
   test: SplitInfo;
@@ -339,6 +355,8 @@ interface SrnUnetContext {
   timings: Record<string, number>;
   /** Where the code-fit journal of an evaluation writing `file` goes (removed with its results). */
   codeJournal: (file: string) => string;
+  /** The run's folder (the U-Net on renders saves its training under it). */
+  runDir: string;
   stage: StageData;
   stageRunsDir: string;
   semanticSeed: number;
@@ -400,7 +418,14 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
       views.forEach((v, k) => images.push({ rgba: v.rgba, labels: gts[k].labels! }));
     });
     c.timings.renderTrainSeconds = (performance.now() - t) / 1000;
-    const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress });
+    // Saved at every validation (the renders, ~2 min at 64², are made again by a rerun: they are the same).
+    const ck = new UnetTrainCheckpoint(join(c.runDir, 'unet-train', 'srn-rgb'), {
+      kind: 'srn-render-unet', unet: cfg.unet, rgbUnet: cfg.srnUnet.rgbUnet, renderViewsPerInstance: cfg.srnUnet.renderViewsPerInstance, seed: cfg.seed,
+      semantic: { seed: c.semanticSeed, steps: training.semanticSteps }, images: images.length, data: { root: c.stage.root, version: c.stage.dataVersion },
+    });
+    resumeNote(ck, 'U-Net on SRN renders', c.log);
+    const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress, signal: c.signal, checkpoint: ck });
+    if (c.signal?.aborted) throw new Error(`interrupted while training the U-Net on SRN renders (saved at every validation${ck.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there); nothing is scored from a part-trained U-Net`);
     c.timings.rgbUnetSeconds = r.seconds;
     const inner = srnPredictor(config, model, { head: 'unet', ...fitProgress('single (rendered RGB)') });
     const predictor: Predictor = async (inst, vps, ctx) => {
@@ -409,6 +434,7 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
       return { labels: predictLabels(net, rgba, S).map((l) => nearestResizeLabels(l, S, ctx.side)), rgba };
     };
     await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, BASELINE_RESULT_FILES['srn-render-unet'][0]);
+    ck.remove();
   } finally {
     net.dispose();
     model.dispose();

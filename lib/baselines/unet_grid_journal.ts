@@ -7,11 +7,12 @@
  * JSON that names them, both atomically, so a crash leaves the previous state whole. A folder of another fingerprint,
  * or one that fails its checks, is set aside (renamed, never deleted) and the search starts afresh.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomic_write';
 import { packFloat32, unpackFloat32, type PackedEntry } from '../util/float32_pack';
+import { openFingerprintedDir } from '../util/fingerprinted_dir';
 
 /** A finished candidate of the grid: its dropout and its training result (trainUnet2d's: history, validation, best step). */
 export interface GridCandidate<R> {
@@ -25,34 +26,23 @@ interface GridDoc<R> {
   best: { dropout: number; file: string; tensors: PackedEntry[] } | null;
 }
 
-
 export class UnetGridJournal<R extends { seconds: number }> {
   private doc: GridDoc<R>;
   private seq = 0;
   /** Where a folder of another fingerprint (or a damaged one) went; null when none was found. */
-  readonly setAside: string | null = null;
+  readonly setAside: string | null;
 
   constructor(
     readonly dir: string,
     readonly fingerprint: unknown,
   ) {
-    this.doc = { fingerprint, candidates: [], best: null };
-    if (!existsSync(join(dir, 'grid.json'))) return;
-    let why = 'other-config';
-    try {
-      const doc = JSON.parse(readFileSync(join(dir, 'grid.json'), 'utf8')) as GridDoc<R>;
-      if (JSON.stringify(doc.fingerprint) === JSON.stringify(fingerprint) && Array.isArray(doc.candidates)) {
-        why = 'unreadable';
-        if (doc.best) this.readBest(doc.best);
-        this.doc = doc;
-        this.seq = doc.best ? Number(/^best-(\d+)\.bin$/.exec(doc.best.file)?.[1] ?? 0) + 1 : 0;
-        return;
-      }
-    } catch {
-      why = 'unreadable';
-    }
-    this.setAside = `${dir}.${why}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(dir, this.setAside);
+    const opened = openFingerprintedDir<GridDoc<R>>(dir, 'grid.json', fingerprint, (doc) => {
+      if (!Array.isArray(doc.candidates)) throw new Error('no candidates');
+      if (doc.best) this.readBest(doc.best);
+    });
+    this.setAside = opened.setAside;
+    this.doc = opened.doc ?? { fingerprint, candidates: [], best: null };
+    this.seq = this.doc.best ? Number(/^best-(\d+)\.bin$/.exec(this.doc.best.file)?.[1] ?? 0) + 1 : 0;
   }
 
   /** Finished candidates, in the order they finished. */
@@ -108,5 +98,22 @@ export class UnetGridJournal<R extends { seconds: number }> {
 
   private readBest(best: NonNullable<GridDoc<R>['best']>): Map<string, { shape: number[]; data: Float32Array }> {
     return unpackFloat32(readFileSync(join(this.dir, best.file)), best.tensors, { blobPath: join(this.dir, best.file), listPath: join(this.dir, 'grid.json') });
+  }
+}
+
+/**
+ * The finished candidates a `grid.json` lists (dropout, best val mIOU), read without verifying or setting anything
+ * aside: for status reports and plans. Undefined when the file is missing or not a journal.
+ */
+export function peekGridCandidates(file: string): { dropout: number; bestValMIOU: number | null }[] | undefined {
+  try {
+    const c = (JSON.parse(readFileSync(file, 'utf8')) as { candidates?: unknown })?.candidates;
+    if (!Array.isArray(c)) return undefined;
+    return c.map((x: { dropout?: unknown; result?: { bestValMIOU?: unknown } }) => ({
+      dropout: Number(x?.dropout),
+      bestValMIOU: typeof x?.result?.bestValMIOU === 'number' ? x.result.bestValMIOU : null,
+    }));
+  } catch {
+    return undefined;
   }
 }

@@ -17,6 +17,7 @@ import type { Unet2dConfig, Unet2dTrainConfig } from './config';
 import { disposeRecord, logitsToLabels } from './layers';
 import { Unet2d, type Unet2dArch } from './unet2d';
 import type { UnetGridJournal } from './unet_grid_journal';
+import type { UnetTrainCheckpoint } from './unet_train_checkpoint';
 import { nearestResizeLabels } from './util';
 
 export function unetArch(cfg: Unet2dConfig, numClasses: number, dropout = cfg.dropout): Unet2dArch {
@@ -109,6 +110,11 @@ export interface UnetTrainOptions {
   maxSteps?: number;
   /** Label for progress lines. */
   stage?: string;
+  /**
+   * Saves the training at every validation and, when it holds a saved state, goes on from it (the result is the
+   * uninterrupted run's; `seconds` counts every sitting). The caller removes it once the result is kept.
+   */
+  checkpoint?: UnetTrainCheckpoint;
 }
 
 export interface UnetTrainResult {
@@ -131,16 +137,31 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
   const total = Math.min(cfg.steps, opts.maxSteps ?? cfg.steps);
   const B = Math.min(cfg.batchSize, train.size);
   const adam = new DenseAdam(net.params.trainable, cfg.adam);
-  const meter = new ProgressMeter(opts.stage ?? 'unet', total, 0, opts.onProgress);
   const side = train.side;
   const perEpoch = Math.floor(train.size / B);
-  const history: number[] = [];
-  const validation: [number, number][] = [];
+  let history: number[] = [];
+  let validation: [number, number][] = [];
   let best: { miou: number; step: number; weights: Record<string, tf.Tensor> } | null = null;
   let sinceBest = 0;
   let stoppedEarly = false;
-  const t0 = performance.now();
   let step = 0;
+  // Seconds of earlier sittings (a resumed checkpoint).
+  let before = 0;
+  const ck = opts.checkpoint;
+  const saved = ck?.restore();
+  if (saved) {
+    ({ step, history, validation, sinceBest, seconds: before } = saved.state);
+    net.params.load(saved.net);
+    adam.load(saved.adam);
+    const b = saved.state.best;
+    best = b ? { miou: b.miou, step: b.step, weights: saved.best ?? net.params.snapshot() } : null;
+    disposeRecord(saved.net);
+    tf.dispose([...Object.values(saved.adam.m), ...Object.values(saved.adam.v)]);
+    if (saved.best && !best) disposeRecord(saved.best);
+  }
+  const meter = new ProgressMeter(opts.stage ?? 'unet', total, step, opts.onProgress);
+  const t0 = performance.now();
+  const seconds = () => before + (performance.now() - t0) / 1000;
   const validate = (at: number) => {
     if (!val) return;
     const m = imageSetMIOU(net, val, numClasses);
@@ -151,6 +172,13 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
       best = { miou: m, step: at, weights: net.params.snapshot() };
       sinceBest = 0;
     } else sinceBest++;
+  };
+  const save = (at: number) => {
+    if (!ck) return;
+    const b = best as { miou: number; step: number; weights: Record<string, tf.Tensor> } | null;
+    const netVars = Object.fromEntries([...net.params.trainable, ...net.params.state]);
+    const state = { step: at, total, history, validation, best: b && { miou: b.miou, step: b.step }, sinceBest, seconds: seconds() };
+    ck.save(state, netVars, adam, b && b.step !== at ? b.weights : null);
   };
   try {
     for (; step < total; step++) {
@@ -178,10 +206,12 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
           step++;
           break;
         }
+        save(step + 1);
       }
       await new Promise<void>((r) => setImmediate(r));
     }
-    if (val && cfg.evalEvery > 0 && validation.at(-1)?.[0] !== step) validate(step);
+    // A stopped run scores nothing (its caller throws), so it spends no validation on a part-trained net.
+    if (!opts.signal?.aborted && val && cfg.evalEvery > 0 && validation.at(-1)?.[0] !== step) validate(step);
   } finally {
     adam.dispose();
   }
@@ -197,7 +227,7 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
     bestValMIOU: b?.miou ?? null,
     bestStep: b?.step ?? null,
     stoppedEarly,
-    seconds: (performance.now() - t0) / 1000,
+    seconds: seconds(),
   };
 }
 

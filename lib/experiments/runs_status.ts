@@ -14,6 +14,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
 import { readLease } from '../tracking/lifecycle';
 import { isCheckpointSibling } from '../training/checkpoint_names';
+import { peekGridCandidates } from '../baselines/unet_grid_journal';
+import { peekUnetTrainState } from '../baselines/unet_train_checkpoint';
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
@@ -109,6 +111,9 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
         } else if (e.name === 'grid.json' && basename(dirname(dir)) === 'unet-grid') {
           const g = gridAt(p);
           if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
+        } else if (e.name === 'state.json' && basename(dirname(dir)) === 'unet-train') {
+          const u = peekUnetTrainState(p);
+          if (u) out.journals.push({ path: rel(p), records: u.validations, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's training part-way (a record per validation): step ${u.step.toLocaleString('en')} of ${u.total.toLocaleString('en')}${u.best ? ` (best val ${(100 * u.best.miou).toFixed(1)}% at step ${u.best.step.toLocaleString('en')})` : ''}, ${u.seconds.toFixed(0)} s trained; the rerun goes on from it`] });
         } else if (/^results.*\.json$/.test(e.name)) {
           out.results.push({ path: rel(p), ...scoresAt(p) });
         }
@@ -121,9 +126,7 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
 
 /** The finished candidates of a 30-shot U-Net's or sweep record's dropout search (lib/baselines/unet_grid_journal.ts), as `p=0.1 (val 61.2%)`. */
 function gridAt(file: string): string[] | undefined {
-  const c = readJson(file)?.candidates;
-  if (!Array.isArray(c)) return undefined;
-  return c.map((x: { dropout?: unknown; result?: { bestValMIOU?: unknown } }) => `p=${x.dropout}${typeof x.result?.bestValMIOU === 'number' ? ` (val ${(100 * x.result.bestValMIOU).toFixed(1)}%)` : ''}`);
+  return peekGridCandidates(file)?.map((c) => `p=${c.dropout}${c.bestValMIOU !== null ? ` (val ${(100 * c.bestValMIOU).toFixed(1)}%)` : ''}`);
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {

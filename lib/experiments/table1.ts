@@ -2,7 +2,6 @@
  * The table-1 experiment (reference §6.1): collects the rows that exist under a runs folder (lib/eval/table1.ts),
  * runs the experiments of the missing rows at the chosen scale, and sets our numbers beside the paper's.
  */
-import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
@@ -11,6 +10,7 @@ import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1
 import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
 import { semanticTrainingsOnDisk, type SemanticOnDisk } from '../pipeline/stage_cache';
+import { peekGridCandidates } from '../baselines/unet_grid_journal';
 import { presetConfig, scheduleSteps } from '../config/presets';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { formatDuration } from '../training/progress';
@@ -173,12 +173,8 @@ function unetBaselinesDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, see
 /** Candidates trained in the 30-shot U-Net's dropout-search journals of these seeds (an unreadable one counts none). */
 function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; candidates: number }[] {
   return seeds.flatMap((seed) => {
-    try {
-      const doc = JSON.parse(readFileSync(join(unetBaselinesDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot', 'grid.json'), 'utf8')) as { candidates?: unknown };
-      return Array.isArray(doc.candidates) && doc.candidates.length ? [{ seed, candidates: doc.candidates.length }] : [];
-    } catch {
-      return [];
-    }
+    const candidates = peekGridCandidates(join(unetBaselinesDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot', 'grid.json'))?.length ?? 0;
+    return candidates ? [{ seed, candidates }] : [];
   });
 }
 

@@ -1,0 +1,148 @@
+/**
+ * A U-Net training (the oracle's, the one on SRN renders) on disk at every validation, so that a run stopped
+ * part-way (a session's end, Ctrl-C, a crash) goes on from its last validation instead of training again: the
+ * oracle U-Net of a 64² Table 1 row trains for ~35 min. The folder holds `state.json` (fingerprint, step, loss
+ * history, validations, the best one so far, the seconds spent, the tensors with sha256) and the `state-<n>.bin` it
+ * names: the net's variables, Adam's moments and, when it differs from the net, the best validation's weights. The
+ * data order and dropout masks derive from the seed and the step (trainUnet2d), so a resumed run trains exactly as an
+ * uninterrupted one. The weights are written before the JSON that names them, both atomically, so a crash leaves the
+ * previous state whole; non-finite tensors are refused. A folder of other settings is set aside, never deleted.
+ */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { AdamState } from '../training/adam';
+import { writeFileAtomic } from '../util/atomic_write';
+import { faultPoint } from '../util/fault';
+import { openFingerprintedDir } from '../util/fingerprinted_dir';
+import { packFloat32, unpackFloat32, type NamedFloat32, type PackedEntry } from '../util/float32_pack';
+
+export const UNET_TRAIN_CHECKPOINT_FORMAT = 'semantic-srn-unet-train/1';
+
+/** trainUnet2d's loop state at a validation. */
+export interface UnetTrainState {
+  /** Training steps done, of `total`. */
+  step: number;
+  total: number;
+  history: number[];
+  validation: [number, number][];
+  best: { miou: number; step: number } | null;
+  /** Validations since the best one (early stopping's count). */
+  sinceBest: number;
+  /** Training seconds up to `step`, over every sitting. */
+  seconds: number;
+}
+
+interface StateDoc extends UnetTrainState {
+  format: string;
+  fingerprint: unknown;
+  adamStep: number;
+  file: string;
+  tensors: PackedEntry[];
+  savedAt: string;
+}
+
+/** What a resumed training loads: the net's variables, Adam's state and the best weights (null: the net's own). */
+export interface RestoredUnetTraining {
+  state: UnetTrainState;
+  net: Record<string, tf.Tensor>;
+  adam: AdamState;
+  best: Record<string, tf.Tensor> | null;
+}
+
+const PREFIX = { net: 'net/', m: 'adam.m/', v: 'adam.v/', best: 'best/' } as const;
+
+export class UnetTrainCheckpoint {
+  private doc: StateDoc | null;
+  private seq: number;
+  /** Where a folder of other settings (or a damaged one) went; null when none was found. */
+  readonly setAside: string | null;
+
+  constructor(
+    readonly dir: string,
+    readonly fingerprint: unknown,
+  ) {
+    const opened = openFingerprintedDir<StateDoc>(dir, 'state.json', fingerprint, (doc) => {
+      if (doc.format !== UNET_TRAIN_CHECKPOINT_FORMAT) throw new Error(`format ${JSON.stringify(doc.format)}`);
+      this.readTensors(doc);
+    });
+    this.setAside = opened.setAside;
+    this.doc = opened.doc;
+    this.seq = this.doc ? Number(/^state-(\d+)\.bin$/.exec(this.doc.file)?.[1] ?? 0) + 1 : 0;
+  }
+
+  /** The saved loop state (step, validations, seconds), or null when nothing is saved. */
+  get saved(): UnetTrainState | null {
+    if (!this.doc) return null;
+    const { step, total, history, validation, best, sinceBest, seconds } = this.doc;
+    return { step, total, history, validation, best, sinceBest, seconds };
+  }
+
+  /** The saved state with its tensors (verified against their sha256); the caller disposes every tensor. */
+  restore(): RestoredUnetTraining | null {
+    if (!this.doc) return null;
+    const arrays = this.readTensors(this.doc);
+    const pick = (prefix: string) => {
+      const out: Record<string, tf.Tensor> = {};
+      for (const [name, t] of arrays) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = tf.tensor(t.data, t.shape, 'float32');
+      return out;
+    };
+    const best = pick(PREFIX.best);
+    return {
+      state: this.saved!,
+      net: pick(PREFIX.net),
+      adam: { step: this.doc.adamStep, m: pick(PREFIX.m), v: pick(PREFIX.v) },
+      best: Object.keys(best).length ? best : null,
+    };
+  }
+
+  /**
+   * Saves the loop state with the net's variables, Adam's moments and the best weights (`null` when they are the
+   * net's own, as after a validation that improved). Throws on a non-finite tensor: the previous state stays.
+   */
+  save(state: UnetTrainState, net: Record<string, tf.Tensor>, adam: { step: number; m: Map<string, tf.Tensor>; v: Map<string, tf.Tensor> }, best: Record<string, tf.Tensor> | null): void {
+    const items: NamedFloat32[] = [];
+    const add = (prefix: string, entries: Iterable<[string, tf.Tensor]>) => {
+      for (const [name, t] of entries) items.push({ name: prefix + name, shape: t.shape, data: t.dataSync() as Float32Array });
+    };
+    add(PREFIX.net, Object.entries(net));
+    add(PREFIX.m, adam.m);
+    add(PREFIX.v, adam.v);
+    if (best) add(PREFIX.best, Object.entries(best));
+    for (const it of items) {
+      if (!it.data.every(Number.isFinite)) throw new Error(`${this.dir}: tensor '${it.name}' is not finite at step ${state.step}; the U-Net's training state is not written${this.doc ? ` (the one of step ${this.doc.step} stays)` : ''}`);
+    }
+    const { blob, entries: tensors } = packFloat32(items);
+    const file = `state-${this.seq++}.bin`;
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic(join(this.dir, file), blob);
+    faultPoint('unet-checkpoint:weights-written');
+    const doc: StateDoc = { format: UNET_TRAIN_CHECKPOINT_FORMAT, fingerprint: this.fingerprint, ...state, adamStep: adam.step, file, tensors, savedAt: new Date().toISOString() };
+    writeFileAtomic(join(this.dir, 'state.json'), JSON.stringify(doc));
+    const old = this.doc?.file;
+    this.doc = doc;
+    if (old && old !== file) rmSync(join(this.dir, old), { force: true });
+  }
+
+  /** Removes the folder (the training's result is written elsewhere). */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+    this.doc = null;
+  }
+
+  private readTensors(doc: StateDoc): Map<string, { shape: number[]; data: Float32Array }> {
+    if (!Array.isArray(doc.tensors) || typeof doc.file !== 'string') throw new Error(`${join(this.dir, 'state.json')}: no tensor list`);
+    return unpackFloat32(readFileSync(join(this.dir, doc.file)), doc.tensors, { blobPath: join(this.dir, doc.file), listPath: join(this.dir, 'state.json') });
+  }
+}
+
+/** The step, total steps, validations, best one and seconds a `state.json` records, read without verifying (for status reports). */
+export function peekUnetTrainState(file: string): { step: number; total: number; validations: number; best: { miou: number; step: number } | null; seconds: number } | undefined {
+  try {
+    const d = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateDoc>;
+    if (d?.format !== UNET_TRAIN_CHECKPOINT_FORMAT || typeof d.step !== 'number' || typeof d.total !== 'number') return undefined;
+    return { step: d.step, total: d.total, validations: Array.isArray(d.validation) ? d.validation.length : 0, best: d.best ?? null, seconds: typeof d.seconds === 'number' ? d.seconds : 0 };
+  } catch {
+    return undefined;
+  }
+}
