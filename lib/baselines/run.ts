@@ -271,7 +271,8 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         log(`U-Net oracle: ${net.parameterCount().toLocaleString('en')} parameters, ${set.size} training images at ${S}²`);
         // Saved at every validation: a stopped run goes on from its last one.
         ck = new UnetTrainCheckpoint(join(runDir, 'unet-train', 'oracle'), { kind: 'unet-oracle', unet: cfg.unet, seed: cfg.seed, images: set.size, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
-        resumedSeconds = resumeNote(ck, 'oracle U-Net', log);
+        ck.resumeLines('oracle U-Net').forEach(log);
+        resumedSeconds = ck.saved?.seconds ?? 0;
         const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, checkpoint: ck });
         training = { parameters: net.parameterCount(), images: set.size, ...omitHistory(r), lossFirst20: mean(r.history.slice(0, 20)), lossLast20: mean(r.history.slice(-20)) };
         majority = majorityForegroundClass(Array.from({ length: Math.min(set.size, 500) }, (_, i) => set.get(i).labels), C);
@@ -280,8 +281,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         const set = splitImageSet(train, S, fs.refs, cache);
         // The dropout search (three U-Nets) is journalled per candidate: a stopped run resumes at the next one.
         grid = new UnetGridJournal<UnetTrainResult>(join(runDir, 'unet-grid', 'fewshot'), { unet: cfg.unet, seed: cfg.seed, refs: fs.refs, instances: fs.instanceIds, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
-        if (grid.setAside) log(`set aside a dropout search of another configuration: ${grid.setAside}`);
-        if (grid.candidates.length) log(`dropout search resumed at ${grid.candidates.length} of ${cfg.unet.fewShot.dropoutGrid.length} candidates (${grid.dir})`);
+        grid.resumeLines(cfg.unet.fewShot.dropoutGrid.length).forEach(log);
         resumedSeconds = grid.resumedSeconds;
         const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, journal: grid });
         net = r.net;
@@ -334,15 +334,6 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
 function omitHistory<T extends { history: number[] }>(r: T): Omit<T, 'history'> {
   const { history: _h, ...rest } = r;
   return rest;
-}
-
-/** Logs where a U-Net training checkpoint resumes (or what it set aside); returns the seconds already trained. */
-function resumeNote(ck: UnetTrainCheckpoint, what: string, log: (m: string) => void): number {
-  if (ck.setAside) log(`set aside a saved ${what} training of another configuration: ${ck.setAside}`);
-  const s = ck.saved;
-  if (!s) return 0;
-  log(`${what}: resumed at step ${s.step} of ${s.total}${s.best ? ` (best val mIOU ${(100 * s.best.miou).toFixed(1)}% at step ${s.best.step})` : ''}, ${s.seconds.toFixed(0)} s trained before (${ck.dir})`);
-  return s.seconds;
 }
 
 interface SrnUnetContext {
@@ -423,7 +414,7 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
       kind: 'srn-render-unet', unet: cfg.unet, rgbUnet: cfg.srnUnet.rgbUnet, renderViewsPerInstance: cfg.srnUnet.renderViewsPerInstance, seed: cfg.seed,
       semantic: { seed: c.semanticSeed, steps: training.semanticSteps }, images: images.length, data: { root: c.stage.root, version: c.stage.dataVersion },
     });
-    resumeNote(ck, 'U-Net on SRN renders', c.log);
+    ck.resumeLines('U-Net on SRN renders').forEach(c.log);
     const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress, signal: c.signal, checkpoint: ck });
     if (c.signal?.aborted) throw new Error(`interrupted while training the U-Net on SRN renders (saved at every validation${ck.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there); nothing is scored from a part-trained U-Net`);
     c.timings.rgbUnetSeconds = r.seconds;

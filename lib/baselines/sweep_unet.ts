@@ -96,8 +96,7 @@ export async function sweepUnet(req: SweepUnetRequest): Promise<SweepPredict> {
     const unet = { ...cfg.unet, fewShot };
     const subset = req.train.instances.map((i) => [i.id, i.views.length]);
     const journal = req.journal ? new UnetGridJournal<UnetTrainResult>(req.journal.dir, { run: req.journal.fingerprint, unet, seed, subset, valSize: val.size }) : undefined;
-    if (journal?.setAside) req.log?.(`set aside a dropout search of another configuration: ${journal.setAside}`);
-    if (journal?.candidates.length) req.log?.(`dropout search resumed at ${journal.candidates.length} of ${unet.fewShot.dropoutGrid.length} candidates: ${journal.candidates.map((c) => `p=${c.dropout} val mIOU ${(100 * (c.result.bestValMIOU ?? 0)).toFixed(1)}%`).join(', ')} (${journal.dir})`);
+    if (journal && req.log) journal.resumeLines(unet.fewShot.dropoutGrid.length).forEach(req.log);
     resumedSeconds = journal?.resumedSeconds ?? 0;
     const best = await trainFewShotUnet(unet, train, val, C, seed, { onProgress: req.onProgress, signal: req.signal, journal });
     net = best.net;

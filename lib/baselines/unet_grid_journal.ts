@@ -26,7 +26,7 @@ interface GridDoc<R> {
   best: { dropout: number; file: string; tensors: PackedEntry[] } | null;
 }
 
-export class UnetGridJournal<R extends { seconds: number }> {
+export class UnetGridJournal<R extends { seconds: number; bestValMIOU: number | null }> {
   private doc: GridDoc<R>;
   private seq = 0;
   /** Where a folder of another fingerprint (or a damaged one) went; null when none was found. */
@@ -53,6 +53,14 @@ export class UnetGridJournal<R extends { seconds: number }> {
   /** Seconds the finished candidates took (spent by earlier, stopped runs when read back): a record's time includes them. */
   get resumedSeconds(): number {
     return this.doc.candidates.reduce((a, c) => a + c.result.seconds, 0);
+  }
+
+  /** What a run opening this journal says: a folder set aside, the candidates it resumes with (of a grid of `gridSize`). */
+  resumeLines(gridSize: number): string[] {
+    const lines = this.setAside ? [`set aside a dropout search of another configuration: ${this.setAside}`] : [];
+    const c = this.doc.candidates;
+    if (c.length) lines.push(`dropout search resumed at ${c.length} of ${gridSize} candidates: ${c.map((x) => `p=${x.dropout} val mIOU ${(100 * (x.result.bestValMIOU ?? 0)).toFixed(1)}%`).join(', ')} (${this.dir})`);
+    return lines;
   }
 
   /** The dropout whose weights are stored (the best on validation so far), or null. */

@@ -78,6 +78,14 @@ export class UnetTrainCheckpoint {
     return { step, total, history, validation, best, sinceBest, seconds };
   }
 
+  /** What a run opening this checkpoint of `what` (e.g. 'oracle U-Net') says: a folder set aside, where it resumes. */
+  resumeLines(what: string): string[] {
+    const lines = this.setAside ? [`set aside a saved ${what} training of another configuration: ${this.setAside}`] : [];
+    const s = this.saved;
+    if (s) lines.push(`${what}: resumed at step ${s.step} of ${s.total}${s.best ? ` (best val mIOU ${(100 * s.best.miou).toFixed(1)}% at step ${s.best.step})` : ''}, ${s.seconds.toFixed(0)} s trained before (${this.dir})`);
+    return lines;
+  }
+
   /** The saved state with its tensors (verified against their sha256); the caller disposes every tensor. */
   restore(): RestoredUnetTraining | null {
     if (!this.doc) return null;

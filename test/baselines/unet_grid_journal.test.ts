@@ -58,7 +58,9 @@ describe('UnetGridJournal', () => {
     const first = await stagesOf(unet([0]), new UnetGridJournal<UnetTrainResult>(dir, { run: 1 }));
     assert.deepEqual(first.stages, ['unet-fewshot p=0']);
     const before = tf.memory().numTensors;
-    const resumed = await stagesOf(unet([0, 0.5, 0.2]), new UnetGridJournal<UnetTrainResult>(dir, { run: 1 }));
+    const journal = new UnetGridJournal<UnetTrainResult>(dir, { run: 1 });
+    assert.deepEqual(journal.resumeLines(3), [`dropout search resumed at 1 of 3 candidates: p=0 val mIOU ${(100 * first.grid[0][1]!).toFixed(1)}% (${dir})`]);
+    const resumed = await stagesOf(unet([0, 0.5, 0.2]), journal);
     assert.equal(tf.memory().numTensors, before);
     assert.deepEqual(resumed.stages.sort(), ['unet-fewshot p=0.2', 'unet-fewshot p=0.5']);
     assert.equal(resumed.dropout, full.dropout);
