@@ -11,6 +11,7 @@ import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
 import { semanticTrainingsOnDisk, type SemanticOnDisk } from '../pipeline/stage_cache';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
+import { peekUnetTrainState } from '../baselines/unet_train_checkpoint';
 import { presetConfig, scheduleSteps } from '../config/presets';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { formatDuration } from '../training/progress';
@@ -92,6 +93,11 @@ export interface Table1Step {
    * which the step resumes at the next candidate if its settings are the same: candidates trained per seed.
    */
   dropoutSearch?: { seed: number; candidates: number }[];
+  /**
+   * The oracle U-Net column only: trainings a stopped run left saved (lib/baselines/unet_train_checkpoint.ts), which the
+   * step goes on from if its settings are the same: the step reached per seed.
+   */
+  oracleTraining?: { seed: number; step: number; total: number }[];
 }
 
 export interface Table1StepEstimate {
@@ -152,6 +158,7 @@ export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): T
       estimate: estimateTable1Step(g.columns, rows, ofScale),
       ...(g.columns.some((c) => c === 'srn-unet-single' || c === 'srn-unet-multi') ? { semantic: semanticNeed(cfg, runsDir), journalled: srnUnetJournals(cfg, runsDir, g.seeds) } : {}),
       ...(g.columns.includes('unet-30shot') ? { dropoutSearch: fewShotGridJournals(cfg, runsDir, g.seeds) } : {}),
+      ...(g.columns.includes('unet-oracle') ? { oracleTraining: oracleTrainings(cfg, runsDir, g.seeds) } : {}),
     }));
   });
 }
@@ -175,6 +182,14 @@ function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, 
   return seeds.flatMap((seed) => {
     const candidates = peekGridCandidates(join(unetBaselinesDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot', 'grid.json'))?.length ?? 0;
     return candidates ? [{ seed, candidates }] : [];
+  });
+}
+
+/** Steps the oracle U-Net's saved trainings of these seeds reached (an unreadable one counts none). */
+function oracleTrainings(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; step: number; total: number }[] {
+  return seeds.flatMap((seed) => {
+    const s = peekUnetTrainState(join(unetBaselinesDir(cfg, runsDir, seed), 'unet-oracle', 'unet-train', 'oracle', 'state.json'));
+    return s ? [{ seed, step: s.step, total: s.total }] : [];
   });
 }
 
@@ -228,7 +243,8 @@ export function describeTable1Step(step: Table1Step): string {
   const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
   const journals = step.journalled?.length ? `; resumes the journalled evaluations of a stopped run (if its weights and settings match): ${step.journalled.map((j) => `seed ${j.seed} ${j.protocol}-view ${j.scored} object(s) scored`).join(', ')}` : '';
   const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained`).join(', ')}` : '';
-  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}`;
+  const oracle = step.oracleTraining?.length ? `; goes on from the oracle U-Net's saved training of a stopped run (if its settings match): ${step.oracleTraining.map((o) => `seed ${o.seed} at step ${o.step} of ${o.total}`).join(', ')}` : '';
+  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}${oracle}`;
 }
 
 export interface Table1Result extends ExperimentOutput {
