@@ -7,6 +7,13 @@
 #   bash bench/gpu-check.sh run [ARGS]    there, from the repo root with .gpu-pack carried: unpacks, installs the
 #                                          Vulkan loader, runs the check (webgpu on the GPU beside wasm on the CPU by
 #                                          default; ARGS go to gpu-check.ts) and copies the JSON to $OUT (or .gpu-pack/).
+#   bash bench/gpu-check.sh size          here: MiB that a device call would send (tracked + untracked-not-ignored
+#                                          files + the carried .gpu-pack), against the tool's 64 MiB.
+#   bash bench/gpu-check.sh slim          here, right before the device call: untracks (git rm --cached, files kept)
+#                                          and ignores the folders the check never reads (pretrained/ 117 MB of shipped
+#                                          weights, docs/results/), so that the tree travels under 64 MiB.
+#   bash bench/gpu-check.sh unslim        here, right after it: puts them back in the index from HEAD. Never commit
+#                                          while slimmed: the commit would delete them (slim refuses to run twice).
 # The CUDA route (setup:native --gpu) does not fit: its libtensorflow_cc alone is 1.1 GB (docs/gpu.md).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -63,8 +70,54 @@ run() {
   (cd "$work" && ./node gpu-check.cjs --out "$out/gpu-check.json" "$@") 2> >(tee "$out/gpu-check.log" >&2)
 }
 
+# The device tool sends the checkout's tracked and untracked-not-ignored files and the carried paths, 64 MiB at most.
+LIMIT_MIB=64
+SLIM_DIRS=(pretrained docs/results)
+SLIM_MARK='# bench/gpu-check.sh slim: untracked for a device call (unslim restores)'
+exclude_file() { git -C "$ROOT" rev-parse --path-format=absolute --git-path info/exclude; }
+
+travelling_bytes() {
+  { git -C "$ROOT" ls-files -z --cached; git -C "$ROOT" ls-files -z --others --exclude-standard; } |
+    (cd "$ROOT" && xargs -0 -r stat -c %s -- 2>/dev/null) | awk '{s += $1} END {print s + 0}'
+}
+
+size() {
+  local tree pack=0 total
+  tree=$(travelling_bytes)
+  [ -d "$PACK" ] && pack=$(du -sb "$PACK" | cut -f1)
+  total=$((tree + pack))
+  awk -v t="$tree" -v p="$pack" -v s="$total" -v l="$LIMIT_MIB" 'BEGIN {
+    printf "gpu-check: the tree sends %.1f MiB, .gpu-pack %.1f MiB: %.1f MiB of %d MiB (%s)\n", t / 2^20, p / 2^20, s / 2^20, l, (s <= l * 2^20 ? "fits" : "too large: bash bench/gpu-check.sh slim")
+  }' >&2
+  [ "$total" -le $((LIMIT_MIB * 1048576)) ]
+}
+
+slim() {
+  local ex; ex=$(exclude_file)
+  grep -qxF "$SLIM_MARK" "$ex" 2>/dev/null && die "already slimmed: run 'bash bench/gpu-check.sh unslim' first"
+  git -C "$ROOT" diff --quiet HEAD -- "${SLIM_DIRS[@]}" ||
+    die "${SLIM_DIRS[*]} differ from HEAD (commit or restore them first): unslim restores them from HEAD"
+  git -C "$ROOT" rm -r -q --cached -- "${SLIM_DIRS[@]}"
+  { echo "$SLIM_MARK"; for d in "${SLIM_DIRS[@]}"; do echo "/$d/"; done; } >> "$ex"
+  log "untracked and ignored ${SLIM_DIRS[*]} (files kept); 'bash bench/gpu-check.sh unslim' after the device call, before any commit"
+  size || die "still over ${LIMIT_MIB} MiB after slimming"
+}
+
+unslim() {
+  local ex; ex=$(exclude_file)
+  grep -qxF "$SLIM_MARK" "$ex" 2>/dev/null || die "not slimmed (no mark in $ex)"
+  git -C "$ROOT" reset -q HEAD -- "${SLIM_DIRS[@]}"
+  # Drops the mark and the lines slim wrote after it.
+  awk -v m="$SLIM_MARK" -v n="${#SLIM_DIRS[@]}" '$0 == m {skip = n; next} skip > 0 {skip--; next} {print}' "$ex" > "$ex.tmp" && mv "$ex.tmp" "$ex"
+  [ -z "$(git -C "$ROOT" status --porcelain -- "${SLIM_DIRS[@]}")" ] || die "${SLIM_DIRS[*]} still differ from HEAD: check git status"
+  log "restored ${SLIM_DIRS[*]} to the index"
+}
+
 case "${1:-}" in
   pack) pack ;;
   run) shift; run "$@" ;;
-  *) die "usage: bash bench/gpu-check.sh pack | run [gpu-check.ts arguments]" ;;
+  size) size ;;
+  slim) slim ;;
+  unslim) unslim ;;
+  *) die "usage: bash bench/gpu-check.sh pack | run [gpu-check.ts arguments] | size | slim | unslim" ;;
 esac
