@@ -149,6 +149,11 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
   let before = 0;
   const ck = opts.checkpoint;
   const saved = ck?.restore();
+  if (saved && saved.state.total !== total) {
+    for (const r of [saved.net, saved.adam.m, saved.adam.v, saved.best ?? {}]) disposeRecord(r);
+    adam.dispose();
+    throw new Error(`${ck!.dir}: a training of ${saved.state.total} steps is saved there, this one has ${total} (its fingerprint should tell them apart)`);
+  }
   if (saved) {
     ({ step, history, validation, sinceBest, seconds: before } = saved.state);
     net.params.load(saved.net);

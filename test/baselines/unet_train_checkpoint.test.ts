@@ -93,6 +93,16 @@ describe('UnetTrainCheckpoint', () => {
     assert.ok(!existsSync(dir));
   });
 
+  it('refuses a saved training of another length, leaving no tensors', async () => {
+    const dir = fresh();
+    await trained(new UnetTrainCheckpoint(dir, 'fp'), 3);
+    const net = newNet();
+    const before = tf.memory().numTensors;
+    await assert.rejects(trainUnet2d(net, { ...trainCfg, steps: 9 }, train, val, C, 9, { checkpoint: new UnetTrainCheckpoint(dir, 'fp') }), /a training of 7 steps is saved there, this one has 9/);
+    assert.equal(tf.memory().numTensors, before);
+    net.dispose();
+  });
+
   it('keeps best weights apart from the net when the best validation is not the last, and reads them back', () => {
     const dir = fresh();
     const ck = new UnetTrainCheckpoint(dir, 'fp');
