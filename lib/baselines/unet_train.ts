@@ -217,6 +217,11 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
     }
     // A stopped run scores nothing (its caller throws), so it spends no validation on a part-trained net.
     if (!opts.signal?.aborted && val && cfg.evalEvery > 0 && validation.at(-1)?.[0] !== step) validate(step);
+  } catch (e) {
+    // A failed step or save (a non-finite state is refused): nothing of this training outlives it.
+    const held = best as { weights: Record<string, tf.Tensor> } | null;
+    if (held) disposeRecord(held.weights);
+    throw e;
   } finally {
     adam.dispose();
   }

@@ -93,6 +93,17 @@ describe('UnetTrainCheckpoint', () => {
     assert.ok(!existsSync(dir));
   });
 
+  it('a training whose weights turn non-finite stops at its save with the last good state kept and no tensors left', async () => {
+    const dir = fresh();
+    const net = newNet();
+    const before = tf.memory().numTensors;
+    // A learning rate that overflows the weights within a few steps.
+    const wild = { ...trainCfg, adam: { ...trainCfg.adam, lr: 1e30 } };
+    await assert.rejects(trainUnet2d(net, wild, train, val, C, 9, { checkpoint: new UnetTrainCheckpoint(dir, 'fp') }), /is not finite at step \d+; the U-Net's training state is not written/);
+    assert.equal(tf.memory().numTensors, before);
+    net.dispose();
+  });
+
   it('refuses a saved training of another length, leaving no tensors', async () => {
     const dir = fresh();
     await trained(new UnetTrainCheckpoint(dir, 'fp'), 3);
