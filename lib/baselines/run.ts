@@ -32,10 +32,10 @@ import { writeJsonAtomic } from '../util/atomic_write';
 import type { BaselineConfig } from './config';
 import { BASELINE_RESULT_FILES, baselineRunConfig, baselineRunDir, type BaselineKind } from './finished_baseline';
 import { TcoNet } from './tco';
-import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from './tco_train';
+import { fitTcoProbe, pretrainTco, TCO_SAVE_EVERY, tcoArch, tcoPredictor } from './tco_train';
 import { Unet2d } from './unet2d';
 import { UnetGridJournal } from './unet_grid_journal';
-import { UnetTrainCheckpoint } from './unet_train_checkpoint';
+import { NetTrainCheckpoint } from './net_train_checkpoint';
 import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor, type UnetTrainResult } from './unet_train';
 import { mean, nearestResizeLabels } from './util';
 
@@ -234,12 +234,25 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       const net = new TcoNet(tcoArch(cfg.tco), cfg.seed);
       log(`TCO ${cfg.tco.side}² (${cfg.tco.depth ? 'RGB+D' : 'RGB'}), ${net.parameterCount().toLocaleString('en')} parameters`);
       t = performance.now();
-      const pre = await pretrainTco(cfg.tco, net, train, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numericMetrics(r, 'tco_pretrain/'), s) });
-      timings.pretrainSeconds = secs(t);
+      // Saved every TCO_SAVE_EVERY steps: a stopped run goes on from its last save.
+      const ck = new NetTrainCheckpoint(join(runDir, 'tco-train', 'pretrain'), { kind: 'tco', tco: cfg.tco, seed: cfg.seed, instances: train.instances.length, data: { root: dataRoot, version: data.dataVersion } });
+      ck.resumeLines('TCO pre-training').forEach(log);
+      const resumed = ck.saved?.seconds ?? 0;
+      const pre = await pretrainTco(cfg.tco, net, train, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numericMetrics(r, 'tco_pretrain/'), s), signal: opts.signal, checkpoint: ck });
+      if (pre.aborted) {
+        net.dispose();
+        throw new Error(`interrupted while pre-training TCO (saved every ${TCO_SAVE_EVERY} steps${ck.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there); nothing is scored from a part-trained net`);
+      }
+      timings.pretrainSeconds = secs(t) + resumed;
       log(`pre-training: ${pre.steps} steps in ${timings.pretrainSeconds.toFixed(0)} s, loss ${mean(pre.history.slice(0, 20)).toFixed(4)} → ${mean(pre.history.slice(-20)).toFixed(4)}`);
       t = performance.now();
       const fs = fewShotRefs();
-      const probe = await fitTcoProbe(cfg.tco, net, train, fs.refs, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numericMetrics(r, 'tco_probe/'), s) });
+      const probe = await fitTcoProbe(cfg.tco, net, train, fs.refs, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numericMetrics(r, 'tco_probe/'), s), signal: opts.signal });
+      if (probe.aborted) {
+        probe.head.dispose();
+        net.dispose();
+        throw new Error('interrupted while fitting the TCO probe (the pre-training is saved: a rerun fits the probe again, ~2 min at 64²); nothing is scored');
+      }
       timings.probeSeconds = secs(t);
       const majority = majorityForegroundClass(fs.refs.map((r) => loadView(train, r.instance, r.view, cfg.tco.side, { skipDepth: true }).labels!), C);
       await evalOne('tco+linear', 'single', tcoPredictor(cfg.tco, net, probe.head), majority, {
@@ -254,13 +267,14 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       });
       probe.head.dispose();
       net.dispose();
+      ck.remove();
     } else if (opts.kind === 'unet-oracle' || opts.kind === 'unet-fewshot') {
       const S = cfg.unet.side;
       const val = splitImageSet(valSplit(), S, undefined, cache);
       t = performance.now();
       let net;
       let grid: UnetGridJournal<UnetTrainResult> | undefined;
-      let ck: UnetTrainCheckpoint | undefined;
+      let ck: NetTrainCheckpoint | undefined;
       // Seconds an earlier, stopped run trained (dropout candidates, oracle steps): the training time includes them.
       let resumedSeconds = 0;
       let training: Record<string, unknown>;
@@ -270,7 +284,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         const set = splitImageSet(train, S, undefined, cache);
         log(`U-Net oracle: ${net.parameterCount().toLocaleString('en')} parameters, ${set.size} training images at ${S}²`);
         // Saved at every validation: a stopped run goes on from its last one.
-        ck = new UnetTrainCheckpoint(join(runDir, 'unet-train', 'oracle'), { kind: 'unet-oracle', unet: cfg.unet, seed: cfg.seed, images: set.size, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
+        ck = new NetTrainCheckpoint(join(runDir, 'unet-train', 'oracle'), { kind: 'unet-oracle', unet: cfg.unet, seed: cfg.seed, images: set.size, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
         ck.resumeLines('oracle U-Net').forEach(log);
         resumedSeconds = ck.saved?.seconds ?? 0;
         const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, checkpoint: ck });
@@ -410,7 +424,7 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
     });
     c.timings.renderTrainSeconds = (performance.now() - t) / 1000;
     // Saved at every validation (the renders, ~2 min at 64², are made again by a rerun: they are the same).
-    const ck = new UnetTrainCheckpoint(join(c.runDir, 'unet-train', 'srn-rgb'), {
+    const ck = new NetTrainCheckpoint(join(c.runDir, 'unet-train', 'srn-rgb'), {
       kind: 'srn-render-unet', unet: cfg.unet, rgbUnet: cfg.srnUnet.rgbUnet, renderViewsPerInstance: cfg.srnUnet.renderViewsPerInstance, seed: cfg.seed,
       semantic: { seed: c.semanticSeed, steps: training.semanticSteps }, images: images.length, data: { root: c.stage.root, version: c.stage.dataVersion },
     });

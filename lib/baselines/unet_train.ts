@@ -17,7 +17,7 @@ import type { Unet2dConfig, Unet2dTrainConfig } from './config';
 import { disposeRecord, logitsToLabels } from './layers';
 import { Unet2d, type Unet2dArch } from './unet2d';
 import type { UnetGridJournal } from './unet_grid_journal';
-import type { UnetTrainCheckpoint } from './unet_train_checkpoint';
+import type { NetTrainCheckpoint } from './net_train_checkpoint';
 import { nearestResizeLabels } from './util';
 
 export function unetArch(cfg: Unet2dConfig, numClasses: number, dropout = cfg.dropout): Unet2dArch {
@@ -114,7 +114,7 @@ export interface UnetTrainOptions {
    * Saves the training at every validation and, when it holds a saved state, goes on from it (the result is the
    * uninterrupted run's; `seconds` counts every sitting). The caller removes it once the result is kept.
    */
-  checkpoint?: UnetTrainCheckpoint;
+  checkpoint?: NetTrainCheckpoint;
 }
 
 export interface UnetTrainResult {
@@ -148,21 +148,18 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
   // Seconds of earlier sittings (a resumed checkpoint).
   let before = 0;
   const ck = opts.checkpoint;
-  const saved = ck?.restore();
-  if (saved && saved.state.total !== total) {
-    for (const r of [saved.net, saved.adam.m, saved.adam.v, saved.best ?? {}]) disposeRecord(r);
+  let saved;
+  try {
+    saved = ck?.resumeInto(net.params, adam, total);
+  } catch (e) {
     adam.dispose();
-    throw new Error(`${ck!.dir}: a training of ${saved.state.total} steps is saved there, this one has ${total} (its fingerprint should tell them apart)`);
+    throw e;
   }
   if (saved) {
     ({ step, history, validation, sinceBest, seconds: before } = saved.state);
-    net.params.load(saved.net);
-    adam.load(saved.adam);
     const b = saved.state.best;
-    best = b ? { miou: b.miou, step: b.step, weights: saved.best ?? net.params.snapshot() } : null;
-    disposeRecord(saved.net);
-    tf.dispose([...Object.values(saved.adam.m), ...Object.values(saved.adam.v)]);
-    if (saved.best && !best) disposeRecord(saved.best);
+    if (b) best = { miou: b.miou, step: b.step, weights: saved.best ?? net.params.snapshot() };
+    else if (saved.best) disposeRecord(saved.best);
   }
   const meter = new ProgressMeter(opts.stage ?? 'unet', total, step, opts.onProgress);
   const t0 = performance.now();
@@ -181,9 +178,8 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
   const save = (at: number) => {
     if (!ck) return;
     const b = best as { miou: number; step: number; weights: Record<string, tf.Tensor> } | null;
-    const netVars = Object.fromEntries([...net.params.trainable, ...net.params.state]);
     const state = { step: at, total, history, validation, best: b && { miou: b.miou, step: b.step }, sinceBest, seconds: seconds() };
-    ck.save(state, netVars, adam, b && b.step !== at ? b.weights : null);
+    ck.saveFrom(state, net.params, adam, b && b.step !== at ? b.weights : null);
   };
   try {
     for (; step < total; step++) {

@@ -15,7 +15,7 @@ import { scheduleSteps } from '../config/presets';
 import { readLease } from '../tracking/lifecycle';
 import { isCheckpointSibling } from '../training/checkpoint_names';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
-import { peekUnetTrainState } from '../baselines/unet_train_checkpoint';
+import { peekNetTrainState } from '../baselines/net_train_checkpoint';
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
@@ -51,6 +51,8 @@ export interface LeaseStatus {
 export interface JournalStatus {
   path: string;
   records: number;
+  /** What `records` counts (default 'record'; a saved training counts its steps). */
+  unit?: string;
   updatedAt: string;
   /** A label-count sweep's journal: what is left of it and about how long that takes (`planSweep`). */
   plan?: string[];
@@ -111,9 +113,9 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
         } else if (e.name === 'grid.json' && basename(dirname(dir)) === 'unet-grid') {
           const g = gridAt(p);
           if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
-        } else if (e.name === 'state.json' && basename(dirname(dir)) === 'unet-train') {
-          const u = peekUnetTrainState(p);
-          if (u) out.journals.push({ path: rel(p), records: u.validations, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's training part-way (a record per validation): step ${u.step.toLocaleString('en')} of ${u.total.toLocaleString('en')}${u.best ? ` (best val ${(100 * u.best.miou).toFixed(1)}% at step ${u.best.step.toLocaleString('en')})` : ''}, ${u.seconds.toFixed(0)} s trained; the rerun goes on from it`] });
+        } else if (e.name === 'state.json' && /^(unet|tco)-train$/.test(basename(dirname(dir)))) {
+          const u = peekNetTrainState(p);
+          if (u) out.journals.push({ path: rel(p), records: u.step, unit: 'step', updatedAt: statSync(p).mtime.toISOString(), plan: [`  ${basename(dirname(dir)) === 'tco-train' ? "TCO's pre-training" : "a U-Net's training"} part-way: step ${u.step.toLocaleString('en')} of ${u.total.toLocaleString('en')}${u.best ? ` (best val ${(100 * u.best.miou).toFixed(1)}% at step ${u.best.step.toLocaleString('en')})` : ''}, ${u.seconds.toFixed(0)} s trained; the rerun goes on from it`] });
         } else if (/^results.*\.json$/.test(e.name)) {
           out.results.push({ path: rel(p), ...scoresAt(p) });
         }
@@ -233,7 +235,7 @@ export function formatRunsStatus(s: RunsStatus, all = false): string[] {
     lines.push(`  ${t.path} [${t.stage}]: ${steps}${t.finished ? ', finished' : busy ? ', training now' : ''}; saved ${ago(t.savedAt, now)}`);
   }
   lines.push('', s.journals.length ? 'part-way (journals; a rerun of the command that wrote them goes on from them):' : 'part-way: nothing (no journals)');
-  for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} record(s), updated ${ago(j.updatedAt, now)}`, ...(j.plan ?? []).map((l) => `    ${l.replace(/^ {2}/, '')}`));
+  for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} ${j.unit ?? 'record'}(s), updated ${ago(j.updatedAt, now)}`, ...(j.plan ?? []).map((l) => `    ${l.replace(/^ {2}/, '')}`));
   lines.push('', `finished results: ${s.results.length} file(s)${all || !s.results.length ? '' : ' (--all lists them)'}`);
   if (all) {
     const pct = (v: number | null) => (v === null ? '—' : (100 * v).toFixed(1));

@@ -11,7 +11,7 @@ import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
 import { semanticTrainingsOnDisk, type SemanticOnDisk } from '../pipeline/stage_cache';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
-import { peekUnetTrainState } from '../baselines/unet_train_checkpoint';
+import { peekNetTrainState } from '../baselines/net_train_checkpoint';
 import { presetConfig, scheduleSteps } from '../config/presets';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { formatDuration } from '../training/progress';
@@ -94,10 +94,10 @@ export interface Table1Step {
    */
   dropoutSearch?: { seed: number; candidates: number }[];
   /**
-   * The oracle U-Net column only: trainings a stopped run left saved (lib/baselines/unet_train_checkpoint.ts), which the
-   * step goes on from if its settings are the same: the step reached per seed.
+   * The oracle U-Net and TCO columns: trainings a stopped run left saved (lib/baselines/net_train_checkpoint.ts), which
+   * the step goes on from if its settings are the same: the step reached per seed.
    */
-  oracleTraining?: { seed: number; step: number; total: number }[];
+  savedTrainings?: { seed: number; net: 'oracle U-Net' | 'TCO pre-training'; step: number; total: number }[];
 }
 
 export interface Table1StepEstimate {
@@ -158,7 +158,7 @@ export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): T
       estimate: estimateTable1Step(g.columns, rows, ofScale),
       ...(g.columns.some((c) => c === 'srn-unet-single' || c === 'srn-unet-multi') ? { semantic: semanticNeed(cfg, runsDir), journalled: srnUnetJournals(cfg, runsDir, g.seeds) } : {}),
       ...(g.columns.includes('unet-30shot') ? { dropoutSearch: fewShotGridJournals(cfg, runsDir, g.seeds) } : {}),
-      ...(g.columns.includes('unet-oracle') ? { oracleTraining: oracleTrainings(cfg, runsDir, g.seeds) } : {}),
+      ...(g.columns.includes('unet-oracle') || g.columns.includes('tco-linear') ? { savedTrainings: savedTrainings(cfg, runsDir, g.columns, g.seeds) } : {}),
     }));
   });
 }
@@ -171,9 +171,9 @@ function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): { onDi
   };
 }
 
-/** The folder where unet-baselines runs Table 1's U-Net columns of one seed. */
-function unetBaselinesDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed: number): string {
-  const own = loadExperimentConfig('unet-baselines', cfg.scale as Scale);
+/** The folder where unet-baselines (or tco-baseline) runs Table 1's U-Net (TCO) columns of one seed. */
+function unetBaselinesDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed: number, experiment: 'unet-baselines' | 'tco-baseline' = 'unet-baselines'): string {
+  const own = loadExperimentConfig(experiment, cfg.scale as Scale);
   return experimentRunPath({ ...own, seed: cfg.seed, seeds: [seed], data: { ...own.data, className: cfg.data.className } } as ExperimentConfig, { runsDir });
 }
 
@@ -185,12 +185,18 @@ function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, 
   });
 }
 
-/** Steps the oracle U-Net's saved trainings of these seeds reached (an unreadable one counts none). */
-function oracleTrainings(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; step: number; total: number }[] {
-  return seeds.flatMap((seed) => {
-    const s = peekUnetTrainState(join(unetBaselinesDir(cfg, runsDir, seed), 'unet-oracle', 'unet-train', 'oracle', 'state.json'));
-    return s ? [{ seed, step: s.step, total: s.total }] : [];
-  });
+/** Steps the saved trainings (oracle U-Net, TCO pre-training) of these columns and seeds reached (an unreadable one counts none). */
+function savedTrainings(cfg: ExperimentConfig<'table-1'>, runsDir: string, columns: readonly Table1ColumnId[], seeds: readonly number[]): NonNullable<Table1Step['savedTrainings']> {
+  const where = [
+    ...(columns.includes('tco-linear') ? [{ net: 'TCO pre-training' as const, file: (seed: number) => join(unetBaselinesDir(cfg, runsDir, seed, 'tco-baseline'), 'tco', 'tco-train', 'pretrain', 'state.json') }] : []),
+    ...(columns.includes('unet-oracle') ? [{ net: 'oracle U-Net' as const, file: (seed: number) => join(unetBaselinesDir(cfg, runsDir, seed), 'unet-oracle', 'unet-train', 'oracle', 'state.json') }] : []),
+  ];
+  return where.flatMap(({ net, file }) =>
+    seeds.flatMap((seed) => {
+      const s = peekNetTrainState(file(seed));
+      return s ? [{ seed, net, step: s.step, total: s.total }] : [];
+    }),
+  );
 }
 
 /** Objects scored in the SRN+U-Net evaluations' journals of these seeds (where unet-baselines runs them for Table 1). */
@@ -243,7 +249,7 @@ export function describeTable1Step(step: Table1Step): string {
   const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
   const journals = step.journalled?.length ? `; resumes the journalled evaluations of a stopped run (if its weights and settings match): ${step.journalled.map((j) => `seed ${j.seed} ${j.protocol}-view ${j.scored} object(s) scored`).join(', ')}` : '';
   const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained`).join(', ')}` : '';
-  const oracle = step.oracleTraining?.length ? `; goes on from the oracle U-Net's saved training of a stopped run (if its settings match): ${step.oracleTraining.map((o) => `seed ${o.seed} at step ${o.step} of ${o.total}`).join(', ')}` : '';
+  const oracle = step.savedTrainings?.length ? `; goes on from the saved trainings of a stopped run (if their settings match): ${step.savedTrainings.map((o) => `${o.net} seed ${o.seed} at step ${o.step} of ${o.total}`).join(', ')}` : '';
   return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}${oracle}`;
 }
 

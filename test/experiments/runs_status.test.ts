@@ -35,7 +35,8 @@ put('pretrain/cpu64-chair-s0-def/checkpoint/manifest.json', manifest('pretrain',
 put('label-count-sweep/cpu64/chair/tracking-run.json', { uri: 'file:///x', runId: 'r1', pid: deadPid, startedAt: '2026-12-06T08:00:00.000Z', command: '/w/bin/semantic-srn.mjs experiment label-count-sweep --out runs', cwd: '/w/wt3' });
 const rec = (instances: number, views: number, seed: number, probeSeconds: number) => ({ method: 'unet', numLabels: instances * views, seed, miou: 0.5, shapeMIOU: 0.4, instances, views, probeSeconds });
 put('label-count-sweep/cpu64/chair/unet-grid/2x2-seed0/grid.json', { fingerprint: {}, candidates: [{ dropout: 0.1, result: { bestValMIOU: 0.6123 } }], best: null });
-put('unet-baselines/cpu64/chair-seed1/unet-oracle/unet-train/oracle/state.json', { format: 'semantic-srn-unet-train/1', fingerprint: {}, step: 400, total: 1000, history: [], validation: [[200, 0.61], [400, 0.7021]], best: { miou: 0.7021, step: 400 }, sinceBest: 0, seconds: 812.4, file: 'state-1.bin', tensors: [] });
+put('unet-baselines/cpu64/chair-seed1/unet-oracle/unet-train/oracle/state.json', { format: 'semantic-srn-net-train/1', fingerprint: {}, step: 400, total: 1000, history: [], validation: [[200, 0.61], [400, 0.7021]], best: { miou: 0.7021, step: 400 }, sinceBest: 0, seconds: 812.4, file: 'state-1.bin', tensors: [] });
+put('tco-baseline/cpu64/chair-seed1/tco/tco-train/pretrain/state.json', { format: 'semantic-srn-net-train/1', fingerprint: {}, step: 250, total: 1500, history: [], validation: [], best: null, sinceBest: 0, seconds: 143.2, file: 'state-0.bin', tensors: [] });
 put('label-count-sweep/cpu64/chair/records.partial.json', { fingerprint: { points: [{ instances: 1, views: 1 }, { instances: 2, views: 2 }], seeds: [0, 1] }, records: [rec(1, 1, 0, 600), rec(1, 1, 1, 1200)] });
 // A lease copied from another machine: its pid means nothing here, even when one runs with that number.
 put('unet-baselines/cpu64/table-seed0/tracking-run.json', { uri: 'file:///x', runId: 'r2', pid: process.pid, host: 'elsewhere', startedAt: '2026-12-06T08:00:00.000Z' });
@@ -69,7 +70,8 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
     [
       ['label-count-sweep/cpu64/chair/records.partial.json', 2],
       ['label-count-sweep/cpu64/chair/unet-grid/2x2-seed0/grid.json', 1],
-      ['unet-baselines/cpu64/chair-seed1/unet-oracle/unet-train/oracle/state.json', 2],
+      ['tco-baseline/cpu64/chair-seed1/tco/tco-train/pretrain/state.json', 250],
+      ['unet-baselines/cpu64/chair-seed1/unet-oracle/unet-train/oracle/state.json', 400],
       ['unet-baselines/cpu64/table-seed0/srn-unet/results-single.partial.json', 3],
     ],
   );
@@ -90,7 +92,8 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   assert.doesNotMatch(text, /resume: cd [^\n]*table-1/, 'a live process is not told to resume');
   assert.match(text, /records\.partial\.json: 2 record\(s\), updated [^\n]*\n {4}2 of 4 records done; [^\n]*\n {4}unet: 2 record\(s\) left, at least 30m00s in all\n {6}4 image\(s\): 2 left, at least 15m00s each \(none there yet: timed as 1 image\(s\), a lower bound\)\n/);
   assert.match(text, /unet-grid\/2x2-seed0\/grid\.json: 1 record\(s\), updated [^\n]*\n {4}a U-Net's dropout search part-way: p=0\.1 \(val 61\.2%\) done; the rerun trains the rest of the grid\n/);
-  assert.match(text, /unet-train\/oracle\/state\.json: 2 record\(s\), updated [^\n]*\n {4}a U-Net's training part-way \(a record per validation\): step 400 of 1,000 \(best val 70\.2% at step 400\), 812 s trained; the rerun goes on from it\n/);
+  assert.match(text, /unet-train\/oracle\/state\.json: 400 step\(s\), updated [^\n]*\n {4}a U-Net's training part-way: step 400 of 1,000 \(best val 70\.2% at step 400\), 812 s trained; the rerun goes on from it\n/);
+  assert.match(text, /tco-train\/pretrain\/state\.json: 250 step\(s\), updated [^\n]*\n {4}TCO's pre-training part-way: step 250 of 1,500, 143 s trained; the rerun goes on from it\n/);
   assert.match(text, /results-single\.partial\.json: 3 record\(s\), updated [^\n]*\n\n/, 'not a sweep journal: no plan');
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
   assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);
@@ -113,6 +116,6 @@ test('semantic-srn status: JSON of the same, and a clear error for a missing fol
   const doc = JSON.parse(logs[0]) as { runsDir: string; trainings: unknown[]; journals: unknown[] };
   assert.equal(doc.runsDir, root);
   assert.equal(doc.trainings.length, 2);
-  assert.equal(doc.journals.length, 4);
+  assert.equal(doc.journals.length, 5);
   assert.match(errs.join('\n'), /nope: no such runs folder/);
 });

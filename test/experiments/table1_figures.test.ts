@@ -206,13 +206,19 @@ test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed 
     assert.equal(planTable1(cfg, runs)[0].dropoutSearch, undefined, 'only the 30-shot column has one');
     // A stopped oracle U-Net's saved training: the plan of column 6 says where it goes on from.
     const col6 = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0,1', columns: '6' });
-    assert.deepEqual(planTable1(col6, runs)[0].oracleTraining, []);
+    assert.deepEqual(planTable1(col6, runs)[0].savedTrainings, []);
     const state = join(runs, 'unet-baselines', 'small', 'chair-seed0', 'unet-oracle', 'unet-train', 'oracle', 'state.json');
     mkdirSync(dirname(state), { recursive: true });
-    writeFileSync(state, JSON.stringify({ format: 'semantic-srn-unet-train/1', fingerprint: {}, step: 400, total: 1000, validation: [], best: null, seconds: 10 }));
-    assert.deepEqual(planTable1(col6, runs)[0].oracleTraining, [{ seed: 0, step: 400, total: 1000 }]);
-    assert.match(describeTable1Step(planTable1(col6, runs)[0]), /; goes on from the oracle U-Net's saved training of a stopped run \(if its settings match\): seed 0 at step 400 of 1000$/);
-    assert.equal(planTable1(col3, runs)[0].oracleTraining, undefined, 'only the oracle column has one');
+    writeFileSync(state, JSON.stringify({ format: 'semantic-srn-net-train/1', fingerprint: {}, step: 400, total: 1000, validation: [], best: null, seconds: 10 }));
+    assert.deepEqual(planTable1(col6, runs)[0].savedTrainings, [{ seed: 0, net: 'oracle U-Net', step: 400, total: 1000 }]);
+    assert.match(describeTable1Step(planTable1(col6, runs)[0]), /; goes on from the saved trainings of a stopped run \(if their settings match\): oracle U-Net seed 0 at step 400 of 1000$/);
+    assert.equal(planTable1(col3, runs)[0].savedTrainings, undefined, 'only the oracle and TCO columns have one');
+    // And TCO's pre-training (column 1, run by tco-baseline).
+    const col1 = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0,1', columns: '1' });
+    const tcoState = join(runs, 'tco-baseline', 'small', 'chair-seed1', 'tco', 'tco-train', 'pretrain', 'state.json');
+    mkdirSync(dirname(tcoState), { recursive: true });
+    writeFileSync(tcoState, JSON.stringify({ format: 'semantic-srn-net-train/1', fingerprint: {}, step: 250, total: 1500, validation: [], best: null, seconds: 10 }));
+    assert.deepEqual(planTable1(col1, runs)[0].savedTrainings, [{ seed: 1, net: 'TCO pre-training', step: 250, total: 1500 }]);
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }

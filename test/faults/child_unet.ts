@@ -10,7 +10,7 @@ import { baselineConfig } from '../../lib/baselines/config';
 import { disposeRecord } from '../../lib/baselines/layers';
 import { Unet2d } from '../../lib/baselines/unet2d';
 import { memoryImageSet, trainUnet2d, unetArch } from '../../lib/baselines/unet_train';
-import { UnetTrainCheckpoint } from '../../lib/baselines/unet_train_checkpoint';
+import { NetTrainCheckpoint } from '../../lib/baselines/net_train_checkpoint';
 import { Rng } from '../../lib/util/random';
 
 async function main(): Promise<void> {
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const cfg = baselineConfig('tiny').unet;
   const net = new Unet2d(unetArch(cfg, 3, 0.2), 1);
   const set = memoryImageSet(images, S);
-  const r = await trainUnet2d(net, { ...cfg.oracle, steps: Number(steps), batchSize: 2, evalEvery: 1, patience: 100 }, set, set, 3, 2, { checkpoint: new UnetTrainCheckpoint(dir, 'child') });
+  const r = await trainUnet2d(net, { ...cfg.oracle, steps: Number(steps), batchSize: 2, evalEvery: 1, patience: 100 }, set, set, 3, 2, { checkpoint: new NetTrainCheckpoint(dir, 'child') });
   const w = net.params.snapshot();
   const sum = Object.values(w).reduce((a, t) => a + tf.sum(t).dataSync()[0], 0);
   disposeRecord(w);

@@ -17,7 +17,7 @@ function runChild(dir: string, steps: number, killAt?: string) {
 // Each point at the save of step 3 (that of step 2 complete): the step state.json names at the kill.
 const CASES: { point: string; saved: number }[] = [
   { point: 'atomic:before-rename@5', saved: 2 }, // the 5th atomic write (state-2.bin of step 3) not yet renamed
-  { point: 'unet-checkpoint:weights-written@3', saved: 2 }, // state-2.bin in place, state.json still names state-1.bin
+  { point: 'net-checkpoint:weights-written@3', saved: 2 }, // state-2.bin in place, state.json still names state-1.bin
   { point: 'atomic:before-rename@6', saved: 2 }, // state.json of step 3 written, not yet renamed
 ];
 

@@ -1,26 +1,28 @@
 /**
- * A U-Net training (the oracle's, the one on SRN renders) on disk at every validation, so that a run stopped
- * part-way (a session's end, Ctrl-C, a crash) goes on from its last validation instead of training again: the
- * oracle U-Net of a 64² Table 1 row trains for ~35 min. The folder holds `state.json` (fingerprint, step, loss
- * history, validations, the best one so far, the seconds spent, the tensors with sha256) and the `state-<n>.bin` it
- * names: the net's variables, Adam's moments and, when it differs from the net, the best validation's weights. The
- * data order and dropout masks derive from the seed and the step (trainUnet2d), so a resumed run trains exactly as an
- * uninterrupted one. The weights are written before the JSON that names them, both atomically, so a crash leaves the
- * previous state whole; non-finite tensors are refused. A folder of other settings is set aside, never deleted.
+ * A baseline network's training on disk, so that a run stopped part-way (a session's end, Ctrl-C, a crash) goes on
+ * from its last save instead of training again: the U-Nets save at every validation (the oracle U-Net of a 64² Table 1
+ * row trains for ~35 min), TCO's pre-training every few hundred steps (~15 min at 64², hours at the paper's size). The
+ * folder holds `state.json` (fingerprint, step, loss history, validations, the best one so far, the seconds spent, the
+ * tensors with sha256) and the `state-<n>.bin` it names: the net's variables, Adam's moments and, when it differs
+ * from the net, the best validation's weights. The trainings derive their data order and dropout masks from the seed
+ * and the step, so a resumed run trains exactly as an uninterrupted one. The weights are written before the JSON that
+ * names them, both atomically, so a crash leaves the previous state whole; non-finite tensors are refused. A folder
+ * of other settings is set aside, never deleted.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { AdamState } from '../training/adam';
+import type { AdamState, DenseAdam } from '../training/adam';
 import { writeFileAtomic } from '../util/atomic_write';
 import { faultPoint } from '../util/fault';
 import { openFingerprintedDir } from '../util/fingerprinted_dir';
 import { packFloat32, unpackFloat32, type NamedFloat32, type PackedEntry } from '../util/float32_pack';
+import { disposeRecord, type ParamSet } from './layers';
 
-export const UNET_TRAIN_CHECKPOINT_FORMAT = 'semantic-srn-unet-train/1';
+export const NET_TRAIN_CHECKPOINT_FORMAT = 'semantic-srn-net-train/1';
 
-/** trainUnet2d's loop state at a validation. */
-export interface UnetTrainState {
+/** A training loop's state at a save (validations stay empty where the training has none). */
+export interface NetTrainState {
   /** Training steps done, of `total`. */
   step: number;
   total: number;
@@ -33,7 +35,7 @@ export interface UnetTrainState {
   seconds: number;
 }
 
-interface StateDoc extends UnetTrainState {
+interface StateDoc extends NetTrainState {
   format: string;
   fingerprint: unknown;
   adamStep: number;
@@ -43,8 +45,8 @@ interface StateDoc extends UnetTrainState {
 }
 
 /** What a resumed training loads: the net's variables, Adam's state and the best weights (null: the net's own). */
-export interface RestoredUnetTraining {
-  state: UnetTrainState;
+export interface RestoredNetTraining {
+  state: NetTrainState;
   net: Record<string, tf.Tensor>;
   adam: AdamState;
   best: Record<string, tf.Tensor> | null;
@@ -52,7 +54,7 @@ export interface RestoredUnetTraining {
 
 const PREFIX = { net: 'net/', m: 'adam.m/', v: 'adam.v/', best: 'best/' } as const;
 
-export class UnetTrainCheckpoint {
+export class NetTrainCheckpoint {
   private doc: StateDoc | null;
   private seq: number;
   /** Where a folder of other settings (or a damaged one) went; null when none was found. */
@@ -63,7 +65,7 @@ export class UnetTrainCheckpoint {
     readonly fingerprint: unknown,
   ) {
     const opened = openFingerprintedDir<StateDoc>(dir, 'state.json', fingerprint, (doc) => {
-      if (doc.format !== UNET_TRAIN_CHECKPOINT_FORMAT) throw new Error(`format ${JSON.stringify(doc.format)}`);
+      if (doc.format !== NET_TRAIN_CHECKPOINT_FORMAT) throw new Error(`format ${JSON.stringify(doc.format)}`);
       this.readTensors(doc);
     });
     this.setAside = opened.setAside;
@@ -72,7 +74,7 @@ export class UnetTrainCheckpoint {
   }
 
   /** The saved loop state (step, validations, seconds), or null when nothing is saved. */
-  get saved(): UnetTrainState | null {
+  get saved(): NetTrainState | null {
     if (!this.doc) return null;
     const { step, total, history, validation, best, sinceBest, seconds } = this.doc;
     return { step, total, history, validation, best, sinceBest, seconds };
@@ -87,7 +89,7 @@ export class UnetTrainCheckpoint {
   }
 
   /** The saved state with its tensors (verified against their sha256); the caller disposes every tensor. */
-  restore(): RestoredUnetTraining | null {
+  restore(): RestoredNetTraining | null {
     if (!this.doc) return null;
     const arrays = this.readTensors(this.doc);
     const pick = (prefix: string) => {
@@ -108,7 +110,7 @@ export class UnetTrainCheckpoint {
    * Saves the loop state with the net's variables, Adam's moments and the best weights (`null` when they are the
    * net's own, as after a validation that improved). Throws on a non-finite tensor: the previous state stays.
    */
-  save(state: UnetTrainState, net: Record<string, tf.Tensor>, adam: { step: number; m: Map<string, tf.Tensor>; v: Map<string, tf.Tensor> }, best: Record<string, tf.Tensor> | null): void {
+  save(state: NetTrainState, net: Record<string, tf.Tensor>, adam: { step: number; m: Map<string, tf.Tensor>; v: Map<string, tf.Tensor> }, best: Record<string, tf.Tensor> | null): void {
     const items: NamedFloat32[] = [];
     const add = (prefix: string, entries: Iterable<[string, tf.Tensor]>) => {
       for (const [name, t] of entries) items.push({ name: prefix + name, shape: t.shape, data: t.dataSync() as Float32Array });
@@ -118,24 +120,54 @@ export class UnetTrainCheckpoint {
     add(PREFIX.v, adam.v);
     if (best) add(PREFIX.best, Object.entries(best));
     for (const it of items) {
-      if (!it.data.every(Number.isFinite)) throw new Error(`${this.dir}: tensor '${it.name}' is not finite at step ${state.step}; the U-Net's training state is not written${this.doc ? ` (the one of step ${this.doc.step} stays)` : ''}`);
+      if (!it.data.every(Number.isFinite)) throw new Error(`${this.dir}: tensor '${it.name}' is not finite at step ${state.step}; the training state is not written${this.doc ? ` (the one of step ${this.doc.step} stays)` : ''}`);
     }
     const { blob, entries: tensors } = packFloat32(items);
     const file = `state-${this.seq++}.bin`;
     mkdirSync(this.dir, { recursive: true });
     writeFileAtomic(join(this.dir, file), blob);
-    faultPoint('unet-checkpoint:weights-written');
-    const doc: StateDoc = { format: UNET_TRAIN_CHECKPOINT_FORMAT, fingerprint: this.fingerprint, ...state, adamStep: adam.step, file, tensors, savedAt: new Date().toISOString() };
+    faultPoint('net-checkpoint:weights-written');
+    const doc: StateDoc = { format: NET_TRAIN_CHECKPOINT_FORMAT, fingerprint: this.fingerprint, ...state, adamStep: adam.step, file, tensors, savedAt: new Date().toISOString() };
     writeFileAtomic(join(this.dir, 'state.json'), JSON.stringify(doc));
     const old = this.doc?.file;
     this.doc = doc;
     if (old && old !== file) rmSync(join(this.dir, old), { force: true });
   }
 
-  /** Removes the folder (the training's result is written elsewhere). */
+  /**
+   * Loads the saved training into `params` and `adam`; returns its loop state and best weights (null when they are the
+   * net's own; the caller disposes them), or null when nothing is saved. A training of another length is refused.
+   */
+  resumeInto(params: ParamSet, adam: DenseAdam, total: number): { state: NetTrainState; best: Record<string, tf.Tensor> | null } | null {
+    const saved = this.restore();
+    if (!saved) return null;
+    try {
+      if (saved.state.total !== total) throw new Error(`${this.dir}: a training of ${saved.state.total} steps is saved there, this one has ${total} (its fingerprint should tell them apart)`);
+      params.load(saved.net);
+      adam.load(saved.adam);
+    } catch (e) {
+      if (saved.best) disposeRecord(saved.best);
+      throw e;
+    } finally {
+      for (const r of [saved.net, saved.adam.m, saved.adam.v]) disposeRecord(r);
+    }
+    return { state: saved.state, best: saved.best };
+  }
+
+  /** Saves `params`' variables (trainable and state) and `adam` with the loop state; `best` as for save. */
+  saveFrom(state: NetTrainState, params: ParamSet, adam: DenseAdam, best: Record<string, tf.Tensor> | null): void {
+    this.save(state, Object.fromEntries([...params.trainable, ...params.state]), adam, best);
+  }
+
+  /** Removes the folder (the training's result is written elsewhere), and its parent when that is left empty. */
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
     this.doc = null;
+    try {
+      rmdirSync(dirname(this.dir));
+    } catch {
+      // not empty (another training's folder), or already gone
+    }
   }
 
   private readTensors(doc: StateDoc): Map<string, { shape: number[]; data: Float32Array }> {
@@ -145,10 +177,10 @@ export class UnetTrainCheckpoint {
 }
 
 /** The step, total steps, validations, best one and seconds a `state.json` records, read without verifying (for status reports). */
-export function peekUnetTrainState(file: string): { step: number; total: number; validations: number; best: { miou: number; step: number } | null; seconds: number } | undefined {
+export function peekNetTrainState(file: string): { step: number; total: number; validations: number; best: { miou: number; step: number } | null; seconds: number } | undefined {
   try {
     const d = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateDoc>;
-    if (d?.format !== UNET_TRAIN_CHECKPOINT_FORMAT || typeof d.step !== 'number' || typeof d.total !== 'number') return undefined;
+    if (d?.format !== NET_TRAIN_CHECKPOINT_FORMAT || typeof d.step !== 'number' || typeof d.total !== 'number') return undefined;
     return { step: d.step, total: d.total, validations: Array.isArray(d.validation) ? d.validation.length : 0, best: d.best ?? null, seconds: typeof d.seconds === 'number' ? d.seconds : 0 };
   } catch {
     return undefined;

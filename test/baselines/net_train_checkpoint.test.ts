@@ -12,7 +12,7 @@ import { baselineConfig, type Unet2dTrainConfig } from '../../lib/baselines/conf
 import { disposeRecord } from '../../lib/baselines/layers';
 import { Unet2d } from '../../lib/baselines/unet2d';
 import { memoryImageSet, trainUnet2d, unetArch, type LabelledImage } from '../../lib/baselines/unet_train';
-import { peekUnetTrainState, UnetTrainCheckpoint } from '../../lib/baselines/unet_train_checkpoint';
+import { peekNetTrainState, NetTrainCheckpoint } from '../../lib/baselines/net_train_checkpoint';
 import { Rng } from '../../lib/util/random';
 import { useBackend } from '../helpers/tf';
 
@@ -45,7 +45,7 @@ const weightsOf = (net: Unet2d) => {
   return out;
 };
 
-async function trained(checkpoint?: UnetTrainCheckpoint, stopAfterLossOf?: number) {
+async function trained(checkpoint?: NetTrainCheckpoint, stopAfterLossOf?: number) {
   const net = newNet();
   const ac = new AbortController();
   const r = await trainUnet2d(net, trainCfg, train, val, C, 9, {
@@ -62,21 +62,21 @@ async function trained(checkpoint?: UnetTrainCheckpoint, stopAfterLossOf?: numbe
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'unet-ck-')), 'ck');
 
-describe('UnetTrainCheckpoint', () => {
+describe('NetTrainCheckpoint', () => {
   it('a training stopped after its second validation resumes from it and ends as the uninterrupted one', async () => {
     const whole = await trained();
     const dir = fresh();
     const tensors = tf.memory().numTensors;
-    const stopped = await trained(new UnetTrainCheckpoint(dir, { run: 1 }), 5);
+    const stopped = await trained(new NetTrainCheckpoint(dir, { run: 1 }), 5);
     assert.equal(stopped.result.steps, 5, 'stopped at the step it was told');
     assert.equal(tf.memory().numTensors, tensors, 'no tensors left by the stopped run');
-    const peek = peekUnetTrainState(join(dir, 'state.json'));
+    const peek = peekNetTrainState(join(dir, 'state.json'));
     assert.equal(peek?.step, 4, 'saved at the validation of step 4, not at the stop');
     assert.equal(peek?.total, 7);
     assert.equal(peek?.validations, 2);
     assert.deepEqual(readdirSync(dir).sort(), ['state-1.bin', 'state.json'], "the first validation's state is gone once the second is written");
 
-    const ck = new UnetTrainCheckpoint(dir, { run: 1 });
+    const ck = new NetTrainCheckpoint(dir, { run: 1 });
     assert.equal(ck.setAside, null);
     assert.equal(ck.saved?.step, 4);
     const before = tf.memory().numTensors;
@@ -99,24 +99,24 @@ describe('UnetTrainCheckpoint', () => {
     const before = tf.memory().numTensors;
     // A learning rate that overflows the weights within a few steps.
     const wild = { ...trainCfg, adam: { ...trainCfg.adam, lr: 1e30 } };
-    await assert.rejects(trainUnet2d(net, wild, train, val, C, 9, { checkpoint: new UnetTrainCheckpoint(dir, 'fp') }), /is not finite at step \d+; the U-Net's training state is not written/);
+    await assert.rejects(trainUnet2d(net, wild, train, val, C, 9, { checkpoint: new NetTrainCheckpoint(dir, 'fp') }), /is not finite at step \d+; the training state is not written/);
     assert.equal(tf.memory().numTensors, before);
     net.dispose();
   });
 
   it('refuses a saved training of another length, leaving no tensors', async () => {
     const dir = fresh();
-    await trained(new UnetTrainCheckpoint(dir, 'fp'), 3);
+    await trained(new NetTrainCheckpoint(dir, 'fp'), 3);
     const net = newNet();
     const before = tf.memory().numTensors;
-    await assert.rejects(trainUnet2d(net, { ...trainCfg, steps: 9 }, train, val, C, 9, { checkpoint: new UnetTrainCheckpoint(dir, 'fp') }), /a training of 7 steps is saved there, this one has 9/);
+    await assert.rejects(trainUnet2d(net, { ...trainCfg, steps: 9 }, train, val, C, 9, { checkpoint: new NetTrainCheckpoint(dir, 'fp') }), /a training of 7 steps is saved there, this one has 9/);
     assert.equal(tf.memory().numTensors, before);
     net.dispose();
   });
 
   it('keeps best weights apart from the net when the best validation is not the last, and reads them back', () => {
     const dir = fresh();
-    const ck = new UnetTrainCheckpoint(dir, 'fp');
+    const ck = new NetTrainCheckpoint(dir, 'fp');
     const net = { a: tf.tensor([1, 2, 3]), b: tf.tensor([[4]]) };
     const best = { a: tf.tensor([0.5, 0.5, 0.5]), b: tf.tensor([[9]]) };
     const m = new Map<string, tf.Tensor>([['a', tf.tensor([0.1, 0.2, 0.3])]]);
@@ -124,7 +124,7 @@ describe('UnetTrainCheckpoint', () => {
     const state = { step: 6, total: 10, history: [3, 2, 1, 1, 1, 1], validation: [[3, 0.5], [6, 0.4]] as [number, number][], best: { miou: 0.5, step: 3 }, sinceBest: 1, seconds: 12.5 };
     ck.save(state, net, { step: 6, m, v }, best);
     const before = tf.memory().numTensors;
-    const r = new UnetTrainCheckpoint(dir, 'fp').restore()!;
+    const r = new NetTrainCheckpoint(dir, 'fp').restore()!;
     assert.deepEqual(r.state, state);
     assert.deepEqual(Array.from(r.net.a.dataSync()), [1, 2, 3]);
     assert.deepEqual(Array.from(r.best!.b.dataSync()), [9]);
@@ -140,14 +140,14 @@ describe('UnetTrainCheckpoint', () => {
 
   it('refuses non-finite tensors and keeps the last good state', () => {
     const dir = fresh();
-    const ck = new UnetTrainCheckpoint(dir, 'fp');
+    const ck = new NetTrainCheckpoint(dir, 'fp');
     const state = (step: number) => ({ step, total: 10, history: [], validation: [] as [number, number][], best: null, sinceBest: 0, seconds: 1 });
     const none = new Map<string, tf.Tensor>();
     const good = { w: tf.tensor([1, 2]) };
     ck.save(state(2), good, { step: 2, m: none, v: none }, null);
     const bad = { w: tf.tensor([1, NaN]) };
     assert.throws(() => ck.save(state(4), bad, { step: 4, m: none, v: none }, null), new RegExp(`${dir.replace(/[/\\]/g, '.')}: tensor 'net/w' is not finite at step 4; .*the one of step 2 stays`));
-    const again = new UnetTrainCheckpoint(dir, 'fp');
+    const again = new NetTrainCheckpoint(dir, 'fp');
     assert.equal(again.saved?.step, 2);
     const r = again.restore()!;
     assert.deepEqual(Array.from(r.net.w.dataSync()), [1, 2]);
@@ -160,19 +160,19 @@ describe('UnetTrainCheckpoint', () => {
     const none = new Map<string, tf.Tensor>();
     const w = { w: tf.tensor([1, 2]) };
     const state = { step: 2, total: 10, history: [], validation: [] as [number, number][], best: null, sinceBest: 0, seconds: 1 };
-    new UnetTrainCheckpoint(dir, { seed: 1 }).save(state, w, { step: 2, m: none, v: none }, null);
-    const other = new UnetTrainCheckpoint(dir, { seed: 2 });
+    new NetTrainCheckpoint(dir, { seed: 1 }).save(state, w, { step: 2, m: none, v: none }, null);
+    const other = new NetTrainCheckpoint(dir, { seed: 2 });
     assert.equal(other.saved, null);
     assert.match(other.setAside ?? '', /\/ck\.other-config-/);
     assert.ok(existsSync(join(other.setAside!, 'state.json')), 'set aside, not deleted');
 
-    new UnetTrainCheckpoint(dir, { seed: 1 }).save(state, w, { step: 2, m: none, v: none }, null);
+    new NetTrainCheckpoint(dir, { seed: 1 }).save(state, w, { step: 2, m: none, v: none }, null);
     const doc = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
     const bin = join(dir, doc.file);
     const bytes = readFileSync(bin);
     bytes[0] ^= 0xff;
     writeFileSync(bin, bytes);
-    const damaged = new UnetTrainCheckpoint(dir, { seed: 1 });
+    const damaged = new NetTrainCheckpoint(dir, { seed: 1 });
     assert.equal(damaged.saved, null);
     assert.match(damaged.setAside ?? '', /\/ck\.unreadable-/);
     tf.dispose(w.w);
