@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { baselineConfig } from '../../lib/baselines/config';
 import { runBaseline } from '../../lib/baselines/run';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
+import { hookedTracker } from '../helpers/hooked_tracker';
 import { twoStepOverrides, useTinyChairs } from './smoke_fixture';
 
 const data = useTinyChairs();
@@ -17,22 +18,6 @@ const data = useTinyChairs();
 function overrides() {
   const o = twoStepOverrides(baselineConfig('tiny').unet.numDown);
   return { ...o, unet: { ...o.unet, fewShot: { ...o.unet.fewShot, steps: 3, dropoutGrid: [0, 0.5] } } };
-}
-
-/** A memory tracker whose runs call `onKeys` with every metric record's keys (a hook into the training loop). */
-function hookedTracker(onKeys: (keys: string[]) => void) {
-  const tracker = createMemoryTracker();
-  const start = tracker.startRun.bind(tracker);
-  tracker.startRun = async (o) => {
-    const run = await start(o);
-    const log = run.logMetrics.bind(run);
-    run.logMetrics = (rec, step, ts) => {
-      onKeys(Object.keys(rec));
-      log(rec, step, ts);
-    };
-    return run;
-  };
-  return tracker;
 }
 
 test('a 30-shot U-Net stopped in its second dropout candidate resumes from the grid journal, as if never stopped', async () => {
@@ -44,7 +29,7 @@ test('a 30-shot U-Net stopped in its second dropout candidate resumes from the g
 
   const out = join(data.root, 'stopped');
   const ac = new AbortController();
-  const tracker = hookedTracker((keys) => keys.some((k) => k.includes('p0.5')) && ac.abort());
+  const tracker = hookedTracker((rec) => Object.keys(rec).some((k) => k.includes('p0.5')) && ac.abort());
   await assert.rejects(run(out, tracker, ac.signal), /interrupted while training the 30-shot U-Net \(finished dropout candidates are journalled/);
   assert.equal(tf.memory().numTensors, tensors, 'no tensors left by the stopped run');
   const gridFile = join(out, 'fewshot', 'unet-grid', 'fewshot', 'grid.json');

@@ -11,10 +11,10 @@ import { before, describe, it } from 'node:test';
 import { baselineConfig, type Unet2dTrainConfig } from '../../lib/baselines/config';
 import { disposeRecord } from '../../lib/baselines/layers';
 import { Unet2d } from '../../lib/baselines/unet2d';
-import { memoryImageSet, trainUnet2d, unetArch, type LabelledImage } from '../../lib/baselines/unet_train';
+import { memoryImageSet, trainUnet2d, unetArch } from '../../lib/baselines/unet_train';
 import { peekNetTrainState, NetTrainCheckpoint } from '../../lib/baselines/net_train_checkpoint';
-import { Rng } from '../../lib/util/random';
 import { useBackend } from '../helpers/tf';
+import { noiseImages } from './noise_images';
 
 before(async () => {
   await useBackend('wasm');
@@ -23,14 +23,7 @@ before(async () => {
 const S = 16;
 const C = 3;
 
-function images(n: number, seed: number): LabelledImage[] {
-  const rng = Rng.derive(seed, 'unet-checkpoint-images');
-  return Array.from({ length: n }, (_, b) => {
-    const rgba = rng.uniformArray(S * S * 4, -1, 1);
-    const labels = new Int32Array(S * S).map((_, p) => (Math.floor((p % S) / 6) + b) % C);
-    return { rgba, labels };
-  });
-}
+const images = (n: number, seed: number) => noiseImages(n, seed, 'unet-checkpoint-images', S, C);
 
 const train = memoryImageSet(images(6, 1), S);
 const val = memoryImageSet(images(2, 2), S);

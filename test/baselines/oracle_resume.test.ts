@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { baselineConfig } from '../../lib/baselines/config';
 import { runBaseline } from '../../lib/baselines/run';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
+import { hookedTracker } from '../helpers/hooked_tracker';
 import { twoStepOverrides, useTinyChairs } from './smoke_fixture';
 
 const data = useTinyChairs();
@@ -29,17 +30,7 @@ test('an oracle U-Net stopped part-way resumes from its last validation, as if n
   const out = join(data.root, 'stopped');
   const ac = new AbortController();
   // A hook into the training loop: the tracker's metric records; stop once the loss of step 3 is logged.
-  const tracker = createMemoryTracker();
-  const start = tracker.startRun.bind(tracker);
-  tracker.startRun = async (o) => {
-    const r = await start(o);
-    const log = r.logMetrics.bind(r);
-    r.logMetrics = (rec, step, ts) => {
-      if ('unet/loss' in rec && step === 3) ac.abort();
-      log(rec, step, ts);
-    };
-    return r;
-  };
+  const tracker = hookedTracker((rec, step) => 'unet/loss' in rec && step === 3 && ac.abort());
   await assert.rejects(run(out, tracker, ac.signal), /interrupted while training the oracle U-Net \(saved at every validation, last at step 3: a rerun goes on from there\)/);
   assert.equal(tf.memory().numTensors, tensors, 'no tensors left by the stopped run');
   const stateFile = join(out, 'oracle', 'unet-train', 'oracle', 'state.json');

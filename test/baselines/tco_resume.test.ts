@@ -15,6 +15,7 @@ import { runBaseline } from '../../lib/baselines/run';
 import { TcoNet } from '../../lib/baselines/tco';
 import { pretrainTco, tcoArch } from '../../lib/baselines/tco_train';
 import { createMemoryTracker } from '../../lib/tracking/create_tracker';
+import { hookedTracker } from '../helpers/hooked_tracker';
 import { twoStepOverrides, useTinyChairs } from './smoke_fixture';
 
 const data = useTinyChairs();
@@ -63,18 +64,8 @@ test('TCO+linear through runBaseline: stopped in its probe, the rerun reuses the
 
   const out = join(data.root, 'stopped');
   const ac = new AbortController();
-  const tracker = createMemoryTracker();
-  const start = tracker.startRun.bind(tracker);
-  tracker.startRun = async (o) => {
-    const r = await start(o);
-    const log = r.logMetrics.bind(r);
-    // The last pre-training step: the loop ends whole, the probe sees the stop at its first step.
-    r.logMetrics = (rec, step, ts) => {
-      if ('tco_pretrain/loss' in rec && step === 4) ac.abort();
-      log(rec, step, ts);
-    };
-    return r;
-  };
+  // At the last pre-training step: the loop ends whole, the probe sees the stop at its first step.
+  const tracker = hookedTracker((rec, step) => 'tco_pretrain/loss' in rec && step === 4 && ac.abort());
   await assert.rejects(run(out, tracker, ac.signal), /interrupted while fitting the TCO probe \(the pre-training is saved: a rerun fits the probe again/);
   assert.equal(tf.memory().numTensors, tensors, 'no tensors left by the stopped run');
   assert.equal(JSON.parse(readFileSync(join(out, 'tco', 'tco-train', 'pretrain', 'state.json'), 'utf8')).step, 4);

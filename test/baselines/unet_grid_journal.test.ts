@@ -8,9 +8,9 @@ import { before, describe, it } from 'node:test';
 import { baselineConfig } from '../../lib/baselines/config';
 import { disposeRecord } from '../../lib/baselines/layers';
 import { UnetGridJournal } from '../../lib/baselines/unet_grid_journal';
-import { memoryImageSet, trainFewShotUnet, type LabelledImage, type UnetTrainResult } from '../../lib/baselines/unet_train';
-import { Rng } from '../../lib/util/random';
+import { memoryImageSet, trainFewShotUnet, type UnetTrainResult } from '../../lib/baselines/unet_train';
 import { useBackend } from '../helpers/tf';
+import { noiseImages } from './noise_images';
 
 before(async () => {
   await useBackend('wasm');
@@ -19,14 +19,7 @@ before(async () => {
 const S = 16;
 const C = 3;
 
-function images(n: number, seed: number): LabelledImage[] {
-  const rng = Rng.derive(seed, 'grid-journal-images');
-  return Array.from({ length: n }, (_, b) => {
-    const rgba = rng.uniformArray(S * S * 4, -1, 1);
-    const labels = new Int32Array(S * S).map((_, p) => (Math.floor((p % S) / 6) + b) % C);
-    return { rgba, labels };
-  });
-}
+const images = (n: number, seed: number) => noiseImages(n, seed, 'grid-journal-images', S, C);
 
 const train = memoryImageSet(images(4, 1), S);
 const val = memoryImageSet(images(2, 2), S);
