@@ -296,8 +296,8 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         // The dropout search (three U-Nets) is journalled per candidate: a stopped run resumes at the next one.
         grid = new UnetGridJournal<UnetTrainResult>(join(runDir, 'unet-grid', 'fewshot'), { unet: cfg.unet, seed: cfg.seed, refs: fs.refs, instances: fs.instanceIds, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
         grid.resumeLines(cfg.unet.fewShot.dropoutGrid.length).forEach(log);
-        resumedSeconds = grid.resumedSeconds;
         const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, journal: grid });
+        resumedSeconds = r.resumedSeconds;
         net = r.net;
         log(`30-shot U-Net: dropout ${r.dropout} chosen on val (${r.grid.map((g) => `${g.dropout}: ${((g.bestValMIOU ?? 0) * 100).toFixed(1)}%`).join(', ')})`);
         training = {

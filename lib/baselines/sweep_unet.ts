@@ -97,8 +97,8 @@ export async function sweepUnet(req: SweepUnetRequest): Promise<SweepPredict> {
     const subset = req.train.instances.map((i) => [i.id, i.views.length]);
     const journal = req.journal ? new UnetGridJournal<UnetTrainResult>(req.journal.dir, { run: req.journal.fingerprint, unet, seed, subset, valSize: val.size }) : undefined;
     if (journal && req.log) journal.resumeLines(unet.fewShot.dropoutGrid.length).forEach(req.log);
-    resumedSeconds = journal?.resumedSeconds ?? 0;
     const best = await trainFewShotUnet(unet, train, val, C, seed, { onProgress: req.onProgress, signal: req.signal, journal });
+    resumedSeconds = best.resumedSeconds;
     net = best.net;
     dropout = best.dropout;
   }

@@ -26,7 +26,7 @@ interface GridDoc<R> {
   best: { dropout: number; file: string; tensors: PackedEntry[] } | null;
 }
 
-export class UnetGridJournal<R extends { seconds: number; bestValMIOU: number | null }> {
+export class UnetGridJournal<R extends { bestValMIOU: number | null }> {
   private doc: GridDoc<R>;
   private seq = 0;
   /** Where a folder of another fingerprint (or a damaged one) went; null when none was found. */
@@ -48,11 +48,6 @@ export class UnetGridJournal<R extends { seconds: number; bestValMIOU: number | 
   /** Finished candidates, in the order they finished. */
   get candidates(): readonly GridCandidate<R>[] {
     return this.doc.candidates;
-  }
-
-  /** Seconds the finished candidates took (spent by earlier, stopped runs when read back): a record's time includes them. */
-  get resumedSeconds(): number {
-    return this.doc.candidates.reduce((a, c) => a + c.result.seconds, 0);
   }
 
   /** What a run opening this journal says: a folder set aside, the candidates it resumes with (of a grid of `gridSize`). */

@@ -4,6 +4,7 @@
  * weights are kept); the 30-shot variant picks its dropout on the validation split. The predictor feeds
  * the ground-truth RGB of every test view (oracle) or any other image source (SRN renders) to the net.
  */
+import { join } from 'node:path';
 import { crossEntropyLoss } from '../losses/losses';
 import * as tf from '@tensorflow/tfjs';
 import { loadView, type ViewCache } from '../data/view_loader';
@@ -17,7 +18,7 @@ import type { Unet2dConfig, Unet2dTrainConfig } from './config';
 import { disposeRecord, logitsToLabels } from './layers';
 import { Unet2d, type Unet2dArch } from './unet2d';
 import type { UnetGridJournal } from './unet_grid_journal';
-import type { NetTrainCheckpoint } from './net_train_checkpoint';
+import { NetTrainCheckpoint } from './net_train_checkpoint';
 import { nearestResizeLabels } from './util';
 
 export function unetArch(cfg: Unet2dConfig, numClasses: number, dropout = cfg.dropout): Unet2dArch {
@@ -242,22 +243,27 @@ export interface FewShotUnetResult {
   dropout: number;
   grid: { dropout: number; bestValMIOU: number | null; bestStep: number | null; steps: number; seconds: number }[];
   train: UnetTrainResult;
+  /** Training seconds spent by earlier, stopped runs (journalled candidates, the saved part of a resumed one). */
+  resumedSeconds: number;
 }
 
 /**
  * The 30-shot U-Net: one training run per dropout of the grid, each early-stopped on val mIOU; the best is kept.
  * With `journal`, finished candidates are taken from it and each new one is written to it (the search resumes at the
- * next candidate); a candidate cut short by `opts.signal` is not written.
+ * next candidate); a candidate cut short by `opts.signal` is not written, but its training is saved at every
+ * validation under `<journal>/unet-train/p<dropout>/` and goes on from there.
  */
 export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: ImageSet, numClasses: number, seed: number | string, opts: UnetTrainOptions & { journal?: UnetGridJournal<UnetTrainResult> } = {}): Promise<FewShotUnetResult> {
   const { journal, ...trainOpts } = opts;
   let best: { dropout: number; train: UnetTrainResult; net: Unet2d | null } | null = null;
   const grid: FewShotUnetResult['grid'] = [];
+  let resumedSeconds = 0;
   const better = (r: UnetTrainResult) => !best || (r.bestValMIOU ?? -1) > (best.train.bestValMIOU ?? -1);
   for (const p of cfg.fewShot.dropoutGrid) {
     const done = journal?.candidates.find((c) => c.dropout === p);
     const r = done?.result ?? null;
     if (r) {
+      resumedSeconds += r.seconds;
       grid.push({ dropout: p, bestValMIOU: r.bestValMIOU, bestStep: r.bestStep, steps: r.steps, seconds: r.seconds });
       if (better(r)) {
         best?.net?.dispose();
@@ -266,8 +272,11 @@ export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: 
       continue;
     }
     const net = new Unet2d(unetArch(cfg, numClasses, p), seed);
+    const ck = journal ? new NetTrainCheckpoint(join(journal.dir, 'unet-train', `p${p}`), { grid: journal.fingerprint, dropout: p }) : undefined;
+    resumedSeconds += ck?.saved?.seconds ?? 0;
     const t = await trainUnet2d(net, cfg.fewShot, train, val, numClasses, `${seed}/fewshot`, {
       ...trainOpts,
+      checkpoint: ck,
       stage: `unet-fewshot p=${p}`,
       onMetrics: opts.onMetrics ? (s, rec) => opts.onMetrics!(s, Object.fromEntries(Object.entries(rec).map(([k, v]) => [`p${p}_${k}`, v]))) : undefined,
     });
@@ -280,6 +289,7 @@ export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: 
       } finally {
         if (weights) disposeRecord(weights);
       }
+      ck?.remove();
     }
     if (isBest) {
       best?.net?.dispose();
@@ -297,7 +307,7 @@ export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: 
       disposeRecord(w);
     }
   }
-  return { net: b.net, dropout: b.dropout, grid, train: b.train };
+  return { net: b.net, dropout: b.dropout, grid, train: b.train, resumedSeconds };
 }
 
 export interface UnetPredictorOptions {

@@ -1,6 +1,7 @@
 /**
  * Table 1's 30-shot U-Net through runBaseline: stopped in its second dropout candidate, the rerun takes the first
- * from the grid journal and ends with the same choice and scores as an uninterrupted run.
+ * from the grid journal, goes on with the second from its saved training, and ends with the same choice and scores as
+ * an uninterrupted run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +37,8 @@ test('a 30-shot U-Net stopped in its second dropout candidate resumes from the g
   const grid = JSON.parse(readFileSync(gridFile, 'utf8'));
   assert.deepEqual(grid.candidates.map((c: { dropout: number }) => c.dropout), [0], 'the finished candidate only');
   assert.equal(grid.best.dropout, 0);
+  const inProgress = JSON.parse(readFileSync(join(out, 'fewshot', 'unet-grid', 'fewshot', 'unet-train', 'p0.5', 'state.json'), 'utf8'));
+  assert.equal(inProgress.step, 1, "the second candidate's training, saved at its first validation");
 
   const resumed = await run(out);
   assert.equal(tf.memory().numTensors, tensors);
@@ -44,6 +47,8 @@ test('a 30-shot U-Net stopped in its second dropout candidate resumes from the g
   assert.equal(r.training.chosenDropout, wholeResults.training.chosenDropout);
   assert.deepEqual(r.training.grid.map((g: { dropout: number; bestValMIOU: number; steps: number }) => [g.dropout, g.bestValMIOU, g.steps]), wholeResults.training.grid.map((g: { dropout: number; bestValMIOU: number; steps: number }) => [g.dropout, g.bestValMIOU, g.steps]));
   assert.equal(r.training.grid[0].seconds, grid.candidates[0].result.seconds, "the first candidate's time is the stopped run's");
+  assert.ok(r.training.grid[1].seconds >= inProgress.seconds, "the second candidate's time counts its first sitting");
+  assert.ok(r.timings.trainSeconds >= grid.candidates[0].result.seconds + inProgress.seconds, 'the training time counts both sittings');
   assert.equal(r.mIOU, wholeResults.mIOU);
   assert.equal(r.shapeMIOU, wholeResults.shapeMIOU);
 });
