@@ -70,7 +70,9 @@ export function rowDetail(row: Pick<Table1Row, 'source' | 'id' | 'method' | 'pro
     shapeMIOUPresent: num(ev.shapeMIOUPresent),
     wallSeconds: srnUnet ? num(timings?.evalSeconds) : total === null ? null : total - (pretrainSeconds ?? 0),
     pretrainSeconds,
-    commit: trackedCommit(ev) ?? trackedCommit(doc),
+    // An entry's own evaluation names its run; the summary's run may be a later one that only reused it (a rerun of
+    // unet-baselines keeps finished kinds), so its commit would be wrong for the entry.
+    commit: evalPath ? trackedCommit(ev) : trackedCommit(doc),
     rescored: Array.isArray(ev.perInstance) && ev.perInstance.length > 0 && num(timings?.resumedInstances) === ev.perInstance.length,
     evaluation: evalPath ?? row.source,
     backend: typeof backend === 'string' ? backend : typeof backend?.chosen === 'string' ? String(backend.chosen) : backend?.tfBackend === 'tensorflow' ? 'node' : typeof backend?.tfBackend === 'string' ? String(backend.tfBackend) : null,

@@ -44,6 +44,19 @@ test('a baseline summary row reads the evaluation its entry points at', () => {
   assert.equal(d.evaluation, ev, 'the scores come from the evaluation file, whose folder holds the renders');
 });
 
+test("a summary entry whose evaluation ran in an earlier run does not take the summary run's commit", () => {
+  const mlruns = join(dir, 'mlruns-later');
+  mkdirSync(join(mlruns, '3', 'later', 'tags'), { recursive: true });
+  writeFileSync(join(mlruns, '3', 'later', 'tags', 'mlflow.source.git.commit'), 'later99\n');
+  // The oracle's own run is in a store no longer here; the summary was rewritten by a later run that reused it.
+  const ev = write('c/unet-oracle/results.json', { timings: { totalSeconds: 2669 }, tracking: { uri: pathToFileURL(join(dir, 'gone')).href, runId: 'old' } });
+  const src = write('c/results.json', { rows: [{ method: 'unet-oracle', protocol: 'single', perClassIoU: {}, resultsPath: ev }], tracking: { uri: pathToFileURL(mlruns).href, runId: 'later', experimentId: '3' } });
+  const d = rowDetail(row(src, 'unet-oracle'));
+  assert.equal(d.commit, null, 'unknown here: the publisher keeps the commit published before');
+  assert.equal(d.wallSeconds, 2669);
+  assert.equal(rowDetail(row(write('c2/results.json', { perClassIoU: {}, tracking: { uri: pathToFileURL(mlruns).href, runId: 'later', experimentId: '3' } }))).commit, 'later99', "a run's own results take its commit");
+});
+
 test('a TCO row counts its own pre-training: only SRN+linear leaves out a pre-training shared by other rows', () => {
   const src = write('t/results.json', { perClassIoU: {}, timings: { totalSeconds: 1528, pretrainSeconds: 1165 } });
   const d = rowDetail({ ...row(src, 'tco+linear'), id: 'tco-linear' });
