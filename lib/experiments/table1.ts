@@ -2,6 +2,7 @@
  * The table-1 experiment (reference §6.1): collects the rows that exist under a runs folder (lib/eval/table1.ts),
  * runs the experiments of the missing rows at the chosen scale, and sets our numbers beside the paper's.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
@@ -92,7 +93,7 @@ export interface Table1Step {
    * The 30-shot U-Net column only: dropout searches a stopped run left journalled (lib/baselines/unet_grid_journal.ts),
    * which the step resumes at the next candidate if its settings are the same: candidates trained per seed.
    */
-  dropoutSearch?: { seed: number; candidates: number }[];
+  dropoutSearch?: { seed: number; candidates: number; inProgress?: { dropout: number; step: number; total: number } }[];
   /**
    * The oracle U-Net and TCO columns: trainings a stopped run left saved (lib/baselines/net_train_checkpoint.ts), which
    * the step goes on from if its settings are the same: the step reached per seed.
@@ -177,11 +178,20 @@ function unetBaselinesDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, see
   return experimentRunPath({ ...own, seed: cfg.seed, seeds: [seed], data: { ...own.data, className: cfg.data.className } } as ExperimentConfig, { runsDir });
 }
 
-/** Candidates trained in the 30-shot U-Net's dropout-search journals of these seeds (an unreadable one counts none). */
-function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; candidates: number }[] {
+/**
+ * Candidates trained in the 30-shot U-Net's dropout-search journals of these seeds (an unreadable one counts none), and
+ * the candidate whose training was saved part-way (`<journal>/unet-train/p<dropout>/`).
+ */
+function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): NonNullable<Table1Step['dropoutSearch']> {
   return seeds.flatMap((seed) => {
-    const candidates = peekGridCandidates(join(unetBaselinesDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot', 'grid.json'))?.length ?? 0;
-    return candidates ? [{ seed, candidates }] : [];
+    const dir = join(unetBaselinesDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot');
+    const candidates = peekGridCandidates(join(dir, 'grid.json'))?.length ?? 0;
+    const saved = existsSync(join(dir, 'unet-train')) ? readdirSync(join(dir, 'unet-train')).filter((d) => /^p[\d.]+$/.test(d)) : [];
+    const inProgress = saved.flatMap((d) => {
+      const s = peekNetTrainState(join(dir, 'unet-train', d, 'state.json'));
+      return s ? [{ dropout: Number(d.slice(1)), step: s.step, total: s.total }] : [];
+    })[0];
+    return candidates || inProgress ? [{ seed, candidates, ...(inProgress ? { inProgress } : {}) }] : [];
   });
 }
 
@@ -248,7 +258,7 @@ export function describeTable1Step(step: Table1Step): string {
         : ` — about ${formatDuration(e.secondsPerSeed)} a seed${step.seeds.length > 1 ? `, ${formatDuration(e.secondsPerSeed * step.seeds.length)} in all` : ''} (median own wall of ${e.rows} finished row${e.rows > 1 ? 's' : ''}${e.otherClass ? ', partly of the other class' : ''} here)`;
   const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
   const journals = step.journalled?.length ? `; resumes the journalled evaluations of a stopped run (if its weights and settings match): ${step.journalled.map((j) => `seed ${j.seed} ${j.protocol}-view ${j.scored} object(s) scored`).join(', ')}` : '';
-  const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained`).join(', ')}` : '';
+  const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained${g.inProgress ? ` and p=${g.inProgress.dropout} at step ${g.inProgress.step} of ${g.inProgress.total}` : ''}`).join(', ')}` : '';
   const oracle = step.savedTrainings?.length ? `; goes on from the saved trainings of a stopped run (if their settings match): ${step.savedTrainings.map((o) => `${o.net} seed ${o.seed} at step ${o.step} of ${o.total}`).join(', ')}` : '';
   return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}${oracle}`;
 }

@@ -203,6 +203,12 @@ test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed 
     writeFileSync(grid, JSON.stringify({ fingerprint: {}, candidates: [{ dropout: 0.1, result: {} }, { dropout: 0.2, result: {} }], best: null }));
     assert.deepEqual(planTable1(col3, runs)[0].dropoutSearch, [{ seed: 1, candidates: 2 }]);
     assert.match(describeTable1Step(planTable1(col3, runs)[0]), /; resumes the 30-shot U-Net's dropout search of a stopped run \(if its settings match\): seed 1 2 candidate\(s\) trained$/);
+    // The next candidate's training saved part-way (inside the journal): the plan names its step too.
+    const part = join(dirname(grid), 'unet-train', 'p0.5', 'state.json');
+    mkdirSync(dirname(part), { recursive: true });
+    writeFileSync(part, JSON.stringify({ format: 'semantic-srn-net-train/1', fingerprint: {}, step: 150, total: 400, validation: [], best: null, seconds: 10 }));
+    assert.deepEqual(planTable1(col3, runs)[0].dropoutSearch, [{ seed: 1, candidates: 2, inProgress: { dropout: 0.5, step: 150, total: 400 } }]);
+    assert.match(describeTable1Step(planTable1(col3, runs)[0]), /: seed 1 2 candidate\(s\) trained and p=0\.5 at step 150 of 400$/);
     assert.equal(planTable1(cfg, runs)[0].dropoutSearch, undefined, 'only the 30-shot column has one');
     // A stopped oracle U-Net's saved training: the plan of column 6 says where it goes on from.
     const col6 = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0,1', columns: '6' });
