@@ -57,6 +57,8 @@ const PREFIX = { net: 'net/', m: 'adam.m/', v: 'adam.v/', best: 'best/' } as con
 export class NetTrainCheckpoint {
   private doc: StateDoc | null;
   private seq: number;
+  /** The tensors verified when the folder was opened, kept for the restore that follows it (read and hashed once). */
+  private opened: Map<string, { shape: number[]; data: Float32Array }> | null = null;
   /** Where a folder of other settings (or a damaged one) went; null when none was found. */
   readonly setAside: string | null;
 
@@ -66,7 +68,7 @@ export class NetTrainCheckpoint {
   ) {
     const opened = openFingerprintedDir<StateDoc>(dir, 'state.json', fingerprint, (doc) => {
       if (doc.format !== NET_TRAIN_CHECKPOINT_FORMAT) throw new Error(`format ${JSON.stringify(doc.format)}`);
-      this.readTensors(doc);
+      this.opened = this.readTensors(doc);
     });
     this.setAside = opened.setAside;
     this.doc = opened.doc;
@@ -91,7 +93,8 @@ export class NetTrainCheckpoint {
   /** The saved state with its tensors (verified against their sha256); the caller disposes every tensor. */
   restore(): RestoredNetTraining | null {
     if (!this.doc) return null;
-    const arrays = this.readTensors(this.doc);
+    const arrays = this.opened ?? this.readTensors(this.doc);
+    this.opened = null;
     const pick = (prefix: string) => {
       const out: Record<string, tf.Tensor> = {};
       for (const [name, t] of arrays) if (name.startsWith(prefix)) out[name.slice(prefix.length)] = tf.tensor(t.data, t.shape, 'float32');
@@ -131,6 +134,7 @@ export class NetTrainCheckpoint {
     writeFileAtomic(join(this.dir, 'state.json'), JSON.stringify(doc));
     const old = this.doc?.file;
     this.doc = doc;
+    this.opened = null;
     if (old && old !== file) rmSync(join(this.dir, old), { force: true });
   }
 
@@ -163,6 +167,7 @@ export class NetTrainCheckpoint {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
     this.doc = null;
+    this.opened = null;
     try {
       rmdirSync(dirname(this.dir));
     } catch {
@@ -176,12 +181,12 @@ export class NetTrainCheckpoint {
   }
 }
 
-/** The step, total steps, validations, best one and seconds a `state.json` records, read without verifying (for status reports). */
-export function peekNetTrainState(file: string): { step: number; total: number; validations: number; best: { miou: number; step: number } | null; seconds: number } | undefined {
+/** The step, total steps, best validation and seconds a `state.json` records, read without verifying (for status reports). */
+export function peekNetTrainState(file: string): { step: number; total: number; best: { miou: number; step: number } | null; seconds: number } | undefined {
   try {
     const d = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateDoc>;
     if (d?.format !== NET_TRAIN_CHECKPOINT_FORMAT || typeof d.step !== 'number' || typeof d.total !== 'number') return undefined;
-    return { step: d.step, total: d.total, validations: Array.isArray(d.validation) ? d.validation.length : 0, best: d.best ?? null, seconds: typeof d.seconds === 'number' ? d.seconds : 0 };
+    return { step: d.step, total: d.total, best: d.best ?? null, seconds: typeof d.seconds === 'number' ? d.seconds : 0 };
   } catch {
     return undefined;
   }
