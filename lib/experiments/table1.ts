@@ -173,7 +173,7 @@ function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): { onDi
 }
 
 /** The folder where unet-baselines (or tco-baseline) runs Table 1's U-Net (TCO) columns of one seed. */
-function unetBaselinesDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed: number, experiment: 'unet-baselines' | 'tco-baseline' = 'unet-baselines'): string {
+function baselineExperimentDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed: number, experiment: 'unet-baselines' | 'tco-baseline' = 'unet-baselines'): string {
   const own = loadExperimentConfig(experiment, cfg.scale as Scale);
   return experimentRunPath({ ...own, seed: cfg.seed, seeds: [seed], data: { ...own.data, className: cfg.data.className } } as ExperimentConfig, { runsDir });
 }
@@ -184,7 +184,7 @@ function unetBaselinesDir(cfg: ExperimentConfig<'table-1'>, runsDir: string, see
  */
 function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): NonNullable<Table1Step['dropoutSearch']> {
   return seeds.flatMap((seed) => {
-    const dir = join(unetBaselinesDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot');
+    const dir = join(baselineExperimentDir(cfg, runsDir, seed), 'unet-fewshot', 'unet-grid', 'fewshot');
     const candidates = peekGridCandidates(join(dir, 'grid.json'))?.length ?? 0;
     const saved = existsSync(join(dir, 'unet-train')) ? readdirSync(join(dir, 'unet-train')).filter((d) => /^p[\d.]+$/.test(d)) : [];
     const inProgress = saved.flatMap((d) => {
@@ -198,8 +198,8 @@ function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, 
 /** Steps the saved trainings (oracle U-Net, TCO pre-training) of these columns and seeds reached (an unreadable one counts none). */
 function savedTrainings(cfg: ExperimentConfig<'table-1'>, runsDir: string, columns: readonly Table1ColumnId[], seeds: readonly number[]): NonNullable<Table1Step['savedTrainings']> {
   const where = [
-    ...(columns.includes('tco-linear') ? [{ net: 'TCO pre-training' as const, file: (seed: number) => join(unetBaselinesDir(cfg, runsDir, seed, 'tco-baseline'), 'tco', 'tco-train', 'pretrain', 'state.json') }] : []),
-    ...(columns.includes('unet-oracle') ? [{ net: 'oracle U-Net' as const, file: (seed: number) => join(unetBaselinesDir(cfg, runsDir, seed), 'unet-oracle', 'unet-train', 'oracle', 'state.json') }] : []),
+    ...(columns.includes('tco-linear') ? [{ net: 'TCO pre-training' as const, file: (seed: number) => join(baselineExperimentDir(cfg, runsDir, seed, 'tco-baseline'), 'tco', 'tco-train', 'pretrain', 'state.json') }] : []),
+    ...(columns.includes('unet-oracle') ? [{ net: 'oracle U-Net' as const, file: (seed: number) => join(baselineExperimentDir(cfg, runsDir, seed), 'unet-oracle', 'unet-train', 'oracle', 'state.json') }] : []),
   ];
   return where.flatMap(({ net, file }) =>
     seeds.flatMap((seed) => {
@@ -213,7 +213,7 @@ function savedTrainings(cfg: ExperimentConfig<'table-1'>, runsDir: string, colum
 function srnUnetJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seeds: readonly number[]): { seed: number; protocol: 'single' | 'multi'; scored: number }[] {
   return seeds.flatMap((seed) =>
     (['single', 'multi'] as const).flatMap((protocol) => {
-      const scored = journalSize(join(unetBaselinesDir(cfg, runsDir, seed), 'srn-unet', `results-${protocol}.partial.json`));
+      const scored = journalSize(join(baselineExperimentDir(cfg, runsDir, seed), 'srn-unet', `results-${protocol}.partial.json`));
       return scored ? [{ seed, protocol, scored }] : [];
     }),
   );
@@ -259,8 +259,8 @@ export function describeTable1Step(step: Table1Step): string {
   const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
   const journals = step.journalled?.length ? `; resumes the journalled evaluations of a stopped run (if its weights and settings match): ${step.journalled.map((j) => `seed ${j.seed} ${j.protocol}-view ${j.scored} object(s) scored`).join(', ')}` : '';
   const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained${g.inProgress ? ` and p=${g.inProgress.dropout} at step ${g.inProgress.step} of ${g.inProgress.total}` : ''}`).join(', ')}` : '';
-  const oracle = step.savedTrainings?.length ? `; goes on from the saved trainings of a stopped run (if their settings match): ${step.savedTrainings.map((o) => `${o.net} seed ${o.seed} at step ${o.step} of ${o.total}`).join(', ')}` : '';
-  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}${oracle}`;
+  const saved = step.savedTrainings?.length ? `; goes on from the saved trainings of a stopped run (if their settings match): ${step.savedTrainings.map((o) => `${o.net} seed ${o.seed} at step ${o.step} of ${o.total}`).join(', ')}` : '';
+  return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}${saved}`;
 }
 
 export interface Table1Result extends ExperimentOutput {
