@@ -75,6 +75,25 @@ LIMIT_MIB=64
 SLIM_DIRS=(pretrained docs/results)
 SLIM_MARK='# bench/gpu-check.sh slim: untracked for a device call (unslim restores)'
 exclude_file() { git -C "$ROOT" rev-parse --path-format=absolute --git-path info/exclude; }
+hooks_dir() { git -C "$ROOT" rev-parse --path-format=absolute --git-path hooks; }
+GUARD_MARK='# bench/gpu-check.sh slim guard'
+
+# While slimmed, a commit would delete pretrained/ and docs/results/ from the repository: a pre-commit hook refuses
+# it (a hook already there is set aside and put back by unslim).
+guard_commits() {
+  local h; h=$(hooks_dir); mkdir -p "$h"
+  [ -e "$h/pre-commit" ] && mv "$h/pre-commit" "$h/pre-commit.before-gpu-slim"
+  printf '#!/bin/sh\n%s\necho "refused: bench/gpu-check.sh slim untracked %s, so this commit would delete them; run bash bench/gpu-check.sh unslim first" >&2\nexit 1\n' \
+    "$GUARD_MARK" "${SLIM_DIRS[*]}" > "$h/pre-commit"
+  chmod +x "$h/pre-commit"
+}
+
+unguard_commits() {
+  local h; h=$(hooks_dir)
+  grep -qxF "$GUARD_MARK" "$h/pre-commit" 2>/dev/null && rm -f "$h/pre-commit"
+  [ -e "$h/pre-commit.before-gpu-slim" ] && mv "$h/pre-commit.before-gpu-slim" "$h/pre-commit"
+  return 0
+}
 
 travelling_bytes() {
   { git -C "$ROOT" ls-files -z --cached; git -C "$ROOT" ls-files -z --others --exclude-standard; } |
@@ -99,7 +118,8 @@ slim() {
     die "${SLIM_DIRS[*]} differ from HEAD (commit or restore them first): unslim restores them from HEAD"
   git -C "$ROOT" rm -r -q --cached -- "${SLIM_DIRS[@]}"
   { echo "$SLIM_MARK"; for d in "${SLIM_DIRS[@]}"; do echo "/$d/"; done; } >> "$ex"
-  log "untracked and ignored ${SLIM_DIRS[*]} (files kept); 'bash bench/gpu-check.sh unslim' after the device call, before any commit"
+  guard_commits
+  log "untracked and ignored ${SLIM_DIRS[*]} (files kept; commits refused until then); 'bash bench/gpu-check.sh unslim' after the device call"
   size || die "still over ${LIMIT_MIB} MiB after slimming"
 }
 
@@ -109,6 +129,7 @@ unslim() {
   git -C "$ROOT" reset -q HEAD -- "${SLIM_DIRS[@]}"
   # Drops the mark and the lines slim wrote after it.
   awk -v m="$SLIM_MARK" -v n="${#SLIM_DIRS[@]}" '$0 == m {skip = n; next} skip > 0 {skip--; next} {print}' "$ex" > "$ex.tmp" && mv "$ex.tmp" "$ex"
+  unguard_commits
   [ -z "$(git -C "$ROOT" status --porcelain -- "${SLIM_DIRS[@]}")" ] || die "${SLIM_DIRS[*]} still differ from HEAD: check git status"
   log "restored ${SLIM_DIRS[*]} to the index"
 }

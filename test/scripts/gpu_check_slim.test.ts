@@ -1,7 +1,7 @@
 /**
  * bench/gpu-check.sh size / slim / unslim in a scratch repository: slim untracks and ignores the folders the GPU check
- * never reads so the tree travels under the device tool's 64 MiB, refuses to run twice or over local edits, and
- * unslim restores the index and the exclude file exactly.
+ * never reads so the tree travels under the device tool's 64 MiB, refuses to run twice or over local edits, refuses
+ * commits while slimmed, and unslim restores the index, the exclude file and any own pre-commit hook exactly.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,6 +37,9 @@ test('gpu-check.sh slim brings a 70 MiB tree under 64 MiB and unslim puts everyt
   git('commit', '-qm', 'init');
   const exclude = join(repo, '.git', 'info', 'exclude');
   writeFileSync(exclude, '# mine\n/.gpu-pack/\n');
+  const hook = join(repo, '.git', 'hooks', 'pre-commit');
+  mkdirSync(join(repo, '.git', 'hooks'), { recursive: true });
+  writeFileSync(hook, '#!/bin/sh\necho own-hook-ran\n', { mode: 0o755 });
 
   const before = check('size');
   assert.equal(before.status, 1);
@@ -55,10 +58,18 @@ test('gpu-check.sh slim brings a 70 MiB tree under 64 MiB and unslim puts everyt
   assert.equal(git('status', '--porcelain', '--untracked-files=all', '--', 'pretrained', 'docs/results').split('\n').filter((l) => l.startsWith('??')).length, 0, 'ignored, so they do not travel as untracked files either');
   assert.equal(readFileSync(join(repo, 'pretrained', 'a', 'weights.bin')).length, 70 * 2 ** 20, 'the files stay on disk');
   assert.equal(check('slim').status, 1, 'not twice');
+  const commit = sh(repo, 'git', ['commit', '-qm', 'while slimmed']);
+  assert.equal(commit.status, 1, 'a commit while slimmed would delete the folders from the repository');
+  assert.match(commit.stderr, /refused: bench\/gpu-check\.sh slim untracked pretrained docs\/results[^\n]*unslim first/);
+  assert.equal(git('ls-files', 'pretrained').trim(), '', 'nothing was committed');
+  assert.equal(git('rev-list', '--count', 'HEAD').trim(), '1');
 
   const unslim = check('unslim');
   assert.equal(unslim.status, 0, unslim.stderr);
   assert.equal(git('status', '--porcelain'), '');
   assert.equal(readFileSync(exclude, 'utf8'), '# mine\n/.gpu-pack/\n', 'the exclude file as it was');
+  assert.equal(readFileSync(hook, 'utf8'), '#!/bin/sh\necho own-hook-ran\n', 'the own hook put back');
+  writeFileSync(join(repo, 'README.md'), 'hello again\n');
+  git('commit', '-qam', 'after unslim');
   assert.equal(check('unslim').status, 1, 'nothing to undo');
 });
