@@ -4,6 +4,7 @@
  * so the baselines train on every backend. Transpose convolutions are stored as the equivalent direct
  * conv over the zero-inserted input ([k, k, Cin, Cout], the spatially flipped transpose kernel).
  */
+import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm2d, conv2dValid, upConv2x, type BatchNormVars } from '../srn/unet';
 
@@ -36,6 +37,16 @@ export class ParamSet {
     const out: Record<string, tf.Tensor> = {};
     for (const [k, v] of [...this.trainable, ...this.state]) out[k] = v.clone();
     return out;
+  }
+
+  /** sha256 (16 hex) of every variable's name, shape and values: what keys a journal of this net's predictions. */
+  digest(): string {
+    const h = createHash('sha256');
+    for (const [k, v] of [...this.trainable, ...this.state]) {
+      const a = v.dataSync() as Float32Array;
+      h.update(`${k}[${v.shape.join(',')}]`).update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    }
+    return h.digest('hex').slice(0, 16);
   }
 
   /** Assigns values by name (every variable must be present). */

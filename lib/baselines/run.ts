@@ -16,7 +16,7 @@ import { subsetSplit } from '../data/split';
 import type { SplitInfo } from '../data/types';
 import { loadView, ViewCache } from '../data/view_loader';
 import { evalMetrics, evaluate, formatResults, writeResultsJson, type EvalResults, type Predictor } from '../eval/runner';
-import { evalJournalPaths, isSrnPredictor, srnPredictor } from '../eval/srn_predictor';
+import { evalJournalPaths, isSrnPredictor, srnPredictor, type SrnPredictor } from '../eval/srn_predictor';
 import { table1Entry, type Table1ColumnId } from '../eval/table1';
 import { majorityForegroundClass } from '../eval/trivial';
 import { writeComparisonGrid } from '../plotting/comparison_grid';
@@ -432,13 +432,21 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
     const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress, signal: c.signal, checkpoint: ck });
     if (c.signal?.aborted) throw new Error(`interrupted while training the U-Net on SRN renders (saved at every validation${ck.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there); nothing is scored from a part-trained U-Net`);
     c.timings.rgbUnetSeconds = r.seconds;
-    const inner = srnPredictor(config, model, { head: 'unet', ...fitProgress('single (rendered RGB)') });
-    const predictor: Predictor = async (inst, vps, ctx) => {
-      const p = await inner(inst, vps, ctx);
-      const rgba = p.rgba!;
-      return { labels: predictLabels(net, rgba, S).map((l) => nearestResizeLabels(l, S, ctx.side)), rgba };
-    };
-    await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, BASELINE_RESULT_FILES['srn-render-unet'][0]);
+    // Journalled and stoppable like SRN+U-Net's evaluation: the fitted codes (minutes an object) and the scored
+    // objects, the latter keyed by the U-Net's weights too.
+    const file = BASELINE_RESULT_FILES['srn-render-unet'][0];
+    const fit = c.signal ? { fit: { signal: c.signal } } : {};
+    const inner = srnPredictor(config, model, { head: 'unet', codeJournal: c.codeJournal(file), ...fit, ...fitProgress('single (rendered RGB)') });
+    const rgbUnet = net.params.digest();
+    const predictor: SrnPredictor = Object.assign(
+      async (...[inst, vps, ctx]: Parameters<Predictor>) => {
+        const p = await inner(inst, vps, ctx);
+        const rgba = p.rgba!;
+        return { labels: predictLabels(net, rgba, S).map((l) => nearestResizeLabels(l, S, ctx.side)), rgba };
+      },
+      { fingerprint: () => ({ srn: inner.fingerprint(), rgbUnet }) },
+    );
+    await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, file);
     ck.remove();
   } finally {
     net.dispose();

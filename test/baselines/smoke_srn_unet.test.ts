@@ -86,6 +86,32 @@ describe('baselines, tiny preset (2 steps each)', () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial.')), [], 'no journal left');
   });
 
+  it('srn-render-unet: Ctrl-C during the test fits keeps the fitted codes and scored objects; the rerun scores the same from them', async () => {
+    const stageRunsDir = join(data.root, 'stages-render-resume');
+    const run = (out: string, signal?: AbortSignal) =>
+      runBaseline({
+        kind: 'srn-render-unet', preset: 'tiny', data: data.root, out, name: 'render', seed: 0, quiet: true, tracker: new NullTracker(),
+        overrides: twoStepOverrides(baselineConfig('tiny').unet.numDown), stageRunsDir, ...(signal ? { signal } : {}),
+      });
+    const whole = JSON.parse(readFileSync((await run(join(data.root, 'runs-render-whole'))).results['srn-render+unet2d'], 'utf8'));
+    const dir = join(data.root, 'runs-render-resume', 'render');
+    const ac = new AbortController();
+    // Objects are fitted one at a time (tiny): the stop comes in the second object's fit.
+    const watch = setInterval(() => existsSync(join(dir, 'results-rendered-unet.partial.json')) && ac.abort(), 5);
+    try {
+      await assert.rejects(run(join(data.root, 'runs-render-resume'), ac.signal), /interrupted while fitting test object 2 of 2/);
+    } finally {
+      clearInterval(watch);
+    }
+    assert.ok(existsSync(join(dir, 'results-rendered-unet.codes.partial.json')), 'the fitted code is journalled');
+    const tensors = tf.memory().numTensors;
+    const again = JSON.parse(readFileSync((await run(join(data.root, 'runs-render-resume'))).results['srn-render+unet2d'], 'utf8'));
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.equal(again.timings.resumedInstances, 1, 'the first object from the journal');
+    assert.deepEqual([again.mIOU, again.shapeMIOU, again.perClassIoU, again.psnr], [whole.mIOU, whole.shapeMIOU, whole.perClassIoU, whole.psnr]);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial.')), [], 'no journal left');
+  });
+
   it('srn-unet: an aborted signal (the CLI\'s Ctrl-C) reaches the semantic SRN, which stops and says where it resumes', async () => {
     const ac = new AbortController();
     ac.abort();
