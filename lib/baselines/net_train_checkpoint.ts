@@ -33,6 +33,17 @@ export interface NetTrainState {
   sinceBest: number;
   /** Training seconds up to `step`, over every sitting. */
   seconds: number;
+  /** Early stopping ended the training at `step` (a rerun trains nothing). */
+  stoppedEarly?: boolean;
+}
+
+/** A saved training with nothing left to train (every step, or early-stopped): its rerun only restores it. */
+export const trainingFinished = (s: Pick<NetTrainState, 'step' | 'total' | 'stoppedEarly'>): boolean => s.stoppedEarly === true || s.step >= s.total;
+
+/** "step 400 of 1,000", or "step 600 of 1,000, finished (early-stopped)". */
+export function savedStepText(s: Pick<NetTrainState, 'step' | 'total' | 'stoppedEarly'>): string {
+  const at = `step ${s.step.toLocaleString('en')} of ${s.total.toLocaleString('en')}`;
+  return trainingFinished(s) ? `${at}, finished${s.stoppedEarly ? ' (early-stopped)' : ''}` : at;
 }
 
 interface StateDoc extends NetTrainState {
@@ -78,15 +89,15 @@ export class NetTrainCheckpoint {
   /** The saved loop state (step, validations, seconds), or null when nothing is saved. */
   get saved(): NetTrainState | null {
     if (!this.doc) return null;
-    const { step, total, history, validation, best, sinceBest, seconds } = this.doc;
-    return { step, total, history, validation, best, sinceBest, seconds };
+    const { step, total, history, validation, best, sinceBest, seconds, stoppedEarly } = this.doc;
+    return { step, total, history, validation, best, sinceBest, seconds, ...(stoppedEarly ? { stoppedEarly } : {}) };
   }
 
   /** What a run opening this checkpoint of `what` (e.g. 'oracle U-Net') says: a folder set aside, where it resumes. */
   resumeLines(what: string): string[] {
     const lines = this.setAside ? [`set aside a saved ${what} training of another configuration: ${this.setAside}`] : [];
     const s = this.saved;
-    if (s) lines.push(`${what}: resumed at step ${s.step} of ${s.total}${s.best ? ` (best val mIOU ${(100 * s.best.miou).toFixed(1)}% at step ${s.best.step})` : ''}, ${s.seconds.toFixed(0)} s trained before (${this.dir})`);
+    if (s) lines.push(`${what}: resumed at ${savedStepText(s)}${s.best ? ` (best val mIOU ${(100 * s.best.miou).toFixed(1)}% at step ${s.best.step})` : ''}, ${s.seconds.toFixed(0)} s trained before (${this.dir})`);
     return lines;
   }
 
@@ -182,11 +193,11 @@ export class NetTrainCheckpoint {
 }
 
 /** The step, total steps, best validation and seconds a `state.json` records, read without verifying (for status reports). */
-export function peekNetTrainState(file: string): { step: number; total: number; best: { miou: number; step: number } | null; seconds: number } | undefined {
+export function peekNetTrainState(file: string): { step: number; total: number; best: { miou: number; step: number } | null; seconds: number; stoppedEarly: boolean } | undefined {
   try {
     const d = JSON.parse(readFileSync(file, 'utf8')) as Partial<StateDoc>;
     if (d?.format !== NET_TRAIN_CHECKPOINT_FORMAT || typeof d.step !== 'number' || typeof d.total !== 'number') return undefined;
-    return { step: d.step, total: d.total, best: d.best ?? null, seconds: typeof d.seconds === 'number' ? d.seconds : 0 };
+    return { step: d.step, total: d.total, best: d.best ?? null, seconds: typeof d.seconds === 'number' ? d.seconds : 0, stoppedEarly: d.stoppedEarly === true };
   } catch {
     return undefined;
   }

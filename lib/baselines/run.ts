@@ -32,7 +32,7 @@ import { writeJsonAtomic } from '../util/atomic_write';
 import type { BaselineConfig } from './config';
 import { BASELINE_RESULT_FILES, baselineRunConfig, baselineRunDir, type BaselineKind } from './finished_baseline';
 import { TcoNet } from './tco';
-import { fitTcoProbe, pretrainTco, TCO_SAVE_EVERY, tcoArch, tcoPredictor } from './tco_train';
+import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from './tco_train';
 import { Unet2d } from './unet2d';
 import { UnetGridJournal } from './unet_grid_journal';
 import { NetTrainCheckpoint } from './net_train_checkpoint';
@@ -234,14 +234,14 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       const net = new TcoNet(tcoArch(cfg.tco), cfg.seed);
       log(`TCO ${cfg.tco.side}² (${cfg.tco.depth ? 'RGB+D' : 'RGB'}), ${net.parameterCount().toLocaleString('en')} parameters`);
       t = performance.now();
-      // Saved every TCO_SAVE_EVERY steps: a stopped run goes on from its last save.
+      // Saved every TCO_SAVE_EVERY steps and at a stop: a stopped run goes on from its last save.
       const ck = new NetTrainCheckpoint(join(runDir, 'tco-train', 'pretrain'), { kind: 'tco', tco: cfg.tco, seed: cfg.seed, instances: train.instances.length, data: { root: dataRoot, version: data.dataVersion } });
       ck.resumeLines('TCO pre-training').forEach(log);
       const resumed = ck.saved?.seconds ?? 0;
       const pre = await pretrainTco(cfg.tco, net, train, cfg.seed, { cache, onProgress: progress, onMetrics: (s, r) => run.logMetrics(numericMetrics(r, 'tco_pretrain/'), s), signal: opts.signal, checkpoint: ck });
       if (pre.aborted) {
         net.dispose();
-        throw new Error(`interrupted while pre-training TCO (saved every ${TCO_SAVE_EVERY} steps${ck.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there); nothing is scored from a part-trained net`);
+        throw new Error(`interrupted while pre-training TCO (${ck.saved ? `saved at step ${ck.saved.step}: a rerun goes on from there` : 'nothing saved yet'}); nothing is scored from a part-trained net`);
       }
       timings.pretrainSeconds = secs(t) + resumed;
       log(`pre-training: ${pre.steps} steps in ${timings.pretrainSeconds.toFixed(0)} s, loss ${mean(pre.history.slice(0, 20)).toFixed(4)} → ${mean(pre.history.slice(-20)).toFixed(4)}`);
@@ -308,7 +308,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
       }
       if (opts.signal?.aborted) {
         net.dispose();
-        throw new Error(`interrupted while training the ${opts.kind === 'unet-oracle' ? `oracle U-Net (saved at every validation${ck?.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there)` : '30-shot U-Net (finished dropout candidates are journalled: a rerun goes on from them)'}; nothing is scored from a part-trained U-Net`);
+        throw new Error(`interrupted while training the ${opts.kind === 'unet-oracle' ? `oracle U-Net (${ck?.saved ? `saved at step ${ck.saved.step}: a rerun goes on from there` : 'nothing saved yet'})` : '30-shot U-Net (finished dropout candidates are journalled: a rerun goes on from them)'}; nothing is scored from a part-trained U-Net`);
       }
       timings.trainSeconds = secs(t) + resumedSeconds;
       await evalOne(opts.kind === 'unet-oracle' ? 'unet-oracle' : 'unet-30shot', 'single', unetPredictor(net, { side: S }), majority, { training, oracleInput: 'ground-truth RGBA of every test view' });
@@ -430,7 +430,7 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
     });
     ck.resumeLines('U-Net on SRN renders').forEach(c.log);
     const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress, signal: c.signal, checkpoint: ck });
-    if (c.signal?.aborted) throw new Error(`interrupted while training the U-Net on SRN renders (saved at every validation${ck.saved ? `, last at step ${ck.saved.step}` : ''}: a rerun goes on from there); nothing is scored from a part-trained U-Net`);
+    if (c.signal?.aborted) throw new Error(`interrupted while training the U-Net on SRN renders (${ck.saved ? `saved at step ${ck.saved.step}: a rerun goes on from there` : 'nothing saved yet'}); nothing is scored from a part-trained U-Net`);
     c.timings.rgbUnetSeconds = r.seconds;
     // Journalled and stoppable like SRN+U-Net's evaluation: the fitted codes (minutes an object) and the scored
     // objects, the latter keyed by the U-Net's weights too.

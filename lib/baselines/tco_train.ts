@@ -37,7 +37,7 @@ export interface LoopOptions {
   maxSteps?: number;
   cache?: ViewCache;
   /**
-   * Pre-training only: saves the training every TCO_SAVE_EVERY steps and at its last and, when it holds a saved state, goes on from it
+   * Pre-training only: saves the training every TCO_SAVE_EVERY steps, at a stop and at its last and, when it holds a saved state, goes on from it
    * (the result is the uninterrupted run's; `seconds` counts every sitting). The caller removes it once the result is kept.
    */
   checkpoint?: NetTrainCheckpoint;
@@ -132,6 +132,8 @@ export async function pretrainTco(cfg: TcoConfig, net: TcoNet, split: SplitInfo,
       }
       await yieldLoop();
     }
+    // A Ctrl-C keeps the steps since the last save as well.
+    if (ck && step < total && step > (ck.saved?.step ?? 0)) ck.saveFrom({ step, total, history, validation: [], best: null, sinceBest: 0, seconds: seconds() }, net.params, adam, null);
   } finally {
     adam.dispose();
   }

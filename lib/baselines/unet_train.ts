@@ -112,8 +112,9 @@ export interface UnetTrainOptions {
   /** Label for progress lines. */
   stage?: string;
   /**
-   * Saves the training at every validation and, when it holds a saved state, goes on from it (the result is the
-   * uninterrupted run's; `seconds` counts every sitting). The caller removes it once the result is kept.
+   * Saves the training at every validation, at a stop and at its end and, when it holds a saved state, goes on from
+   * it (the result is the uninterrupted run's; `seconds` counts every sitting). The caller removes it once the
+   * result is kept.
    */
   checkpoint?: NetTrainCheckpoint;
 }
@@ -158,6 +159,8 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
   }
   if (saved) {
     ({ step, history, validation, sinceBest, seconds: before } = saved.state);
+    // A finished training (early-stopped) saved before its caller kept the result: nothing is left to train.
+    stoppedEarly = saved.state.stoppedEarly === true;
     const b = saved.state.best;
     if (b) best = { miou: b.miou, step: b.step, weights: saved.best ?? net.params.snapshot() };
     else if (saved.best) disposeRecord(saved.best);
@@ -176,14 +179,16 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
       sinceBest = 0;
     } else sinceBest++;
   };
+  let savedAt = step;
   const save = (at: number) => {
     if (!ck) return;
     const b = best as { miou: number; step: number; weights: Record<string, tf.Tensor> } | null;
-    const state = { step: at, total, history, validation, best: b && { miou: b.miou, step: b.step }, sinceBest, seconds: seconds() };
+    const state = { step: at, total, history, validation, best: b && { miou: b.miou, step: b.step }, sinceBest, seconds: seconds(), ...(stoppedEarly ? { stoppedEarly } : {}) };
     ck.saveFrom(state, net.params, adam, b && b.step !== at ? b.weights : null);
+    savedAt = at;
   };
   try {
-    for (; step < total; step++) {
+    for (; step < total && !stoppedEarly; step++) {
       if (opts.signal?.aborted) break;
       // Shuffled epochs without replacement (drop_last), like a DataLoader.
       const epoch = Math.floor(step / perEpoch);
@@ -214,6 +219,8 @@ export async function trainUnet2d(net: Unet2d, cfg: Unet2dTrainConfig, train: Im
     }
     // A stopped run scores nothing (its caller throws), so it spends no validation on a part-trained net.
     if (!opts.signal?.aborted && val && cfg.evalEvery > 0 && validation.at(-1)?.[0] !== step) validate(step);
+    // The step a stop came at, or the finished training: a rerun goes on from there, or trains nothing.
+    if (savedAt !== step) save(step);
   } catch (e) {
     // A failed step or save (a non-finite state is refused): nothing of this training outlives it.
     const held = best as { weights: Record<string, tf.Tensor> } | null;

@@ -15,7 +15,7 @@ import { scheduleSteps } from '../config/presets';
 import { readLease } from '../tracking/lifecycle';
 import { isCheckpointSibling } from '../training/checkpoint_names';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
-import { peekNetTrainState } from '../baselines/net_train_checkpoint';
+import { peekNetTrainState, savedStepText, trainingFinished } from '../baselines/net_train_checkpoint';
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
@@ -115,7 +115,7 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
           if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
         } else if (e.name === 'state.json' && /^(unet|tco)-train$/.test(basename(dirname(dir)))) {
           const u = peekNetTrainState(p);
-          if (u) out.journals.push({ path: rel(p), records: u.step, unit: 'step', updatedAt: statSync(p).mtime.toISOString(), plan: [`  ${basename(dirname(dir)) === 'tco-train' ? "TCO's pre-training" : "a U-Net's training"} part-way: step ${u.step.toLocaleString('en')} of ${u.total.toLocaleString('en')}${u.best ? ` (best val ${(100 * u.best.miou).toFixed(1)}% at step ${u.best.step.toLocaleString('en')})` : ''}, ${u.seconds.toFixed(0)} s trained; the rerun goes on from it`] });
+          if (u) out.journals.push({ path: rel(p), records: u.step, unit: 'step', updatedAt: statSync(p).mtime.toISOString(), plan: [`  ${basename(dirname(dir)) === 'tco-train' ? "TCO's pre-training" : "a U-Net's training"} ${trainingFinished(u) ? 'saved' : 'part-way'}: ${savedStepText(u)}${u.best ? ` (best val ${(100 * u.best.miou).toFixed(1)}% at step ${u.best.step.toLocaleString('en')})` : ''}, ${u.seconds.toFixed(0)} s trained; the rerun ${trainingFinished(u) ? 'scores it without training' : 'goes on from it'}`] });
         } else if (/^results.*\.json$/.test(e.name)) {
           out.results.push({ path: rel(p), ...scoresAt(p) });
         }

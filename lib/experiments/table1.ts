@@ -12,7 +12,7 @@ import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
 import { semanticTrainingsOnDisk, type SemanticOnDisk } from '../pipeline/stage_cache';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
-import { peekNetTrainState } from '../baselines/net_train_checkpoint';
+import { peekNetTrainState, savedStepText } from '../baselines/net_train_checkpoint';
 import { presetConfig, scheduleSteps } from '../config/presets';
 import { perClassIouSpec } from '../plotting/vegalite_specs';
 import { formatDuration } from '../training/progress';
@@ -93,12 +93,12 @@ export interface Table1Step {
    * The 30-shot U-Net column only: dropout searches a stopped run left journalled (lib/baselines/unet_grid_journal.ts),
    * which the step resumes at the next candidate if its settings are the same: candidates trained per seed.
    */
-  dropoutSearch?: { seed: number; candidates: number; inProgress?: { dropout: number; step: number; total: number } }[];
+  dropoutSearch?: { seed: number; candidates: number; inProgress?: { dropout: number; step: number; total: number; stoppedEarly?: true } }[];
   /**
    * The oracle U-Net and TCO columns: trainings a stopped run left saved (lib/baselines/net_train_checkpoint.ts), which
    * the step goes on from if its settings are the same: the step reached per seed.
    */
-  savedTrainings?: { seed: number; net: 'oracle U-Net' | 'TCO pre-training'; step: number; total: number }[];
+  savedTrainings?: { seed: number; net: 'oracle U-Net' | 'TCO pre-training'; step: number; total: number; stoppedEarly?: true }[];
 }
 
 export interface Table1StepEstimate {
@@ -189,7 +189,7 @@ function fewShotGridJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, 
     const saved = existsSync(join(dir, 'unet-train')) ? readdirSync(join(dir, 'unet-train')).filter((d) => /^p[\d.]+$/.test(d)) : [];
     const inProgress = saved.flatMap((d) => {
       const s = peekNetTrainState(join(dir, 'unet-train', d, 'state.json'));
-      return s ? [{ dropout: Number(d.slice(1)), step: s.step, total: s.total }] : [];
+      return s ? [{ dropout: Number(d.slice(1)), step: s.step, total: s.total, ...(s.stoppedEarly ? { stoppedEarly: true as const } : {}) }] : [];
     })[0];
     return candidates || inProgress ? [{ seed, candidates, ...(inProgress ? { inProgress } : {}) }] : [];
   });
@@ -204,7 +204,7 @@ function savedTrainings(cfg: ExperimentConfig<'table-1'>, runsDir: string, colum
   return where.flatMap(({ net, file }) =>
     seeds.flatMap((seed) => {
       const s = peekNetTrainState(file(seed));
-      return s ? [{ seed, net, step: s.step, total: s.total }] : [];
+      return s ? [{ seed, net, step: s.step, total: s.total, ...(s.stoppedEarly ? { stoppedEarly: true as const } : {}) }] : [];
     }),
   );
 }
@@ -258,8 +258,8 @@ export function describeTable1Step(step: Table1Step): string {
         : ` — about ${formatDuration(e.secondsPerSeed)} a seed${step.seeds.length > 1 ? `, ${formatDuration(e.secondsPerSeed * step.seeds.length)} in all` : ''} (median own wall of ${e.rows} finished row${e.rows > 1 ? 's' : ''}${e.otherClass ? ', partly of the other class' : ''} here)`;
   const semantic = step.semantic ? `; ${describeSemanticNeed(step.semantic)}` : '';
   const journals = step.journalled?.length ? `; resumes the journalled evaluations of a stopped run (if its weights and settings match): ${step.journalled.map((j) => `seed ${j.seed} ${j.protocol}-view ${j.scored} object(s) scored`).join(', ')}` : '';
-  const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained${g.inProgress ? ` and p=${g.inProgress.dropout} at step ${g.inProgress.step} of ${g.inProgress.total}` : ''}`).join(', ')}` : '';
-  const saved = step.savedTrainings?.length ? `; goes on from the saved trainings of a stopped run (if their settings match): ${step.savedTrainings.map((o) => `${o.net} seed ${o.seed} at step ${o.step} of ${o.total}`).join(', ')}` : '';
+  const grids = step.dropoutSearch?.length ? `; resumes the 30-shot U-Net's dropout search of a stopped run (if its settings match): ${step.dropoutSearch.map((g) => `seed ${g.seed} ${g.candidates} candidate(s) trained${g.inProgress ? ` and p=${g.inProgress.dropout} at ${savedStepText(g.inProgress)}` : ''}`).join(', ')}` : '';
+  const saved = step.savedTrainings?.length ? `; goes on from the saved trainings of a stopped run (if their settings match): ${step.savedTrainings.map((o) => `${o.net} seed ${o.seed} at ${savedStepText(o)}`).join(', ')}` : '';
   return `${step.experiment}, seed${step.seeds.length > 1 ? 's' : ''} ${step.seeds.join(',')}: column${step.columns.length > 1 ? 's' : ''} ${cols}${step.kinds ? ` [kinds ${step.kinds.join(', ')}]` : ''}${time}${semantic}${journals}${grids}${saved}`;
 }
 

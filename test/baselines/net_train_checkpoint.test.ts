@@ -1,6 +1,7 @@
 /**
- * A U-Net training saved at every validation: stopped and resumed, it ends as the uninterrupted run (history,
- * validations, best step, weights); damaged or foreign folders are set aside; non-finite state is never written.
+ * A U-Net training saved at every validation, at a stop and at its end: stopped and resumed, it ends as the
+ * uninterrupted run (history, validations, best step, weights); a finished one is not trained again; damaged or
+ * foreign folders are set aside; non-finite state is never written.
  */
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
@@ -56,7 +57,7 @@ async function trained(checkpoint?: NetTrainCheckpoint, stopAfterLossOf?: number
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'unet-ck-')), 'ck');
 
 describe('NetTrainCheckpoint', () => {
-  it('a training stopped after its second validation resumes from it and ends as the uninterrupted one', async () => {
+  it('a training stopped after its second validation resumes from the step it stopped at and ends as the uninterrupted one', async () => {
     const whole = await trained();
     const dir = fresh();
     const tensors = tf.memory().numTensors;
@@ -64,14 +65,15 @@ describe('NetTrainCheckpoint', () => {
     assert.equal(stopped.result.steps, 5, 'stopped at the step it was told');
     assert.equal(tf.memory().numTensors, tensors, 'no tensors left by the stopped run');
     const peek = peekNetTrainState(join(dir, 'state.json'));
-    assert.equal(peek?.step, 4, 'saved at the validation of step 4, not at the stop');
+    assert.equal(peek?.step, 5, 'saved at the stop (step 5), after the validations of steps 2 and 4');
     assert.equal(peek?.total, 7);
+    assert.equal(peek?.stoppedEarly, false);
     assert.equal(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).validation.length, 2);
-    assert.deepEqual(readdirSync(dir).sort(), ['state-1.bin', 'state.json'], "the first validation's state is gone once the second is written");
+    assert.deepEqual(readdirSync(dir).sort(), ['state-2.bin', 'state.json'], 'only the newest state is kept');
 
     const ck = new NetTrainCheckpoint(dir, { run: 1 });
     assert.equal(ck.setAside, null);
-    assert.equal(ck.saved?.step, 4);
+    assert.equal(ck.saved?.step, 5);
     const before = tf.memory().numTensors;
     const resumed = await trained(ck);
     assert.equal(tf.memory().numTensors, before);
@@ -84,6 +86,31 @@ describe('NetTrainCheckpoint', () => {
     assert.ok(resumed.result.seconds >= ck.saved!.seconds, "the time counts the first sitting's");
     ck.remove();
     assert.ok(!existsSync(dir));
+  });
+
+  it('an early-stopped training is saved finished: a rerun over it trains nothing and ends the same', async () => {
+    const cfg = { ...trainCfg, evalEvery: 1, patience: 1 };
+    const dir = fresh();
+    const run = async (checkpoint: NetTrainCheckpoint) => {
+      const net = newNet();
+      let trainedSteps = 0;
+      const result = await trainUnet2d(net, cfg, train, val, C, 9, { checkpoint, onMetrics: (_s, rec) => void ('loss' in rec && trainedSteps++) });
+      const out = { result, weights: weightsOf(net), trainedSteps };
+      net.dispose();
+      return out;
+    };
+    const first = await run(new NetTrainCheckpoint(dir, 'fp'));
+    assert.ok(first.result.stoppedEarly && first.result.steps < 7, `this case early-stops (steps ${first.result.steps})`);
+    const peek = peekNetTrainState(join(dir, 'state.json'));
+    assert.deepEqual([peek?.step, peek?.stoppedEarly], [first.result.steps, true]);
+    const ck = new NetTrainCheckpoint(dir, 'fp');
+    assert.match(ck.resumeLines('U-Net').join('\n'), new RegExp(`^U-Net: resumed at step ${first.result.steps} of 7, finished \\(early-stopped\\) \\(best val mIOU [\\d.]+% at step ${first.result.bestStep}\\)`));
+    const tensors = tf.memory().numTensors;
+    const again = await run(ck);
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.equal(again.trainedSteps, 0, 'nothing trained again');
+    assert.deepEqual({ ...again.result, seconds: 0 }, { ...first.result, seconds: 0 });
+    assert.deepEqual(again.weights, first.weights, 'the best weights, as the first run ended with');
   });
 
   it('a training whose weights turn non-finite stops at its save with the last good state kept and no tensors left', async () => {

@@ -25,7 +25,7 @@ function overrides(steps: number) {
   return { ...o, tco: { ...o.tco, pretrain: { ...o.tco.pretrain, steps, logEvery: 1 } } };
 }
 
-test("pretrainTco stopped after its second save resumes from it and ends as the uninterrupted training", async () => {
+test("pretrainTco stopped after its second save resumes from the step it stopped at and ends as the uninterrupted training", async () => {
   const cfg = { ...baselineConfig('tiny', overrides(7)).tco };
   const train = data.splits().train;
   const pretrain = async (ck?: NetTrainCheckpoint, stopAt?: number) => {
@@ -45,7 +45,7 @@ test("pretrainTco stopped after its second save resumes from it and ends as the 
   assert.equal(stopped.r.aborted, true);
   assert.equal(tf.memory().numTensors, tensors);
   const ck = new NetTrainCheckpoint(dir, 'fp');
-  assert.equal(ck.saved?.step, 4, 'the save of step 4; step 5 ran but is not saved');
+  assert.equal(ck.saved?.step, 5, 'saved at the stop (step 5), after the save of step 4');
   const resumed = await pretrain(ck);
   assert.equal(tf.memory().numTensors, tensors);
   assert.equal(resumed.r.steps, 7);

@@ -36,6 +36,7 @@ put('label-count-sweep/cpu64/chair/tracking-run.json', { uri: 'file:///x', runId
 const rec = (instances: number, views: number, seed: number, probeSeconds: number) => ({ method: 'unet', numLabels: instances * views, seed, miou: 0.5, shapeMIOU: 0.4, instances, views, probeSeconds });
 put('label-count-sweep/cpu64/chair/unet-grid/2x2-seed0/grid.json', { fingerprint: {}, candidates: [{ dropout: 0.1, result: { bestValMIOU: 0.6123 } }], best: null });
 put('unet-baselines/cpu64/chair-seed1/unet-oracle/unet-train/oracle/state.json', { format: 'semantic-srn-net-train/1', fingerprint: {}, step: 400, total: 1000, history: [], validation: [[200, 0.61], [400, 0.7021]], best: { miou: 0.7021, step: 400 }, sinceBest: 0, seconds: 812.4, file: 'state-1.bin', tensors: [] });
+put('unet-baselines/cpu64/chair-seed1/srn-render-unet/unet-train/srn-rgb/state.json', { format: 'semantic-srn-net-train/1', fingerprint: {}, step: 600, total: 2000, history: [], validation: [[500, 0.55], [600, 0.5]], best: { miou: 0.55, step: 500 }, sinceBest: 1, seconds: 1200, file: 'state-5.bin', tensors: [], stoppedEarly: true });
 put('tco-baseline/cpu64/chair-seed1/tco/tco-train/pretrain/state.json', { format: 'semantic-srn-net-train/1', fingerprint: {}, step: 250, total: 1500, history: [], validation: [], best: null, sinceBest: 0, seconds: 143.2, file: 'state-0.bin', tensors: [] });
 put('label-count-sweep/cpu64/chair/records.partial.json', { fingerprint: { points: [{ instances: 1, views: 1 }, { instances: 2, views: 2 }], seeds: [0, 1] }, records: [rec(1, 1, 0, 600), rec(1, 1, 1, 1200)] });
 // A lease copied from another machine: its pid means nothing here, even when one runs with that number.
@@ -71,6 +72,7 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
       ['label-count-sweep/cpu64/chair/records.partial.json', 2],
       ['label-count-sweep/cpu64/chair/unet-grid/2x2-seed0/grid.json', 1],
       ['tco-baseline/cpu64/chair-seed1/tco/tco-train/pretrain/state.json', 250],
+      ['unet-baselines/cpu64/chair-seed1/srn-render-unet/unet-train/srn-rgb/state.json', 600],
       ['unet-baselines/cpu64/chair-seed1/unet-oracle/unet-train/oracle/state.json', 400],
       ['unet-baselines/cpu64/table-seed0/srn-unet/results-single.partial.json', 3],
     ],
@@ -93,6 +95,7 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   assert.match(text, /records\.partial\.json: 2 record\(s\), updated [^\n]*\n {4}2 of 4 records done; [^\n]*\n {4}unet: 2 record\(s\) left, at least 30m00s in all\n {6}4 image\(s\): 2 left, at least 15m00s each \(none there yet: timed as 1 image\(s\), a lower bound\)\n/);
   assert.match(text, /unet-grid\/2x2-seed0\/grid\.json: 1 record\(s\), updated [^\n]*\n {4}a U-Net's dropout search part-way: p=0\.1 \(val 61\.2%\) done; the rerun trains the rest of the grid\n/);
   assert.match(text, /unet-train\/oracle\/state\.json: 400 step\(s\), updated [^\n]*\n {4}a U-Net's training part-way: step 400 of 1,000 \(best val 70\.2% at step 400\), 812 s trained; the rerun goes on from it\n/);
+  assert.match(text, /unet-train\/srn-rgb\/state\.json: 600 step\(s\), updated [^\n]*\n {4}a U-Net's training saved: step 600 of 2,000, finished \(early-stopped\) \(best val 55\.0% at step 500\), 1200 s trained; the rerun scores it without training\n/);
   assert.match(text, /tco-train\/pretrain\/state\.json: 250 step\(s\), updated [^\n]*\n {4}TCO's pre-training part-way: step 250 of 1,500, 143 s trained; the rerun goes on from it\n/);
   assert.match(text, /results-single\.partial\.json: 3 record\(s\), updated [^\n]*\n\n/, 'not a sweep journal: no plan');
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
@@ -116,6 +119,6 @@ test('semantic-srn status: JSON of the same, and a clear error for a missing fol
   const doc = JSON.parse(logs[0]) as { runsDir: string; trainings: unknown[]; journals: unknown[] };
   assert.equal(doc.runsDir, root);
   assert.equal(doc.trainings.length, 2);
-  assert.equal(doc.journals.length, 5);
+  assert.equal(doc.journals.length, 6);
   assert.match(errs.join('\n'), /nope: no such runs folder/);
 });

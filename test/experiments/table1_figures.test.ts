@@ -217,7 +217,7 @@ test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed 
     mkdirSync(dirname(state), { recursive: true });
     writeFileSync(state, JSON.stringify({ format: 'semantic-srn-net-train/1', fingerprint: {}, step: 400, total: 1000, validation: [], best: null, seconds: 10 }));
     assert.deepEqual(planTable1(col6, runs)[0].savedTrainings, [{ seed: 0, net: 'oracle U-Net', step: 400, total: 1000 }]);
-    assert.match(describeTable1Step(planTable1(col6, runs)[0]), /; goes on from the saved trainings of a stopped run \(if their settings match\): oracle U-Net seed 0 at step 400 of 1000$/);
+    assert.match(describeTable1Step(planTable1(col6, runs)[0]), /; goes on from the saved trainings of a stopped run \(if their settings match\): oracle U-Net seed 0 at step 400 of 1,000$/);
     assert.equal(planTable1(col3, runs)[0].savedTrainings, undefined, 'only the oracle and TCO columns have one');
     // And TCO's pre-training (column 1, run by tco-baseline).
     const col1 = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0,1', columns: '1' });
