@@ -258,7 +258,7 @@ export interface FewShotUnetResult {
  * The 30-shot U-Net: one training run per dropout of the grid, each early-stopped on val mIOU; the best is kept.
  * With `journal`, finished candidates are taken from it and each new one is written to it (the search resumes at the
  * next candidate); a candidate cut short by `opts.signal` is not written, but its training is saved at every
- * validation under `<journal>/unet-train/p<dropout>/` and goes on from there.
+ * validation and at the stop under `<journal>/unet-train/p<dropout>/` and goes on from there.
  */
 export async function trainFewShotUnet(cfg: Unet2dConfig, train: ImageSet, val: ImageSet, numClasses: number, seed: number | string, opts: UnetTrainOptions & { journal?: UnetGridJournal<UnetTrainResult> } = {}): Promise<FewShotUnetResult> {
   const { journal, ...trainOpts } = opts;
