@@ -56,7 +56,7 @@ export {
 } from './eval/table1';
 export { SegmentationScores } from './metrics/segmentation';
 export { psnr, PsnrScores } from './metrics/psnr';
-export { formatMeanCI, meanCI, median, tQuantile975, type MeanCI } from './metrics/stats';
+export { formatMeanCI, meanCI, median, pairedDifferenceCI, tQuantile975, type MeanCI } from './metrics/stats';
 
 // ---- the pipeline: data → pre-train → probe → fit → evaluate → report
 export { prepareSplits, datasetClassFolder, type PreparedSplits } from './pipeline/data';

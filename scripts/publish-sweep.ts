@@ -3,18 +3,20 @@
  * --runs DIR --scale cpu64 --class chair --command "…" --ran-at COMMIT [--ran-at …] [--note "…"] [--name NAME] [--out DIR]`.
  * Reads `<DIR>/label-count-sweep/<scale>/<class>/results.json` (finished) or, failing that, the journal of a run in
  * progress (`records.partial.json`), and writes docs/results/NAME/ (default `label-count-sweep-<scale>-<class>`):
- * sweep.json (every record; mean ± 95% CI per method and point; which records are missing), README.md and
+ * sweep.json (every record; mean ± 95% CI per method and point; SRN+linear − U-Net paired by seed; which records are
+ * missing), README.md and
  * miou_vs_labels.png (CI bands). The file read is copied under NAME/runs/ at its path relative to DIR:
  * `cp -r docs/results/NAME/runs/. <runs>/` brings a finished sweep back (it is reused, only drawn) or an unfinished
  * one's journal (the sweep resumes at its next record) — a sweep outlives the machine it started on.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
-import { sweepRenderName } from '../lib/experiments/label_count_sweep';
+import { sweepDifferences, sweepRenderName, type SweepDifference } from '../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
+import { signedCI } from '../lib/metrics/stats';
 import type { Scale } from '../lib/experiments/types';
 import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
 import { saveFigure } from '../lib/plotting/save';
@@ -50,6 +52,29 @@ export function sweepMarkdown(cells: readonly SweepCell[]): string[] {
   ];
 }
 
+/**
+ * SRN+linear − U-Net per point, paired by seed: a table, and how many points' intervals exclude 0 (nothing where
+ * no point has both methods).
+ */
+export function differenceMarkdown(diffs: readonly SweepDifference[], a: string, b: string): string[] {
+  const rows = diffs.filter((d) => d.mIOU);
+  if (!rows.length) return [];
+  const cell = (d: SweepDifference['mIOU']) => (d ? `${signedCI(d)} (n=${d.n})` : '—');
+  const apart = rows.filter((d) => d.mIOU!.ci95 !== null && Math.abs(d.mIOU!.mean) > d.mIOU!.ci95);
+  return [
+    `## ${a} − ${b}, paired by seed`,
+    '',
+    `A seed draws one labelled subset that both methods train on, so the difference per seed leaves out the spread that the draw puts into both methods' own intervals: mean ± 95% CI of the per-seed differences (Student's t), in points.`,
+    '',
+    '| labelled images | objects × views | mIOU difference | shape-mIOU difference | seeds |',
+    '|---|---|---|---|---|',
+    ...rows.map((d) => `| ${d.numLabels} | ${d.instances} × ${d.views} | ${cell(d.mIOU)} | ${cell(d.shapeMIOU)} | ${d.seeds.join(', ')} |`),
+    '',
+    `The mIOU interval excludes 0 at ${apart.length} of ${rows.length} point(s)${apart.length ? `: ${apart.map((d) => `${d.numLabels} (${d.mIOU!.mean > 0 ? a : b} ahead)`).join(', ')}` : ''}.`,
+    '',
+  ];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -76,6 +101,8 @@ async function main(): Promise<void> {
   const runDir = join(runs, 'label-count-sweep', scale, cls);
   const src = readSweep(runDir);
   const cells = sweepCells(src.records, cfg.methods, src.points, src.seeds);
+  const pair = cfg.methods.includes('srn+linear') && cfg.methods.includes('unet') ? (['srn+linear', 'unet'] as const) : null;
+  const differences = pair ? sweepDifferences(src.records, pair[0], pair[1], src.points) : [];
   const missing = cells.filter((c) => c.missingSeeds.length).map((c) => ({ method: c.method, instances: c.instances, views: c.views, seeds: c.missingSeeds }));
   const expected = cfg.methods.length * src.points.length * src.seeds.length;
   const commits = values['ran-at'].map((c) => execFileSync('git', ['rev-parse', '--short', `${c}^{commit}`], { encoding: 'utf8' }).trim());
@@ -90,15 +117,21 @@ async function main(): Promise<void> {
   const codes = join(runDir, 'test-codes.partial.json');
   if (src.state === 'partial' && existsSync(codes)) copyFileSync(codes, join(dirname(copy), 'test-codes.partial.json'));
   // The first seed's figure of every record that kept one (the first test object; sweeps before 2026-12-06 kept none).
-  rmSync(join(docs, 'renders'), { recursive: true, force: true });
+  // A record restored from git (scripts/restore-runs.ts brings back results.json, not the figures) keeps the figure
+  // published before.
   const renders = cells.flatMap((c) => {
     const seed = src.seeds[0];
     const rel = sweepRenderName(c.method, c.instances, c.views, seed);
-    if (!c.seeds.includes(seed) || !existsSync(join(runDir, rel))) return [];
-    mkdirSync(join(docs, 'renders'), { recursive: true });
-    copyFileSync(join(runDir, rel), join(docs, rel));
+    if (!c.seeds.includes(seed)) return [];
+    if (existsSync(join(runDir, rel))) {
+      mkdirSync(join(docs, 'renders'), { recursive: true });
+      copyFileSync(join(runDir, rel), join(docs, rel));
+    } else if (!existsSync(join(docs, rel))) return [];
     return [{ method: c.method, instances: c.instances, views: c.views, seed, file: rel }];
   });
+  // Figures of records no longer published go.
+  const rendersDir = join(docs, 'renders');
+  for (const f of existsSync(rendersDir) ? readdirSync(rendersDir) : []) if (!renders.some((r) => r.file === join('renders', f))) rmSync(join(rendersDir, f));
   const doc = {
     schema: 'semantic-srn/label-count-sweep-published@1',
     state: src.state,
@@ -117,6 +150,7 @@ async function main(): Promise<void> {
     recordSeconds: Math.round(recordSeconds),
     totalSeconds: src.totalSeconds === null ? null : Math.round(src.totalSeconds),
     cells,
+    ...(pair ? { differences: { a: pair[0], b: pair[1], points: differences } } : {}),
     missing,
     renders,
     // Relative to this folder.
@@ -147,6 +181,7 @@ async function main(): Promise<void> {
     ...sweepMarkdown(cells),
     `Wall: ${Math.round(recordSeconds)} s in the records' own work (probes, U-Nets with their dropout search, scoring)${src.totalSeconds === null ? '' : `; the finished run's last sitting took ${Math.round(src.totalSeconds)} s in all`}. The test codes are fitted once (single view) and shared by every SRN+linear record.`,
     '',
+    ...(pair ? differenceMarkdown(differences, pair[0], pair[1]) : []),
     ...(renders.length
       ? [
           `## Predictions on the first test object, seed ${src.seeds[0]}`,

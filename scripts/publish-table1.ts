@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1Markdown, table1Records } from '../lib/eval/table1';
+import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1DifferenceMarkdown, table1Differences, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
 import { perObjectScores, type PerObject } from '../lib/eval/object_kind';
 import { rendersFolder } from '../lib/baselines/run';
@@ -239,6 +239,8 @@ async function main(): Promise<void> {
     commands: values.command,
     notes: values.note ?? [],
     records,
+    // SRN+linear minus every other column, paired by seed (lib/eval/table1.ts table1Differences).
+    differences: table1Differences(rows, classes.map(cap)),
     perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), shapeMIOUPresent: finiteCI(c.mine.map((p) => p.detail.shapeMIOUPresent)), parts: partStats(c.mine.map((p) => p.detail)) })),
     rows: published.map(({ row, detail, rel }) => ({
       column: row.column, id: row.id, method: row.method, protocol: row.protocol, className: row.className, seed: row.seed,
@@ -287,6 +289,9 @@ async function main(): Promise<void> {
     '',
     table1Markdown(records),
     ...presentMarkdown(doc.perPart),
+    ...(doc.differences.length
+      ? ['## SRN+linear minus each column, paired by seed', '', 'Each seed draws the 30 labelled images that columns 1–3 share and seeds every training and fit: the mean ± 95% CI (Student\'s t) of the per-seed differences, in points, leaves out the spread the draw puts into both columns\' own intervals above.', '', ...table1DifferenceMarkdown(doc.differences)]
+      : []),
     '## Every row',
     '',
     ...rowTables,

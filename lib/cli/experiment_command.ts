@@ -154,7 +154,7 @@ function summarize(out: object): Record<string, unknown> {
   const keep: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(out)) {
     if (typeof v === 'number' || typeof v === 'string' || v === null) keep[k] = v;
-    else if (k === 'summary' || k === 'records' || k === 'figures' || k === 'skipped' || k === 'table1' || k === 'seeds') keep[k] = v;
+    else if (k === 'summary' || k === 'differences' || k === 'records' || k === 'figures' || k === 'skipped' || k === 'table1' || k === 'seeds') keep[k] = v;
   }
   return keep;
 }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
 import type { ResultRecord } from '../plotting/results_table';
-import { meanCI, pct1 } from '../metrics/stats';
+import { inPercent, meanCI, pairedDifferenceCI, pct1, signedCI, type PercentCI } from '../metrics/stats';
 import { PRESET_NAMES, presetConfig, scheduleSteps } from '../config/presets';
 
 /** Where the paper's numbers come from. */
@@ -308,6 +308,52 @@ export function table1Records(rows: readonly Table1Row[], classes: readonly stri
     }
   }
   return out;
+}
+
+/** A column's scores minus another's for one class, paired by seed, in points. */
+export interface Table1Difference {
+  class: string;
+  /** The column subtracted from the reference (SRN+linear). */
+  against: Table1ColumnId;
+  column: number;
+  method: string;
+  seeds: number[];
+  mIOU: PercentCI | null;
+  shapeMIOU: PercentCI | null;
+}
+
+/**
+ * The reference column (SRN+linear) minus every other column, per class, paired by seed: a seed draws the 30 labelled
+ * images that columns 1–3 share and seeds every training and fit, so each seed gives one difference, and the
+ * interval of their mean leaves out the spread the draw puts into both columns' own intervals.
+ */
+export function table1Differences(rows: readonly Table1Row[], classes: readonly string[], reference: Table1ColumnId = 'srn-linear'): Table1Difference[] {
+  const of = (id: Table1ColumnId, cls: string, key: 'mIOU' | 'shapeMIOU') =>
+    new Map(rows.filter((r) => r.id === id && r.className.toLowerCase() === cls.toLowerCase()).map((r) => [r.seed, r[key]]));
+  return classes.flatMap((cls) =>
+    PAPER_TABLE1.filter((pc) => pc.id !== reference).flatMap((pc) => {
+      const m = pairedDifferenceCI(of(reference, cls, 'mIOU'), of(pc.id, cls, 'mIOU'));
+      if (!m) return [];
+      const sm = pairedDifferenceCI(of(reference, cls, 'shapeMIOU'), of(pc.id, cls, 'shapeMIOU'));
+      return [{ class: cls, against: pc.id, column: pc.column, method: pc.label, seeds: m.keys, mIOU: inPercent(m.diff), shapeMIOU: sm && inPercent(sm.diff) }];
+    }),
+  );
+}
+
+/** The differences as Markdown: one line per class and column, and where the mIOU interval excludes 0. */
+export function table1DifferenceMarkdown(diffs: readonly Table1Difference[], reference: Table1ColumnId = 'srn-linear'): string[] {
+  if (!diffs.length) return [];
+  const cell = (d: PercentCI | null) => (d ? `${signedCI(d)} (n=${d.n})` : '—');
+  const apart = diffs.filter((d) => d.mIOU && d.mIOU.ci95 !== null && Math.abs(d.mIOU.mean) > d.mIOU.ci95);
+  const ref = paperColumn(reference);
+  return [
+    `| ${ref.column} ${ref.label} minus | class | mIOU difference | shape-mIOU difference | seeds |`,
+    '|---|---|---|---|---|',
+    ...diffs.map((d) => `| ${d.column} ${d.method} | ${d.class} | ${cell(d.mIOU)} | ${cell(d.shapeMIOU)} | ${d.seeds.join(', ')} |`),
+    '',
+    `The mIOU interval excludes 0 for ${apart.length} of ${diffs.length}${apart.length ? `: ${apart.map((d) => `${d.class.toLowerCase()}s column ${d.column} (${d.mIOU!.mean > 0 ? `column ${ref.column} ahead` : `column ${d.column} ahead`})`).join(', ')}` : ''}.`,
+    '',
+  ];
 }
 
 /** Short method names for chart axes, by column id. */

@@ -43,6 +43,7 @@ import { sweepUnetConfig } from '../baselines/sweep_unet';
 import { loadBaselines } from './baselines_bridge';
 import { observedViews } from '../pipeline/few_shot';
 import type { ExperimentConfig } from './types';
+import { inPercent, pairedDifferenceCI, signedCI, type PercentCI } from '../metrics/stats';
 import { RecordJournal } from '../util/record_journal';
 import { canonicalJson } from '../util/canonical_json';
 
@@ -67,6 +68,31 @@ export interface SweepRecord extends LabelSweepRecord {
   dropout: number | null;
 }
 
+/** Method `a` minus method `b` at one point, paired by seed, in points (percent). */
+export interface SweepDifference {
+  instances: number;
+  views: number;
+  numLabels: number;
+  /** The seeds both methods have at this point. */
+  seeds: number[];
+  mIOU: PercentCI | null;
+  shapeMIOU: PercentCI | null;
+}
+
+/**
+ * `a` − `b` per point, mean ± 95% CI over the seeds both have: a seed draws one labelled subset that both methods
+ * train on, so the paired difference removes the spread of the draw that widens each method's own interval.
+ */
+export function sweepDifferences(records: readonly SweepRecord[], a: string, b: string, points: readonly { instances: number; views: number }[]): SweepDifference[] {
+  return points.map((p) => {
+    const of = (method: string, key: 'miou' | 'shapeMIOU') =>
+      new Map(records.filter((r) => r.method === method && r.instances === p.instances && r.views === p.views).map((r) => [r.seed, r[key]]));
+    const m = pairedDifferenceCI(of(a, 'miou'), of(b, 'miou'));
+    const sm = pairedDifferenceCI(of(a, 'shapeMIOU'), of(b, 'shapeMIOU'));
+    return { instances: p.instances, views: p.views, numLabels: p.instances * p.views, seeds: m?.keys ?? [], mIOU: m && inPercent(m.diff), shapeMIOU: sm && inPercent(sm.diff) };
+  });
+}
+
 export interface LabelCountSweepResult extends ExperimentOutput {
   records: SweepRecord[];
   summary: SeedSummary[];
@@ -74,6 +100,8 @@ export interface LabelCountSweepResult extends ExperimentOutput {
   skipped: { method: string; reason: string }[];
   pretrain: PretrainInfo;
   evalImages: number;
+  /** SRN+linear − U-Net per point, paired by seed (both train on the seed's labelled subset); absent without both. */
+  differences?: { a: string; b: string; points: SweepDifference[] };
 }
 
 export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-sweep'>, opts: ExperimentOptions = {}): Promise<LabelCountSweepResult> {
@@ -213,6 +241,12 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       }
 
       const summary = summarizeSeeds(records, 'ci95');
+      const differences = cfg.methods.includes('srn+linear') && cfg.methods.includes('unet') ? { a: 'srn+linear', b: 'unet', points: sweepDifferences(records, 'srn+linear', 'unet', cfg.points) } : undefined;
+      for (const d of differences?.points ?? []) {
+        if (!d.mIOU) continue;
+        run.logMetrics({ 'srn_linear_minus_unet/mIOU_mean': d.mIOU.mean / 100, ...(d.mIOU.ci95 === null ? {} : { 'srn_linear_minus_unet/mIOU_ci95': d.mIOU.ci95 / 100 }) }, d.numLabels);
+        say(opts, `sweep: SRN+linear − U-Net at ${d.numLabels} image(s), paired by seed: ${signedCI(d.mIOU)} points mIOU (n=${d.mIOU.n})`);
+      }
       const figures: Record<string, string> = {};
       if (records.length) {
         const fig = await saveFigure(
@@ -229,6 +263,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
         skipped,
         pretrain: pre,
         evalImages: gts.length,
+        ...(differences ? { differences } : {}),
       };
       const resultsPath = out.resultsPath;
       writeResultsJson(resultsPath, {
@@ -240,6 +275,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
         // What the records belong to: a later run of the same sweep reuses them (finishedSweepRecords).
         recordsFingerprint: fingerprint,
         summary,
+        ...(differences ? { differences } : {}),
         skipped,
         evalImages: gts.length,
         evalViews: evalFiles,

@@ -38,6 +38,22 @@ export function meanCI(values: readonly number[]): MeanCI {
   return { n, mean, std, ci95: (tQuantile975(n - 1) * std) / Math.sqrt(n), values: xs };
 }
 
+/**
+ * Mean ± 95% CI of a − b over the keys (seeds) where both are finite: the paired comparison of two methods measured
+ * on the same replicates (the same labelled draw per seed), which removes the spread the draw puts into both. Null
+ * when no key is shared.
+ */
+export function pairedDifferenceCI<K>(a: ReadonlyMap<K, number>, b: ReadonlyMap<K, number>): { keys: K[]; diff: MeanCI } | null {
+  const keys = [...a.keys()].filter((k) => Number.isFinite(a.get(k)) && Number.isFinite(b.get(k)));
+  return keys.length ? { keys, diff: meanCI(keys.map((k) => a.get(k)! - b.get(k)!)) } : null;
+}
+
+/** A difference in points with its sign and interval: "+10.5 ± 11.9", "−1.2" (one replicate). */
+export function signedCI(d: PercentCI): string {
+  const m = `${d.mean < 0 ? '−' : '+'}${Math.abs(d.mean).toFixed(1)}`;
+  return d.ci95 === null ? m : `${m} ± ${d.ci95.toFixed(1)}`;
+}
+
 /** "48.7 ± 2.1" (in the units given, `digits` decimals); one replicate prints the value alone. */
 export function formatMeanCI(s: MeanCI, digits = 1): string {
   return s.ci95 === null ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.ci95.toFixed(digits)}`;
@@ -52,7 +68,11 @@ export interface PercentCI {
 
 /** `meanCI` of fractions (IoUs in [0, 1]) in percent; throws when none is finite. */
 export function percentCI(fractions: readonly number[]): PercentCI {
-  const s = meanCI(fractions);
+  return inPercent(meanCI(fractions));
+}
+
+/** A mean ± CI of fractions (or of their differences) in percent (points). */
+export function inPercent(s: MeanCI): PercentCI {
   return { mean: 100 * s.mean, ci95: s.ci95 === null ? null : 100 * s.ci95, n: s.n };
 }
 

@@ -97,6 +97,14 @@ test('label-count sweep (small): reuses pre-training, one child run per method a
   const children = [...tracker.backend.runs.values()].filter((x) => x.tags?.['mlflow.parentRunId'] === r.tracking.runId);
   assert.equal(children.length, 2 * cfg.points.length);
   assert.equal(json(r.resultsPath).records.length, r.records.length);
+  // SRN+linear − U-Net per point, paired over the seeds both ran.
+  const at = (method: string, p: { instances: number; views: number }, seed: number) => r.records.find((x) => x.method === method && x.instances === p.instances && x.views === p.views && x.seed === seed)!.miou;
+  assert.deepEqual(json(r.resultsPath).differences, r.differences);
+  assert.deepEqual(r.differences!.points.map((d) => [d.numLabels, d.seeds, d.mIOU!.n]), cfg.points.map((p) => [p.instances * p.views, cfg.seeds, cfg.seeds.length]));
+  cfg.points.forEach((p, i) => {
+    const mean = (100 * cfg.seeds.reduce((s, seed) => s + at('srn+linear', p, seed) - at('unet', p, seed), 0)) / cfg.seeds.length;
+    assert.ok(Math.abs(r.differences!.points[i].mIOU!.mean - mean) < 1e-9);
+  });
 });
 
 test('label-count sweep (small): an interrupted sweep resumes at the next record and skips the fits once only U-Nets are left', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatMeanCI, meanCI, median, pct1, percentCI, tQuantile975 } from '../../lib/metrics/stats';
+import { formatMeanCI, meanCI, median, pairedDifferenceCI, pct1, percentCI, tQuantile975 } from '../../lib/metrics/stats';
 
 test('meanCI: mean, sample std and the t-based 95% half-width', () => {
   const s = meanCI([0.4, 0.5, 0.6]);
@@ -44,4 +44,20 @@ test('percentCI and pct1: fractions as the published percentages', () => {
   assert.ok(Math.abs(s.ci95! - (4.303 * 10) / Math.sqrt(3)) < 1e-9);
   assert.deepEqual(percentCI([0.25]), { mean: 25, ci95: null, n: 1 });
   assert.deepEqual([pct1(0.6769064), pct1(0.05), pct1(null), pct1(undefined), pct1(NaN)], [67.7, 5, null, null, null]);
+});
+
+test('pairedDifferenceCI: a − b over the shared finite seeds, tighter than the two intervals when the draw moves both', () => {
+  // Seed 2's draw is hard for both methods; the difference is steady.
+  const a = new Map([[0, 0.52], [1, 0.576], [2, 0.356], [3, 0.6]]);
+  const b = new Map([[0, 0.393], [1, 0.438], [2, 0.306], [4, 0.5]]);
+  const p = pairedDifferenceCI(a, b)!;
+  assert.deepEqual(p.keys, [0, 1, 2], 'only the seeds both have');
+  const d = [0.52 - 0.393, 0.576 - 0.438, 0.356 - 0.306];
+  const mean = (d[0] + d[1] + d[2]) / 3;
+  const std = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / 2);
+  assert.ok(Math.abs(p.diff.mean - mean) < 1e-12);
+  assert.ok(Math.abs(p.diff.ci95! - (4.303 * std) / Math.sqrt(3)) < 1e-12);
+  assert.ok(p.diff.ci95! < meanCI([0.52, 0.576, 0.356]).ci95!, 'narrower than a alone');
+  assert.equal(pairedDifferenceCI(new Map([[0, NaN], [1, 0.5]]), new Map([[0, 0.2], [1, 0.25]]))!.diff.n, 1, 'a non-finite value drops its seed');
+  assert.equal(pairedDifferenceCI(new Map([[0, 0.5]]), new Map([[1, 0.5]])), null, 'nothing shared');
 });

@@ -1,13 +1,13 @@
 /** scripts/publish-sweep.ts: a sweep published from its journal or results, and restorable from the copy. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { SweepRecord } from '../../lib/experiments/label_count_sweep';
+import { sweepDifferences, type SweepRecord } from '../../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells } from '../../lib/experiments/sweep_state';
-import { sweepMarkdown } from '../../scripts/publish-sweep';
+import { differenceMarkdown, sweepMarkdown } from '../../scripts/publish-sweep';
 
 const root = resolve(__dirname, '..', '..');
 const points = [{ instances: 1, views: 1 }, { instances: 2, views: 2 }];
@@ -69,6 +69,28 @@ test("cells: mean ± 95% CI over a point's seeds in %, the seeds still missing, 
   assert.match(md, /\| unet \| 1 × 1 \| 0 \| 40\.0 \| 30\.0 \| 0\.3 \| 10 \|/);
 });
 
+test('differences: SRN+linear − U-Net per point over the seeds both have, paired; the Markdown says where the interval excludes 0', () => {
+  const both = [
+    ...records,
+    rec('unet', points[0], 1, 0.45), rec('unet', points[0], 2, 0.62),
+    rec('srn+linear', points[1], 0, 0.6), rec('unet', points[1], 0, 0.7),
+  ];
+  const [one, four] = sweepDifferences(both, 'srn+linear', 'unet', points);
+  assert.deepEqual(one.seeds, [0, 1, 2]);
+  // differences 10, 15, 8 points: mean 11, std √13 → 4.303 × √13 / √3 = 8.96
+  assert.ok(Math.abs(one.mIOU!.mean - 11) < 1e-9);
+  assert.ok(Math.abs(one.mIOU!.ci95! - (4.303 * Math.sqrt(13)) / Math.sqrt(3)) < 1e-9);
+  assert.ok(Math.abs(one.shapeMIOU!.mean - 11) < 1e-9, 'shape-mIOU is paired the same way');
+  assert.deepEqual([four.seeds, four.mIOU!.n, four.mIOU!.ci95], [[0], 1, null]);
+  assert.ok(Math.abs(four.mIOU!.mean + 10) < 1e-9);
+  const md = differenceMarkdown([one, four], 'srn+linear', 'unet').join('\n');
+  assert.match(md, /## srn\+linear − unet, paired by seed/);
+  assert.match(md, /\| 1 \| 1 × 1 \| \+11\.0 ± 9\.0 \(n=3\) \| \+11\.0 ± 9\.0 \(n=3\) \| 0, 1, 2 \|/);
+  assert.match(md, /\| 4 \| 2 × 2 \| −10\.0 \(n=1\) \| −10\.0 \(n=1\) \| 0 \|/);
+  assert.match(md, /The mIOU interval excludes 0 at 1 of 2 point\(s\): 1 \(srn\+linear ahead\)\./);
+  assert.deepEqual(differenceMarkdown(sweepDifferences(records.slice(0, 3), 'srn+linear', 'unet', points), 'srn+linear', 'unet'), [], 'no point with both methods: no section');
+});
+
 test('the script publishes a journal with its figure, the first seed\'s record figures and a copy that restores it', () => {
   const { runs, dir: runDir } = sweepDir({ 'records.partial.json': { fingerprint, records } });
   mkdirSync(join(runDir, 'renders'));
@@ -89,9 +111,21 @@ test('the script publishes a journal with its figure, the first seed\'s record f
   assert.ok(existsSync(join(dir, 'miou_vs_labels.png')));
   const readme = readFileSync(join(dir, 'README.md'), 'utf8');
   assert.match(readme, /in progress: 4 of 12 records/);
+  assert.match(readme, /\| 1 \| 1 × 1 \| \+10\.0 \(n=1\) \| \+10\.0 \(n=1\) \| 0 \|/, 'the paired difference over the one seed both have');
+  assert.equal((doc as unknown as { differences: { points: { seeds: number[] }[] } }).differences.points[0].seeds.length, 1);
   // seed 0's figure of the one record that kept one (unet 1×1 seed 0 has none); other seeds' are not published
   assert.deepEqual((doc as unknown as { renders: unknown[] }).renders, [{ method: 'srn+linear', instances: 1, views: 1, seed: 0, file: 'renders/srn-linear-1x1-seed0.png' }]);
   assert.equal(readFileSync(join(dir, 'renders', 'srn-linear-1x1-seed0.png'), 'utf8'), 'png0');
   assert.ok(!existsSync(join(dir, 'renders', 'srn-linear-1x1-seed1.png')));
   assert.match(readme, /!\[srn\+linear 1x1\]\(renders\/srn-linear-1x1-seed0\.png\)/);
+
+  // Published again from a runs folder restored from git (results, no figures): the figure published before stays,
+  // one of a record no longer published goes.
+  rmSync(join(runDir, 'renders'), { recursive: true });
+  writeFileSync(join(dir, 'renders', 'unet-2x2-seed0.png'), 'stale');
+  const again = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/publish-sweep.ts', '--runs', runs, '--scale', 'small', '--class', 'chair', '--command', 'cmd', '--ran-at', 'HEAD', '--out', out], { cwd: root, encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')).renders, [{ method: 'srn+linear', instances: 1, views: 1, seed: 0, file: 'renders/srn-linear-1x1-seed0.png' }]);
+  assert.equal(readFileSync(join(dir, 'renders', 'srn-linear-1x1-seed0.png'), 'utf8'), 'png0');
+  assert.ok(!existsSync(join(dir, 'renders', 'unet-2x2-seed0.png')));
 });
