@@ -49,14 +49,17 @@ export {
   pickTable1Rows,
   table1Records,
   table1ChartSpec,
+  table1Differences,
+  table1DifferenceMarkdown,
   type Table1ColumnId,
+  type Table1Difference,
   type Table1Entry,
   type Table1Row,
   type Table1Record,
 } from './eval/table1';
 export { SegmentationScores } from './metrics/segmentation';
 export { psnr, PsnrScores } from './metrics/psnr';
-export { formatMeanCI, meanCI, median, pairedDifferenceCI, tQuantile975, type MeanCI } from './metrics/stats';
+export { formatMeanCI, meanCI, median, pairedDifferenceCI, signedCI, tQuantile975, type MeanCI } from './metrics/stats';
 
 // ---- the pipeline: data → pre-train → probe → fit → evaluate → report
 export { prepareSplits, datasetClassFolder, type PreparedSplits } from './pipeline/data';
@@ -78,7 +81,7 @@ export { runExperiment, runTable1 } from './experiments/registry';
 export { planTable1, describeTable1Step, type Table1Step } from './experiments/table1';
 export { objectParts, objectKind, labelledKind, perObjectScores, table1PerObject, type PerObject } from './eval/object_kind';
 export { runSemiSupervisedProbe, type SemiSupervisedProbeResult } from './experiments/semi_supervised_probe';
-export { runLabelCountSweep, sweepRenderName, type SweepRecord } from './experiments/label_count_sweep';
+export { runLabelCountSweep, sweepDifferences, sweepRenderName, type SweepDifference, type SweepRecord } from './experiments/label_count_sweep';
 export { readSweep, sweepCells, planSweep, type SweepSource, type SweepCell, type SweepPoint } from './experiments/sweep_state';
 export { runsStatus, formatRunsStatus, type RunsStatus } from './experiments/runs_status';
 export { runInterpolation } from './experiments/interpolation';

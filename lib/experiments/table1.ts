@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { writeResultsJson } from '../eval/runner';
 import { writeFileAtomic } from '../util/atomic_write';
 import { journalSize } from '../util/record_journal';
-import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1Markdown, table1Records, type Table1ColumnId, type Table1Record, type Table1Row } from '../eval/table1';
+import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1_COLUMN_IDS, table1ChartSpec, table1ClassRecords, table1DifferenceMarkdown, table1Differences, table1Markdown, table1Records, type Table1ColumnId, type Table1Difference, type Table1Record, type Table1Row } from '../eval/table1';
 import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
 import { semanticTrainingsOnDisk, type SemanticOnDisk } from '../pipeline/stage_cache';
@@ -266,6 +266,8 @@ export function describeTable1Step(step: Table1Step): string {
 export interface Table1Result extends ExperimentOutput {
   rows: Table1Row[];
   records: Table1Record[];
+  /** SRN+linear minus each other column at this scale, paired by seed (table1Differences). */
+  differences: Table1Difference[];
   /** Experiments run now because their rows were missing. */
   ran: ExperimentName[];
   skipped: { experiment: ExperimentName; reason: string }[];
@@ -316,8 +318,10 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
     const smoke = cfg.scale === 'small' ? ` — ${SMOKE_TEST_NOTE}` : '';
     const fig = await saveFigure(table1ChartSpec(records, `Table 1: ours (${cfg.scale}, ${className.toLowerCase()}s, seeds ${cfg.seeds.join(',')}) vs paper${smoke}`), join(runDir, 'table1_chart'));
     const figures: Record<string, string> = { chart: fig.png };
+    const differences = table1Differences(rows.filter((r) => r.scale === cfg.scale), [className]);
     const markdown = join(runDir, 'table1.md');
-    writeFileAtomic(markdown, table1Markdown(records));
+    const paired = table1DifferenceMarkdown(differences);
+    writeFileAtomic(markdown, [table1Markdown(records), ...(paired.length ? ['SRN+linear minus each column, paired by seed (mean ± 95% CI of the per-seed differences, in points):', '', ...paired] : [])].join('\n'));
     // One per-class chart across every method with a row (SRN+linear, TCO+linear, the U-Nets).
     const classRecords = table1ClassRecords(rows);
     const classFig = classRecords.length
@@ -328,14 +332,16 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
       ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
       rows,
       records,
+      differences,
       ran,
       skipped,
       table: { ...table, markdown },
     };
     const resultsPath = out.resultsPath;
     // No `table1` field here: this file must not be collected as a row itself.
-    writeResultsJson(resultsPath, { schema: 'semantic-srn/table-1@1', experiment: cfg.experiment, scale: cfg.scale, className, pretrainSeed: cfg.seed, seeds: cfg.seeds, records, rows, ran, skipped, emptyColumns: empty, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
+    writeResultsJson(resultsPath, { schema: 'semantic-srn/table-1@1', experiment: cfg.experiment, scale: cfg.scale, className, pretrainSeed: cfg.seed, seeds: cfg.seeds, records, differences, rows, ran, skipped, emptyColumns: empty, totalSeconds: out.seconds, createdAt: new Date().toISOString() });
     for (const r of records) if (r['ours mIOU %'] !== null) run.logMetrics({ [`col${r.column}/mIOU`]: r['ours mIOU %']!, [`col${r.column}/shapeMIOU`]: r['ours shape-mIOU %'] ?? NaN });
+    for (const d of differences) if (d.mIOU) run.logMetrics({ [`col2_minus_col${d.column}/mIOU`]: d.mIOU.mean, ...(d.mIOU.ci95 === null ? {} : { [`col2_minus_col${d.column}/mIOU_ci95`]: d.mIOU.ci95 }) });
     await run.logArtifact(resultsPath);
     await run.logArtifact(table.csv);
     await run.logArtifact(markdown);

@@ -55,6 +55,7 @@ import {
   showTable,
   showVegaLite,
   summarizeSeeds,
+  sweepDifferences,
   sweepRenderName,
   type SweepRecord,
   withClassAndSeeds,
@@ -116,6 +117,18 @@ showTable(
   ),
   { digits: 1 },
 );
+// SRN+linear − U-Net per point, paired by seed: both train on the seed's labelled subset, so the per-seed difference
+// leaves out the spread the draw puts into both methods' own intervals.
+if ((cfg.methods as readonly string[]).includes('unet')) {
+  showTable(
+    resultsTable(
+      sweepDifferences(sweep.records, 'srn+linear', 'unet', cfg.points)
+        .filter((d) => d.mIOU)
+        .map((d) => ({ 'labelled images': d.numLabels, 'SRN+linear − U-Net mIOU': d.mIOU!.mean, '± CI95': d.mIOU!.ci95, 'shape-mIOU diff': d.shapeMIOU?.mean ?? null, seeds: d.seeds.join(',') })),
+    ),
+    { digits: 1 },
+  );
+}
 // The U-Net's dropout, chosen on validation at every point and seed.
 showTable(resultsTable(sweep.records.filter((r) => r.method === 'unet').map((r) => ({ 'objects × views': `${r.instances} × ${r.views}`, seed: r.seed, dropout: r.dropout, 'mIOU %': 100 * r.miou }))), { digits: 1 });
 

@@ -262,6 +262,12 @@ test('table 1 (small): collects the probe row beside the paper, runs the missing
   assert.equal(typeof col2['ours mIOU %'], 'number');
   assert.equal(col2.scale, 'small');
   assert.equal(r.records.length, 6);
+  // SRN+linear minus TCO+linear over seed 0, the one seed both have; the same in results.json and table1.md.
+  const tco = r.differences.find((d) => d.against === 'tco-linear')!;
+  assert.deepEqual(tco.seeds, [0]);
+  assert.ok(Math.abs(tco.mIOU!.mean - (col2['ours mIOU %']! - r.records.find((x) => x.column === 1)!['ours mIOU %']!)) < 0.1, 'the one seed\'s difference (records round to 0.1)');
+  assert.deepEqual(json(r.resultsPath).differences, r.differences);
+  assert.match(readFileSync(r.table.markdown, 'utf8'), /SRN\+linear minus each column, paired by seed[\s\S]*\| 1 TCO\+linear \(30 images, single view\) \| Chair \| [+−]\d+\.\d \(n=1\) \|/);
   for (const f of [r.table.csv, r.table.json, r.figures.chart, r.figures.perClassIou]) assert.ok(f && existsSync(f), String(f));
   assert.ok(r.records.filter((x) => x['ours mIOU %'] !== null).every((x) => x.note === SMOKE_TEST_NOTE)); // small = smoke test
   // the table's own results.json is not a row
