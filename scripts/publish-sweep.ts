@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
 import { sweepDifferences, sweepRenderName, type SweepDifference } from '../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
-import { signedCI } from '../lib/metrics/stats';
+import { excludesZero, signedCI } from '../lib/metrics/stats';
 import type { Scale } from '../lib/experiments/types';
 import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
 import { saveFigure } from '../lib/plotting/save';
@@ -60,7 +60,7 @@ export function differenceMarkdown(diffs: readonly SweepDifference[], a: string,
   const rows = diffs.filter((d) => d.mIOU);
   if (!rows.length) return [];
   const cell = (d: SweepDifference['mIOU']) => (d ? `${signedCI(d)} (n=${d.n})` : '—');
-  const apart = rows.filter((d) => d.mIOU!.ci95 !== null && Math.abs(d.mIOU!.mean) > d.mIOU!.ci95);
+  const apart = rows.filter((d) => excludesZero(d.mIOU!));
   return [
     `## ${a} − ${b}, paired by seed`,
     '',

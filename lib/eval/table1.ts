@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
 import type { ResultRecord } from '../plotting/results_table';
-import { inPercent, meanCI, pairedDifferenceCI, pct1, signedCI, type PercentCI } from '../metrics/stats';
+import { excludesZero, inPercent, meanCI, pairedDifferenceCI, pct1, signedCI, type PercentCI } from '../metrics/stats';
 import { PRESET_NAMES, presetConfig, scheduleSteps } from '../config/presets';
 
 /** Where the paper's numbers come from. */
@@ -344,7 +344,7 @@ export function table1Differences(rows: readonly Table1Row[], classes: readonly 
 export function table1DifferenceMarkdown(diffs: readonly Table1Difference[], reference: Table1ColumnId = 'srn-linear'): string[] {
   if (!diffs.length) return [];
   const cell = (d: PercentCI | null) => (d ? `${signedCI(d)} (n=${d.n})` : '—');
-  const apart = diffs.filter((d) => d.mIOU && d.mIOU.ci95 !== null && Math.abs(d.mIOU.mean) > d.mIOU.ci95);
+  const apart = diffs.filter((d) => d.mIOU && excludesZero(d.mIOU));
   const ref = paperColumn(reference);
   return [
     `| ${ref.column} ${ref.label} minus | class | mIOU difference | shape-mIOU difference | seeds |`,

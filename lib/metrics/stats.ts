@@ -54,6 +54,9 @@ export function signedCI(d: PercentCI): string {
   return d.ci95 === null ? m : `${m} ± ${d.ci95.toFixed(1)}`;
 }
 
+/** Whether a difference's 95% interval leaves out 0 (never for one replicate, which has no interval). */
+export const excludesZero = (d: PercentCI): boolean => d.ci95 !== null && Math.abs(d.mean) > d.ci95;
+
 /** "48.7 ± 2.1" (in the units given, `digits` decimals); one replicate prints the value alone. */
 export function formatMeanCI(s: MeanCI, digits = 1): string {
   return s.ci95 === null ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.ci95.toFixed(digits)}`;
