@@ -14,7 +14,17 @@ interface FittedCode {
   id: string;
   code: number[];
   fitSeconds: number;
+  /** The fit's loss per step, where the caller reports it (absent in journals written before). */
+  losses?: number[];
+  /**
+   * A U-Net head's running statistics after the fit, where the fit updates them (a mask fit in the reference's train
+   * mode): what later renders and fits of the same run read, so a resumed run restores them to match an uninterrupted one.
+   */
+  headState?: Record<string, number[]>;
 }
+
+/** What a fit leaves beside its code, journalled with it. */
+export type FitExtras = Pick<FittedCode, 'losses' | 'headState'>;
 
 export class CodeJournal {
   private readonly journal: RecordJournal<FittedCode>;
@@ -45,17 +55,17 @@ export class CodeJournal {
   }
 
   /** The code fitted before for the object at this position of the split (float32 exactly as fitted). */
-  get(position: number): { code: Float32Array; fitSeconds: number } | undefined {
+  get(position: number): ({ code: Float32Array; fitSeconds: number } & FitExtras) | undefined {
     const r = this.journal.get(String(position));
     if (!r || r.id !== this.split.instances[position]?.id) return undefined;
     if (!Array.isArray(r.code) || !r.code.every((v) => Number.isFinite(v))) throw new Error(`${this.path}: the code of object ${position} (${r.id}) is not a list of finite numbers`);
-    return { code: Float32Array.from(r.code), fitSeconds: r.fitSeconds };
+    return { code: Float32Array.from(r.code), fitSeconds: r.fitSeconds, ...(r.losses ? { losses: r.losses } : {}), ...(r.headState ? { headState: r.headState } : {}) };
   }
 
-  /** Journals one finished fit (atomically; a fit stopped part-way must never be added). */
-  add(position: number, code: Float32Array, fitSeconds: number): void {
+  /** Journals one finished fit (atomically; a fit stopped part-way must never be added), with what it left beside the code. */
+  add(position: number, code: Float32Array, fitSeconds: number, extras: FitExtras = {}): void {
     // JSON numbers round-trip a float32 widened to double exactly.
-    this.journal.add({ position, id: this.split.instances[position].id, code: Array.from(code), fitSeconds });
+    this.journal.add({ position, id: this.split.instances[position].id, code: Array.from(code), fitSeconds, ...extras });
   }
 
   remove(): void {

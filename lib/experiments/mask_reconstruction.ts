@@ -5,7 +5,10 @@
  * regularisers: the paper's figure) — then RGB and labels are rendered from new poses. Scores: mIOU of the
  * labels over the evaluated views and PSNR of the RGB, which the fit never saw.
  */
+import { rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
+import { CodeJournal } from '../eval/code_journal';
 import { loadView } from '../data/view_loader';
 import { viewPositions } from '../eval/protocols';
 import { writeResultsJson } from '../eval/runner';
@@ -83,6 +86,9 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
   const evalFiles = evalViewIndices(numViews, cfg.evalViewEvery);
   const fitSide = config.training.latentFit.side;
   const side = config.inference.side;
+  // Each head's fitted codes (minutes an object at 64²), journalled until the results are written: a rerun after a
+  // stop refits nothing it had fitted. Keyed by the weights with the heads (the fit reads them), seed, fit and view.
+  const journalPath = (tag: string) => join(runDir, `mask-codes${tag || '_linear'}.partial.json`);
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     let fitStep = 0;
     /** Fits each object's code from its mask through `head` of `model`, renders and scores every evaluated view. */
@@ -90,23 +96,44 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
       const all = new SegmentationScores(C, data.test.classNames.length === C ? data.test.classNames : undefined);
       const allPsnr = new PsnrScores();
       const objects: MaskObjectResult[] = [];
+      const journal = new CodeJournal(journalPath(tag), { weights: model.digest({ heads: true }), seed: config.seed, latentFit: config.training.latentFit, target: 'mask', head, maskView: cfg.maskView }, data.test);
+      if (journal.setAside) say(opts, `mask (${head} head): a journal of another configuration set aside as ${journal.setAside}`);
+      if (journal.opened === 'resumed') say(opts, `mask (${head} head): ${journal.size} code(s) fitted before (${journal.path})`);
+      // The head's running statistics (a U-Net head's BN; none for the linear head), which a mask fit in the
+      // reference's train mode updates and every later render and fit of this run reads.
+      const headState = Object.entries(model.head(head).namedState()).filter(([k]) => !model.params.get(k));
       for (const pos of cfg.instances) {
         const inst = data.test.instances[pos];
         const [maskPos] = viewPositions(inst, [cfg.maskView]);
-        const obs = loadView(data.test, pos, maskPos, fitSide, { skipDepth: true });
-        if (!obs.labels) throw new Error(`${inst.dir}: view ${cfg.maskView} has no seg/ label map`);
-        say(opts, `mask: fitting a code of ${inst.id.slice(0, 8)} from the mask of view ${cfg.maskView} (${config.training.latentFit.steps} steps through the ${head} head)`);
-        const fit = await fitLatentCodes(config, model, [[{ instanceIndex: 0, viewIndex: maskPos, view: obs }]], {
-          target: 'mask',
-          head,
-          onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, `maskfit${tag}/`), fitStep + step),
-          onProgress: opts.stepProgress ?? false,
-          signal: opts.signal,
-        });
-        // A stopped fit returns its code part-way: never score it as a reconstruction.
-        throwIfInterrupted(opts, `scoring ${inst.id.slice(0, 8)} (its mask fit was stopped part-way)`);
+        let kept = journal.get(pos);
+        if (kept?.headState) {
+          for (const [k, v] of headState) {
+            const a = kept.headState[k];
+            if (!Array.isArray(a) || a.length !== v.size) throw new Error(`${journal.path}: object ${pos} has no running statistics '${k}' of ${v.size} values`);
+            const t = tf.tensor(a, v.shape);
+            v.assign(t);
+            t.dispose();
+          }
+        }
+        if (!kept) {
+          const obs = loadView(data.test, pos, maskPos, fitSide, { skipDepth: true });
+          if (!obs.labels) throw new Error(`${inst.dir}: view ${cfg.maskView} has no seg/ label map`);
+          say(opts, `mask: fitting a code of ${inst.id.slice(0, 8)} from the mask of view ${cfg.maskView} (${config.training.latentFit.steps} steps through the ${head} head)`);
+          const t = performance.now();
+          const fit = await fitLatentCodes(config, model, [[{ instanceIndex: 0, viewIndex: maskPos, view: obs }]], {
+            target: 'mask',
+            head,
+            onMetrics: (step, rec) => run.logMetrics(numericMetrics(rec, `maskfit${tag}/`), fitStep + step),
+            onProgress: opts.stepProgress ?? false,
+            signal: opts.signal,
+          });
+          // A stopped fit returns its code part-way: never score it as a reconstruction.
+          throwIfInterrupted(opts, `scoring ${inst.id.slice(0, 8)} (its mask fit was stopped part-way)`);
+          kept = { code: fit.codes[0], fitSeconds: (performance.now() - t) / 1000, losses: fit.history[0].map((r) => r.loss) };
+          journal.add(pos, kept.code, kept.fitSeconds, { losses: kept.losses, ...(headState.length ? { headState: Object.fromEntries(headState.map(([k, v]) => [k, Array.from(v.dataSync())])) } : {}) });
+        }
         fitStep += config.training.latentFit.steps;
-        const code = fit.codes[0];
+        const code = kept.code;
         const evalPos = viewPositions(inst, evalFiles);
         const gts = evalPos.map((p) => loadView(data.test, pos, p, side, { skipDepth: true }));
         const views = renderViews(model, code, gts.map((g) => g.pose), gts[0].intrinsics, { side, chunkRays: config.inference.chunkRays, head });
@@ -133,7 +160,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
           title: `${inst.id.slice(0, 8)}: fitted from one label mask through the ${head} head (${cfg.scale}${cfg.scale === 'small' ? ': smoke test' : ''})`,
         });
         const s = scores.summary();
-        objects.push({ id: inst.id, position: pos, mIOU: s.mIOU, shapeMIOU: s.shapeMIOU, psnr: ps.summary().psnr, figure, fitLoss: fit.history[0].map((r) => r.loss) });
+        objects.push({ id: inst.id, position: pos, mIOU: s.mIOU, shapeMIOU: s.shapeMIOU, psnr: ps.summary().psnr, figure, fitLoss: kept.losses ?? [] });
         say(opts, `mask (${head} head): ${inst.id.slice(0, 8)} mIOU ${(100 * s.mIOU).toFixed(1)}% over ${views.length} views, RGB PSNR ${ps.summary().psnr.toFixed(2)} dB`);
       }
       return { objects, scores: all.summary(), psnr: allPsnr.summary().psnr };
@@ -214,6 +241,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         tracking: out.tracking,
         createdAt: new Date().toISOString(),
       });
+      for (const tag of ['', '_unet']) rmSync(journalPath(tag), { force: true });
       run.logMetrics({ 'mask/mIOU': out.mIOU, 'mask/shapeMIOU': out.shapeMIOU, 'mask/psnr': out.psnr, 'time/total_seconds': out.seconds });
       await run.logArtifact(resultsPath);
       for (const f of Object.values(figures)) await run.logArtifact(f, 'figures');

@@ -220,6 +220,29 @@ test('mask reconstruction (small): per-object scores and figures', async () => {
   );
   assert.equal(said.filter((m) => /mask: fitting a code/.test(m)).length, 1, said.join('\n'));
   assert.equal(readFileSync(again.resultsPath, 'utf8'), resultsBefore, 'the results of the finished run stay');
+
+  // Both test objects; a stop in the second one's fit keeps the first one's code, and the rerun scores as an
+  // uninterrupted run while fitting only the second.
+  const two = { ...cfg, instances: [0, 1], heads: ['unet' as const] };
+  const whole = await runMaskReconstruction(two, opts);
+  const journal = join(whole.runDir, 'mask-codes_unet.partial.json');
+  assert.ok(!existsSync(journal), 'the journal goes with the results');
+  const stop = new AbortController();
+  const log: string[] = [];
+  const fits = () => log.filter((m) => /mask: fitting a code/.test(m)).length;
+  await assert.rejects(
+    runMaskReconstruction(two, { ...opts, signal: stop.signal, stepProgress: () => fits() === 2 && stop.abort(), onProgress: (m: string) => log.push(m) }),
+    /its mask fit was stopped part-way/,
+  );
+  assert.equal(json(journal).records.length, 1, 'the first object\'s code');
+  log.length = 0;
+  const resumed = await runMaskReconstruction(two, { ...opts, onProgress: (m: string) => log.push(m) });
+  assert.ok(log.some((m) => /mask \(unet head\): 1 code\(s\) fitted before/.test(m)), log.join('\n'));
+  assert.equal(fits(), 1, 'only the second object is fitted');
+  // Exactly: the journal carries the U-Net head's running statistics after each fit, which later renders read.
+  assert.deepEqual(resumed.objects.map((o) => [o.mIOU, o.psnr, o.fitLoss]), whole.objects.map((o) => [o.mIOU, o.psnr, o.fitLoss]));
+  assert.equal(resumed.heads.unet!.mIOU, whole.heads.unet!.mIOU);
+  assert.ok(!existsSync(journal));
 });
 
 test('a baseline experiment runs on its class: --class table trains and scores TCO on table data (small)', async () => {
