@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { CodeJournal } from '../eval/code_journal';
+import { inPercent, pairedDifferenceCI, percentCI, signedCI, type PercentCI } from '../metrics/stats';
 import { loadView } from '../data/view_loader';
 import { viewPositions } from '../eval/protocols';
 import { writeResultsJson } from '../eval/runner';
@@ -63,8 +64,24 @@ export interface MaskReconstructionResult extends ExperimentOutput {
   pretrain: PretrainInfo | null;
   /** The linear probe (null when only the U-Net head was asked for). */
   probe: ProbeInfo | null;
-  /** Per head fitted through (the top-level scores are the first: linear when asked). */
-  heads: Partial<Record<'linear' | 'unet', { mIOU: number; shapeMIOU: number; psnr: number; perClassIoU: Record<string, number | null>; objects: unknown[]; semantic?: unknown }>>;
+  /** Per head fitted through (the top-level scores are the first: linear when asked); `perObjectMIOU`: mean ± 95% CI of the objects' mIOU. */
+  heads: Partial<Record<'linear' | 'unet', { mIOU: number; shapeMIOU: number; psnr: number; perClassIoU: Record<string, number | null>; perObjectMIOU: PercentCI; objects: unknown[]; semantic?: unknown }>>;
+  /** U-Net head − linear head per object, paired (maskHeadDifference); absent unless both heads ran. */
+  headDifference?: NonNullable<ReturnType<typeof maskHeadDifference>>;
+}
+
+/**
+ * The U-Net head minus the linear head per object (each fitted from the same mask), mean ± 95% CI over the objects
+ * both scored, in points; null unless both heads scored an object.
+ */
+export function maskHeadDifference(
+  linear: readonly Pick<MaskObjectResult, 'position' | 'mIOU' | 'shapeMIOU'>[],
+  unet: readonly Pick<MaskObjectResult, 'position' | 'mIOU' | 'shapeMIOU'>[],
+): { objects: number[]; mIOU: PercentCI; shapeMIOU: PercentCI | null } | null {
+  const by = (xs: typeof linear, key: 'mIOU' | 'shapeMIOU') => new Map(xs.map((o) => [o.position, o[key]]));
+  const m = pairedDifferenceCI(by(unet, 'mIOU'), by(linear, 'mIOU'));
+  const sm = pairedDifferenceCI(by(unet, 'shapeMIOU'), by(linear, 'shapeMIOU'));
+  return m && { objects: m.keys, mIOU: inPercent(m.diff), shapeMIOU: sm && inPercent(sm.diff) };
 }
 
 /** A label map painted with the class palette, as RGBA in [-1, 1] (the input column of the figure). */
@@ -204,8 +221,11 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
           shapeMIOU: h.scores.shapeMIOU,
           psnr: h.psnr,
           perClassIoU: Object.fromEntries(h.scores.classNames.map((n, c) => [n, h.scores.perClassIoU[c]])),
+          perObjectMIOU: percentCI(h.objects.map((o) => o.mIOU)),
           objects: h.objects.map((o) => ({ ...o, fitLoss: undefined, finalFitLoss: o.fitLoss.at(-1) ?? null })),
         };
+      const headDifference = linear && unet ? maskHeadDifference(linear.objects, unet.objects) : null;
+      if (headDifference) say(opts, `mask: U-Net head − linear head, paired over ${headDifference.objects.length} object(s): ${signedCI(headDifference.mIOU)} points mIOU`);
       const out: MaskReconstructionResult = {
         ...experimentOutput(cfg, runDir, figures, tracker, run, t0),
         objects,
@@ -217,6 +237,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         pretrain: pre ?? null,
         probe: probe ?? null,
         heads: { ...(linear ? { linear: headResult(linear)! } : {}), ...(unet ? { unet: { ...headResult(unet)!, semantic: unet.semantic } } : {}) },
+        ...(headDifference ? { headDifference } : {}),
       };
       const resultsPath = out.resultsPath;
       writeResultsJson(resultsPath, {
@@ -235,6 +256,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         pretrain: pre ? { ...pre, losses: undefined } : null,
         probe: probe ? { ...probe, losses: undefined } : null,
         heads: out.heads,
+        ...(headDifference ? { headDifference } : {}),
         backend: backendSummary(),
         figures,
         totalSeconds: out.seconds,
@@ -246,6 +268,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
       await run.logArtifact(resultsPath);
       for (const f of Object.values(figures)) await run.logArtifact(f, 'figures');
       if (unet) run.logMetrics({ 'mask_unet/mIOU': unet.scores.mIOU, 'mask_unet/psnr': unet.psnr });
+      if (headDifference) run.logMetrics({ 'mask/unet_minus_linear_mIOU': headDifference.mIOU.mean / 100, ...(headDifference.mIOU.ci95 === null ? {} : { 'mask/unet_minus_linear_mIOU_ci95': headDifference.mIOU.ci95 / 100 }) });
       return out;
     }
   });

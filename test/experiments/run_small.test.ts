@@ -206,6 +206,14 @@ test('mask reconstruction (small): per-object scores and figures', async () => {
   assert.equal((unet.semantic as { steps: number }).steps, 4); // the tiny preset's semantic schedule
   assert.ok(existsSync(join((unet.semantic as { dir: string }).dir, 'manifest.json')));
   assert.ok(existsSync(r.figures.unet_object0), 'the U-Net head has its own figure');
+  // The heads compared per object (the same mask): here one object, so no interval.
+  const lin0 = (r.heads.linear!.objects as { mIOU: number }[])[0].mIOU;
+  const unet0 = (unet.objects as { mIOU: number }[])[0].mIOU;
+  assert.deepEqual(r.headDifference!.objects, [0]);
+  assert.ok(Math.abs(r.headDifference!.mIOU.mean - 100 * (unet0 - lin0)) < 1e-9);
+  assert.equal(r.headDifference!.mIOU.ci95, null);
+  assert.deepEqual(json(r.resultsPath).headDifference, r.headDifference);
+  assert.equal(r.heads.linear!.perObjectMIOU.n, 1);
   // A second run reuses the cached semantic SRN.
   const again = await runMaskReconstruction({ ...cfg, heads: ['unet'] }, opts);
   assert.equal((again.heads.unet!.semantic as { reused: boolean }).reused, true);
