@@ -1,0 +1,138 @@
+/**
+ * Publishes a reconstruction-from-a-mask run (Fig. 6): `npx tsx scripts/publish-mask.ts --runs DIR --scale cpu64
+ * --class chair --command "…" --ran-at COMMIT [--note "…"] [--out DIR]`. Reads
+ * `<DIR>/mask-reconstruction/<scale>/<class>/results.json` and writes docs/results/mask-reconstruction-<scale>-<class>/:
+ * the results.json, every figure it names (figures of an earlier publication that it does not name go), and a README
+ * with each head's pooled scores and per-part IoU, the mean ± 95% CI of the objects' mIOU, every object under both
+ * heads, and the U-Net head − linear head paired by object.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { maskHeadDifference } from '../lib/experiments/mask_reconstruction';
+import { formatMeanCI, percentCI, signedCI, type PercentCI } from '../lib/metrics/stats';
+import { writeFileAtomic } from '../lib/util/atomic_write';
+
+interface HeadObject {
+  id: string;
+  position: number;
+  mIOU: number;
+  shapeMIOU: number;
+  psnr: number;
+  figure: string;
+}
+
+interface HeadDoc {
+  mIOU: number;
+  shapeMIOU: number;
+  psnr: number;
+  perClassIoU: Record<string, number | null>;
+  objects: HeadObject[];
+}
+
+const HEAD_LABEL = {
+  linear: 'linear (semi-supervised SRN, 30 labelled images)',
+  unet: 'U-Net (fully supervised semantic SRN, the paper\'s Fig. 6 model)',
+} as const;
+
+const pct = (v: number | null) => (v === null ? 'n/a' : (100 * v).toFixed(1));
+const ci = (s: PercentCI) => formatMeanCI({ n: s.n, mean: s.mean, std: null, ci95: s.ci95, values: [] });
+
+/** The README's tables: per head, per object under both heads, and the paired difference. */
+export function maskMarkdown(heads: Partial<Record<'linear' | 'unet', HeadDoc>>): string[] {
+  const kinds = (['linear', 'unet'] as const).filter((k) => heads[k]);
+  const lines = [
+    '| head | mIOU (pooled) | shape-mIOU | RGB PSNR | objects\' mIOU, mean ± 95% CI | per part (IoU %) |',
+    '|---|---|---|---|---|---|',
+    ...kinds.map((k) => {
+      const h = heads[k]!;
+      const parts = Object.entries(h.perClassIoU).map(([n, v]) => `${n} ${pct(v)}`).join(', ');
+      return `| ${HEAD_LABEL[k]} | ${pct(h.mIOU)} | ${pct(h.shapeMIOU)} | ${h.psnr.toFixed(2)} dB | ${ci(percentCI(h.objects.map((o) => o.mIOU)))} (n=${h.objects.length}) | ${parts} |`;
+    }),
+    '',
+  ];
+  const positions = [...new Set(kinds.flatMap((k) => heads[k]!.objects.map((o) => o.position)))].sort((a, b) => a - b);
+  const at = (k: 'linear' | 'unet', p: number) => heads[k]?.objects.find((o) => o.position === p);
+  lines.push(
+    '| object | id | ' + kinds.map((k) => `${k} mIOU`).join(' | ') + (kinds.length === 2 ? ' | U-Net − linear' : '') + ' |',
+    '|---|---|' + kinds.map(() => '---|').join('') + (kinds.length === 2 ? '---|' : ''),
+    ...positions.map((p) => {
+      const cells = kinds.map((k) => pct(at(k, p)?.mIOU ?? null));
+      const l = at('linear', p);
+      const u = at('unet', p);
+      const diff = kinds.length === 2 ? ` | ${l && u ? `${u.mIOU >= l.mIOU ? '+' : '−'}${Math.abs(100 * (u.mIOU - l.mIOU)).toFixed(1)}` : '—'}` : '';
+      return `| ${p} | ${(l ?? u)!.id.slice(0, 8)} | ${cells.join(' | ')}${diff} |`;
+    }),
+    '',
+  );
+  const d = heads.linear && heads.unet ? maskHeadDifference(heads.linear.objects, heads.unet.objects) : null;
+  if (d) {
+    lines.push(
+      `U-Net head − linear head, paired by object (the same mask fitted through each): mIOU ${signedCI(d.mIOU)} points, shape-mIOU ${d.shapeMIOU ? signedCI(d.shapeMIOU) : 'n/a'} (mean ± 95% CI over ${d.objects.length} objects, Student's t); the U-Net head is ahead on ${d.objects.filter((p) => at('unet', p)!.mIOU > at('linear', p)!.mIOU).length} of ${d.objects.length}.`,
+      '',
+    );
+  }
+  return lines;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' },
+      scale: { type: 'string' },
+      class: { type: 'string' },
+      command: { type: 'string', multiple: true },
+      'ran-at': { type: 'string' },
+      note: { type: 'string', multiple: true },
+      out: { type: 'string' },
+    },
+  });
+  if (!values.runs || !values.scale || !values.class || !values.command?.length || !values['ran-at']) {
+    throw new Error('usage: publish-mask.ts --runs DIR --scale SCALE --class chair|table --command "…" --ran-at COMMIT [--note "…"] [--out DIR]');
+  }
+  const cls = values.class.toLowerCase();
+  const src = join(resolve(values.runs), 'mask-reconstruction', values.scale, cls, 'results.json');
+  if (!existsSync(src)) throw new Error(`${src}: no finished mask-reconstruction run there (run \`experiment mask-reconstruction --scale ${values.scale} --class ${cls}\`)`);
+  const doc = JSON.parse(readFileSync(src, 'utf8')) as { heads?: Partial<Record<'linear' | 'unet', HeadDoc>>; totalSeconds?: number; figures?: Record<string, string>; backend?: { description?: string } };
+  if (!doc.heads || !Object.keys(doc.heads).length) throw new Error(`${src}: field 'heads' with a linear and/or unet entry expected`);
+  const commit = execFileSync('git', ['rev-parse', '--short', `${values['ran-at']}^{commit}`], { encoding: 'utf8' }).trim();
+  const docs = join(values.out ? resolve(values.out) : resolve(__dirname, '..', 'docs', 'results'), `mask-reconstruction-${values.scale}-${cls}`);
+  mkdirSync(docs, { recursive: true });
+  const figures = Object.values(doc.figures ?? {});
+  for (const f of figures) {
+    if (!existsSync(f)) throw new Error(`${src}: figure ${f} is not there`);
+    copyFileSync(f, join(docs, basename(f)));
+  }
+  for (const f of readdirSync(docs)) if (f.endsWith('.png') && !figures.some((g) => basename(g) === f)) rmSync(join(docs, f));
+  copyFileSync(src, join(docs, 'results.json'));
+  const firsts = (['linear', 'unet'] as const).flatMap((k) => (doc.heads![k]?.objects[0] ? [`![${k}, object 0](${basename(doc.heads![k]!.objects[0].figure)})`] : []));
+  const md = [
+    `# Reconstruction from a mask (Fig. 6) at \`${values.scale}\`: ${cls}s`,
+    '',
+    '**Synthetic data** (built-in generated objects, docs/synthetic-data.md): compare orderings with the paper, not levels.',
+    `Command: ${values.command.map((c) => `\`${c}\``).join('; ')}, at commit ${commit}; ${doc.totalSeconds ? `${Math.round(doc.totalSeconds)} s` : 'wall time not recorded'}${doc.backend?.description ? ` (${doc.backend.description})` : ''}.`,
+    ...(values.note ?? []).map((n) => `\n${n}`),
+    '',
+    ...maskMarkdown(doc.heads),
+    '| file | what |',
+    '|---|---|',
+    '| `mask_NN_<id>.png` | linear head: input mask, predicted RGB, true RGB, predicted labels, true labels at the new poses |',
+    '| `mask_unet_NN_<id>.png` | the same through the U-Net head |',
+    '| `results.json` | the run\'s record (per head, per object, per part; the stages reused) |',
+    '',
+    firsts.join(' '),
+    '',
+  ].join('\n');
+  writeFileAtomic(join(docs, 'README.md'), md);
+  console.log(`written ${docs}: ${figures.length} figure(s)`);
+}
+
+if (process.argv[1]?.endsWith('publish-mask.ts')) {
+  try {
+    main();
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  }
+}

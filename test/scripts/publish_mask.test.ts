@@ -1,0 +1,50 @@
+/** scripts/publish-mask.ts: the README's tables of a reconstruction-from-a-mask run, and a run published with its figures. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { maskMarkdown } from '../../scripts/publish-mask';
+
+const root = resolve(__dirname, '..', '..');
+const obj = (position: number, mIOU: number, figure = `/x/mask_0${position}.png`) => ({ id: `obj${position}abcdef`, position, mIOU, shapeMIOU: mIOU - 0.05, psnr: 18, figure });
+const head = (objects: ReturnType<typeof obj>[], mIOU: number) => ({ mIOU, shapeMIOU: mIOU - 0.05, psnr: 18.25, perClassIoU: { background: 0.95, chair_arm: 0.2, chair_head: null }, objects });
+
+test('maskMarkdown: pooled and per-object scores per head, every object under both heads, the paired difference', () => {
+  const md = maskMarkdown({ linear: head([obj(0, 0.5), obj(1, 0.7)], 0.61), unet: head([obj(0, 0.58), obj(1, 0.75)], 0.68) }).join('\n');
+  // objects 50 / 70: mean 60, std 14.14 → 12.706 × 14.14 / √2 = 127.1
+  assert.match(md, /\| linear \(semi-supervised SRN, 30 labelled images\) \| 61\.0 \| 56\.0 \| 18\.25 dB \| 60\.0 ± 127\.1 \(n=2\) \| background 95\.0, chair_arm 20\.0, chair_head n\/a \|/);
+  assert.match(md, /\| 0 \| obj0abcd \| 50\.0 \| 58\.0 \| \+8\.0 \|/);
+  assert.match(md, /\| 1 \| obj1abcd \| 70\.0 \| 75\.0 \| \+5\.0 \|/);
+  // differences 8 and 5: mean 6.5, std 2.12 → 12.706 × 2.12 / √2 = 19.1
+  assert.match(md, /mIOU \+6\.5 ± 19\.1 points, shape-mIOU \+6\.5 ± 19\.1 \(mean ± 95% CI over 2 objects, Student's t\); the U-Net head is ahead on 2 of 2\./);
+  const one = maskMarkdown({ unet: head([obj(0, 0.58)], 0.58) }).join('\n');
+  assert.doesNotMatch(one, /paired by object/, 'one head: no difference');
+  assert.match(one, /\| 0 \| obj0abcd \| 58\.0 \|\n/);
+});
+
+test('the script copies the results and every figure they name, and says what is missing', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'publish-mask-'));
+  const dir = join(runs, 'mask-reconstruction', 'small', 'chair');
+  mkdirSync(dir, { recursive: true });
+  const fig = join(dir, 'mask_00_obj0abcd.png');
+  writeFileSync(fig, 'png');
+  const doc = { heads: { linear: head([obj(0, 0.5, fig)], 0.5) }, figures: { object0: fig }, totalSeconds: 12.3 };
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(doc));
+  const out = mkdtempSync(join(tmpdir(), 'publish-mask-out-'));
+  const run = () => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/publish-mask.ts', '--runs', runs, '--scale', 'small', '--class', 'chair', '--command', 'cmd', '--ran-at', 'HEAD', '--out', out], { cwd: root, encoding: 'utf8' });
+  const stale = join(out, 'mask-reconstruction-small-chair', 'mask_05_old.png');
+  mkdirSync(join(out, 'mask-reconstruction-small-chair'), { recursive: true });
+  writeFileSync(stale, 'old');
+  const r = run();
+  assert.equal(r.status, 0, r.stderr);
+  const pub = join(out, 'mask-reconstruction-small-chair');
+  assert.equal(readFileSync(join(pub, 'mask_00_obj0abcd.png'), 'utf8'), 'png');
+  assert.ok(!existsSync(stale), 'a figure the run does not name goes');
+  assert.match(readFileSync(join(pub, 'README.md'), 'utf8'), /Command: `cmd`, at commit [0-9a-f]+; 12 s\./);
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...doc, figures: { object0: join(dir, 'gone.png') } }));
+  const bad = run();
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /results\.json: figure .*gone\.png is not there/);
+});
