@@ -94,7 +94,7 @@ function main(): void {
   const cls = values.class.toLowerCase();
   const src = join(resolve(values.runs), 'mask-reconstruction', values.scale, cls, 'results.json');
   if (!existsSync(src)) throw new Error(`${src}: no finished mask-reconstruction run there (run \`experiment mask-reconstruction --scale ${values.scale} --class ${cls}\`)`);
-  const doc = JSON.parse(readFileSync(src, 'utf8')) as { heads?: Partial<Record<'linear' | 'unet', HeadDoc>>; totalSeconds?: number; figures?: Record<string, string>; backend?: { description?: string } };
+  const doc = JSON.parse(readFileSync(src, 'utf8')) as { heads?: Partial<Record<'linear' | 'unet', HeadDoc>>; totalSeconds?: number; figures?: Record<string, string>; backend?: { tfBackend?: string; tfjs?: string } };
   if (!doc.heads || !Object.keys(doc.heads).length) throw new Error(`${src}: field 'heads' with a linear and/or unet entry expected`);
   const commit = execFileSync('git', ['rev-parse', '--short', `${values['ran-at']}^{commit}`], { encoding: 'utf8' }).trim();
   const docs = join(values.out ? resolve(values.out) : resolve(__dirname, '..', 'docs', 'results'), `mask-reconstruction-${values.scale}-${cls}`);
@@ -111,7 +111,7 @@ function main(): void {
     `# Reconstruction from a mask (Fig. 6) at \`${values.scale}\`: ${cls}s`,
     '',
     '**Synthetic data** (built-in generated objects, docs/synthetic-data.md): compare orderings with the paper, not levels.',
-    `Command: ${values.command.map((c) => `\`${c}\``).join('; ')}, at commit ${commit}; ${doc.totalSeconds ? `${Math.round(doc.totalSeconds)} s` : 'wall time not recorded'}${doc.backend?.description ? ` (${doc.backend.description})` : ''}.`,
+    `Command: ${values.command.map((c) => `\`${c}\``).join('; ')}, at commit ${commit}; ${doc.totalSeconds ? `${Math.round(doc.totalSeconds)} s` : 'wall time not recorded'}${doc.backend?.tfBackend ? ` on TF.js ${doc.backend.tfjs ?? ''} backend '${doc.backend.tfBackend}'` : ''}.`,
     ...(values.note ?? []).map((n) => `\n${n}`),
     '',
     ...maskMarkdown(doc.heads),

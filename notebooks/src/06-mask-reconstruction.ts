@@ -36,6 +36,7 @@ import {
   selectBackend,
   showImageGrid,
   showTable,
+  signedCI,
   withClassAndSeeds,
 } from './lib';
 
@@ -60,10 +61,22 @@ console.log(`first head (${cfg.heads[0]}): mIOU ${(100 * masks.mIOU).toFixed(1)}
 // (the paper's Fig. 6 model).
 showTable(
   resultsTable(
-    Object.entries(masks.heads).map(([head, h]) => ({ head, 'mIOU %': 100 * h!.mIOU, 'shape-mIOU %': 100 * h!.shapeMIOU, 'RGB PSNR dB': h!.psnr })),
+    Object.entries(masks.heads).map(([head, h]) => ({
+      head,
+      'mIOU %': 100 * h!.mIOU,
+      'shape-mIOU %': 100 * h!.shapeMIOU,
+      'RGB PSNR dB': h!.psnr,
+      "objects' mIOU %": h!.perObjectMIOU.mean,
+      '± CI95': h!.perObjectMIOU.ci95,
+    })),
   ),
   { digits: 2 },
 );
+// The heads compared per object (each code fitted from the same mask through each head).
+if (masks.headDifference) {
+  const d = masks.headDifference;
+  console.log(`U-Net head − linear head, paired over ${d.objects.length} object(s): ${signedCI(d.mIOU)} points mIOU`);
+}
 
 // %% [markdown]
 // ## Input mask | predicted RGB | ground-truth RGB | predicted labels | ground-truth labels
