@@ -10,18 +10,12 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync 
 import { execFileSync } from 'node:child_process';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { maskHeadDifference } from '../lib/experiments/mask_reconstruction';
+import { maskHeadDifference, type MaskObjectResult } from '../lib/experiments/mask_reconstruction';
 import { formatMeanCI, percentCI, signedCI, type PercentCI } from '../lib/metrics/stats';
 import { writeFileAtomic } from '../lib/util/atomic_write';
 
-interface HeadObject {
-  id: string;
-  position: number;
-  mIOU: number;
-  shapeMIOU: number;
-  psnr: number;
-  figure: string;
-}
+/** An object as results.json keeps it (its fit's losses left out). */
+type HeadObject = Omit<MaskObjectResult, 'fitLoss'>;
 
 interface HeadDoc {
   mIOU: number;
