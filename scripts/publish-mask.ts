@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { maskHeadDifference, type MaskObjectResult } from '../lib/experiments/mask_reconstruction';
-import { formatMeanCI, percentCI, signedCI, type PercentCI } from '../lib/metrics/stats';
+import { formatMeanCI, percentCI, signedCI } from '../lib/metrics/stats';
 import { writeFileAtomic } from '../lib/util/atomic_write';
 
 /** An object as results.json keeps it (its fit's losses left out). */
@@ -31,7 +31,6 @@ const HEAD_LABEL = {
 } as const;
 
 const pct = (v: number | null) => (v === null ? 'n/a' : (100 * v).toFixed(1));
-const ci = (s: PercentCI) => formatMeanCI({ n: s.n, mean: s.mean, std: null, ci95: s.ci95, values: [] });
 
 /** The README's tables: per head, per object under both heads, and the paired difference. */
 export function maskMarkdown(heads: Partial<Record<'linear' | 'unet', HeadDoc>>): string[] {
@@ -42,7 +41,7 @@ export function maskMarkdown(heads: Partial<Record<'linear' | 'unet', HeadDoc>>)
     ...kinds.map((k) => {
       const h = heads[k]!;
       const parts = Object.entries(h.perClassIoU).map(([n, v]) => `${n} ${pct(v)}`).join(', ');
-      return `| ${HEAD_LABEL[k]} | ${pct(h.mIOU)} | ${pct(h.shapeMIOU)} | ${h.psnr.toFixed(2)} dB | ${ci(percentCI(h.objects.map((o) => o.mIOU)))} (n=${h.objects.length}) | ${parts} |`;
+      return `| ${HEAD_LABEL[k]} | ${pct(h.mIOU)} | ${pct(h.shapeMIOU)} | ${h.psnr.toFixed(2)} dB | ${formatMeanCI(percentCI(h.objects.map((o) => o.mIOU)))} (n=${h.objects.length}) | ${parts} |`;
     }),
     '',
   ];

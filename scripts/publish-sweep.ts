@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
 import { sweepDifferences, sweepRenderName, type SweepDifference } from '../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
-import { excludesZero, signedCI } from '../lib/metrics/stats';
+import { excludesZero, formatMeanCI, signedCI } from '../lib/metrics/stats';
 import type { Scale } from '../lib/experiments/types';
 import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
 import { saveFigure } from '../lib/plotting/save';
@@ -28,8 +28,7 @@ export function sweepMarkdown(cells: readonly SweepCell[]): string[] {
   const opt = (v: number | null) => (v === null ? '—' : f1(v));
   const cell = (c: SweepCell | undefined) => {
     if (!c?.mIOU) return '—';
-    const m = c.mIOU.ci95 === null ? f1(c.mIOU.mean) : `${f1(c.mIOU.mean)} ± ${f1(c.mIOU.ci95)}`;
-    return `${m} (n=${c.mIOU.n})`;
+    return `${formatMeanCI(c.mIOU)} (n=${c.mIOU.n})`;
   };
   const methods = [...new Set(cells.map((c) => c.method))];
   const points = [...new Map(cells.map((c) => [`${c.instances}x${c.views}`, c])).values()];

@@ -14,7 +14,7 @@ import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
 import { perObjectScores, type PerObject } from '../lib/eval/object_kind';
 import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
-import { pct1, percentCI, type PercentCI } from '../lib/metrics/stats';
+import { formatMeanCI, pct1, percentCI, type PercentCI } from '../lib/metrics/stats';
 import { saveFigure } from '../lib/plotting/save';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
 import { journalSize } from '../lib/util/record_journal';
@@ -320,13 +320,12 @@ async function main(): Promise<void> {
 export function presentMarkdown(cells: readonly { column: number; className: string; seeds: number[]; shapeMIOUPresent: PercentCI | null }[]): string[] {
   const shown = cells.filter((c) => c.shapeMIOUPresent);
   if (!shown.length) return [];
-  const f = (s: PercentCI) => (s.ci95 === null ? s.mean.toFixed(1) : `${s.mean.toFixed(1)} ± ${s.ci95.toFixed(1)}`);
   return [
     'shape-mIOU over the classes present in the test split\'s ground truth (the released protocol above also averages the classes a method predicts where the split has none, at IoU 0):',
     '',
     '| col | class | ours shape-mIOU, present classes % | seeds |',
     '|---|---|---|---|',
-    ...[...shown].sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column).map((c) => `| ${c.column} | ${c.className} | ${f(c.shapeMIOUPresent!)} | ${c.seeds.join(',')} |`),
+    ...[...shown].sort((a, b) => a.className.localeCompare(b.className) || a.column - b.column).map((c) => `| ${c.column} | ${c.className} | ${formatMeanCI(c.shapeMIOUPresent!)} | ${c.seeds.join(',')} |`),
     '',
   ];
 }

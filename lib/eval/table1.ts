@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_specs';
 import type { ResultRecord } from '../plotting/results_table';
-import { excludesZero, inPercent, meanCI, pairedDifferenceCI, pct1, signedCI, type PercentCI } from '../metrics/stats';
+import { excludesZero, meanCI, pairedScoreDifference, pct1, signedCI, type PercentCI } from '../metrics/stats';
 import { PRESET_NAMES, presetConfig, scheduleSteps } from '../config/presets';
 
 /** Where the paper's numbers come from. */
@@ -328,14 +328,11 @@ export interface Table1Difference {
  * interval of their mean leaves out the spread the draw puts into both columns' own intervals.
  */
 export function table1Differences(rows: readonly Table1Row[], classes: readonly string[], reference: Table1ColumnId = 'srn-linear'): Table1Difference[] {
-  const of = (id: Table1ColumnId, cls: string, key: 'mIOU' | 'shapeMIOU') =>
-    new Map(rows.filter((r) => r.id === id && r.className.toLowerCase() === cls.toLowerCase()).map((r) => [r.seed, r[key]]));
+  const of = (id: Table1ColumnId, cls: string) => new Map(rows.filter((r) => r.id === id && r.className.toLowerCase() === cls.toLowerCase()).map((r) => [r.seed, r]));
   return classes.flatMap((cls) =>
     PAPER_TABLE1.filter((pc) => pc.id !== reference).flatMap((pc) => {
-      const m = pairedDifferenceCI(of(reference, cls, 'mIOU'), of(pc.id, cls, 'mIOU'));
-      if (!m) return [];
-      const sm = pairedDifferenceCI(of(reference, cls, 'shapeMIOU'), of(pc.id, cls, 'shapeMIOU'));
-      return [{ class: cls, against: pc.id, column: pc.column, method: pc.label, seeds: m.keys, mIOU: inPercent(m.diff), shapeMIOU: sm && inPercent(sm.diff) }];
+      const d = pairedScoreDifference(of(reference, cls), of(pc.id, cls));
+      return d ? [{ class: cls, against: pc.id, column: pc.column, method: pc.label, seeds: d.keys, mIOU: d.mIOU, shapeMIOU: d.shapeMIOU }] : [];
     }),
   );
 }

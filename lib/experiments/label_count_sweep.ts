@@ -43,7 +43,7 @@ import { sweepUnetConfig } from '../baselines/sweep_unet';
 import { loadBaselines } from './baselines_bridge';
 import { observedViews } from '../pipeline/few_shot';
 import type { ExperimentConfig } from './types';
-import { inPercent, pairedDifferenceCI, signedCI, type PercentCI } from '../metrics/stats';
+import { pairedScoreDifference, signedCI, type PercentCI } from '../metrics/stats';
 import { RecordJournal } from '../util/record_journal';
 import { canonicalJson } from '../util/canonical_json';
 
@@ -85,11 +85,10 @@ export interface SweepDifference {
  */
 export function sweepDifferences(records: readonly SweepRecord[], a: string, b: string, points: readonly { instances: number; views: number }[]): SweepDifference[] {
   return points.map((p) => {
-    const of = (method: string, key: 'miou' | 'shapeMIOU') =>
-      new Map(records.filter((r) => r.method === method && r.instances === p.instances && r.views === p.views).map((r) => [r.seed, r[key]]));
-    const m = pairedDifferenceCI(of(a, 'miou'), of(b, 'miou'));
-    const sm = pairedDifferenceCI(of(a, 'shapeMIOU'), of(b, 'shapeMIOU'));
-    return { instances: p.instances, views: p.views, numLabels: p.instances * p.views, seeds: m?.keys ?? [], mIOU: m && inPercent(m.diff), shapeMIOU: sm && inPercent(sm.diff) };
+    const of = (method: string) =>
+      new Map(records.filter((r) => r.method === method && r.instances === p.instances && r.views === p.views).map((r) => [r.seed, { mIOU: r.miou, shapeMIOU: r.shapeMIOU }]));
+    const d = pairedScoreDifference(of(a), of(b));
+    return { instances: p.instances, views: p.views, numLabels: p.instances * p.views, seeds: d?.keys ?? [], mIOU: d?.mIOU ?? null, shapeMIOU: d?.shapeMIOU ?? null };
   });
 }
 

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { CodeJournal } from '../eval/code_journal';
-import { inPercent, pairedDifferenceCI, percentCI, signedCI, type PercentCI } from '../metrics/stats';
+import { pairedScoreDifference, percentCI, signedCI, type PercentCI } from '../metrics/stats';
 import { loadView } from '../data/view_loader';
 import { viewPositions } from '../eval/protocols';
 import { writeResultsJson } from '../eval/runner';
@@ -78,10 +78,8 @@ export function maskHeadDifference(
   linear: readonly Pick<MaskObjectResult, 'position' | 'mIOU' | 'shapeMIOU'>[],
   unet: readonly Pick<MaskObjectResult, 'position' | 'mIOU' | 'shapeMIOU'>[],
 ): { objects: number[]; mIOU: PercentCI; shapeMIOU: PercentCI | null } | null {
-  const by = (xs: typeof linear, key: 'mIOU' | 'shapeMIOU') => new Map(xs.map((o) => [o.position, o[key]]));
-  const m = pairedDifferenceCI(by(unet, 'mIOU'), by(linear, 'mIOU'));
-  const sm = pairedDifferenceCI(by(unet, 'shapeMIOU'), by(linear, 'shapeMIOU'));
-  return m && { objects: m.keys, mIOU: inPercent(m.diff), shapeMIOU: sm && inPercent(sm.diff) };
+  const d = pairedScoreDifference(new Map(unet.map((o) => [o.position, o])), new Map(linear.map((o) => [o.position, o])));
+  return d && { objects: d.keys, mIOU: d.mIOU, shapeMIOU: d.shapeMIOU };
 }
 
 /** A label map painted with the class palette, as RGBA in [-1, 1] (the input column of the figure). */

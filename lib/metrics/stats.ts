@@ -48,6 +48,24 @@ export function pairedDifferenceCI<K>(a: ReadonlyMap<K, number>, b: ReadonlyMap<
   return keys.length ? { keys, diff: meanCI(keys.map((k) => a.get(k)! - b.get(k)!)) } : null;
 }
 
+/** One replicate's scores, as fractions. */
+export interface ScorePair {
+  mIOU: number;
+  shapeMIOU: number;
+}
+
+/**
+ * a − b of mIOU and of shape-mIOU over the keys both have (pairedDifferenceCI of each), in points; null when no key
+ * is shared. What the sweep (by seed), Table 1 (by seed) and the mask heads (by object) report.
+ */
+export function pairedScoreDifference<K>(a: ReadonlyMap<K, ScorePair>, b: ReadonlyMap<K, ScorePair>): { keys: K[]; mIOU: PercentCI; shapeMIOU: PercentCI | null } | null {
+  const pick = (m: ReadonlyMap<K, ScorePair>, key: keyof ScorePair) => new Map([...m].map(([k, s]) => [k, s[key]]));
+  const m = pairedDifferenceCI(pick(a, 'mIOU'), pick(b, 'mIOU'));
+  if (!m) return null;
+  const sm = pairedDifferenceCI(pick(a, 'shapeMIOU'), pick(b, 'shapeMIOU'));
+  return { keys: m.keys, mIOU: inPercent(m.diff), shapeMIOU: sm && inPercent(sm.diff) };
+}
+
 /** A difference in points with its sign and interval: "+10.5 ± 11.9", "−1.2" (one replicate). */
 export function signedCI(d: PercentCI): string {
   const m = `${d.mean < 0 ? '−' : '+'}${Math.abs(d.mean).toFixed(1)}`;
@@ -58,7 +76,7 @@ export function signedCI(d: PercentCI): string {
 export const excludesZero = (d: PercentCI): boolean => d.ci95 !== null && Math.abs(d.mean) > d.ci95;
 
 /** "48.7 ± 2.1" (in the units given, `digits` decimals); one replicate prints the value alone. */
-export function formatMeanCI(s: MeanCI, digits = 1): string {
+export function formatMeanCI(s: Pick<MeanCI, 'mean' | 'ci95'>, digits = 1): string {
   return s.ci95 === null ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.ci95.toFixed(digits)}`;
 }
 
