@@ -35,8 +35,8 @@ import { TcoNet } from './tco';
 import { fitTcoProbe, pretrainTco, tcoArch, tcoPredictor } from './tco_train';
 import { Unet2d } from './unet2d';
 import { UnetGridJournal } from './unet_grid_journal';
-import { NetTrainCheckpoint } from './net_train_checkpoint';
-import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor, type UnetTrainResult } from './unet_train';
+import { NetTrainCheckpoint, trainingFinished } from './net_train_checkpoint';
+import { memoryImageSet, predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, unetPredictor, type ImageSet, type LabelledImage, type UnetTrainResult } from './unet_train';
 import { mean, nearestResizeLabels } from './util';
 
 export interface BaselineRunOptions {
@@ -414,22 +414,30 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
   const C = c.train.numClasses;
   const net = new Unet2d(unetArch(cfg.unet, C), cfg.seed);
   try {
-    const t = performance.now();
-    const images: { rgba: Float32Array; labels: Int32Array }[] = [];
-    c.train.instances.forEach((inst, pos) => {
-      const nv = Math.min(cfg.srnUnet.renderViewsPerInstance, inst.views.length);
-      const gts = Array.from({ length: nv }, (_, v) => loadView(c.train, pos, v, S, { skipDepth: true }));
-      const views = renderViews(model, model.latents.row(inst.index), gts.map((g) => g.pose), gts[0].intrinsics, { side: S, chunkRays: config.inference.chunkRays });
-      views.forEach((v, k) => images.push({ rgba: v.rgba, labels: gts[k].labels! }));
-    });
-    c.timings.renderTrainSeconds = (performance.now() - t) / 1000;
-    // Saved at every validation (the renders, ~2 min at 64², are made again by a rerun: they are the same).
+    const views = c.train.instances.map((inst) => Math.min(cfg.srnUnet.renderViewsPerInstance, inst.views.length));
+    const count = views.reduce((a, b) => a + b, 0);
+    // Saved at every validation, at a stop and at its end.
     const ck = new NetTrainCheckpoint(join(c.runDir, 'unet-train', 'srn-rgb'), {
       kind: 'srn-render-unet', unet: cfg.unet, rgbUnet: cfg.srnUnet.rgbUnet, renderViewsPerInstance: cfg.srnUnet.renderViewsPerInstance, seed: cfg.seed,
-      semantic: { seed: c.semanticSeed, steps: training.semanticSteps }, images: images.length, data: { root: c.stage.root, version: c.stage.dataVersion },
+      semantic: { seed: c.semanticSeed, steps: training.semanticSteps }, images: count, data: { root: c.stage.root, version: c.stage.dataVersion },
     });
+    // A finished saved training (a stop came in the evaluation) reads no training image: its renders (~2 min at 64²)
+    // are skipped. Otherwise they are made again: they are the same.
+    const saved = ck.saved;
+    const images: LabelledImage[] = [];
+    if (saved && trainingFinished(saved)) c.log('the U-Net on SRN renders finished training before: its training images are not rendered again');
+    else {
+      const t = performance.now();
+      c.train.instances.forEach((inst, pos) => {
+        const gts = Array.from({ length: views[pos] }, (_, v) => loadView(c.train, pos, v, S, { skipDepth: true }));
+        const rendered = renderViews(model, model.latents.row(inst.index), gts.map((g) => g.pose), gts[0].intrinsics, { side: S, chunkRays: config.inference.chunkRays });
+        rendered.forEach((v, k) => images.push({ rgba: v.rgba, labels: gts[k].labels! }));
+      });
+      c.timings.renderTrainSeconds = (performance.now() - t) / 1000;
+    }
+    const trainSet: ImageSet = images.length ? memoryImageSet(images, S) : { size: count, side: S, get: () => { throw new Error('srn-render-unet: a finished training read a training image'); } };
     ck.resumeLines('U-Net on SRN renders').forEach(c.log);
-    const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, memoryImageSet(images, S), splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress, signal: c.signal, checkpoint: ck });
+    const r = await trainUnet2d(net, cfg.srnUnet.rgbUnet, trainSet, splitImageSet(c.val, S), C, `${cfg.seed}/srn-rgb-unet`, { stage: 'srn-rgb-unet', onProgress: c.progress, signal: c.signal, checkpoint: ck });
     if (c.signal?.aborted) throw new Error(`interrupted while training the U-Net on SRN renders (${ck.saved ? `saved at step ${ck.saved.step}: a rerun goes on from there` : 'nothing saved yet'}); nothing is scored from a part-trained U-Net`);
     c.timings.rgbUnetSeconds = r.seconds;
     // Journalled and stoppable like SRN+U-Net's evaluation: the fitted codes (minutes an object) and the scored
@@ -446,7 +454,7 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
       },
       { fingerprint: () => ({ srn: inner.fingerprint(), rgbUnet }) },
     );
-    await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: images.length, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, file);
+    await c.evalOne('srn-render+unet2d', 'single', predictor, undefined, { training: { ...training, rgbUnet: { images: count, steps: r.steps, bestValMIOU: r.bestValMIOU } } }, file);
     ck.remove();
   } finally {
     net.dispose();

@@ -86,7 +86,7 @@ describe('baselines, tiny preset (2 steps each)', () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial.')), [], 'no journal left');
   });
 
-  it('srn-render-unet: Ctrl-C during the test fits keeps the fitted codes and scored objects; the rerun scores the same from them', async () => {
+  it('srn-render-unet: Ctrl-C during the test fits keeps the fitted codes and scored objects; the rerun scores the same from them without rendering the training images again', async () => {
     const stageRunsDir = join(data.root, 'stages-render-resume');
     const run = (out: string, signal?: AbortSignal) =>
       runBaseline({
@@ -108,6 +108,9 @@ describe('baselines, tiny preset (2 steps each)', () => {
     const again = JSON.parse(readFileSync((await run(join(data.root, 'runs-render-resume'))).results['srn-render+unet2d'], 'utf8'));
     assert.equal(tf.memory().numTensors, tensors);
     assert.equal(again.timings.resumedInstances, 1, 'the first object from the journal');
+    assert.equal(typeof whole.timings.renderTrainSeconds, 'number');
+    assert.equal(again.timings.renderTrainSeconds, undefined, 'its finished U-Net training renders no training image again');
+    assert.equal(again.training.rgbUnet.images, whole.training.rgbUnet.images);
     assert.deepEqual([again.mIOU, again.shapeMIOU, again.perClassIoU, again.psnr], [whole.mIOU, whole.shapeMIOU, whole.perClassIoU, whole.psnr]);
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial.')), [], 'no journal left');
   });
