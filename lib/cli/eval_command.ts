@@ -16,6 +16,7 @@ const HELP = `usage: semantic-srn eval --checkpoint DIR [options]
   --head KIND           linear (default), mlp or unet
   --test-instances N    evaluate the first N instances (default: the checkpoint config's data.maxTestInstances)
   --fit-steps N         latent-fit steps per object (default: the checkpoint config)
+  --fit-side N          side the code is fitted at (default: the checkpoint config's training.latentFit.side)
   --side N              evaluation side (default: the checkpoint config's inference.side)
   --majority-class N    class for the majority-part baseline (default: from the checkpoint's few-shot labels)
   --out FILE            results file (default <checkpoint>/../../results-<protocol>.json)
@@ -28,7 +29,7 @@ export const evalCommand: CliCommand = {
       args: argv,
       options: {
         checkpoint: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, protocol: { type: 'string' },
-        head: { type: 'string' }, 'test-instances': { type: 'string' }, 'fit-steps': { type: 'string' }, side: { type: 'string' },
+        head: { type: 'string' }, 'test-instances': { type: 'string' }, 'fit-steps': { type: 'string' }, 'fit-side': { type: 'string' }, side: { type: 'string' },
         'majority-class': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -69,7 +70,9 @@ export const evalCommand: CliCommand = {
     const ckDir = resolve(values.checkpoint);
     const ck = loadCheckpoint(ckDir);
     const fitSteps = int(values['fit-steps'], '--fit-steps');
-    const config = resolveConfig(fitSteps !== undefined ? { training: { latentFit: { steps: fitSteps } } } : {}, ck.manifest.config);
+    const fitSide = int(values['fit-side'], '--fit-side');
+    const latentFit = { ...(fitSteps !== undefined ? { steps: fitSteps } : {}), ...(fitSide !== undefined ? { side: fitSide } : {}) };
+    const config = resolveConfig({ training: { latentFit } }, ck.manifest.config);
     const model = restoreModel(ck);
     if (!model.heads.has(head)) throw new Error(`${ckDir}: the checkpoint has no '${head}' head (it has: ${[...model.heads.keys()].join(', ') || 'none'})`);
     const dataRoot = resolve(values.data ?? '.cache/data');
@@ -101,7 +104,7 @@ export const evalCommand: CliCommand = {
       majorityClass: majority,
       cache: new ViewCache(512 * 2 ** 20),
       backend: { ...backend, description: describeBackend(backend) },
-      config: { checkpoint: ckDir, preset: config.preset, latentFitSteps: config.training.latentFit.steps },
+      config: { checkpoint: ckDir, preset: config.preset, latentFitSteps: config.training.latentFit.steps, latentFitSide: config.training.latentFit.side },
       outPath: out,
       onProgress: (e) => console.error(`[eval ${protocol}] ${e.instance}/${e.instances} objects scored, running mIOU ${(100 * e.mIOU).toFixed(1)}%`),
     });

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   mlflow: async () => (await import('./mlflow_command')).mlflowCommand,
   baseline: async () => (await import('./baseline_command')).baselineCommand,
   status: async () => (await import('./status_command')).statusCommand,
+  'import-authors': async () => (await import('./import_authors_command')).importAuthorsCommand,
 };
 
 /** The commands with their one-line summaries (each module's own `summary`; none loads TF.js at import). */

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../lib/cli/main';
+import { cli } from '../helpers/cli';
 import { presetConfig } from '../../lib/config/presets';
 import { SrnModel } from '../../lib/srn/model';
 import { saveCheckpoint } from '../../lib/training/checkpoint';
@@ -12,20 +12,6 @@ import { makeTestSplit } from '../eval/fixture';
 const root = makeTestSplit(70, 2);
 before(async () => useBackend());
 after(() => rmSync(root, { recursive: true, force: true }));
-
-/** Runs the CLI with its console output captured. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (m: string) => out.push(String(m));
-  console.error = (m: string) => err.push(String(m));
-  try {
-    return { code: await main(args), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    [console.log, console.error] = [log, error];
-  }
-}
 
 test('eval: scores a checkpoint on a split, sets aside a journal of another configuration at its results path, and leaves none', async () => {
   const config = presetConfig('tiny', { training: { latentFit: { steps: 2, side: 4 } }, inference: { side: 4 }, model: { numClasses: 6 } });

@@ -6,7 +6,7 @@ test('--help: one line per command with its summary', async () => {
   const text = await usage();
   const lines = text.split('\n').filter((l) => /^ {2}\S/.test(l));
   const names = lines.map((l) => l.trim().split(/\s+/)[0]);
-  assert.deepEqual([...names].sort(), ['backend', 'baseline', 'data', 'eval', 'experiment', 'mlflow', 'quickstart', 'status']);
+  assert.deepEqual([...names].sort(), ['backend', 'baseline', 'data', 'eval', 'experiment', 'import-authors', 'mlflow', 'quickstart', 'status']);
   for (const l of lines) assert.match(l, /^ {2}\S+\s{2,}\S.{10,}$/, `no summary on '${l}'`);
 });
 
@@ -20,6 +20,6 @@ test('an unknown command exits 2 and says so', async () => {
   } finally {
     console.error = orig;
   }
-  assert.match(errs.join('\n'), /unknown command 'nope'[\s\S]*experiment {2}run an experiment/);
+  assert.match(errs.join('\n'), /unknown command 'nope'[\s\S]*experiment +run an experiment/);
   assert.match(errs.join('\n'), /unknown command 'nope2'/);
 });

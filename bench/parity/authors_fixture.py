@@ -1,0 +1,109 @@
+"""Writes the authors'-weights parity fixture (test/fixtures/authors-tiny): a small SRN built from the authors' own
+modules (HyperFC, Raymarcher, FCBlock, their SRNsModel.forward and LinearModel.forward), saved with torch.save as their
+custom_save does, and the outputs of one forward pass on fixed rays. test/training/authors_weights.test.ts imports the
+weights into our model and checks our forward pass against these outputs.
+
+usage: python bench/parity/authors_fixture.py --code DIR --out test/fixtures/authors-tiny
+  DIR holds their code at 3ff49be with pytorch_prototyping/ at 10f49b1 (docs/parity.md, "What you need").
+Widths are small (their SRNsModel hard-codes 256, which would make a 10 MB fixture): the modules are built with the
+arguments SRNsModel.__init__ passes, at width 32 and latent 16; everything else (4 phi layers, 1 hyper hidden layer,
+LSTM 16, 10 marching steps, 5 renderer layers, initial depth 0.05) is theirs.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+p = argparse.ArgumentParser()
+p.add_argument('--code', required=True)
+p.add_argument('--out', required=True)
+p.add_argument('--seed', type=int, default=0)
+a = p.parse_args()
+
+# Their code calls .cuda() everywhere; on a CPU machine it must be the identity.
+torch.Tensor.cuda = lambda self, *args, **kw: self
+nn.Module.cuda = lambda self, *args, **kw: self
+sys.path.insert(0, os.path.abspath(a.code))
+import util  # noqa: E402  (theirs)
+util.show_images = lambda *args, **kw: None  # a matplotlib figure every 100 steps, irrelevant here
+import hyperlayers  # noqa: E402
+import models  # noqa: E402
+from custom_layers import Raymarcher  # noqa: E402
+from pytorch_prototyping import pytorch_prototyping  # noqa: E402
+
+torch.manual_seed(a.seed)
+np.random.seed(a.seed)
+torch.set_num_threads(1)
+
+F, D, C, N, STEPS = 32, 16, 6, 3, 10
+
+# SRNsModel as its __init__ builds it, at width F (bypassing the hard-coded 256).
+srn = models.SRNsModel.__new__(models.SRNsModel)
+nn.Module.__init__(srn)
+srn.num_classes, srn.latent_dim, srn.seg, srn.pc = C, D, False, False
+srn.num_hidden_units_phi, srn.phi_layers, srn.rendering_layers = F, 4, 5
+srn.sphere_trace_steps, srn.num_instances, srn.counter = STEPS, N, 0
+srn.latent_codes = nn.Embedding(N, D, sparse=True)
+nn.init.normal_(srn.latent_codes.weight, mean=0, std=0.01)
+srn.hyper_phi = hyperlayers.HyperFC(hyper_in_ch=D, hyper_num_hidden_layers=1, hyper_hidden_ch=D, hidden_ch=F,
+                                    num_hidden_layers=srn.phi_layers - 2, in_ch=3, out_ch=F)
+srn.ray_marcher = Raymarcher(num_feature_channels=F, raymarch_steps=STEPS)
+srn.pixel_generator = pytorch_prototyping.FCBlock(hidden_ch=F, num_hidden_layers=srn.rendering_layers - 1,
+                                                  in_features=F, out_features=4, outermost_linear=True)
+srn.logs = []
+# Codes of a trained table are far from the init's 0.01: spread them so each object's phi differs.
+with torch.no_grad():
+    srn.latent_codes.weight.normal_(0, 0.5)
+    # LayerNorm affine parameters start at 1 / 0; move them so a swapped gamma and beta would show.
+    for name, prm in srn.named_parameters():
+        if '.net.1.' in name:
+            prm.add_(0.1 * torch.randn_like(prm))
+srn.eval()
+
+lin = models.LinearModel.__new__(models.LinearModel)
+nn.Module.__init__(lin)
+lin.num_classes, lin.num_hidden_units_phi = C, F
+lin.linear = nn.Linear(F, C, bias=True)
+lin.eval()
+
+# Two views of two objects, 16² pixels, cameras on a sphere of radius 1.3 looking at the origin (OpenCV axes).
+S = 16
+def look_at(pos):
+    pos = np.asarray(pos, dtype=np.float64)
+    z = -pos / np.linalg.norm(pos)
+    x = np.cross(z, np.array([0.0, 0.0, 1.0]))
+    x /= np.linalg.norm(x)
+    y = np.cross(z, x)
+    m = np.eye(4)
+    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = x, y, z, pos
+    return m
+poses = np.stack([look_at([1.3 * np.cos(t), 1.3 * np.sin(t), 0.4]) for t in (0.3, 2.1)]).astype(np.float32)
+K = np.array([[1.4 * S, 0, S / 2], [0, 1.4 * S, S / 2], [0, 0, 1]], dtype=np.float32)
+uv = np.mgrid[0:S, 0:S].astype(np.int32)
+uv = np.flip(uv, axis=0).copy().reshape(2, -1).transpose(1, 0)  # their dataio's (x, y) order
+inp = {
+    'instance_idx': torch.tensor([0, 2]),
+    'pose': torch.from_numpy(poses),
+    'intrinsics': torch.from_numpy(np.stack([K, K])),
+    'uv': torch.from_numpy(np.stack([uv, uv])).long(),
+}
+with torch.no_grad():
+    out = srn(inp)
+    seg = lin(out['features'])['seg']
+
+os.makedirs(a.out, exist_ok=True)
+torch.save({'model': srn.state_dict()}, os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
+torch.save({'model': lin.state_dict()}, os.path.join(a.out, 'linear.pth'))
+arrays = {'pose': poses, 'intrinsics': np.stack([K, K]), 'uv': np.stack([uv, uv]).astype(np.float32),
+          'instance_idx': np.array([0, 2], dtype=np.int32), 'rgb': out['rgb'].numpy(), 'depth': out['depth'].numpy(),
+          'features': out['features'].numpy(), 'seg': seg.numpy()}
+for k, v in arrays.items():
+    np.save(os.path.join(a.out, f'{k}.npy'), np.ascontiguousarray(v))
+json.dump({'torch': torch.__version__, 'numpy': np.__version__, 'seed': a.seed, 'width': F, 'latent': D, 'classes': C,
+           'instances': N, 'tracing_steps': STEPS, 'side': S},
+          open(os.path.join(a.out, 'made-with.json'), 'w'), indent=1)
+print({k: list(v.shape) for k, v in arrays.items()})

@@ -1,0 +1,168 @@
+/**
+ * The authors' PyTorch weights as our model: the state dict of their `SRNsModel` (latent codes, `hyper_phi`,
+ * `ray_marcher`, `pixel_generator`) and of their `LinearModel` (the linear probe) mapped onto SrnModel's parameters,
+ * with the model's sizes read from the tensors' shapes. A researcher with the released checkpoints (their
+ * `setup_models.sh`) evaluates them with `semantic-srn eval` on the real data; the parity test runs a forward pass of
+ * both on the same weights. Their `Linear` stores [out, in]; ours computes x·W with W [in, out], so every dense
+ * weight is transposed. The hypernetworks' output layout (W[out][in] then b) is the same on both sides.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DeepPartial, ModelConfig, SegHeadKind, SrnConfig } from '../config/types';
+import { presetConfig } from '../config/presets';
+import type { TorchTensor } from '../io/torch_checkpoint';
+import { SrnModel } from '../srn/model';
+import { saveCheckpoint } from './checkpoint';
+
+export interface AuthorsWeightsSource {
+  /** Their SRNsModel's state dict and the file it came from (for messages). */
+  srn: { file: string; tensors: Map<string, TorchTensor> };
+  /** Their LinearModel's state dict (`linear.weight`, `linear.bias`), when a probe is imported too. */
+  linear?: { file: string; tensors: Map<string, TorchTensor> };
+}
+
+export interface AuthorsModelOptions {
+  /** Ray-marching steps: their `--tracing_steps` (10 in every released script); the weights do not record it. */
+  marchSteps?: number;
+  /** Config fields beside the model's (data class, evaluation side…), over the `paper` preset. */
+  config?: DeepPartial<SrnConfig>;
+}
+
+export interface AuthorsModel {
+  config: SrnConfig;
+  model: SrnModel;
+  /** Their tensor names that were not used (their `class_generator` U-Net head, which is not imported). */
+  unused: string[];
+}
+
+function take(src: { file: string; tensors: Map<string, TorchTensor> }, name: string, used: Set<string>, rank?: number): TorchTensor {
+  const t = src.tensors.get(name);
+  if (!t) throw new Error(`${src.file}: tensor '${name}' is missing (expected the authors' ${name.split('.')[0]} weights)`);
+  if (rank !== undefined && t.shape.length !== rank) throw new Error(`${src.file}: '${name}' has shape [${t.shape}], a rank-${rank} tensor expected`);
+  used.add(name);
+  return t;
+}
+
+/** How many `${prefix}{k}…` indices exist, counting from 0, where `${prefix}{k}${suffix}` names a tensor. */
+function countIndexed(tensors: Map<string, TorchTensor>, prefix: string, suffix: string): number {
+  let n = 0;
+  while (tensors.has(`${prefix}${n}${suffix}`)) n++;
+  return n;
+}
+
+/** Their FCBlock under `prefix`: n × FCLayer (`net.k.net.0` Linear, `net.k.net.1` LayerNorm) then `net.n` Linear. */
+function fcBlock(src: AuthorsWeightsSource['srn'], prefix: string, used: Set<string>) {
+  const n = countIndexed(src.tensors, `${prefix}.net.`, '.net.0.weight');
+  if (n === 0) throw new Error(`${src.file}: no FCBlock layers under '${prefix}' (expected '${prefix}.net.0.net.0.weight')`);
+  const hidden = Array.from({ length: n }, (_, k) => ({
+    W: take(src, `${prefix}.net.${k}.net.0.weight`, used, 2),
+    b: take(src, `${prefix}.net.${k}.net.0.bias`, used, 1),
+    gamma: take(src, `${prefix}.net.${k}.net.1.weight`, used, 1),
+    beta: take(src, `${prefix}.net.${k}.net.1.bias`, used, 1),
+  }));
+  return { hidden, out: { W: take(src, `${prefix}.net.${n}.weight`, used, 2), b: take(src, `${prefix}.net.${n}.bias`, used, 1) } };
+}
+
+const transposed = (t: TorchTensor): tf.Tensor2D => tf.tidy(() => tf.tensor2d(Float32Array.from(t.data), [t.shape[0], t.shape[1]]).transpose() as tf.Tensor2D);
+const vector = (t: TorchTensor): tf.Tensor1D => tf.tensor1d(Float32Array.from(t.data));
+
+/** Builds our model from the authors' weights (sizes from the shapes; the caller disposes the model). */
+export function authorsModel(source: AuthorsWeightsSource, opts: AuthorsModelOptions = {}): AuthorsModel {
+  const src = source.srn;
+  const used = new Set<string>();
+  const latents = take(src, 'latent_codes.weight', used, 2);
+  const [numInstances, latentDim] = latents.shape;
+  // HyperFC: every phi layer is a HyperLayer (`hyper_linear`; theirs is built with outermost_linear=False).
+  const phiLayers = countIndexed(src.tensors, 'hyper_phi.layers.', '.hyper_linear.slave_params.net.0.net.0.weight');
+  if (phiLayers < 2) throw new Error(`${src.file}: expected the hypernetwork 'hyper_phi.layers.N.hyper_linear…' of an SRNsModel (found ${phiLayers} layers)`);
+  const hyper = Array.from({ length: phiLayers }, (_, l) => fcBlock(src, `hyper_phi.layers.${l}.hyper_linear.slave_params`, used));
+  const phiWidth = hyper[0].out.W.shape[0] / 4; // layer 0 predicts 3·F weights + F biases
+  const hyperHidden = hyper[0].hidden[0].W.shape[0];
+  const wih = take(src, 'ray_marcher.lstm.weight_ih', used, 2);
+  const whh = take(src, 'ray_marcher.lstm.weight_hh', used, 2);
+  const lstmHidden = whh.shape[1];
+  const render = fcBlock(src, 'pixel_generator', used);
+  const linear = source.linear && { W: take(source.linear, 'linear.weight', new Set(), 2), b: take(source.linear, 'linear.bias', new Set(), 1) };
+  const model: Partial<ModelConfig> = {
+    latentDim,
+    phiWidth,
+    phiLayers,
+    hyperHidden,
+    hyperHiddenLayers: hyper[0].hidden.length,
+    lstmHidden,
+    marchSteps: opts.marchSteps ?? 10,
+    rendererHiddenLayers: render.hidden.length,
+    rendererWidth: render.hidden[0].W.shape[0],
+    rgbChannels: render.out.W.shape[0],
+    ...(linear ? { numClasses: linear.W.shape[0] } : {}),
+  };
+  // Shapes that must agree with each other (a mixed or cut state dict).
+  const expect = (what: string, got: number[], want: number[]) => {
+    if (got.join(',') !== want.join(',')) throw new Error(`${src.file}: ${what} has shape [${got}], [${want}] expected for an SRN of latent ${latentDim}, width ${phiWidth}`);
+  };
+  hyper.forEach((h, l) => expect(`hyper_phi.layers.${l} output`, h.out.W.shape, [(l === 0 ? 3 : phiWidth) * phiWidth + phiWidth, hyperHidden]));
+  expect('ray_marcher.lstm.weight_ih', wih.shape, [4 * lstmHidden, phiWidth]);
+  if (linear) expect(`${source.linear!.file}: linear.weight`, [linear.W.shape[1]], [phiWidth]);
+  const config = presetConfig('paper', { ...(opts.config ?? {}), model: { ...(opts.config?.model ?? {}), ...model } } as DeepPartial<SrnConfig>);
+  const heads: SegHeadKind[] = linear ? ['linear'] : [];
+  const srn = new SrnModel(config.model, { numInstances, heads });
+  try {
+    const weights: Record<string, tf.Tensor> = { latents: tf.tensor2d(Float32Array.from(latents.data), [numInstances, latentDim]) };
+    const dense = (name: string, d: { W: TorchTensor; b: TorchTensor }) => {
+      weights[`${name}.W`] = transposed(d.W);
+      weights[`${name}.b`] = vector(d.b);
+    };
+    const norm = (name: string, d: { gamma: TorchTensor; beta: TorchTensor }) => {
+      weights[`${name}.gamma`] = vector(d.gamma);
+      weights[`${name}.beta`] = vector(d.beta);
+    };
+    hyper.forEach((h, l) => {
+      h.hidden.forEach((blk, k) => {
+        dense(`hypernet.${l}.fc${k}`, blk);
+        norm(`hypernet.${l}.ln${k}`, blk);
+      });
+      dense(`hypernet.${l}.out`, h.out);
+    });
+    weights['raymarcher.lstm.Wih'] = transposed(wih);
+    weights['raymarcher.lstm.Whh'] = transposed(whh);
+    weights['raymarcher.lstm.bih'] = vector(take(src, 'ray_marcher.lstm.bias_ih', used, 1));
+    weights['raymarcher.lstm.bhh'] = vector(take(src, 'ray_marcher.lstm.bias_hh', used, 1));
+    dense('raymarcher.step', { W: take(src, 'ray_marcher.out_layer.weight', used, 2), b: take(src, 'ray_marcher.out_layer.bias', used, 1) });
+    render.hidden.forEach((blk, k) => {
+      dense(`renderer.fc${k}`, blk);
+      norm(`renderer.ln${k}`, blk);
+    });
+    dense('renderer.out', render.out);
+    if (linear) dense('segHead.linear.fc', linear);
+    try {
+      srn.loadWeights(weights);
+    } finally {
+      tf.dispose(Object.values(weights));
+    }
+  } catch (e) {
+    srn.dispose();
+    throw e;
+  }
+  // Conv2dSame registers its conv's weight twice (`…weight` and `…net.1.weight`): both count as the U-Net head's.
+  const unused = [...src.tensors.keys()].filter((k) => !used.has(k));
+  return { config, model: srn, unused };
+}
+
+/** Writes the authors' weights as our checkpoint in `dir` (weights only, data 'external'); `eval --checkpoint` reads it. */
+export function saveAuthorsCheckpoint(dir: string, source: AuthorsWeightsSource, opts: AuthorsModelOptions = {}): AuthorsModel & { dir: string } {
+  const built = authorsModel(source, opts);
+  try {
+    saveCheckpoint(dir, {
+      config: built.config,
+      model: built.model,
+      stage: source.linear ? 'probe' : 'pretrain',
+      step: 0,
+      dataVersion: 'external',
+      weightsOnly: true,
+      extra: { importedFrom: { srn: source.srn.file, ...(source.linear ? { linear: source.linear.file } : {}), unused: built.unused.length } },
+    });
+  } catch (e) {
+    built.model.dispose();
+    throw e;
+  }
+  return { ...built, dir };
+}

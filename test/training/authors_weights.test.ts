@@ -1,0 +1,140 @@
+/**
+ * The authors' weights in our model: test/fixtures/authors-tiny holds a small SRN built from the authors' own modules
+ * and saved by torch.save (bench/parity/authors_fixture.py), with the outputs of their forward pass. Imported, our
+ * forward pass must give the same features, depth, RGB and linear-head logits on the same rays.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { npyToFloat32, readNpy } from '../../lib/io/npy';
+import { readTorchCheckpoint, readTorchStateDict, type TorchTensor } from '../../lib/io/torch_checkpoint';
+import { authorsModel, saveAuthorsCheckpoint, type AuthorsWeightsSource } from '../../lib/training/authors_weights';
+import { loadCheckpoint, restoreModel } from '../../lib/training/checkpoint';
+
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'authors-tiny');
+const npy = (name: string) => {
+  const a = readNpy(join(FIX, `${name}.npy`));
+  return { shape: a.shape, data: npyToFloat32(a) };
+};
+const source = (): AuthorsWeightsSource => ({
+  srn: { file: join(FIX, 'srn.pth'), tensors: readTorchStateDict(join(FIX, 'srn.pth')) },
+  linear: { file: join(FIX, 'linear.pth'), tensors: readTorchStateDict(join(FIX, 'linear.pth')) },
+});
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Our forward pass on the fixture's rays: features, depth, RGBA, linear logits. */
+function ourForward(model: ReturnType<typeof authorsModel>['model']) {
+  const K = npy('intrinsics');
+  const idx = Array.from(npy('instance_idx').data);
+  return tf.tidy(() => {
+    const intr = tf.tensor2d(idx.flatMap((_, b) => [K.data[9 * b], K.data[9 * b + 4], K.data[9 * b + 2], K.data[9 * b + 5]]), [idx.length, 4]);
+    const pose = npy('pose');
+    const uv = npy('uv');
+    const z = tf.tensor2d(idx.flatMap((i) => Array.from(model.latents.row(i))), [idx.length, model.latents.dim]);
+    const out = model.forward(z, { uv: tf.tensor3d(uv.data, uv.shape as [number, number, number]), intrinsics: intr, cam2world: tf.tensor3d(pose.data, [idx.length, 4, 4]) });
+    const seg = model.head('linear').apply(out.features);
+    return { features: out.features.dataSync(), depth: out.depth.dataSync(), rgb: out.rgba.dataSync(), seg: seg.dataSync() };
+  });
+}
+
+describe("the authors' PyTorch weights", () => {
+  const root = mkdtempSync(join(tmpdir(), 'srn-authors-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reads their torch.save files: the state dict under "model", with their names and shapes', () => {
+    const sd = readTorchStateDict(join(FIX, 'srn.pth'));
+    assert.deepEqual(sd.get('latent_codes.weight')!.shape, [3, 16]);
+    assert.deepEqual(sd.get('ray_marcher.lstm.weight_ih')!.shape, [64, 32]);
+    assert.deepEqual(sd.get('hyper_phi.layers.0.hyper_linear.slave_params.net.2.weight')!.shape, [3 * 32 + 32, 16]);
+    assert.equal(sd.get('latent_codes.weight')!.dtype, 'float32');
+    const whole = readTorchCheckpoint(join(FIX, 'linear.pth')) as Record<string, Record<string, TorchTensor>>;
+    assert.deepEqual(Object.keys(whole), ['model']);
+    assert.deepEqual(whole.model['linear.weight'].shape, [6, 32]);
+  });
+
+  it('gives their forward pass: features, depth, RGB and linear logits within float32 rounding', () => {
+    const tensors = tf.memory().numTensors;
+    const { model, config, unused } = authorsModel(source());
+    try {
+      assert.deepEqual(unused, []);
+      const m = config.model;
+      assert.deepEqual([m.latentDim, m.phiWidth, m.phiLayers, m.hyperHidden, m.hyperHiddenLayers, m.lstmHidden, m.marchSteps, m.rendererHiddenLayers, m.rendererWidth, m.rgbChannels, m.numClasses], [16, 32, 4, 16, 2, 16, 10, 5, 32, 4, 6]);
+      const ours = ourForward(model);
+      const want = { features: npy('features'), depth: npy('depth'), rgb: npy('rgb'), seg: npy('seg') };
+      // O(1) values after ten marching steps: measured within 1e-5 of theirs (float32 rounding on both sides).
+      for (const k of ['features', 'depth', 'rgb', 'seg'] as const) {
+        const d = maxAbsDiff(ours[k], want[k].data);
+        assert.ok(d < 1e-4, `${k}: max |ours − theirs| = ${d}`);
+      }
+      // Not trivially equal: the two objects and the two views differ.
+      assert.ok(maxAbsDiff(ours.depth.slice(0, 256), ours.depth.slice(256)) > 0.01);
+    } finally {
+      model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, tensors);
+  });
+
+  it('fails the comparison when a weight is mapped wrongly (the LSTM weights left untransposed are caught)', () => {
+    const src = source();
+    const w = src.srn.tensors.get('ray_marcher.lstm.weight_hh')!;
+    // Swap the input and forget gates' rows: same shape, wrong mapping.
+    const H = w.shape[1];
+    const data = w.data.slice();
+    data.set(w.data.subarray(H * H, 2 * H * H), 0);
+    data.set(w.data.subarray(0, H * H), H * H);
+    src.srn.tensors.set('ray_marcher.lstm.weight_hh', { ...w, data });
+    const { model } = authorsModel(src);
+    try {
+      assert.ok(maxAbsDiff(ourForward(model).depth, npy('depth').data) > 1e-3);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('writes a checkpoint that restores to the same model (eval --checkpoint reads it)', () => {
+    const dir = join(root, 'imported');
+    const saved = saveAuthorsCheckpoint(dir, source(), { config: { data: { className: 'Chair' } } });
+    const before = ourForward(saved.model);
+    saved.model.dispose();
+    const ck = loadCheckpoint(dir);
+    assert.equal(ck.manifest.stage, 'probe');
+    assert.deepEqual(ck.manifest.heads, ['linear']);
+    assert.equal(ck.manifest.versions?.data, 'external');
+    assert.equal(ck.manifest.config.data.className, 'Chair');
+    const model = restoreModel(ck);
+    try {
+      assert.equal(maxAbsDiff(ourForward(model).seg, before.seg), 0);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('names the file and what is wrong: a missing tensor, a mismatched probe, a file that is not a checkpoint', () => {
+    const src = source();
+    src.srn.tensors.delete('ray_marcher.out_layer.bias');
+    assert.throws(() => authorsModel(src), /srn\.pth: tensor 'ray_marcher\.out_layer\.bias' is missing/);
+    const wide = source();
+    const lw = wide.linear!.tensors.get('linear.weight')!;
+    wide.linear!.tensors.set('linear.weight', { ...lw, shape: [4, 48], data: new Float32Array(4 * 48) });
+    assert.throws(() => authorsModel(wide), /linear\.pth: linear\.weight has shape \[48\], \[32\] expected/);
+    const notZip = join(root, 'not.pth');
+    writeFileSync(notZip, 'hello');
+    assert.throws(() => readTorchCheckpoint(notZip), /not\.pth: not a PyTorch checkpoint/);
+    const cut = join(root, 'cut.pth');
+    const bytes = readFileSync(join(FIX, 'srn.pth'));
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 30));
+    assert.throws(() => readTorchCheckpoint(cut), /cut\.pth: (not a PyTorch checkpoint|corrupt zip)/);
+    const copy = join(root, 'linear-as-srn.pth');
+    copyFileSync(join(FIX, 'linear.pth'), copy);
+    assert.throws(() => authorsModel({ srn: { file: copy, tensors: readTorchStateDict(copy) } }), /linear-as-srn\.pth: tensor 'latent_codes\.weight' is missing/);
+  });
+});
