@@ -1,6 +1,6 @@
 """Writes the authors'-weights parity fixture (test/fixtures/authors-tiny): a small SRN built from the authors' own
 modules (HyperFC, Raymarcher, FCBlock, their SRNsModel.forward and LinearModel.forward), saved with torch.save as their
-custom_save does, and the outputs of one forward pass on fixed rays. test/training/authors_weights.test.ts imports the
+custom_save does, the outputs of one forward pass on fixed rays, and one training step's losses and gradients. test/training/authors_weights.test.ts imports the
 weights into our model and checks our forward pass against these outputs.
 
 usage: python bench/parity/authors_fixture.py --code DIR --out test/fixtures/authors-tiny
@@ -55,6 +55,7 @@ srn.ray_marcher = Raymarcher(num_feature_channels=F, raymarch_steps=STEPS)
 srn.pixel_generator = pytorch_prototyping.FCBlock(hidden_ch=F, num_hidden_layers=srn.rendering_layers - 1,
                                                   in_features=F, out_features=4, outermost_linear=True)
 srn.logs = []
+srn.l2_loss, srn.cross_entropy_loss = nn.MSELoss(reduction='mean'), nn.CrossEntropyLoss(reduction='mean')
 # Codes of a trained table are far from the init's 0.01: spread them so each object's phi differs.
 with torch.no_grad():
     srn.latent_codes.weight.normal_(0, 0.5)
@@ -68,6 +69,7 @@ lin = models.LinearModel.__new__(models.LinearModel)
 nn.Module.__init__(lin)
 lin.num_classes, lin.num_hidden_units_phi = C, F
 lin.linear = nn.Linear(F, C, bias=True)
+lin.cross_entropy_loss = nn.CrossEntropyLoss(reduction='mean')
 lin.eval()
 
 # Two views of two objects, 16² pixels, cameras on a sphere of radius 1.3 looking at the origin (OpenCV axes).
@@ -95,14 +97,45 @@ with torch.no_grad():
     out = srn(inp)
     seg = lin(out['features'])['seg']
 
+# One training step's gradients, their train.py's loss with its default weights (l1 200, reg 1e-3, kl 1), on a fixed
+# random target; train mode, so the ray marcher's gradient clamp on the LSTM state is hooked as in training.
+gen = torch.Generator().manual_seed(a.seed + 1)
+target = torch.rand(2, S * S, 4, generator=gen) * 2 - 1
+labels = torch.randint(0, C, (2, S * S, 1), generator=gen)
+srn.train()
+srn.zero_grad()
+z = srn.latent_codes(inp['instance_idx']).detach().requires_grad_(True)
+out_t = srn(inp, z=z)
+img, reg, lat = srn.get_image_loss(out_t, {'rgb': target}), srn.get_regularization_loss(out_t, None), srn.get_latent_loss()
+total = 200 * img + 1e-3 * reg + 1 * lat
+total.backward()
+GRADS = ['hyper_phi.layers.0.hyper_linear.slave_params.net.0.net.0.weight',
+         'hyper_phi.layers.3.hyper_linear.slave_params.net.2.weight',
+         'hyper_phi.layers.1.hyper_linear.slave_params.net.1.net.1.weight',
+         'ray_marcher.lstm.weight_hh', 'ray_marcher.lstm.bias_ih', 'ray_marcher.out_layer.weight',
+         'pixel_generator.net.0.net.0.weight', 'pixel_generator.net.5.weight']
+params = dict(srn.named_parameters())
+grads = {'z': z.grad.numpy(), **{n: params[n].grad.numpy() for n in GRADS}}
+# The linear probe's step: cross-entropy of its logits on the frozen features (their get_seg_loss).
+lin.zero_grad()
+ce = lin.get_seg_loss(lin(out['features']), {'seg': labels})
+ce.backward()
+grads['linear.weight'], grads['linear.bias'] = lin.linear.weight.grad.numpy(), lin.linear.bias.grad.numpy()
+losses = {'img': img.item(), 'reg': reg.item(), 'latent': lat.item(), 'total': total.item(), 'ce': ce.item()}
+
 os.makedirs(a.out, exist_ok=True)
 torch.save({'model': srn.state_dict()}, os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
 torch.save({'model': lin.state_dict()}, os.path.join(a.out, 'linear.pth'))
 arrays = {'pose': poses, 'intrinsics': np.stack([K, K]), 'uv': np.stack([uv, uv]).astype(np.float32),
           'instance_idx': np.array([0, 2], dtype=np.int32), 'rgb': out['rgb'].numpy(), 'depth': out['depth'].numpy(),
           'features': out['features'].numpy(), 'seg': seg.numpy()}
+arrays.update({'target': target.numpy(), 'labels': labels.numpy().astype(np.int32)})
 for k, v in arrays.items():
     np.save(os.path.join(a.out, f'{k}.npy'), np.ascontiguousarray(v))
+os.makedirs(os.path.join(a.out, 'grad'), exist_ok=True)
+for k, v in grads.items():
+    np.save(os.path.join(a.out, 'grad', f'{k}.npy'), np.ascontiguousarray(v.astype(np.float32)))
+json.dump(losses, open(os.path.join(a.out, 'losses.json'), 'w'), indent=1)
 json.dump({'torch': torch.__version__, 'numpy': np.__version__, 'seed': a.seed, 'width': F, 'latent': D, 'classes': C,
            'instances': N, 'tracing_steps': STEPS, 'side': S},
           open(os.path.join(a.out, 'made-with.json'), 'w'), indent=1)
