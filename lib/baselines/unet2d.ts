@@ -70,7 +70,7 @@ export function countUnet2dParameters(a: Unet2dArch): number {
   for (let i = 0; i < a.numDown; i++) {
     const innermost = i === a.numDown - 1;
     const o = ch(a, i);
-    const inn = ch(a, i + 1);
+    const inn = innermost ? o : ch(a, i + 1);
     const upIn = innermost ? inn : 2 * inn;
     if (innermost) n += 9 * o * o + o + 16 * o * inn + inn + 16 * upIn * o + o + 9 * o * o + o;
     else n += 9 * o * o + bn(o) + 16 * o * inn + bn(inn) + 16 * upIn * o + bn(o) + 9 * o * o + bn(o);
@@ -99,7 +99,8 @@ export class Unet2d {
     for (let i = 0; i < arch.numDown; i++) {
       const innermost = i === arch.numDown - 1;
       const o = ch(arch, i);
-      const inn = ch(arch, i + 1);
+      // The reference's innermost level keeps its width (the same as ch(i + 1) wherever the cap binds, as in every preset).
+      const inn = innermost ? o : ch(arch, i + 1);
       const norm = !innermost;
       const pre = `level${i}`;
       this.levels.push({

@@ -169,7 +169,9 @@ export class FeatureUnet {
     for (let i = 0; i < cfg.numDown; i++) {
       const innermost = i === cfg.numDown - 1;
       const outer = ch(i);
-      const inner = innermost ? ch(i + 1) : ch(i + 1);
+      // The reference's innermost block keeps its width (outer = inner = min(2^(numDown−1)·nf0, max)); the same as
+      // ch(i + 1) wherever the cap binds, as in every preset.
+      const inner = innermost ? outer : ch(i + 1);
       const upIn = innermost ? inner : 2 * inner;
       const p = `${prefix}.block${i}`;
       const withNorm = !innermost;

@@ -104,6 +104,17 @@ describe("the authors' 2-D U-Net", () => {
     assert.equal(countUnet2dParameters({ ...AUTHORS_UNET_128, numDown: 6 }), 57_540_102);
   });
 
+  it('keeps the innermost level at its outer width where the channel cap does not bind (theirs: 5,394 at nf0 4, 2 downs)', () => {
+    // pytorch_prototyping.Unet(4, 2, nf0=4, num_down=2, max_channels=64 or 8, BatchNorm2d): 5,394 parameters either way.
+    for (const maxChannels of [64, 8]) {
+      const arch: Unet2dArch = { ...AUTHORS_UNET_128, outChannels: 2, nf0: 4, numDown: 2, maxChannels };
+      assert.equal(countUnet2dParameters(arch), 5_394);
+      const net = new Unet2d(arch, 0);
+      assert.equal(net.parameterCount(), 5_394);
+      net.dispose();
+    }
+  });
+
   it('allocates the counted parameters; [B,S,S,4] → logits [B,S,S,C]; numDown = log2 S reaches 1×1', () => {
     const arch: Unet2dArch = { ...AUTHORS_UNET_128, nf0: 4, maxChannels: 16, numDown: 4 };
     const net = new Unet2d(arch, 0);

@@ -63,6 +63,17 @@ test('upConv4x4s2 equals a 4×4 stride-2 padding-1 transposed conv with the flip
   assert.ok(maxAbsDiff(ref, mine) < 1e-5);
 });
 
+test("FeatureUnet: the innermost block keeps its outer width where the cap does not bind, as the authors' Unet", () => {
+  // pytorch_prototyping.Unet(5, 3, nf0=4, num_down=2, max_channels=64, BatchNorm2d, outermost_linear): 5,503 parameters,
+  // unet_block.model.1.model.0.net.1.weight [8, 8, 3, 3] (the innermost prep conv, 8 → 8).
+  const store = new ParamStore();
+  const unet = new FeatureUnet(store, 'segHead.unet', 5, 3, { ...DEFAULT_UNET, nf0: 4, numDown: 2, maxChannels: 64 }, new Rng(3));
+  assert.equal(store.count(), 5_503);
+  assert.deepEqual(store.get('segHead.unet.block1.down.W')!.variable.shape, [4, 4, 8, 8]);
+  assert.equal(unet.blocks.length, 2);
+  store.dispose();
+});
+
 test('FeatureUnet: output shape, BN running stats move in train mode only', async () => {
   await useBackend('cpu');
   const store = new ParamStore();
