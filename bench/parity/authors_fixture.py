@@ -1,5 +1,5 @@
 """Writes the authors'-weights parity fixture (test/fixtures/authors-tiny): a small SRN built from the authors' own
-modules (HyperFC, Raymarcher, FCBlock, their SRNsModel.forward and LinearModel.forward), saved with torch.save as their
+modules (HyperFC, Raymarcher, FCBlock, the class generator's Unet, their SRNsModel.forward and LinearModel.forward), saved with torch.save as their
 custom_save does, the outputs of one forward pass on fixed rays, and one training step's losses and gradients. test/training/authors_weights.test.ts imports the
 weights into our model and checks our forward pass against these outputs.
 
@@ -10,6 +10,7 @@ arguments SRNsModel.__init__ passes, at width 32 and latent 16; everything else 
 LSTM 16, 10 marching steps, 5 renderer layers, initial depth 0.05) is theirs.
 """
 import argparse
+import copy
 import json
 import os
 import sys
@@ -44,7 +45,7 @@ F, D, C, N, STEPS = 32, 16, 6, 3, 10
 # SRNsModel as its __init__ builds it, at width F (bypassing the hard-coded 256).
 srn = models.SRNsModel.__new__(models.SRNsModel)
 nn.Module.__init__(srn)
-srn.num_classes, srn.latent_dim, srn.seg, srn.pc = C, D, False, False
+srn.num_classes, srn.latent_dim, srn.seg, srn.pc = C, D, True, False
 srn.num_hidden_units_phi, srn.phi_layers, srn.rendering_layers = F, 4, 5
 srn.sphere_trace_steps, srn.num_instances, srn.counter = STEPS, N, 0
 srn.latent_codes = nn.Embedding(N, D, sparse=True)
@@ -63,7 +64,21 @@ with torch.no_grad():
     for name, prm in srn.named_parameters():
         if '.net.1.' in name:
             prm.add_(0.1 * torch.randn_like(prm))
+# Built after the rest has drawn its random numbers, so that adding it left the other weights as they were.
+# The fully supervised model's class generator, as SRNsModel builds it but at nf0 4, max 8, 3 downs (theirs: 64, 128, 4).
+srn.class_generator = pytorch_prototyping.Unet(in_channels=F, out_channels=C, outermost_linear=True, use_dropout=False,
+                                               dropout_prob=0.4, nf0=4, norm=nn.BatchNorm2d, max_channels=8, num_down=3)
+with torch.no_grad():
+    # BatchNorm: affine parameters and running statistics away from their initial 1 / 0.
+    for m in srn.class_generator.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.weight.add_(0.2 * torch.randn_like(m.weight))
+            m.bias.add_(0.2 * torch.randn_like(m.bias))
+            m.running_mean.normal_(0, 0.3)
+            m.running_var.uniform_(0.5, 2.0)
 srn.eval()
+# Saved as it is now: the training step below moves the BatchNorm statistics.
+srn_state = copy.deepcopy(srn.state_dict())
 
 lin = models.LinearModel.__new__(models.LinearModel)
 nn.Module.__init__(lin)
@@ -124,11 +139,11 @@ grads['linear.weight'], grads['linear.bias'] = lin.linear.weight.grad.numpy(), l
 losses = {'img': img.item(), 'reg': reg.item(), 'latent': lat.item(), 'total': total.item(), 'ce': ce.item()}
 
 os.makedirs(a.out, exist_ok=True)
-torch.save({'model': srn.state_dict()}, os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
+torch.save({'model': srn_state}, os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
 torch.save({'model': lin.state_dict()}, os.path.join(a.out, 'linear.pth'))
 arrays = {'pose': poses, 'intrinsics': np.stack([K, K]), 'uv': np.stack([uv, uv]).astype(np.float32),
           'instance_idx': np.array([0, 2], dtype=np.int32), 'rgb': out['rgb'].numpy(), 'depth': out['depth'].numpy(),
-          'features': out['features'].numpy(), 'seg': seg.numpy()}
+          'features': out['features'].numpy(), 'seg': seg.numpy(), 'seg_unet': out['seg'].numpy()}
 arrays.update({'target': target.numpy(), 'labels': labels.numpy().astype(np.int32)})
 for k, v in arrays.items():
     np.save(os.path.join(a.out, f'{k}.npy'), np.ascontiguousarray(v))
@@ -137,6 +152,7 @@ for k, v in grads.items():
     np.save(os.path.join(a.out, 'grad', f'{k}.npy'), np.ascontiguousarray(v.astype(np.float32)))
 json.dump(losses, open(os.path.join(a.out, 'losses.json'), 'w'), indent=1)
 json.dump({'torch': torch.__version__, 'numpy': np.__version__, 'seed': a.seed, 'width': F, 'latent': D, 'classes': C,
+           'class_generator': {'nf0': 4, 'max_channels': 8, 'num_down': 3},
            'instances': N, 'tracing_steps': STEPS, 'side': S},
           open(os.path.join(a.out, 'made-with.json'), 'w'), indent=1)
 print({k: list(v.shape) for k, v in arrays.items()})

@@ -13,9 +13,10 @@ const HELP = `usage: semantic-srn import-authors --srn FILE [--linear FILE] [opt
   --tracing-steps N     ray-marching steps (their --tracing_steps; 10 in every released script)
   --out DIR             where the checkpoint goes (default runs/authors-<class>/checkpoints/probe)
 
-Sizes (latent, widths, layers, classes) are read from the tensors' shapes; the rest is the 'paper' preset.
-Their U-Net class generator (the fully supervised model's head), if present, is not imported and is listed.
-Then: semantic-srn eval --checkpoint DIR --data <the real data's root>`;
+Sizes (latent, widths, layers, classes, the U-Net head's) are read from the tensors' shapes; the rest is the
+'paper' preset. A semantic SRN's class generator (the fully supervised model's U-Net head) comes in as the 'unet'
+head with its BatchNorm statistics. Then: semantic-srn eval --checkpoint DIR --data <the real data's root>
+[--head linear|unet]`;
 
 export const importAuthorsCommand: CliCommand = {
   summary: "turn the authors' released PyTorch weights (.pth) into a checkpoint that eval scores",
@@ -54,13 +55,14 @@ export const importAuthorsCommand: CliCommand = {
     };
     const r = saveAuthorsCheckpoint(out, source, { ...(steps ? { marchSteps: steps } : {}), config: { data: { className } } });
     const m = r.config.model;
-    r.model.dispose();
     console.log(`imported ${srnFile}${linearFile ? ` and ${linearFile}` : ''}`);
     console.log(`  SRN: latent ${m.latentDim}, phi ${m.phiLayers} × ${m.phiWidth}, hypernetwork ${m.hyperHiddenLayers} × ${m.hyperHidden}, LSTM ${m.lstmHidden}, ${m.marchSteps} marching steps, renderer ${m.rendererHiddenLayers} × ${m.rendererWidth}; ${source.srn.tensors.get('latent_codes.weight')!.shape[0]} training codes`);
-    console.log(`  heads: ${linearFile ? `linear (${m.numClasses} classes)` : 'none (give --linear to score segmentation)'}`);
+    const heads = [...r.model.heads.keys()];
+    console.log(`  heads: ${heads.length ? `${heads.join(', ')} (${m.numClasses} classes)${heads.includes('unet') ? `; U-Net nf0 ${m.unet.nf0}, ${m.unet.numDown} downs, max ${m.unet.maxChannels}` : ''}` : 'none (give --linear to score segmentation)'}`);
+    r.model.dispose();
     if (r.unused.length) console.log(`  not imported: ${r.unused.length} tensors (${[...new Set(r.unused.map((n) => n.split('.')[0]))].join(', ')})`);
     console.log(`checkpoint: ${out}`);
-    if (linearFile) console.log(`next: semantic-srn eval --checkpoint ${out} --data <dataset root holding ${className}/>`);
+    if (heads.length) console.log(`next: semantic-srn eval --checkpoint ${out} --data <dataset root holding ${className}/>${heads.includes('linear') ? '' : ' --head unet'}`);
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 /**
  * The authors' PyTorch weights as our model: the state dict of their `SRNsModel` (latent codes, `hyper_phi`,
- * `ray_marcher`, `pixel_generator`) and of their `LinearModel` (the linear probe) mapped onto SrnModel's parameters,
+ * `ray_marcher`, `pixel_generator` and, in the fully supervised model, the `class_generator` U-Net head with its
+ * BatchNorm statistics) and of their `LinearModel` (the linear probe) mapped onto SrnModel's parameters,
  * with the model's sizes read from the tensors' shapes. A researcher with the released checkpoints (their
  * `setup_models.sh`) evaluates them with `semantic-srn eval` on the real data; the parity test runs a forward pass of
  * both on the same weights. Their `Linear` stores [out, in]; ours computes x·W with W [in, out], so every dense
@@ -8,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DeepPartial, ModelConfig, SegHeadKind, SrnConfig } from '../config/types';
+import { DEFAULT_UNET } from '../config/defaults';
 import { presetConfig } from '../config/presets';
 import type { TorchTensor } from '../io/torch_checkpoint';
 import { SrnModel } from '../srn/model';
@@ -30,7 +32,7 @@ export interface AuthorsModelOptions {
 export interface AuthorsModel {
   config: SrnConfig;
   model: SrnModel;
-  /** Their tensor names that were not used (their `class_generator` U-Net head, which is not imported). */
+  /** Their tensor names that were not used (none for the models their scripts build). */
   unused: string[];
 }
 
@@ -64,6 +66,71 @@ function fcBlock(src: AuthorsWeightsSource['srn'], prefix: string, used: Set<str
 
 const transposed = (t: TorchTensor): tf.Tensor2D => tf.tidy(() => tf.tensor2d(Float32Array.from(t.data), [t.shape[0], t.shape[1]]).transpose() as tf.Tensor2D);
 const vector = (t: TorchTensor): tf.Tensor1D => tf.tensor1d(Float32Array.from(t.data));
+
+/** Their Conv2d weight [out, in, kh, kw] → ours [kh, kw, in, out]. */
+const convWeight = (t: TorchTensor): tf.Tensor4D => tf.tidy(() => tf.tensor4d(Float32Array.from(t.data), t.shape as [number, number, number, number]).transpose([2, 3, 1, 0]) as tf.Tensor4D);
+/** Their ConvTranspose2d weight [in, out, kh, kw] → ours: the direct conv over the zero-inserted input, flipped. */
+const upConvWeight = (t: TorchTensor): tf.Tensor4D => tf.tidy(() => tf.reverse(tf.tensor4d(Float32Array.from(t.data), t.shape as [number, number, number, number]).transpose([2, 3, 0, 1]), [0, 1]) as tf.Tensor4D);
+
+/**
+ * Their `class_generator` (pytorch_prototyping.Unet, built by SRNsModel with BatchNorm and without dropout) as our
+ * U-Net head: its sizes and every weight and running statistic under our names (segHead.unet.*; the statistics in
+ * FeatureUnet's order: in, then per block prep, down, up, post). Null when the state dict has no U-Net head.
+ */
+function unetHeadWeights(src: AuthorsWeightsSource['srn'], used: Set<string>, weights: Record<string, tf.Tensor>): { cfg: { nf0: number; numDown: number; maxChannels: number }; numClasses: number } | null {
+  const T = 'class_generator';
+  if (!src.tensors.has(`${T}.in_layer.0.net.1.weight`)) return null;
+  const O = 'segHead.unet';
+  let stats = 0;
+  // Conv2dSame registers its conv twice (`x.weight` and `x.net.1.weight`): the alias is the same tensor.
+  const alias = (name: string) => [name.replace(/\.net\.1\.(weight|bias)$/, '.$1')].forEach((n) => src.tensors.has(n) && used.add(n));
+  const conv = (ours: string, theirs: string, bias: boolean, up = false) => {
+    weights[`${ours}.W`] = (up ? upConvWeight : convWeight)(take(src, `${theirs}.weight`, used, 4));
+    alias(`${theirs}.weight`);
+    if (bias) {
+      weights[`${ours}.b`] = vector(take(src, `${theirs}.bias`, used, 1));
+      alias(`${theirs}.bias`);
+    }
+  };
+  const bn = (ours: string, theirs: string) => {
+    weights[`${ours}.gamma`] = vector(take(src, `${theirs}.weight`, used, 1));
+    weights[`${ours}.beta`] = vector(take(src, `${theirs}.bias`, used, 1));
+    weights[`${O}.bnStat${stats++}`] = vector(take(src, `${theirs}.running_mean`, used, 1));
+    weights[`${O}.bnStat${stats++}`] = vector(take(src, `${theirs}.running_var`, used, 1));
+    if (src.tensors.has(`${theirs}.num_batches_tracked`)) used.add(`${theirs}.num_batches_tracked`);
+  };
+  const block = (i: number) => `${T}.unet_block${'.model.1'.repeat(i)}`;
+  // The innermost block has no norm: its down convs carry biases (net.1, net.4) and its up block is model.1.
+  let numDown = 1;
+  while (src.tensors.has(`${block(numDown)}.model.0.net.1.weight`)) numDown++;
+  const nf0 = take(src, `${T}.in_layer.0.net.1.weight`, new Set(), 4).shape[0];
+  conv(`${O}.in.conv`, `${T}.in_layer.0.net.1`, false);
+  bn(`${O}.in.bn`, `${T}.in_layer.1`);
+  let innermostWidth = nf0;
+  for (let i = 0; i < numDown; i++) {
+    const b = block(i);
+    const p = `${O}.block${i}`;
+    if (i < numDown - 1) {
+      conv(`${p}.prep`, `${b}.model.0.net.1`, false);
+      bn(`${p}.prepBn`, `${b}.model.0.net.2`);
+      conv(`${p}.down`, `${b}.model.0.net.5`, false);
+      bn(`${p}.downBn`, `${b}.model.0.net.6`);
+      conv(`${p}.up`, `${b}.model.2.net.0`, false, true);
+      bn(`${p}.upBn`, `${b}.model.2.net.1`);
+      conv(`${p}.post`, `${b}.model.2.net.3.net.1`, false);
+      bn(`${p}.postBn`, `${b}.model.2.net.4`);
+    } else {
+      conv(`${p}.prep`, `${b}.model.0.net.1`, true);
+      conv(`${p}.down`, `${b}.model.0.net.4`, true);
+      conv(`${p}.up`, `${b}.model.1.net.0`, true, true);
+      conv(`${p}.post`, `${b}.model.1.net.2.net.1`, true);
+      innermostWidth = weights[`${p}.prep.W`].shape[2]!;
+    }
+  }
+  conv(`${O}.out.conv`, `${T}.out_layer.0.net.1`, true);
+  if (src.tensors.has(`${T}.out_layer_weight`)) used.add(`${T}.out_layer_weight`); // Unet's alias of the same weight
+  return { cfg: { nf0, numDown, maxChannels: innermostWidth }, numClasses: weights[`${O}.out.conv.W`].shape[3]! };
+}
 
 /** Builds our model from the authors' weights (sizes from the shapes; the caller disposes the model). */
 export function authorsModel(source: AuthorsWeightsSource, opts: AuthorsModelOptions = {}): AuthorsModel {
@@ -102,11 +169,18 @@ export function authorsModel(source: AuthorsWeightsSource, opts: AuthorsModelOpt
   hyper.forEach((h, l) => expect(`hyper_phi.layers.${l} output`, h.out.W.shape, [(l === 0 ? 3 : phiWidth) * phiWidth + phiWidth, hyperHidden]));
   expect('ray_marcher.lstm.weight_ih', wih.shape, [4 * lstmHidden, phiWidth]);
   if (linear) expect(`${source.linear!.file}: linear.weight`, [linear.W.shape[1]], [phiWidth]);
-  const config = presetConfig('paper', { ...(opts.config ?? {}), model: { ...(opts.config?.model ?? {}), ...model } } as DeepPartial<SrnConfig>);
-  const heads: SegHeadKind[] = linear ? ['linear'] : [];
-  const srn = new SrnModel(config.model, { numInstances, heads });
+  const weights: Record<string, tf.Tensor> = {};
+  let srn: SrnModel | undefined;
   try {
-    const weights: Record<string, tf.Tensor> = { latents: tf.tensor2d(Float32Array.from(latents.data), [numInstances, latentDim]) };
+    const unet = unetHeadWeights(src, used, weights);
+    if (linear && unet && unet.numClasses !== linear.W.shape[0]) {
+      throw new Error(`${source.linear!.file}: the linear probe has ${linear.W.shape[0]} classes, ${src.file}'s U-Net head ${unet.numClasses}`);
+    }
+    if (unet) Object.assign(model, { numClasses: linear ? linear.W.shape[0] : unet.numClasses, unet: { ...DEFAULT_UNET, ...unet.cfg } });
+    const config = presetConfig('paper', { ...(opts.config ?? {}), model: { ...(opts.config?.model ?? {}), ...model } } as DeepPartial<SrnConfig>);
+    const heads: SegHeadKind[] = [...(linear ? ['linear' as const] : []), ...(unet ? ['unet' as const] : [])];
+    srn = new SrnModel(config.model, { numInstances, heads });
+    weights.latents = tf.tensor2d(Float32Array.from(latents.data), [numInstances, latentDim]);
     const dense = (name: string, d: { W: TorchTensor; b: TorchTensor }) => {
       weights[`${name}.W`] = transposed(d.W);
       weights[`${name}.b`] = vector(d.b);
@@ -133,18 +207,15 @@ export function authorsModel(source: AuthorsWeightsSource, opts: AuthorsModelOpt
     });
     dense('renderer.out', render.out);
     if (linear) dense('segHead.linear.fc', linear);
-    try {
-      srn.loadWeights(weights);
-    } finally {
-      tf.dispose(Object.values(weights));
-    }
+    srn.loadWeights(weights);
+    const unused = [...src.tensors.keys()].filter((k) => !used.has(k));
+    return { config, model: srn, unused };
   } catch (e) {
-    srn.dispose();
+    srn?.dispose();
     throw e;
+  } finally {
+    tf.dispose(Object.values(weights));
   }
-  // Conv2dSame registers its conv's weight twice (`…weight` and `…net.1.weight`): both count as the U-Net head's.
-  const unused = [...src.tensors.keys()].filter((k) => !used.has(k));
-  return { config, model: srn, unused };
 }
 
 /** Writes the authors' weights as our checkpoint in `dir` (weights only, data 'external'); `eval --checkpoint` reads it. */

@@ -17,7 +17,7 @@ test("import-authors: the authors' .pth files become a checkpoint that eval scor
   const r = await cli(['import-authors', '--srn', join(FIX, 'srn.pth'), '--linear', join(FIX, 'linear.pth'), '--class', 'chair', '--tracing-steps', '10', '--out', ck]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /SRN: latent 16, phi 4 × 32, hypernetwork 2 × 16, LSTM 16, 10 marching steps, renderer 5 × 32; 3 training codes/);
-  assert.match(r.out, /heads: linear \(6 classes\)/);
+  assert.match(r.out, /heads: linear, unet \(6 classes\); U-Net nf0 4, 3 downs, max 8/);
   assert.match(r.out, /next: semantic-srn eval --checkpoint .*authors\/checkpoints\/probe/);
   const m = loadCheckpoint(ck).manifest;
   assert.equal(m.config.data.className, 'Chair');

@@ -1,7 +1,8 @@
 /**
  * The authors' weights in our model: test/fixtures/authors-tiny holds a small SRN built from the authors' own modules
- * and saved by torch.save (bench/parity/authors_fixture.py), with the outputs of their forward pass. Imported, our
- * forward pass must give the same features, depth, RGB and linear-head logits on the same rays.
+ * and saved by torch.save (bench/parity/authors_fixture.py), with the outputs of their forward pass and of one training
+ * step. Imported, our model must give the same features, depth, RGB, linear and U-Net head logits on the same rays, and
+ * the same losses and gradients.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,7 +59,8 @@ function ourForward(model: Model) {
     const { rays, z } = fixtureInputs(model);
     const out = model.forward(z, rays);
     const seg = model.head('linear').apply(out.features);
-    return { features: out.features.dataSync(), depth: out.depth.dataSync(), rgb: out.rgba.dataSync(), seg: seg.dataSync() };
+    const segUnet = model.head('unet').apply(out.features, { side: 16, training: false });
+    return { features: out.features.dataSync(), depth: out.depth.dataSync(), rgb: out.rgba.dataSync(), seg: seg.dataSync(), seg_unet: segUnet.dataSync() };
   });
 }
 
@@ -78,17 +80,19 @@ describe("the authors' PyTorch weights", () => {
     assert.deepEqual(whole.model['linear.weight'].shape, [6, 32]);
   });
 
-  it('gives their forward pass: features, depth, RGB and linear logits within float32 rounding', () => {
+  it('gives their forward pass: features, depth, RGB, linear and U-Net head logits within float32 rounding', () => {
     const tensors = tf.memory().numTensors;
     const { model, config, unused } = authorsModel(source());
     try {
       assert.deepEqual(unused, []);
       const m = config.model;
       assert.deepEqual([m.latentDim, m.phiWidth, m.phiLayers, m.hyperHidden, m.hyperHiddenLayers, m.lstmHidden, m.marchSteps, m.rendererHiddenLayers, m.rendererWidth, m.rgbChannels, m.numClasses], [16, 32, 4, 16, 2, 16, 10, 5, 32, 4, 6]);
+      assert.deepEqual([m.unet.nf0, m.unet.numDown, m.unet.maxChannels], [4, 3, 8]);
+      assert.deepEqual([...model.heads.keys()], ['linear', 'unet']);
       const ours = ourForward(model);
-      const want = { features: npy('features'), depth: npy('depth'), rgb: npy('rgb'), seg: npy('seg') };
+      const want = { features: npy('features'), depth: npy('depth'), rgb: npy('rgb'), seg: npy('seg'), seg_unet: npy('seg_unet') };
       // O(1) values after ten marching steps: measured within 1e-5 of theirs (float32 rounding on both sides).
-      for (const k of ['features', 'depth', 'rgb', 'seg'] as const) {
+      for (const k of ['features', 'depth', 'rgb', 'seg', 'seg_unet'] as const) {
         const d = maxAbsDiff(ours[k], want[k].data);
         assert.ok(d < 1e-4, `${k}: max |ours − theirs| = ${d}`);
       }
@@ -187,12 +191,14 @@ describe("the authors' PyTorch weights", () => {
     saved.model.dispose();
     const ck = loadCheckpoint(dir);
     assert.equal(ck.manifest.stage, 'probe');
-    assert.deepEqual(ck.manifest.heads, ['linear']);
+    assert.deepEqual(ck.manifest.heads, ['linear', 'unet']);
     assert.equal(ck.manifest.versions?.data, 'external');
     assert.equal(ck.manifest.config.data.className, 'Chair');
     const model = restoreModel(ck);
     try {
-      assert.equal(maxAbsDiff(ourForward(model).seg, before.seg), 0);
+      const after = ourForward(model);
+      assert.equal(maxAbsDiff(after.seg, before.seg), 0);
+      assert.equal(maxAbsDiff(after.seg_unet, before.seg_unet), 0);
     } finally {
       model.dispose();
     }
