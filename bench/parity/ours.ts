@@ -9,6 +9,7 @@ import { loadView, ViewCache } from '../../lib/data/view_loader';
 import { SrnModel } from '../../lib/srn/model';
 import { type ObservedView, splitSource } from '../../lib/training/data';
 import { fitLatentCodes, fitLinearProbe, pretrain, trainSemantic } from '../../lib/training/stages';
+import { saveCheckpoint } from '../../lib/training/checkpoint';
 import type { FitRun, ParityRun, ProbeRun } from './config_map';
 import { psnrFromMse, type StepMetrics } from './metrics';
 
@@ -80,7 +81,8 @@ export async function fitOurs(config: SrnConfig, model: SrnModel, run: ParityRun
  * sorted lists of `info`), with their training codes, at run.side. Our probe computes the frozen features once
  * (config.training.probe.cacheFeatures); that time is in the first step's seconds.
  */
-export async function probeOurs(config: SrnConfig, model: SrnModel, run: ParityRun, probe: ProbeRun, info: SplitInfo, onStep?: (m: StepMetrics) => void): Promise<{ steps: StepMetrics[]; featureSeconds: number }> {
+/** `saveTo`: a checkpoint of the SRN with its trained probe, which `semantic-srn eval` scores beside theirs (import-authors). */
+export async function probeOurs(config: SrnConfig, model: SrnModel, run: ParityRun, probe: ProbeRun, info: SplitInfo, onStep?: (m: StepMetrics) => void, saveTo?: string): Promise<{ steps: StepMetrics[]; featureSeconds: number }> {
   const views: ObservedView[] = [];
   info.instances.slice(0, probe.instances).forEach((inst, pos) => {
     for (const v of probe.views) {
@@ -101,6 +103,7 @@ export async function probeOurs(config: SrnConfig, model: SrnModel, run: ParityR
       onStep?.(steps[steps.length - 1]);
     },
   });
+  if (saveTo) saveCheckpoint(saveTo, { config: cfg, model, stage: 'probe', step: probe.steps, weightsOnly: true });
   model.removeHead(res.head.kind);
   return { steps, featureSeconds: res.featureSeconds };
 }

@@ -169,7 +169,7 @@ async function main(): Promise<void> {
       const t1 = Date.now();
       const p = await probeOurs(config, res.model, run, probe, probeInfo, (m) => {
         if (m.step === 1 || m.step % 10 === 0 || m.step === probe.steps) log(`ours probe step ${m.step}/${probe.steps} loss ${m.loss.toFixed(4)}`);
-      });
+      }, join(out, 'ours', 'checkpoints', 'probe'));
       (report.loadAverage as Record<string, number[]>).oursProbeEnd = load();
       (report.ours as Record<string, unknown>).probe = { wallSeconds: (Date.now() - t1) / 1000, featureSeconds: p.featureSeconds, summary: summarise(p.steps, warmup), steps: p.steps };
       probeSeries.push({ name: 'ours (TF.js)', steps: p.steps });

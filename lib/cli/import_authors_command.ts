@@ -11,10 +11,11 @@ const HELP = `usage: semantic-srn import-authors --srn FILE [--linear FILE] [opt
   --linear FILE         the authors' LinearModel checkpoint (their linear probe); without it the checkpoint has no head
   --class NAME          the dataset class folder the weights belong to (default Chair; chair/table accepted)
   --tracing-steps N     ray-marching steps (their --tracing_steps; 10 in every released script)
+  --preset NAME         where the settings beside the model's come from (fit, evaluation): paper (default), cpu, …
   --out DIR             where the checkpoint goes (default runs/authors-<class>/checkpoints/probe)
 
 Sizes (latent, widths, layers, classes, the U-Net head's) are read from the tensors' shapes; the rest is the
-'paper' preset. A semantic SRN's class generator (the fully supervised model's U-Net head) comes in as the 'unet'
+preset's (--preset). A semantic SRN's class generator (the fully supervised model's U-Net head) comes in as the 'unet'
 head with its BatchNorm statistics. Then: semantic-srn eval --checkpoint DIR --data <the real data's root>
 [--head linear|unet]`;
 
@@ -24,7 +25,7 @@ export const importAuthorsCommand: CliCommand = {
     const { values } = parseArgs({
       args: argv,
       options: {
-        srn: { type: 'string' }, linear: { type: 'string' }, class: { type: 'string' }, 'tracing-steps': { type: 'string' }, out: { type: 'string' },
+        srn: { type: 'string' }, linear: { type: 'string' }, class: { type: 'string' }, 'tracing-steps': { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -53,7 +54,7 @@ export const importAuthorsCommand: CliCommand = {
       srn: { file: srnFile, tensors: readTorchStateDict(srnFile) },
       ...(linearFile ? { linear: { file: linearFile, tensors: readTorchStateDict(linearFile) } } : {}),
     };
-    const r = saveAuthorsCheckpoint(out, source, { ...(steps ? { marchSteps: steps } : {}), config: { data: { className } } });
+    const r = saveAuthorsCheckpoint(out, source, { ...(steps ? { marchSteps: steps } : {}), ...(values.preset ? { preset: values.preset } : {}), config: { data: { className } } });
     const m = r.config.model;
     console.log(`imported ${srnFile}${linearFile ? ` and ${linearFile}` : ''}`);
     console.log(`  SRN: latent ${m.latentDim}, phi ${m.phiLayers} × ${m.phiWidth}, hypernetwork ${m.hyperHiddenLayers} × ${m.hyperHidden}, LSTM ${m.lstmHidden}, ${m.marchSteps} marching steps, renderer ${m.rendererHiddenLayers} × ${m.rendererWidth}; ${source.srn.tensors.get('latent_codes.weight')!.shape[0]} training codes`);

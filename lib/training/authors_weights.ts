@@ -25,7 +25,9 @@ export interface AuthorsWeightsSource {
 export interface AuthorsModelOptions {
   /** Ray-marching steps: their `--tracing_steps` (10 in every released script); the weights do not record it. */
   marchSteps?: number;
-  /** Config fields beside the model's (data class, evaluation side…), over the `paper` preset. */
+  /** The preset the fields beside the model's come from (fits, evaluation, data): default `paper`. */
+  preset?: string;
+  /** Config fields beside the model's (data class, evaluation side…), over the preset. */
   config?: DeepPartial<SrnConfig>;
 }
 
@@ -177,7 +179,7 @@ export function authorsModel(source: AuthorsWeightsSource, opts: AuthorsModelOpt
       throw new Error(`${source.linear!.file}: the linear probe has ${linear.W.shape[0]} classes, ${src.file}'s U-Net head ${unet.numClasses}`);
     }
     if (unet) Object.assign(model, { numClasses: linear ? linear.W.shape[0] : unet.numClasses, unet: { ...DEFAULT_UNET, ...unet.cfg } });
-    const config = presetConfig('paper', { ...(opts.config ?? {}), model: { ...(opts.config?.model ?? {}), ...model } } as DeepPartial<SrnConfig>);
+    const config = presetConfig(opts.preset ?? 'paper', { ...(opts.config ?? {}), model: { ...(opts.config?.model ?? {}), ...model } } as DeepPartial<SrnConfig>);
     const heads: SegHeadKind[] = [...(linear ? ['linear' as const] : []), ...(unet ? ['unet' as const] : [])];
     srn = new SrnModel(config.model, { numInstances, heads });
     weights.latents = tf.tensor2d(Float32Array.from(latents.data), [numInstances, latentDim]);

@@ -14,7 +14,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test("import-authors: the authors' .pth files become a checkpoint that eval scores", async () => {
   const ck = join(root, 'authors', 'checkpoints', 'probe');
-  const r = await cli(['import-authors', '--srn', join(FIX, 'srn.pth'), '--linear', join(FIX, 'linear.pth'), '--class', 'chair', '--tracing-steps', '10', '--out', ck]);
+  const r = await cli(['import-authors', '--srn', join(FIX, 'srn.pth'), '--linear', join(FIX, 'linear.pth'), '--class', 'chair', '--tracing-steps', '10', '--preset', 'cpu', '--out', ck]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /SRN: latent 16, phi 4 × 32, hypernetwork 2 × 16, LSTM 16, 10 marching steps, renderer 5 × 32; 3 training codes/);
   assert.match(r.out, /heads: linear, unet \(6 classes\); U-Net nf0 4, 3 downs, max 8/);
@@ -22,6 +22,7 @@ test("import-authors: the authors' .pth files become a checkpoint that eval scor
   const m = loadCheckpoint(ck).manifest;
   assert.equal(m.config.data.className, 'Chair');
   assert.equal(m.numInstances, 3);
+  assert.deepEqual([m.config.preset, m.config.training.latentFit.objectsPerStep], ['cpu', 10]);
   const e = await cli(['eval', '--checkpoint', ck, '--data', root, '--fit-steps', '2', '--fit-side', '4', '--side', '4', '--majority-class', '2']);
   assert.equal(e.code, 0, e.err);
   const out = join(root, 'authors', 'results-single.json');
