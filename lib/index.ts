@@ -25,7 +25,7 @@ export { SYNTHETIC_CLASSES, CLASS_NAMES, type SyntheticClass } from './data/synt
 export { lookAt, orbitPoses, archimedeanSpiralPoses, type Intrinsics, type Mat4 } from './geometry/cameras';
 export { readPng, writePng, type RgbaImage } from './io/png';
 export { readNpy, writeNpy } from './io/npy';
-export { readTorchCheckpoint, readTorchStateDict, type TorchTensor } from './io/torch_checkpoint';
+export { readTorchStateDict, type TorchTensor } from './io/torch_checkpoint';
 
 // ---- the model and its training
 export { SrnModel, countParameters } from './srn/model';
@@ -33,7 +33,7 @@ export { renderViews, interpolateCodes, type RenderedView } from './srn/render';
 export { pretrain, trainSemantic, fitLinearProbe, fitLatentCodes, type StageOptions, type StageResult } from './training/stages';
 export { splitSource, memorySource, type ObservedView, type BatchSource } from './training/data';
 export { saveCheckpoint, loadCheckpoint, restoreModel } from './training/checkpoint';
-export { authorsModel, saveAuthorsCheckpoint, type AuthorsWeightsSource } from './training/authors_weights';
+export { authorsModel, type AuthorsWeightsSource } from './training/authors_weights';
 export { stderrProgress, type ProgressCallback } from './training/progress';
 
 // ---- evaluation, metrics and Table 1
