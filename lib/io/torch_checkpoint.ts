@@ -2,9 +2,11 @@
  * Reads a PyTorch checkpoint (`torch.save`, the zip format of torch ≥ 1.6, the authors' torch 1.8.1 included) without
  * Python: the zip's `data.pkl` is run through a small pickle machine that knows the few globals a state dict uses
  * (OrderedDict, `_rebuild_tensor_v2`, `_rebuild_parameter`, the typed storages); every other global comes back as an
- * opaque record, so optimiser state and the like never stop a read. Tensors are materialised in C order.
+ * opaque record, so optimiser state and the like never stop a read, and nothing in the file is ever executed. A
+ * tensor's values are copied out, in C order, when first read.
  */
 import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { inflateRawSync } from 'node:zlib';
 
 export type TorchDType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
@@ -140,23 +142,61 @@ interface Storage {
   numel: number;
 }
 
-function rebuildTensor(storage: Storage, offset: number, shape: number[], stride: number[], where: string): TorchTensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = storage.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-  const last = n === 0 ? offset : offset + shape.reduce((a, s, d) => a + (s - 1) * stride[d], 0);
-  if (last >= storage.numel && n > 0) throw new Error(`${where}: a tensor of shape [${shape}] reaches element ${last} of a storage of ${storage.numel}`);
-  const at = reader(storage.bytes, storage.dtype);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = 0; k < n; k++) {
-    let src = offset;
-    for (let d = 0; d < shape.length; d++) src += idx[d] * stride[d];
-    data[k] = at(src);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
+/** Whether `stride` is C order for `shape` (size-1 dimensions may carry any stride). */
+function contiguous(shape: number[], stride: number[]): boolean {
+  let want = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && stride[d] !== want) return false;
+    want *= shape[d];
   }
-  return { kind: 'tensor', dtype: storage.dtype, shape, data };
+  return true;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * A tensor of a storage, read on first use of `data`: a checkpoint's optimiser moments (twice the model's size)
+ * are never copied unless asked for. Contiguous float32 is one copy of the bytes.
+ */
+class LazyTensor implements TorchTensor {
+  readonly kind = 'tensor' as const;
+  private values?: Float32Array | Float64Array;
+  constructor(private readonly storage: Storage, private readonly offset: number, readonly shape: number[], private readonly stride: number[], where: string) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const last = offset + shape.reduce((a, s, d) => a + (s - 1) * stride[d], 0);
+    if (n > 0 && last >= storage.numel) throw new Error(`${where}: a tensor of shape [${shape}] reaches element ${last} of a storage of ${storage.numel}`);
+  }
+  get dtype(): TorchDType {
+    return this.storage.dtype;
+  }
+  get data(): Float32Array | Float64Array {
+    return (this.values ??= this.read());
+  }
+  set data(v: Float32Array | Float64Array) {
+    this.values = v;
+  }
+  private read(): Float32Array | Float64Array {
+    const { storage, offset, shape, stride } = this;
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (storage.dtype === 'float32' && LITTLE_ENDIAN && contiguous(shape, stride)) {
+      const out = new Float32Array(n);
+      new Uint8Array(out.buffer).set(storage.bytes.subarray(4 * offset, 4 * (offset + n)));
+      return out;
+    }
+    const data = storage.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+    const at = reader(storage.bytes, storage.dtype);
+    const idx = new Array<number>(shape.length).fill(0);
+    for (let k = 0; k < n; k++) {
+      let src = offset;
+      for (let d = 0; d < shape.length; d++) src += idx[d] * stride[d];
+      data[k] = at(src);
+      for (let d = shape.length - 1; d >= 0; d--) {
+        if (++idx[d] < shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+    return data;
+  }
 }
 
 const MARK = Symbol('mark');
@@ -188,7 +228,7 @@ function unpickle(pkl: Buffer, persistentLoad: (pid: TorchValue) => TorchValue, 
       case 'torch._utils._rebuild_tensor_v2':
       case 'torch._utils._rebuild_tensor': {
         const [storage, offset, shape, stride] = args as [Storage, number, number[], number[]];
-        return rebuildTensor(storage, offset, shape, stride, where);
+        return new LazyTensor(storage, offset, shape, stride, where);
       }
       case 'torch._utils._rebuild_parameter':
       case 'torch._utils._rebuild_parameter_with_state':
