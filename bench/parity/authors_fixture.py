@@ -3,11 +3,14 @@ modules (HyperFC, Raymarcher, FCBlock, the class generator's Unet, their SRNsMod
 custom_save does, the outputs of one forward pass on fixed rays, and one training step's losses and gradients. test/training/authors_weights.test.ts imports the
 weights into our model and checks our forward pass against these outputs.
 
-usage: python bench/parity/authors_fixture.py --code DIR --out test/fixtures/authors-tiny
+usage: python bench/parity/authors_fixture.py --code DIR --out test/fixtures/authors-tiny [--paper]
   DIR holds their code at 3ff49be with pytorch_prototyping/ at 10f49b1 (docs/parity.md, "What you need").
 Widths are small (their SRNsModel hard-codes 256, which would make a 10 MB fixture): the modules are built with the
 arguments SRNsModel.__init__ passes, at width 32 and latent 16; everything else (4 phi layers, 1 hyper hidden layer,
 LSTM 16, 10 marching steps, 5 renderer layers, initial depth 0.05) is theirs.
+--paper builds the model with their constructors as released (SRNsModel: width 256, latent 256, the class generator
+at nf0 64, 4 downs, max 128; LinearModel(256 → C)) and saves the SRN with an Adam state beside it, as their train.py's
+checkpoints hold one: a ~0.9 GB folder, for bench/parity/authors_weights.ts, not for git.
 """
 import argparse
 import copy
@@ -23,6 +26,7 @@ p = argparse.ArgumentParser()
 p.add_argument('--code', required=True)
 p.add_argument('--out', required=True)
 p.add_argument('--seed', type=int, default=0)
+p.add_argument('--paper', action='store_true')
 a = p.parse_args()
 
 # Their code calls .cuda() everywhere; on a CPU machine it must be the identity.
@@ -40,21 +44,24 @@ torch.manual_seed(a.seed)
 np.random.seed(a.seed)
 torch.set_num_threads(1)
 
-F, D, C, N, STEPS = 32, 16, 6, 3, 10
+F, D, C, N, STEPS = (256, 256, 6, 10, 10) if a.paper else (32, 16, 6, 3, 10)
 
-# SRNsModel as its __init__ builds it, at width F (bypassing the hard-coded 256).
-srn = models.SRNsModel.__new__(models.SRNsModel)
-nn.Module.__init__(srn)
-srn.num_classes, srn.latent_dim, srn.seg, srn.pc = C, D, True, False
-srn.num_hidden_units_phi, srn.phi_layers, srn.rendering_layers = F, 4, 5
-srn.sphere_trace_steps, srn.num_instances, srn.counter = STEPS, N, 0
-srn.latent_codes = nn.Embedding(N, D, sparse=True)
-nn.init.normal_(srn.latent_codes.weight, mean=0, std=0.01)
-srn.hyper_phi = hyperlayers.HyperFC(hyper_in_ch=D, hyper_num_hidden_layers=1, hyper_hidden_ch=D, hidden_ch=F,
-                                    num_hidden_layers=srn.phi_layers - 2, in_ch=3, out_ch=F)
-srn.ray_marcher = Raymarcher(num_feature_channels=F, raymarch_steps=STEPS)
-srn.pixel_generator = pytorch_prototyping.FCBlock(hidden_ch=F, num_hidden_layers=srn.rendering_layers - 1,
-                                                  in_features=F, out_features=4, outermost_linear=True)
+if a.paper:
+    srn = models.SRNsModel(num_classes=C, num_instances=N, latent_dim=D, tracing_steps=STEPS, seg=True)
+else:
+    # SRNsModel as its __init__ builds it, at width F (bypassing the hard-coded 256).
+    srn = models.SRNsModel.__new__(models.SRNsModel)
+    nn.Module.__init__(srn)
+    srn.num_classes, srn.latent_dim, srn.seg, srn.pc = C, D, True, False
+    srn.num_hidden_units_phi, srn.phi_layers, srn.rendering_layers = F, 4, 5
+    srn.sphere_trace_steps, srn.num_instances, srn.counter = STEPS, N, 0
+    srn.latent_codes = nn.Embedding(N, D, sparse=True)
+    nn.init.normal_(srn.latent_codes.weight, mean=0, std=0.01)
+    srn.hyper_phi = hyperlayers.HyperFC(hyper_in_ch=D, hyper_num_hidden_layers=1, hyper_hidden_ch=D, hidden_ch=F,
+                                        num_hidden_layers=srn.phi_layers - 2, in_ch=3, out_ch=F)
+    srn.ray_marcher = Raymarcher(num_feature_channels=F, raymarch_steps=STEPS)
+    srn.pixel_generator = pytorch_prototyping.FCBlock(hidden_ch=F, num_hidden_layers=srn.rendering_layers - 1,
+                                                      in_features=F, out_features=4, outermost_linear=True)
 srn.logs = []
 srn.l2_loss, srn.cross_entropy_loss = nn.MSELoss(reduction='mean'), nn.CrossEntropyLoss(reduction='mean')
 # Codes of a trained table are far from the init's 0.01: spread them so each object's phi differs.
@@ -66,8 +73,10 @@ with torch.no_grad():
             prm.add_(0.1 * torch.randn_like(prm))
 # Built after the rest has drawn its random numbers, so that adding it left the other weights as they were.
 # The fully supervised model's class generator, as SRNsModel builds it but at nf0 4, max 8, 3 downs (theirs: 64, 128, 4).
-srn.class_generator = pytorch_prototyping.Unet(in_channels=F, out_channels=C, outermost_linear=True, use_dropout=False,
-                                               dropout_prob=0.4, nf0=4, norm=nn.BatchNorm2d, max_channels=8, num_down=3)
+if not a.paper:
+    srn.class_generator = pytorch_prototyping.Unet(in_channels=F, out_channels=C, outermost_linear=True,
+                                                   use_dropout=False, dropout_prob=0.4, nf0=4, norm=nn.BatchNorm2d,
+                                                   max_channels=8, num_down=3)
 with torch.no_grad():
     # BatchNorm: affine parameters and running statistics away from their initial 1 / 0.
     for m in srn.class_generator.modules():
@@ -80,11 +89,14 @@ srn.eval()
 # Saved as it is now: the training step below moves the BatchNorm statistics.
 srn_state = copy.deepcopy(srn.state_dict())
 
-lin = models.LinearModel.__new__(models.LinearModel)
-nn.Module.__init__(lin)
-lin.num_classes, lin.num_hidden_units_phi = C, F
-lin.linear = nn.Linear(F, C, bias=True)
-lin.cross_entropy_loss = nn.CrossEntropyLoss(reduction='mean')
+if a.paper:
+    lin = models.LinearModel(num_classes=C)
+else:
+    lin = models.LinearModel.__new__(models.LinearModel)
+    nn.Module.__init__(lin)
+    lin.num_classes, lin.num_hidden_units_phi = C, F
+    lin.linear = nn.Linear(F, C, bias=True)
+    lin.cross_entropy_loss = nn.CrossEntropyLoss(reduction='mean')
 lin.eval()
 
 # Two views of two objects, 16² pixels, cameras on a sphere of radius 1.3 looking at the origin (OpenCV axes).
@@ -124,6 +136,10 @@ out_t = srn(inp, z=z)
 img, reg, lat = srn.get_image_loss(out_t, {'rgb': target}), srn.get_regularization_loss(out_t, None), srn.get_latent_loss()
 total = 200 * img + 1e-3 * reg + 1 * lat
 total.backward()
+optimiser = None
+if a.paper:
+    # Their train.py saves Adam's state beside the model: a checkpoint of the released kind.
+    optimiser = torch.optim.Adam([q for n, q in srn.named_parameters() if n != 'latent_codes.weight'], lr=4e-4)
 GRADS = ['hyper_phi.layers.0.hyper_linear.slave_params.net.0.net.0.weight',
          'hyper_phi.layers.3.hyper_linear.slave_params.net.2.weight',
          'hyper_phi.layers.1.hyper_linear.slave_params.net.1.net.1.weight',
@@ -139,7 +155,10 @@ grads['linear.weight'], grads['linear.bias'] = lin.linear.weight.grad.numpy(), l
 losses = {'img': img.item(), 'reg': reg.item(), 'latent': lat.item(), 'total': total.item(), 'ce': ce.item()}
 
 os.makedirs(a.out, exist_ok=True)
-torch.save({'model': srn_state}, os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
+if optimiser is not None:
+    optimiser.step()
+torch.save({'model': srn_state, **({'optimizer_0': optimiser.state_dict()} if optimiser else {})},
+           os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
 torch.save({'model': lin.state_dict()}, os.path.join(a.out, 'linear.pth'))
 arrays = {'pose': poses, 'intrinsics': np.stack([K, K]), 'uv': np.stack([uv, uv]).astype(np.float32),
           'instance_idx': np.array([0, 2], dtype=np.int32), 'rgb': out['rgb'].numpy(), 'depth': out['depth'].numpy(),
@@ -152,7 +171,8 @@ for k, v in grads.items():
     np.save(os.path.join(a.out, 'grad', f'{k}.npy'), np.ascontiguousarray(v.astype(np.float32)))
 json.dump(losses, open(os.path.join(a.out, 'losses.json'), 'w'), indent=1)
 json.dump({'torch': torch.__version__, 'numpy': np.__version__, 'seed': a.seed, 'width': F, 'latent': D, 'classes': C,
-           'class_generator': {'nf0': 4, 'max_channels': 8, 'num_down': 3},
+           'paper': a.paper, 'class_generator': {'nf0': 64, 'max_channels': 128, 'num_down': 4} if a.paper else
+           {'nf0': 4, 'max_channels': 8, 'num_down': 3},
            'instances': N, 'tracing_steps': STEPS, 'side': S},
           open(os.path.join(a.out, 'made-with.json'), 'w'), indent=1)
 print({k: list(v.shape) for k, v in arrays.items()})

@@ -10,59 +10,17 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { RGB_LOSS_WEIGHTS } from '../../lib/config/defaults';
-import { npyToFloat32, readNpy } from '../../lib/io/npy';
-import { crossEntropyLoss, depthLoss, imageLoss, latentLoss, weightedTotal } from '../../lib/losses/losses';
 import { readTorchCheckpoint, readTorchStateDict, type TorchTensor } from '../../lib/io/torch_checkpoint';
-import { authorsModel, saveAuthorsCheckpoint, type AuthorsWeightsSource } from '../../lib/training/authors_weights';
+import type { SrnModel } from '../../lib/srn/model';
+import { authorsModel, saveAuthorsCheckpoint } from '../../lib/training/authors_weights';
 import { loadCheckpoint, restoreModel } from '../../lib/training/checkpoint';
 import { useBackend } from '../helpers/tf';
+import { compareForward, compareStep, fixtureNpy, fixtureSource, maxAbsDiff, ourForward as oursOn } from '../../bench/parity/authors_compare';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'authors-tiny');
-const npy = (name: string) => {
-  const a = readNpy(join(FIX, `${name}.npy`));
-  return { shape: a.shape, data: npyToFloat32(a) };
-};
-const source = (): AuthorsWeightsSource => ({
-  srn: { file: join(FIX, 'srn.pth'), tensors: readTorchStateDict(join(FIX, 'srn.pth')) },
-  linear: { file: join(FIX, 'linear.pth'), tensors: readTorchStateDict(join(FIX, 'linear.pth')) },
-});
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-type Model = ReturnType<typeof authorsModel>['model'];
-
-/** The fixture's rays (their intrinsics matrices as our fx, fy, cx, cy) and the codes of its two objects. Inside a tidy. */
-function fixtureInputs(model: Model) {
-  const K = npy('intrinsics');
-  const idx = Array.from(npy('instance_idx').data);
-  const pose = npy('pose');
-  const uv = npy('uv');
-  return {
-    rays: {
-      uv: tf.tensor3d(uv.data, uv.shape as [number, number, number]),
-      intrinsics: tf.tensor2d(idx.flatMap((_, b) => [K.data[9 * b], K.data[9 * b + 4], K.data[9 * b + 2], K.data[9 * b + 5]]), [idx.length, 4]),
-      cam2world: tf.tensor3d(pose.data, [idx.length, 4, 4]),
-    },
-    z: tf.tensor2d(idx.flatMap((i) => Array.from(model.latents.row(i))), [idx.length, model.latents.dim]),
-  };
-}
-
-/** Our forward pass on the fixture's rays: features, depth, RGBA, linear logits. */
-function ourForward(model: Model) {
-  return tf.tidy(() => {
-    const { rays, z } = fixtureInputs(model);
-    const out = model.forward(z, rays);
-    const seg = model.head('linear').apply(out.features);
-    const segUnet = model.head('unet').apply(out.features, { side: 16, training: false });
-    return { features: out.features.dataSync(), depth: out.depth.dataSync(), rgb: out.rgba.dataSync(), seg: seg.dataSync(), seg_unet: segUnet.dataSync() };
-  });
-}
+const npy = (name: string) => fixtureNpy(FIX, name);
+const source = () => fixtureSource(FIX);
+const ourForward = (model: SrnModel) => oursOn(model, FIX);
 
 describe("the authors' PyTorch weights", () => {
   const root = mkdtempSync(join(tmpdir(), 'srn-authors-'));
@@ -90,12 +48,10 @@ describe("the authors' PyTorch weights", () => {
       assert.deepEqual([m.unet.nf0, m.unet.numDown, m.unet.maxChannels], [4, 3, 8]);
       assert.deepEqual([...model.heads.keys()], ['linear', 'unet']);
       const ours = ourForward(model);
-      const want = { features: npy('features'), depth: npy('depth'), rgb: npy('rgb'), seg: npy('seg'), seg_unet: npy('seg_unet') };
       // O(1) values after ten marching steps: measured within 1e-5 of theirs (float32 rounding on both sides).
-      for (const k of ['features', 'depth', 'rgb', 'seg', 'seg_unet'] as const) {
-        const d = maxAbsDiff(ours[k], want[k].data);
-        assert.ok(d < 1e-4, `${k}: max |ours − theirs| = ${d}`);
-      }
+      const forward = compareForward(model, FIX);
+      assert.deepEqual(Object.keys(forward), ['features', 'depth', 'rgb', 'seg', 'seg_unet']);
+      for (const [k, c] of Object.entries(forward)) assert.ok(c.maxAbsDiff < 1e-4, `${k}: max |ours − theirs| = ${c.maxAbsDiff}`);
       // Not trivially equal: the two objects and the two views differ.
       assert.ok(maxAbsDiff(ours.depth.slice(0, 256), ours.depth.slice(256)) > 0.01);
     } finally {
@@ -107,60 +63,18 @@ describe("the authors' PyTorch weights", () => {
   it("gives their training step's losses and gradients (their train.py's loss; the linear probe's cross-entropy)", () => {
     const tensors = tf.memory().numTensors;
     const { model } = authorsModel(source());
-    const want = JSON.parse(readFileSync(join(FIX, 'losses.json'), 'utf8')) as Record<string, number>;
-    const grad = (name: string) => npy(join('grad', name));
-    // Their name → ours; their Linear weights are [out, in], ours [in, out].
-    const pairs: [string, string, boolean][] = [
-      ['hyper_phi.layers.0.hyper_linear.slave_params.net.0.net.0.weight', 'hypernet.0.fc0.W', true],
-      ['hyper_phi.layers.3.hyper_linear.slave_params.net.2.weight', 'hypernet.3.out.W', true],
-      ['hyper_phi.layers.1.hyper_linear.slave_params.net.1.net.1.weight', 'hypernet.1.ln1.gamma', false],
-      ['ray_marcher.lstm.weight_hh', 'raymarcher.lstm.Whh', true],
-      ['ray_marcher.lstm.bias_ih', 'raymarcher.lstm.bih', false],
-      ['ray_marcher.out_layer.weight', 'raymarcher.step.W', true],
-      ['pixel_generator.net.0.net.0.weight', 'renderer.fc0.W', true],
-      ['pixel_generator.net.5.weight', 'renderer.out.W', true],
-      ['linear.weight', 'segHead.linear.fc.W', true],
-      ['linear.bias', 'segHead.linear.fc.b', false],
-    ];
     try {
-      const vars = pairs.map(([, ours]) => model.params.get(ours)!.variable);
-      let got!: { losses: Record<string, number>; grads: Map<string, Float32Array> };
-      tf.tidy(() => {
-        const { rays, z } = fixtureInputs(model);
-        const zv = tf.variable(z, true);
-        const target = npy('target');
-        const labels = npy('labels');
-        const parts: Record<string, number> = {};
-        // The SRN's step (image, depth and latent terms at train.py's weights) and the probe's (frozen features).
-        const srn = tf.variableGrads(() => {
-          const out = model.forward(zv as unknown as tf.Tensor2D, rays);
-          const terms = { img: imageLoss(out.rgba, tf.tensor3d(target.data, target.shape as [number, number, number])), latent: latentLoss(zv), depth: depthLoss(out.depth) };
-          for (const [k, t] of Object.entries(terms)) parts[k] = t.dataSync()[0];
-          return weightedTotal(terms, RGB_LOSS_WEIGHTS);
-        }, [zv, ...vars.slice(0, 8)]);
-        const features = tf.tidy(() => model.forward(z, rays, { rgb: false }).features);
-        const probe = tf.variableGrads(() => crossEntropyLoss(model.head('linear').apply(features), tf.tensor2d(Array.from(labels.data), [2, 256], 'int32')), vars.slice(8));
-        got = { losses: { ...parts, total: srn.value.dataSync()[0], ce: probe.value.dataSync()[0] }, grads: new Map<string, Float32Array>() };
-        got.grads.set('z', srn.grads[zv.name].dataSync() as Float32Array);
-        pairs.forEach(([theirs], k) => {
-          const g = (k < 8 ? srn : probe).grads[vars[k].name];
-          got.grads.set(theirs, (pairs[k][2] ? g.transpose() : g).dataSync() as Float32Array);
-        });
-        zv.dispose();
-      });
-      const { losses, grads } = got;
-      assert.ok(Math.abs(losses.img - want.img) < 1e-5 * want.img, `img ${losses.img} vs ${want.img}`);
-      assert.ok(Math.abs(losses.depth - want.reg) < 1e-4 * want.reg, `depth ${losses.depth} vs ${want.reg}`);
-      assert.ok(Math.abs(losses.latent - want.latent) < 1e-6, `latent ${losses.latent} vs ${want.latent}`);
-      assert.ok(Math.abs(losses.total - want.total) < 1e-5 * want.total, `total ${losses.total} vs ${want.total}`);
-      assert.ok(Math.abs(losses.ce - want.ce) < 1e-5, `ce ${losses.ce} vs ${want.ce}`);
+      const c = compareStep(model, FIX);
+      const { img, depth, latent, total, ce } = c.losses;
+      assert.ok(depth.theirs > 1, 'the fixture has negative depths: the depth term takes part');
+      assert.ok(Math.abs(img.ours - img.theirs) < 1e-5 * img.theirs, `img ${img.ours} vs ${img.theirs}`);
+      assert.ok(Math.abs(depth.ours - depth.theirs) < 1e-4 * depth.theirs, `depth ${depth.ours} vs ${depth.theirs}`);
+      assert.ok(Math.abs(latent.ours - latent.theirs) < 1e-6, `latent ${latent.ours} vs ${latent.theirs}`);
+      assert.ok(Math.abs(total.ours - total.theirs) < 1e-5 * total.theirs, `total ${total.ours} vs ${total.theirs}`);
+      assert.ok(Math.abs(ce.ours - ce.theirs) < 1e-5, `ce ${ce.ours} vs ${ce.theirs}`);
+      assert.equal(Object.keys(c.grads).length, 11);
       // Measured within 2e-6 of each gradient's largest entry (float32 through ten marching steps, both sides).
-      for (const [name, g] of grads) {
-        const ref = grad(name).data;
-        const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        const d = maxAbsDiff(g, ref);
-        assert.ok(scale > 0 && d < 2e-5 * scale, `${name}: max |ours − theirs| = ${d} of max ${scale}`);
-      }
+      for (const [name, g] of Object.entries(c.grads)) assert.ok(g.maxAbs > 0 && g.maxAbsDiff < 2e-5 * g.maxAbs, `${name}: max |ours − theirs| = ${g.maxAbsDiff} of max ${g.maxAbs}`);
     } finally {
       model.dispose();
     }

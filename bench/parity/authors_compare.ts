@@ -1,0 +1,159 @@
+/**
+ * Our model on the authors' weights against their outputs: a fixture folder written by authors_fixture.py (their
+ * srn.pth and linear.pth, the rays, their forward outputs, one training step's losses and gradients) is imported and
+ * run through our forward pass and training step. Used by test/training/authors_weights.test.ts (the committed tiny
+ * fixture) and by authors_weights.ts (any fixture, e.g. their full-size constructor's, as JSON).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { RGB_LOSS_WEIGHTS } from '../../lib/config/defaults';
+import { npyToFloat32, readNpy } from '../../lib/io/npy';
+import { readTorchStateDict } from '../../lib/io/torch_checkpoint';
+import { crossEntropyLoss, depthLoss, imageLoss, latentLoss, weightedTotal } from '../../lib/losses/losses';
+import type { SrnModel } from '../../lib/srn/model';
+import type { AuthorsWeightsSource } from '../../lib/training/authors_weights';
+
+export const FORWARD_OUTPUTS = ['features', 'depth', 'rgb', 'seg', 'seg_unet'] as const;
+export type ForwardOutput = (typeof FORWARD_OUTPUTS)[number];
+
+/** Their parameter → ours, and whether their [out, in] layout is transposed to our [in, out]; the last two are the probe's. */
+export const GRAD_PAIRS: readonly [string, string, boolean][] = [
+  ['hyper_phi.layers.0.hyper_linear.slave_params.net.0.net.0.weight', 'hypernet.0.fc0.W', true],
+  ['hyper_phi.layers.3.hyper_linear.slave_params.net.2.weight', 'hypernet.3.out.W', true],
+  ['hyper_phi.layers.1.hyper_linear.slave_params.net.1.net.1.weight', 'hypernet.1.ln1.gamma', false],
+  ['ray_marcher.lstm.weight_hh', 'raymarcher.lstm.Whh', true],
+  ['ray_marcher.lstm.bias_ih', 'raymarcher.lstm.bih', false],
+  ['ray_marcher.out_layer.weight', 'raymarcher.step.W', true],
+  ['pixel_generator.net.0.net.0.weight', 'renderer.fc0.W', true],
+  ['pixel_generator.net.5.weight', 'renderer.out.W', true],
+  ['linear.weight', 'segHead.linear.fc.W', true],
+  ['linear.bias', 'segHead.linear.fc.b', false],
+];
+const SRN_PAIRS = 8;
+
+export function fixtureNpy(dir: string, name: string): { shape: number[]; data: Float32Array } {
+  const a = readNpy(join(dir, `${name}.npy`));
+  return { shape: a.shape, data: npyToFloat32(a) };
+}
+
+export function fixtureSource(dir: string): AuthorsWeightsSource {
+  return {
+    srn: { file: join(dir, 'srn.pth'), tensors: readTorchStateDict(join(dir, 'srn.pth')) },
+    linear: { file: join(dir, 'linear.pth'), tensors: readTorchStateDict(join(dir, 'linear.pth')) },
+  };
+}
+
+/** The fixture's rays (their intrinsics matrices as our fx, fy, cx, cy) and its objects' codes. Call inside a tidy. */
+function fixtureInputs(model: SrnModel, dir: string) {
+  const K = fixtureNpy(dir, 'intrinsics');
+  const idx = Array.from(fixtureNpy(dir, 'instance_idx').data);
+  const pose = fixtureNpy(dir, 'pose');
+  const uv = fixtureNpy(dir, 'uv');
+  const k = K.shape[1] * K.shape[2];
+  return {
+    rays: {
+      uv: tf.tensor3d(uv.data, uv.shape as [number, number, number]),
+      intrinsics: tf.tensor2d(idx.flatMap((_, b) => [K.data[k * b], K.data[k * b + K.shape[2] + 1], K.data[k * b + 2], K.data[k * b + K.shape[2] + 2]]), [idx.length, 4]),
+      cam2world: tf.tensor3d(pose.data, [idx.length, 4, 4]),
+    },
+    z: tf.tensor2d(idx.flatMap((i) => Array.from(model.latents.row(i))), [idx.length, model.latents.dim]),
+    side: Math.round(Math.sqrt(uv.shape[1])),
+    count: idx.length,
+  };
+}
+
+/** Our forward pass on the fixture's rays: features, depth, RGBA and each head's logits (the U-Net in eval mode). */
+export function ourForward(model: SrnModel, dir: string): Record<ForwardOutput, Float32Array> {
+  return tf.tidy(() => {
+    const { rays, z, side } = fixtureInputs(model, dir);
+    const out = model.forward(z, rays);
+    const seg = model.head('linear').apply(out.features);
+    const segUnet = model.head('unet').apply(out.features, { side, training: false });
+    const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+    return { features: read(out.features), depth: read(out.depth), rgb: read(out.rgba), seg: read(seg), seg_unet: read(segUnet) };
+  });
+}
+
+/**
+ * Our training step on the fixture: their train.py loss (image, depth, latent at its default weights, our
+ * RGB_LOSS_WEIGHTS) and the probe's cross-entropy on the frozen features; the losses and, by their names, the gradients.
+ */
+export function ourTrainingStep(model: SrnModel, dir: string): { losses: Record<string, number>; grads: Map<string, Float32Array> } {
+  const vars = GRAD_PAIRS.map(([, ours]) => {
+    const v = model.params.get(ours)?.variable;
+    if (!v) throw new Error(`ourTrainingStep: the model has no parameter '${ours}'`);
+    return v;
+  });
+  let got!: { losses: Record<string, number>; grads: Map<string, Float32Array> };
+  tf.tidy(() => {
+    const { rays, z, count } = fixtureInputs(model, dir);
+    const zv = tf.variable(z, true);
+    const target = fixtureNpy(dir, 'target');
+    const labels = fixtureNpy(dir, 'labels');
+    const parts: Record<string, number> = {};
+    const srn = tf.variableGrads(() => {
+      const out = model.forward(zv as unknown as tf.Tensor2D, rays);
+      const terms = { img: imageLoss(out.rgba, tf.tensor3d(target.data, target.shape as [number, number, number])), latent: latentLoss(zv), depth: depthLoss(out.depth) };
+      for (const [k, t] of Object.entries(terms)) parts[k] = t.dataSync()[0];
+      return weightedTotal(terms, RGB_LOSS_WEIGHTS);
+    }, [zv, ...vars.slice(0, SRN_PAIRS)]);
+    const features = tf.tidy(() => model.forward(z, rays, { rgb: false }).features);
+    const labelTensor = tf.tensor2d(Array.from(labels.data), [count, labels.data.length / count], 'int32');
+    const probe = tf.variableGrads(() => crossEntropyLoss(model.head('linear').apply(features), labelTensor), vars.slice(SRN_PAIRS));
+    got = { losses: { ...parts, total: srn.value.dataSync()[0], ce: probe.value.dataSync()[0] }, grads: new Map() };
+    got.grads.set('z', srn.grads[zv.name].dataSync() as Float32Array);
+    GRAD_PAIRS.forEach(([theirs, , transposed], k) => {
+      const g = (k < SRN_PAIRS ? srn : probe).grads[vars[k].name];
+      got.grads.set(theirs, (transposed ? g.transpose() : g).dataSync() as Float32Array);
+    });
+    zv.dispose();
+  });
+  return got;
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: lengths ${a.length} and ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export interface AuthorsComparison {
+  /** max |ours − theirs| and max |theirs| of each forward output. */
+  forward: Record<ForwardOutput, { maxAbsDiff: number; maxAbs: number }>;
+  losses: Record<string, { ours: number; theirs: number }>;
+  /** max |ours − theirs| and max |theirs| of each gradient, by their name ('z': the codes). */
+  grads: Record<string, { maxAbsDiff: number; maxAbs: number }>;
+}
+
+/** Our forward outputs against theirs, for a model imported from `dir`'s weights. */
+export function compareForward(model: SrnModel, dir: string): AuthorsComparison['forward'] {
+  const ours = ourForward(model, dir);
+  const forward = {} as AuthorsComparison['forward'];
+  for (const k of FORWARD_OUTPUTS) {
+    const theirs = fixtureNpy(dir, k).data;
+    forward[k] = { maxAbsDiff: maxAbsDiff(ours[k], theirs), maxAbs: maxAbs(theirs) };
+  }
+  return forward;
+}
+
+/** Our training step's losses and gradients against theirs. */
+export function compareStep(model: SrnModel, dir: string): Omit<AuthorsComparison, 'forward'> {
+  const step = ourTrainingStep(model, dir);
+  const want = JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8')) as Record<string, number>;
+  const losses: AuthorsComparison['losses'] = {};
+  for (const [k, theirsKey] of [['img', 'img'], ['depth', 'reg'], ['latent', 'latent'], ['total', 'total'], ['ce', 'ce']] as const) losses[k] = { ours: step.losses[k], theirs: want[theirsKey] };
+  const grads: AuthorsComparison['grads'] = {};
+  for (const [name, g] of step.grads) {
+    const theirs = fixtureNpy(dir, join('grad', name)).data;
+    grads[name] = { maxAbsDiff: maxAbsDiff(g, theirs), maxAbs: maxAbs(theirs) };
+  }
+  return { losses, grads };
+}
