@@ -78,6 +78,12 @@ export const evalCommand: CliCommand = {
     const dataRoot = resolve(values.data ?? '.cache/data');
     const n = int(values['test-instances'], '--test-instances') ?? config.data.maxTestInstances ?? undefined;
     const test = openSplit(dataRoot, config.data.className, split, n ? { maxInstances: n } : {});
+    // A head of another class set would be scored against the wrong labels without a word.
+    const headClasses = model.head(head).numClasses;
+    if (headClasses !== test.numClasses) {
+      model.dispose();
+      throw new Error(`${ckDir}: the checkpoint's ${head} head predicts ${headClasses} classes; ${test.splitDir} has ${test.numClasses} (background + the parts of its ${config.data.className}-level-1.txt)`);
+    }
 
     let majority = int(values['majority-class'], '--majority-class');
     const fewShotIds = (ck.manifest.extra as { fewShot?: string[] } | undefined)?.fewShot;

@@ -34,3 +34,13 @@ test('eval: scores a checkpoint on a split, sets aside a journal of another conf
   assert.deepEqual(left.filter((f) => !f.includes('.other-config-')), [], 'both journals removed with the results');
   assert.ok(existsSync(out));
 });
+
+test("eval: a head of another class count than the data's is refused, naming both", async () => {
+  const config = presetConfig('tiny', { inference: { side: 4 }, model: { numClasses: 11 } });
+  const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['linear'] });
+  const ck = join(root, 'run-11', 'checkpoints', 'probe');
+  saveCheckpoint(ck, { config, model, stage: 'probe', step: 1 });
+  model.dispose();
+  await assert.rejects(cli(['eval', '--checkpoint', ck, '--data', root, '--majority-class', '2']), /the checkpoint's linear head predicts 11 classes; .*Chair\.test has 6 \(background \+ the parts of its Chair-level-1\.txt\)/);
+  assert.ok(!existsSync(join(root, 'run-11', 'results-single.json')));
+});
