@@ -16,8 +16,9 @@ const HELP = `usage: semantic-srn import-authors --srn FILE [--linear FILE] [opt
 
 Sizes (latent, widths, layers, classes, the U-Net head's) are read from the tensors' shapes; the rest is the
 preset's (--preset). A semantic SRN's class generator (the fully supervised model's U-Net head) comes in as the 'unet'
-head with its BatchNorm statistics. Then: semantic-srn eval --checkpoint DIR --data <the real data's root>
-[--head linear|unet]`;
+head with its BatchNorm statistics; their SRNsModel always builds one, so a vanilla SRN (trained at --class_weight 0)
+carries it untrained: score such a model with its linear probe. Then: semantic-srn eval --checkpoint DIR --data <the
+real data's root> [--head linear|unet]`;
 
 export const importAuthorsCommand: CliCommand = {
   summary: "turn the authors' released PyTorch weights (.pth) into a checkpoint that eval scores",
