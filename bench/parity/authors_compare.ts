@@ -7,12 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { RGB_LOSS_WEIGHTS } from '../../lib/config/defaults';
+import { DEFAULT_LATENT_ADAM, RGB_LOSS_WEIGHTS } from '../../lib/config/defaults';
 import { npyToFloat32, readNpy } from '../../lib/io/npy';
 import { readTorchStateDict } from '../../lib/io/torch_checkpoint';
 import { crossEntropyLoss, depthLoss, imageLoss, latentLoss, weightedTotal } from '../../lib/losses/losses';
 import type { SrnModel } from '../../lib/srn/model';
+import { SparseAdam } from '../../lib/training/adam';
 import type { AuthorsWeightsSource } from '../../lib/training/authors_weights';
+import { trainStep } from '../../lib/training/step';
+import { Rng } from '../../lib/util/random';
 
 export const FORWARD_OUTPUTS = ['features', 'depth', 'rgb', 'seg', 'seg_unet'] as const;
 export type ForwardOutput = (typeof FORWARD_OUTPUTS)[number];
@@ -156,4 +159,47 @@ export function compareStep(model: SrnModel, dir: string): Omit<AuthorsCompariso
     grads[name] = { maxAbsDiff: maxAbsDiff(g, theirs), maxAbs: maxAbs(theirs) };
   }
   return { losses, grads };
+}
+
+/**
+ * Our test-time fit on the fixture, through the trainer's own step (trainStep: everything frozen but the codes, which
+ * the latent SparseAdam moves; lr 4e-4, betas 0.5/0.5, eps 1e-5 as their train.py): the loss of every step (before its
+ * update) and the fixture objects' codes after `steps`. The model's codes move; import a fresh model to compare again.
+ */
+export function ourFit(model: SrnModel, dir: string, steps: number): { losses: number[]; codes: Float32Array } {
+  const idx = Array.from(fixtureNpy(dir, 'instance_idx').data);
+  const target = fixtureNpy(dir, 'target');
+  const batch = tf.tidy(() => {
+    const { rays, side } = fixtureInputs(model, dir);
+    return { side, rays, rgba: tf.tensor3d(target.data, target.shape as [number, number, number]) };
+  });
+  const adam = new SparseAdam(model.latents, DEFAULT_LATENT_ADAM);
+  const instanceIndex = tf.tensor1d(idx, 'int32');
+  const losses: number[] = [];
+  try {
+    for (let k = 0; k < steps; k++) {
+      const rec = trainStep({
+        model,
+        batch: {
+          instanceIndex,
+          instancePositions: idx,
+          viewIndex: idx.map(() => 0),
+          rgba: batch.rgba,
+          cam2world: batch.rays.cam2world,
+          intrinsics: batch.rays.intrinsics,
+          side: batch.side,
+        },
+        weights: RGB_LOSS_WEIGHTS,
+        latent: { table: model.latents, rows: idx, adam },
+        raysPerImage: null,
+        rng: new Rng(0),
+      });
+      losses.push(rec.loss);
+    }
+  } finally {
+    tf.dispose([instanceIndex, batch.rgba, batch.rays.uv, batch.rays.intrinsics, batch.rays.cam2world]);
+  }
+  const codes = new Float32Array(idx.length * model.latents.dim);
+  idx.forEach((i, b) => codes.set(model.latents.row(i), b * model.latents.dim));
+  return { losses, codes };
 }

@@ -154,16 +154,38 @@ ce.backward()
 grads['linear.weight'], grads['linear.bias'] = lin.linear.weight.grad.numpy(), lin.linear.bias.grad.numpy()
 losses = {'img': img.item(), 'reg': reg.item(), 'latent': lat.item(), 'total': total.item(), 'ce': ce.item()}
 
-os.makedirs(a.out, exist_ok=True)
+# Their test-time fit (train.py --overwrite_embeddings): everything frozen but the codes, which their SparseAdam
+# (lr 4e-4, betas (0.5, 0.5), eps 1e-5) moves for FIT_STEPS steps on the same rays and target; from the saved weights.
+FIT_STEPS = 20
 if optimiser is not None:
-    optimiser.step()
+    optimiser.step()  # before the fit, which leaves the other weights without gradients
+fit_srn = srn
+fit_srn.load_state_dict(srn_state)
+fit_srn.train()
+for q in fit_srn.parameters():
+    q.requires_grad = False
+fit_srn.latent_codes.weight.requires_grad = True
+fit_opt = torch.optim.SparseAdam([fit_srn.latent_codes.weight], lr=4e-4, betas=(0.5, 0.5), eps=1e-5)
+fit_losses = []
+for _ in range(FIT_STEPS):
+    fit_opt.zero_grad()
+    o = fit_srn(inp)
+    loss = 200 * fit_srn.get_image_loss(o, {'rgb': target}) + 1e-3 * fit_srn.get_regularization_loss(o, None) \
+        + 1 * fit_srn.get_latent_loss()
+    loss.backward()
+    fit_opt.step()
+    fit_losses.append(loss.item())
+fit_codes = fit_srn.latent_codes.weight.detach()[inp['instance_idx']].numpy()
+
+os.makedirs(a.out, exist_ok=True)
 torch.save({'model': srn_state, **({'optimizer_0': optimiser.state_dict()} if optimiser else {})},
            os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
 torch.save({'model': lin.state_dict()}, os.path.join(a.out, 'linear.pth'))
 arrays = {'pose': poses, 'intrinsics': np.stack([K, K]), 'uv': np.stack([uv, uv]).astype(np.float32),
           'instance_idx': np.array([0, 2], dtype=np.int32), 'rgb': out['rgb'].numpy(), 'depth': out['depth'].numpy(),
           'features': out['features'].numpy(), 'seg': seg.numpy(), 'seg_unet': out['seg'].numpy()}
-arrays.update({'target': target.numpy(), 'labels': labels.numpy().astype(np.int32)})
+arrays.update({'target': target.numpy(), 'labels': labels.numpy().astype(np.int32),
+               'fit_losses': np.array(fit_losses, dtype=np.float32), 'fit_codes': fit_codes})
 for k, v in arrays.items():
     np.save(os.path.join(a.out, f'{k}.npy'), np.ascontiguousarray(v))
 os.makedirs(os.path.join(a.out, 'grad'), exist_ok=True)
@@ -173,6 +195,6 @@ json.dump(losses, open(os.path.join(a.out, 'losses.json'), 'w'), indent=1)
 json.dump({'torch': torch.__version__, 'numpy': np.__version__, 'seed': a.seed, 'width': F, 'latent': D, 'classes': C,
            'paper': a.paper, 'class_generator': {'nf0': 64, 'max_channels': 128, 'num_down': 4} if a.paper else
            {'nf0': 4, 'max_channels': 8, 'num_down': 3},
-           'instances': N, 'tracing_steps': STEPS, 'side': S},
+           'instances': N, 'tracing_steps': STEPS, 'side': S, 'fit_steps': FIT_STEPS},
           open(os.path.join(a.out, 'made-with.json'), 'w'), indent=1)
 print({k: list(v.shape) for k, v in arrays.items()})

@@ -1,8 +1,8 @@
 /**
  * The authors' weights in our model: test/fixtures/authors-tiny holds a small SRN built from the authors' own modules
  * and saved by torch.save (bench/parity/authors_fixture.py), with the outputs of their forward pass and of one training
- * step. Imported, our model must give the same features, depth, RGB, linear and U-Net head logits on the same rays, and
- * the same losses and gradients.
+ * step and a 20-step test-time fit. Imported, our model must give the same features, depth, RGB, linear and U-Net head
+ * logits on the same rays, the same losses and gradients, and the same fit.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import type { SrnModel } from '../../lib/srn/model';
 import { authorsModel, saveAuthorsCheckpoint } from '../../lib/training/authors_weights';
 import { loadCheckpoint, restoreModel } from '../../lib/training/checkpoint';
 import { useBackend } from '../helpers/tf';
-import { compareForward, compareStep, fixtureNpy, fixtureSource, maxAbsDiff, ourForward as oursOn } from '../../bench/parity/authors_compare';
+import { compareForward, compareStep, fixtureNpy, fixtureSource, maxAbsDiff, ourFit, ourForward as oursOn } from '../../bench/parity/authors_compare';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'authors-tiny');
 const npy = (name: string) => fixtureNpy(FIX, name);
@@ -75,6 +75,24 @@ describe("the authors' PyTorch weights", () => {
       assert.equal(Object.keys(c.grads).length, 11);
       // Measured within 2e-6 of each gradient's largest entry (float32 through ten marching steps, both sides).
       for (const [name, g] of Object.entries(c.grads)) assert.ok(g.maxAbs > 0 && g.maxAbsDiff < 2e-5 * g.maxAbs, `${name}: max |ours − theirs| = ${g.maxAbsDiff} of max ${g.maxAbs}`);
+    } finally {
+      model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, tensors);
+  });
+
+  it("gives their test-time fit: 20 steps of the latent SparseAdam through our trainStep, loss by loss, to the same codes", () => {
+    const tensors = tf.memory().numTensors;
+    const { model } = authorsModel(source());
+    try {
+      const want = npy('fit_losses').data;
+      const { losses, codes } = ourFit(model, FIX, want.length);
+      assert.equal(losses.length, 20);
+      // Measured within 5e-7 of their loss at every step, and the codes within 1e-6 after 20 steps.
+      losses.forEach((l, k) => assert.ok(Math.abs(l - want[k]) < 1e-5 * want[k], `step ${k + 1}: ${l} vs ${want[k]}`));
+      assert.ok(want[19] < want[0] - 10, 'the fit moves the loss');
+      const theirs = npy('fit_codes').data;
+      assert.ok(maxAbsDiff(codes, theirs) < 1e-5, `codes: max |ours − theirs| = ${maxAbsDiff(codes, theirs)}`);
     } finally {
       model.dispose();
     }
