@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_LATENT_ADAM, RGB_LOSS_WEIGHTS } from '../../lib/config/defaults';
+import { DEFAULT_LATENT_ADAM, RGB_LOSS_WEIGHTS, SEMANTIC_LOSS_WEIGHTS } from '../../lib/config/defaults';
 import { npyToFloat32, readNpy } from '../../lib/io/npy';
 import { readTorchStateDict } from '../../lib/io/torch_checkpoint';
 import { crossEntropyLoss, depthLoss, imageLoss, latentLoss, weightedTotal } from '../../lib/losses/losses';
@@ -202,4 +202,70 @@ export function ourFit(model: SrnModel, dir: string, steps: number): { losses: n
   const codes = new Float32Array(idx.length * model.latents.dim);
   idx.forEach((i, b) => codes.set(model.latents.row(i), b * model.latents.dim));
   return { losses, codes };
+}
+
+/** Their name → ours, and how our gradient is laid out as theirs: 'conv' [kh,kw,in,out] → [out,in,kh,kw], 'dense' transposed. */
+export const SEMANTIC_PAIRS: readonly [string, string, 'conv' | 'dense' | 'same'][] = [
+  ['class_generator.in_layer.0.net.1.weight', 'segHead.unet.in.conv.W', 'conv'],
+  ['class_generator.in_layer.1.weight', 'segHead.unet.in.bn.gamma', 'same'],
+  ['class_generator.unet_block.model.0.net.5.weight', 'segHead.unet.block0.down.W', 'conv'],
+  ['class_generator.unet_block.model.0.net.6.bias', 'segHead.unet.block0.downBn.beta', 'same'],
+  ['class_generator.out_layer.0.net.1.bias', 'segHead.unet.out.conv.b', 'same'],
+  ['hyper_phi.layers.3.hyper_linear.slave_params.net.2.weight', 'hypernet.3.out.W', 'dense'],
+];
+/** Running statistics after the step's forward pass: theirs → ours (FeatureUnet's order: in mean, in var, block0 prep, down…). */
+export const SEMANTIC_STATS: readonly [string, string][] = [
+  ['class_generator.in_layer.1.running_mean', 'segHead.unet.bnStat0'],
+  ['class_generator.unet_block.model.0.net.6.running_var', 'segHead.unet.bnStat5'],
+];
+
+/**
+ * The fully supervised model's step (SEMANTIC_LOSS_WEIGHTS: image, 8 × cross-entropy of the U-Net head in train mode,
+ * depth, latent) against theirs: losses, gradients and the BatchNorm running statistics it moves. Run it on a freshly
+ * imported model: the train-mode pass moves the head's statistics.
+ */
+export function compareSemantic(model: SrnModel, dir: string): Omit<AuthorsComparison, 'forward'> {
+  const sub = join(dir, 'semantic');
+  const vars = SEMANTIC_PAIRS.map(([, ours]) => {
+    const v = model.params.get(ours)?.variable;
+    if (!v) throw new Error(`compareSemantic: the model has no parameter '${ours}'`);
+    return v;
+  });
+  const want = JSON.parse(readFileSync(join(sub, 'losses.json'), 'utf8')) as Record<string, number>;
+  const losses: AuthorsComparison['losses'] = {};
+  const grads: AuthorsComparison['grads'] = {};
+  const compare = (name: string, ours: ArrayLike<number>) => {
+    const theirs = fixtureNpy(sub, name).data;
+    grads[name] = { maxAbsDiff: maxAbsDiff(ours, theirs), maxAbs: maxAbs(theirs) };
+  };
+  tf.tidy(() => {
+    const { rays, z, side, count } = fixtureInputs(model, dir);
+    const zv = tf.variable(z, true);
+    const target = fixtureNpy(dir, 'target');
+    const labels = fixtureNpy(dir, 'labels');
+    const parts: Record<string, number> = {};
+    const { value, grads: g } = tf.variableGrads(() => {
+      const out = model.forward(zv as unknown as tf.Tensor2D, rays);
+      const logits = model.head('unet').apply(out.features, { side, training: true });
+      const terms = {
+        img: imageLoss(out.rgba, tf.tensor3d(target.data, target.shape as [number, number, number])),
+        ce: crossEntropyLoss(logits, tf.tensor2d(Array.from(labels.data), [count, labels.data.length / count], 'int32')),
+        latent: latentLoss(zv),
+        depth: depthLoss(out.depth),
+      };
+      for (const [k, t] of Object.entries(terms)) parts[k] = t.dataSync()[0];
+      return weightedTotal(terms, SEMANTIC_LOSS_WEIGHTS);
+    }, [zv, ...vars]);
+    for (const [k, theirsKey] of [['img', 'img'], ['ce', 'ce'], ['depth', 'reg'], ['latent', 'latent']] as const) losses[k] = { ours: parts[k], theirs: want[theirsKey] };
+    losses.total = { ours: value.dataSync()[0], theirs: want.total };
+    compare('z', g[zv.name].dataSync());
+    SEMANTIC_PAIRS.forEach(([theirs, , layout], k) => {
+      const gk = g[vars[k].name];
+      compare(theirs, (layout === 'conv' ? gk.transpose([3, 2, 0, 1]) : layout === 'dense' ? gk.transpose() : gk).dataSync());
+    });
+    zv.dispose();
+  });
+  const stats = model.head('unet').namedState();
+  for (const [theirs, ours] of SEMANTIC_STATS) compare(theirs, stats[ours].dataSync());
+  return { losses, grads };
 }

@@ -177,6 +177,32 @@ for _ in range(FIT_STEPS):
     fit_losses.append(loss.item())
 fit_codes = fit_srn.latent_codes.weight.detach()[inp['instance_idx']].numpy()
 
+# The fully supervised model's step (train.py at --class_weight 8): the class generator in train mode (BatchNorm on
+# the batch's statistics, running statistics moved) adds 8 × cross-entropy; gradients of the codes, the hypernetwork
+# and the U-Net, and the running statistics after the step's forward pass. From the saved weights again.
+srn.load_state_dict(srn_state)
+srn.train()
+for q in srn.parameters():
+    q.requires_grad = True
+srn.zero_grad()
+z = srn.latent_codes(inp['instance_idx']).detach().requires_grad_(True)
+o = srn(inp, z=z)
+sem_terms = {'img': srn.get_image_loss(o, {'rgb': target}), 'reg': srn.get_regularization_loss(o, None),
+             'latent': srn.get_latent_loss(), 'ce': srn.get_seg_loss(o, {'seg': labels})}
+sem_total = 200 * sem_terms['img'] + 8 * sem_terms['ce'] + 1e-3 * sem_terms['reg'] + 1 * sem_terms['latent']
+sem_total.backward()
+SEM_GRADS = ['class_generator.in_layer.0.net.1.weight', 'class_generator.in_layer.1.weight',
+             'class_generator.unet_block.model.0.net.5.weight', 'class_generator.unet_block.model.0.net.6.bias',
+             'class_generator.out_layer.0.net.1.bias', 'hyper_phi.layers.3.hyper_linear.slave_params.net.2.weight']
+params = srn.state_dict(keep_vars=True)  # every name, aliases included (Conv2dSame registers its weight twice)
+sem = {'z': z.grad.numpy().copy(), **{n: params[n].grad.numpy().copy() for n in SEM_GRADS}}
+buffers = dict(srn.named_buffers())
+sem['class_generator.in_layer.1.running_mean'] = buffers['class_generator.in_layer.1.running_mean'].numpy().copy()
+sem['class_generator.unet_block.model.0.net.6.running_var'] = \
+    buffers['class_generator.unet_block.model.0.net.6.running_var'].numpy().copy()
+sem_losses = {k: v.item() for k, v in sem_terms.items()}
+sem_losses['total'] = sem_total.item()
+
 os.makedirs(a.out, exist_ok=True)
 torch.save({'model': srn_state, **({'optimizer_0': optimiser.state_dict()} if optimiser else {})},
            os.path.join(a.out, 'srn.pth'))  # as util.custom_save writes it
@@ -192,6 +218,10 @@ os.makedirs(os.path.join(a.out, 'grad'), exist_ok=True)
 for k, v in grads.items():
     np.save(os.path.join(a.out, 'grad', f'{k}.npy'), np.ascontiguousarray(v.astype(np.float32)))
 json.dump(losses, open(os.path.join(a.out, 'losses.json'), 'w'), indent=1)
+os.makedirs(os.path.join(a.out, 'semantic'), exist_ok=True)
+for k, v in sem.items():
+    np.save(os.path.join(a.out, 'semantic', f'{k}.npy'), np.ascontiguousarray(v.astype(np.float32)))
+json.dump(sem_losses, open(os.path.join(a.out, 'semantic', 'losses.json'), 'w'), indent=1)
 json.dump({'torch': torch.__version__, 'numpy': np.__version__, 'seed': a.seed, 'width': F, 'latent': D, 'classes': C,
            'paper': a.paper, 'class_generator': {'nf0': 64, 'max_channels': 128, 'num_down': 4} if a.paper else
            {'nf0': 4, 'max_channels': 8, 'num_down': 3},

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm2d, conv2dValid, upConv2x, type BatchNormVars } from '../srn/unet';
+import { reflectPad } from '../srn/reflect_pad';
 
 /** BatchNorm2d with PyTorch semantics (shared with the semantic SRN's feature U-Net). */
 export { batchNorm2d as batchNorm, type BatchNormVars };
@@ -132,7 +133,7 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.T
 
 /** Reflection padding by 1, then a 'valid' conv (pytorch_prototyping's Conv2dSame for k 3, and its stride-2 k4 down conv). */
 export function conv2dReflect(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Tensor4D {
-  return conv2dValid(tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect') as tf.Tensor4D, w, stride);
+  return conv2dValid(reflectPad(x, 1, 1, 1, 1), w, stride);
 }
 
 /** Stride-2 transpose conv with exact 2× output (TF `conv2d_transpose(..., 'same')`); see upConv2x in lib/srn/unet.ts. */

@@ -16,6 +16,7 @@ import type { UnetConfig } from '../config/types';
 import { Rng } from '../util/random';
 import { ParamStore, uniformInit } from './params';
 import { nativeBackend, nativeBatchNormTrain } from '../backend/native_ops';
+import { reflectPad } from './reflect_pad';
 
 const filterGradBackends = new Map<string, boolean>();
 
@@ -58,10 +59,6 @@ export function conv2dTapGrad(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): t
     };
   });
   return (f as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor)(x, w) as tf.Tensor4D;
-}
-
-function reflectPad(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
-  return tf.mirrorPad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], 'reflect');
 }
 
 /** Inserts a zero after every pixel along H and W: [B,H,W,C] → [B,2H,2W,C] with x at even positions. */
