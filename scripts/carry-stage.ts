@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSy
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scheduleSteps } from '../lib/config/presets';
-import { findCheckpoint, loadCheckpoint, MODEL_CODE_VERSION, saveWeightsOnly, WEIGHTS_IN_GIT_MAX_BYTES } from '../lib/training/checkpoint';
+import { findCheckpoint, loadCheckpoint, MODEL_CODE_VERSION, modelCodeCurrent, saveWeightsOnly, WEIGHTS_IN_GIT_MAX_BYTES } from '../lib/training/checkpoint';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
 
 export interface PackOptions {
@@ -37,7 +37,7 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
   if (!found) throw new Error(`${join(cacheDir, 'checkpoint')}: no checkpoint to carry`);
   const m = found.manifest;
   if (m.stage !== 'semantic') throw new Error(`${found.dir}: a '${m.stage}' checkpoint, expected 'semantic'`);
-  if (!m.versions || m.versions.modelCode !== MODEL_CODE_VERSION) {
+  if (!m.versions || !modelCodeCurrent(m.stage, m.versions.modelCode)) {
     throw new Error(`${found.dir}: made by model code ${m.versions ? `v${m.versions.modelCode}` : '(unversioned)'}, this code is v${MODEL_CODE_VERSION}: nothing to carry, it cannot resume`);
   }
   const trainedAt = execFileSync('git', ['rev-parse', '--short', `${opts.trainedAt}^{commit}`], { encoding: 'utf8', cwd: resolve(__dirname, '..') }).trim();

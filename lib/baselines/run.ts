@@ -23,6 +23,7 @@ import { writeComparisonGrid } from '../plotting/comparison_grid';
 import { prepareSplits } from '../pipeline/data';
 import { ensureSemantic, type StageData } from '../pipeline/stage_cache';
 import { drawFewShot } from '../pipeline/few_shot';
+import { REFLECT_PAD_GRAD_VERSION } from '../srn/reflect_pad';
 import { renderViews } from '../srn/render';
 import { stderrProgress, type ProgressCallback } from '../training/progress';
 import { createTracker, NullTracker } from '../tracking/create_tracker';
@@ -284,7 +285,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         const set = splitImageSet(train, S, undefined, cache);
         log(`U-Net oracle: ${net.parameterCount().toLocaleString('en')} parameters, ${set.size} training images at ${S}²`);
         // Saved at every validation: a stopped run goes on from its last one.
-        ck = new NetTrainCheckpoint(join(runDir, 'unet-train', 'oracle'), { kind: 'unet-oracle', unet: cfg.unet, seed: cfg.seed, images: set.size, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
+        ck = new NetTrainCheckpoint(join(runDir, 'unet-train', 'oracle'), { kind: 'unet-oracle', unet: cfg.unet, reflectPadGrad: REFLECT_PAD_GRAD_VERSION, seed: cfg.seed, images: set.size, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
         ck.resumeLines('oracle U-Net').forEach(log);
         resumedSeconds = ck.saved?.seconds ?? 0;
         const r = await trainUnet2d(net, cfg.unet.oracle, set, val, C, cfg.seed, { stage: 'unet-oracle', onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, checkpoint: ck });
@@ -294,7 +295,7 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
         const fs = fewShotRefs();
         const set = splitImageSet(train, S, fs.refs, cache);
         // The dropout search (three U-Nets) is journalled per candidate: a stopped run resumes at the next one.
-        grid = new UnetGridJournal<UnetTrainResult>(join(runDir, 'unet-grid', 'fewshot'), { unet: cfg.unet, seed: cfg.seed, refs: fs.refs, instances: fs.instanceIds, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
+        grid = new UnetGridJournal<UnetTrainResult>(join(runDir, 'unet-grid', 'fewshot'), { unet: cfg.unet, reflectPadGrad: REFLECT_PAD_GRAD_VERSION, seed: cfg.seed, refs: fs.refs, instances: fs.instanceIds, valSize: val.size, data: { root: dataRoot, version: data.dataVersion } });
         grid.resumeLines(cfg.unet.fewShot.dropoutGrid.length).forEach(log);
         const r = await trainFewShotUnet(cfg.unet, set, val, C, cfg.seed, { onProgress: progress, onMetrics: (s, rec) => run.logMetrics(numericMetrics(rec, 'unet/'), s), signal: opts.signal, journal: grid });
         resumedSeconds = r.resumedSeconds;
@@ -418,7 +419,7 @@ async function runSrnRenderUnet(cfg: BaselineConfig, c: SrnUnetContext & { val: 
     const count = views.reduce((a, b) => a + b, 0);
     // Saved at every validation, at a stop and at its end.
     const ck = new NetTrainCheckpoint(join(c.runDir, 'unet-train', 'srn-rgb'), {
-      kind: 'srn-render-unet', unet: cfg.unet, rgbUnet: cfg.srnUnet.rgbUnet, renderViewsPerInstance: cfg.srnUnet.renderViewsPerInstance, seed: cfg.seed,
+      kind: 'srn-render-unet', unet: cfg.unet, reflectPadGrad: REFLECT_PAD_GRAD_VERSION, rgbUnet: cfg.srnUnet.rgbUnet, renderViewsPerInstance: cfg.srnUnet.renderViewsPerInstance, seed: cfg.seed,
       semantic: { seed: c.semanticSeed, steps: training.semanticSteps }, images: count, data: { root: c.stage.root, version: c.stage.dataVersion },
     });
     // A finished saved training (a stop came in the evaluation) reads no training image: its renders (~2 min at 64²)

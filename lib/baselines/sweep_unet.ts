@@ -15,6 +15,7 @@ import { BASELINE_PRESET_NAMES, baselineConfig, type BaselineConfig } from './co
 import { Unet2d } from './unet2d';
 import { predictLabels, splitImageSet, trainFewShotUnet, trainUnet2d, unetArch, type UnetTrainResult } from './unet_train';
 import { UnetGridJournal } from './unet_grid_journal';
+import { REFLECT_PAD_GRAD_VERSION } from '../srn/reflect_pad';
 import { nearestResizeLabels } from './util';
 
 export interface SweepUnetOptions {
@@ -95,7 +96,7 @@ export async function sweepUnet(req: SweepUnetRequest): Promise<SweepPredict> {
   } else {
     const unet = { ...cfg.unet, fewShot };
     const subset = req.train.instances.map((i) => [i.id, i.views.length]);
-    const journal = req.journal ? new UnetGridJournal<UnetTrainResult>(req.journal.dir, { run: req.journal.fingerprint, unet, seed, subset, valSize: val.size }) : undefined;
+    const journal = req.journal ? new UnetGridJournal<UnetTrainResult>(req.journal.dir, { run: req.journal.fingerprint, unet, reflectPadGrad: REFLECT_PAD_GRAD_VERSION, seed, subset, valSize: val.size }) : undefined;
     if (journal && req.log) journal.resumeLines(unet.fewShot.dropoutGrid.length).forEach(req.log);
     const best = await trainFewShotUnet(unet, train, val, C, seed, { onProgress: req.onProgress, signal: req.signal, journal });
     resumedSeconds = best.resumedSeconds;

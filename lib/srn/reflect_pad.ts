@@ -7,6 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * In the fingerprint of every saved U-Net training (checkpoints, dropout-grid journals): one saved before this
+ * gradient (version 1, TF.js's) is set aside rather than resumed.
+ */
+export const REFLECT_PAD_GRAD_VERSION = 2;
+
 /** dy of a reflect pad (p0 before, p1 after) along `axis` → dx: the centre plus each mirrored border folded back. */
 function unpadAxis(dy: tf.Tensor4D, axis: 1 | 2, p0: number, p1: number, n: number): tf.Tensor4D {
   if (p0 === 0 && p1 === 0) return dy;

@@ -34,8 +34,18 @@ const READABLE_FORMATS = new Set(['semantic-srn-checkpoint/1', CHECKPOINT_FORMAT
 /**
  * Bumped whenever the model's or the training's numerics change (layers, initialisation, losses, optimiser
  * arithmetic), so that weights made by older code are never taken for the current model's.
+ * v2 (2026-12-07): the U-Net head's reflection padding got PyTorch's gradient (lib/srn/reflect_pad.ts); a stage
+ * that trains no U-Net computes what v1 computed, so its v1 checkpoints still stand (SAME_SINCE).
  */
-export const MODEL_CODE_VERSION = 1;
+export const MODEL_CODE_VERSION = 2;
+
+/** Per stage, the oldest model-code version whose checkpoints the current code computes alike. */
+const SAME_SINCE: Record<string, number> = { pretrain: 1, probe: 1 };
+
+/** Whether weights of model-code version `v` of `stage` are the current code's. */
+export function modelCodeCurrent(stage: string, v: number): boolean {
+  return v <= MODEL_CODE_VERSION && v >= (SAME_SINCE[stage] ?? MODEL_CODE_VERSION);
+}
 
 /** What a checkpoint was made with: the model code and the data (`synthetic-v<N>` or `external`). */
 export interface CheckpointVersions {
@@ -117,7 +127,7 @@ export function versionMismatch(manifest: CheckpointManifest, dataVersion: strin
   const v = manifest.versions;
   if (!v) return `it records no model-code or data version (written before versions were recorded)`;
   const diffs: string[] = [];
-  if (v.modelCode !== MODEL_CODE_VERSION) diffs.push(`model code v${v.modelCode} (this code is v${MODEL_CODE_VERSION})`);
+  if (!modelCodeCurrent(manifest.stage, v.modelCode)) diffs.push(`model code v${v.modelCode} (this code is v${MODEL_CODE_VERSION}${v.modelCode < MODEL_CODE_VERSION ? `; a '${manifest.stage}' checkpoint of v${v.modelCode} computes otherwise` : ''})`);
   if (v.data !== dataVersion) diffs.push(`data '${v.data}' (this data is '${dataVersion}')`);
   return diffs.length ? `it was trained with ${diffs.join(' and ')}` : undefined;
 }

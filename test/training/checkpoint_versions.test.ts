@@ -8,7 +8,7 @@ import { presetConfig } from '../../lib/config/presets';
 import { LatentTable } from '../../lib/latent/table';
 import { SrnModel } from '../../lib/srn/model';
 import { SparseAdam } from '../../lib/training/adam';
-import { loadCheckpoint, loadModelState, MODEL_CODE_VERSION, restoreTrainingState, saveCheckpoint, versionMismatch } from '../../lib/training/checkpoint';
+import { loadCheckpoint, loadModelState, MODEL_CODE_VERSION, modelCodeCurrent, restoreTrainingState, saveCheckpoint, versionMismatch } from '../../lib/training/checkpoint';
 import { findCompatiblePretrain } from '../../lib/experiments/common';
 
 describe('checkpoint versions and weights-only checkpoints', () => {
@@ -28,6 +28,17 @@ describe('checkpoint versions and weights-only checkpoints', () => {
     assert.match(versionMismatch(m, 'synthetic-v3')!, /data 'synthetic-v2' \(this data is 'synthetic-v3'\)/);
     assert.match(versionMismatch({ ...m, versions: { modelCode: MODEL_CODE_VERSION + 1, data: 'synthetic-v2' } }, 'synthetic-v2')!, new RegExp(`model code v${MODEL_CODE_VERSION + 1} \\(this code is v${MODEL_CODE_VERSION}\\)`));
     assert.match(versionMismatch({ ...m, versions: undefined }, 'synthetic-v2')!, /records no model-code or data version/);
+  });
+
+  it("v2 (the U-Net's reflect-pad gradient) leaves v1 pre-trainings and probes standing and makes a v1 semantic SRN stale", () => {
+    const dir = join(root, 'v');
+    const m = loadCheckpoint(dir).manifest;
+    const v1 = (stage: string) => ({ ...m, stage, versions: { modelCode: 1, data: 'synthetic-v2' } });
+    assert.equal(MODEL_CODE_VERSION, 2);
+    assert.equal(versionMismatch(v1('pretrain'), 'synthetic-v2'), undefined);
+    assert.equal(versionMismatch(v1('probe'), 'synthetic-v2'), undefined);
+    assert.match(versionMismatch(v1('semantic'), 'synthetic-v2')!, /model code v1 \(this code is v2; a 'semantic' checkpoint of v1 computes otherwise\)/);
+    assert.ok(modelCodeCurrent('semantic', 2) && !modelCodeCurrent('pretrain', 3));
   });
 
   it('a matching pre-training of other data is refused with a message that says how to re-train', () => {
