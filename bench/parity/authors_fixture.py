@@ -27,6 +27,8 @@ p.add_argument('--code', required=True)
 p.add_argument('--out', required=True)
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--paper', action='store_true')
+p.add_argument('--side', type=int, default=16)
+p.add_argument('--unet', default='4,8,3', help='nf0,max_channels,num_down of the small model\'s class generator')
 a = p.parse_args()
 
 # Their code calls .cuda() everywhere; on a CPU machine it must be the identity.
@@ -74,9 +76,10 @@ with torch.no_grad():
 # Built after the rest has drawn its random numbers, so that adding it left the other weights as they were.
 # The fully supervised model's class generator, as SRNsModel builds it but at nf0 4, max 8, 3 downs (theirs: 64, 128, 4).
 if not a.paper:
+    nf0, mx, nd = (int(v) for v in a.unet.split(','))
     srn.class_generator = pytorch_prototyping.Unet(in_channels=F, out_channels=C, outermost_linear=True,
-                                                   use_dropout=False, dropout_prob=0.4, nf0=4, norm=nn.BatchNorm2d,
-                                                   max_channels=8, num_down=3)
+                                                   use_dropout=False, dropout_prob=0.4, nf0=nf0, norm=nn.BatchNorm2d,
+                                                   max_channels=mx, num_down=nd)
 with torch.no_grad():
     # BatchNorm: affine parameters and running statistics away from their initial 1 / 0.
     for m in srn.class_generator.modules():
@@ -100,7 +103,7 @@ else:
 lin.eval()
 
 # Two views of two objects, 16² pixels, cameras on a sphere of radius 1.3 looking at the origin (OpenCV axes).
-S = 16
+S = a.side
 def look_at(pos):
     pos = np.asarray(pos, dtype=np.float64)
     z = -pos / np.linalg.norm(pos)
@@ -224,7 +227,7 @@ for k, v in sem.items():
 json.dump(sem_losses, open(os.path.join(a.out, 'semantic', 'losses.json'), 'w'), indent=1)
 json.dump({'torch': torch.__version__, 'numpy': np.__version__, 'seed': a.seed, 'width': F, 'latent': D, 'classes': C,
            'paper': a.paper, 'class_generator': {'nf0': 64, 'max_channels': 128, 'num_down': 4} if a.paper else
-           {'nf0': 4, 'max_channels': 8, 'num_down': 3},
+           dict(zip(['nf0', 'max_channels', 'num_down'], (int(v) for v in a.unet.split(',')))),
            'instances': N, 'tracing_steps': STEPS, 'side': S, 'fit_steps': FIT_STEPS},
           open(os.path.join(a.out, 'made-with.json'), 'w'), indent=1)
 print({k: list(v.shape) for k, v in arrays.items()})

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeBackend, parseBackendChoice, selectBackend } from '../../lib/backend/select';
 import { authorsModel } from '../../lib/training/authors_weights';
-import { compareForward, compareStep, fixtureNpy, fixtureSource, maxAbsDiff, ourFit } from './authors_compare';
+import { compareForward, compareSemantic, compareStep, fixtureNpy, fixtureSource, maxAbsDiff, ourFit } from './authors_compare';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { fixture: { type: 'string' }, backend: { type: 'string' } } });
@@ -30,6 +30,8 @@ async function main(): Promise<void> {
     const forward = compareForward(model, dir);
     const t2 = performance.now();
     const step = compareStep(model, dir);
+    // Before the fit, on the imported weights: its train-mode pass moves the U-Net head's statistics.
+    const semantic = compareSemantic(model, dir);
     const t3 = performance.now();
     // Last: the fit moves the model's codes.
     const wantLosses = fixtureNpy(dir, 'fit_losses').data;
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
           loadAverage: load,
           forward,
           ...step,
+          semantic,
           fit,
         },
         null,
