@@ -33,7 +33,7 @@ export { renderViews, interpolateCodes, type RenderedView } from './srn/render';
 export { pretrain, trainSemantic, fitLinearProbe, fitLatentCodes, type StageOptions, type StageResult } from './training/stages';
 export { splitSource, memorySource, type ObservedView, type BatchSource } from './training/data';
 export { saveCheckpoint, loadCheckpoint, restoreModel } from './training/checkpoint';
-export { authorsModel, type AuthorsWeightsSource } from './training/authors_weights';
+export { authorsModel, type AuthorsLayout, type AuthorsModel, type AuthorsWeightsSource } from './training/authors_weights';
 export { stderrProgress, type ProgressCallback } from './training/progress';
 
 // ---- evaluation, metrics and Table 1

@@ -1,22 +1,22 @@
 /**
  * NumPy .npy (format 1.0/2.0) read and write for the dtypes the data uses:
- * uint8, int32, int64 (official label maps) and float32. Little-endian, C order only.
+ * uint8, int32, int64 (official label maps), float32 and float64 (what NumPy writes by default). Little-endian, C order only.
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic_write';
 
-export type NpyDType = 'uint8' | 'int32' | 'int64' | 'float32';
+export type NpyDType = 'uint8' | 'int32' | 'int64' | 'float32' | 'float64';
 
 export interface NpyArray {
   dtype: NpyDType;
   shape: number[];
   /** int64 is returned as BigInt64Array; use `npyToInt32` / `npyToFloat32` for arithmetic. */
-  data: Uint8Array | Int32Array | BigInt64Array | Float32Array;
+  data: Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
 }
 
-const DESCR: Record<NpyDType, string> = { uint8: '|u1', int32: '<i4', int64: '<i8', float32: '<f4' };
-const FROM_DESCR: Record<string, NpyDType> = { '|u1': 'uint8', '<u1': 'uint8', '|i1': 'uint8', '<i4': 'int32', '<i8': 'int64', '<f4': 'float32' };
-const BYTES: Record<NpyDType, number> = { uint8: 1, int32: 4, int64: 8, float32: 4 };
+const DESCR: Record<NpyDType, string> = { uint8: '|u1', int32: '<i4', int64: '<i8', float32: '<f4', float64: '<f8' };
+const FROM_DESCR: Record<string, NpyDType> = { '|u1': 'uint8', '<u1': 'uint8', '|i1': 'uint8', '<i4': 'int32', '<i8': 'int64', '<f4': 'float32', '<f8': 'float64' };
+const BYTES: Record<NpyDType, number> = { uint8: 1, int32: 4, int64: 8, float32: 4, float64: 8 };
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 export function encodeNpy(arr: NpyArray): Buffer {
@@ -68,7 +68,7 @@ export function decodeNpy(buf: Uint8Array, source = '<buffer>'): NpyArray {
     throw new Error(`${source}: malformed .npy header ${JSON.stringify(header.trim())}`);
   }
   const dtype = FROM_DESCR[descr];
-  if (!dtype) throw new Error(`${source}: unsupported dtype '${descr}' (expected uint8, int32, int64 or float32, little-endian)`);
+  if (!dtype) throw new Error(`${source}: unsupported dtype '${descr}' (expected uint8, int32, int64, float32 or float64, little-endian)`);
   if (fortran === 'True') throw new Error(`${source}: Fortran-ordered arrays are not supported`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${source}: bad shape (${shapeText})`);
@@ -85,6 +85,7 @@ export function decodeNpy(buf: Uint8Array, source = '<buffer>'): NpyArray {
     dtype === 'uint8' ? raw
     : dtype === 'int32' ? new Int32Array(raw.buffer)
     : dtype === 'int64' ? new BigInt64Array(raw.buffer)
+    : dtype === 'float64' ? new Float64Array(raw.buffer)
     : new Float32Array(raw.buffer);
   return { dtype, shape, data };
 }
@@ -105,7 +106,7 @@ export function writeNpy(path: string, arr: NpyArray): void {
 
 /** Integer view of an integer array; int64 values must fit in int32. */
 export function npyToInt32(arr: NpyArray, source = '<array>'): Int32Array {
-  if (arr.dtype === 'float32') throw new Error(`${source}: expected an integer array, got float32`);
+  if (arr.dtype === 'float32' || arr.dtype === 'float64') throw new Error(`${source}: expected an integer array, got ${arr.dtype}`);
   if (arr.data instanceof Int32Array) return arr.data;
   const out = new Int32Array(arr.data.length);
   if (arr.data instanceof BigInt64Array) {
@@ -120,8 +121,16 @@ export function npyToInt32(arr: NpyArray, source = '<array>'): Int32Array {
   return out;
 }
 
+/** Float32 copy or view (float64 rounds to float32). */
 export function npyToFloat32(arr: NpyArray): Float32Array {
   if (arr.data instanceof Float32Array) return arr.data;
   if (arr.data instanceof BigInt64Array) return Float32Array.from(arr.data, (v) => Number(v));
   return Float32Array.from(arr.data as ArrayLike<number>);
+}
+
+/** Float64 values of any numeric array (exact for every dtype but int64 beyond 2^53). */
+export function npyToFloat64(arr: NpyArray): Float64Array {
+  if (arr.data instanceof Float64Array) return arr.data;
+  if (arr.data instanceof BigInt64Array) return Float64Array.from(arr.data, (v) => Number(v));
+  return Float64Array.from(arr.data as ArrayLike<number>);
 }

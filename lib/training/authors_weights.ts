@@ -31,11 +31,16 @@ export interface AuthorsModelOptions {
   config?: DeepPartial<SrnConfig>;
 }
 
+/** How one of our parameters was laid out from theirs: transposed (dense), conv [out,in,kh,kw] → [kh,kw,in,out], the flipped transpose conv, or as is. */
+export type AuthorsLayout = 'dense' | 'conv' | 'upconv' | 'vector';
+
 export interface AuthorsModel {
   config: SrnConfig;
   model: SrnModel;
   /** Their tensor names that were not used (none for the models their scripts build). */
   unused: string[];
+  /** Each of our parameters and running statistics (but the codes): their tensor it came from and how it was laid out. */
+  sources: Record<string, { theirs: string; layout: AuthorsLayout }>;
 }
 
 function take(src: { file: string; tensors: Map<string, TorchTensor> }, name: string, used: Set<string>, rank?: number): TorchTensor {
@@ -79,7 +84,7 @@ const upConvWeight = (t: TorchTensor): tf.Tensor4D => tf.tidy(() => tf.reverse(t
  * U-Net head: its sizes and every weight and running statistic under our names (segHead.unet.*; the statistics in
  * FeatureUnet's order: in, then per block prep, down, up, post). Null when the state dict has no U-Net head.
  */
-function unetHeadWeights(src: AuthorsWeightsSource['srn'], used: Set<string>, weights: Record<string, tf.Tensor>): { cfg: { nf0: number; numDown: number; maxChannels: number }; numClasses: number } | null {
+function unetHeadWeights(src: AuthorsWeightsSource['srn'], used: Set<string>, weights: Record<string, tf.Tensor>, sources: AuthorsModel['sources']): { cfg: { nf0: number; numDown: number; maxChannels: number }; numClasses: number } | null {
   const T = 'class_generator';
   if (!src.tensors.has(`${T}.in_layer.0.net.1.weight`)) return null;
   const O = 'segHead.unet';
@@ -88,17 +93,23 @@ function unetHeadWeights(src: AuthorsWeightsSource['srn'], used: Set<string>, we
   const alias = (name: string) => [name.replace(/\.net\.1\.(weight|bias)$/, '.$1')].forEach((n) => src.tensors.has(n) && used.add(n));
   const conv = (ours: string, theirs: string, bias: boolean, up = false) => {
     weights[`${ours}.W`] = (up ? upConvWeight : convWeight)(take(src, `${theirs}.weight`, used, 4));
+    sources[`${ours}.W`] = { theirs: `${theirs}.weight`, layout: up ? 'upconv' : 'conv' };
     alias(`${theirs}.weight`);
     if (bias) {
       weights[`${ours}.b`] = vector(take(src, `${theirs}.bias`, used, 1));
+      sources[`${ours}.b`] = { theirs: `${theirs}.bias`, layout: 'vector' };
       alias(`${theirs}.bias`);
     }
   };
   const bn = (ours: string, theirs: string) => {
-    weights[`${ours}.gamma`] = vector(take(src, `${theirs}.weight`, used, 1));
-    weights[`${ours}.beta`] = vector(take(src, `${theirs}.bias`, used, 1));
-    weights[`${O}.bnStat${stats++}`] = vector(take(src, `${theirs}.running_mean`, used, 1));
-    weights[`${O}.bnStat${stats++}`] = vector(take(src, `${theirs}.running_var`, used, 1));
+    const vec = (o: string, t: string) => {
+      weights[o] = vector(take(src, t, used, 1));
+      sources[o] = { theirs: t, layout: 'vector' };
+    };
+    vec(`${ours}.gamma`, `${theirs}.weight`);
+    vec(`${ours}.beta`, `${theirs}.bias`);
+    vec(`${O}.bnStat${stats++}`, `${theirs}.running_mean`);
+    vec(`${O}.bnStat${stats++}`, `${theirs}.running_var`);
     if (src.tensors.has(`${theirs}.num_batches_tracked`)) used.add(`${theirs}.num_batches_tracked`);
   };
   const block = (i: number) => `${T}.unet_block${'.model.1'.repeat(i)}`;
@@ -132,6 +143,16 @@ function unetHeadWeights(src: AuthorsWeightsSource['srn'], used: Set<string>, we
   conv(`${O}.out.conv`, `${T}.out_layer.0.net.1`, true);
   if (src.tensors.has(`${T}.out_layer_weight`)) used.add(`${T}.out_layer_weight`); // Unet's alias of the same weight
   return { cfg: { nf0, numDown, maxChannels: innermostWidth }, numClasses: weights[`${O}.out.conv.W`].shape[3]! };
+}
+
+/** One of our tensors (a weight or its gradient) in the layout of their tensor it came from: the inverse of the import's. */
+export function toAuthorsLayout(t: tf.Tensor, layout: AuthorsLayout): tf.Tensor {
+  return tf.tidy(() => {
+    if (layout === 'conv') return t.transpose([3, 2, 0, 1]);
+    if (layout === 'upconv') return tf.reverse(t, [0, 1]).transpose([2, 3, 0, 1]);
+    if (layout === 'dense') return t.transpose();
+    return t.clone();
+  });
 }
 
 /** Builds our model from the authors' weights (sizes from the shapes; the caller disposes the model). */
@@ -172,9 +193,10 @@ export function authorsModel(source: AuthorsWeightsSource, opts: AuthorsModelOpt
   expect('ray_marcher.lstm.weight_ih', wih.shape, [4 * lstmHidden, phiWidth]);
   if (linear) expect(`${source.linear!.file}: linear.weight`, [linear.W.shape[1]], [phiWidth]);
   const weights: Record<string, tf.Tensor> = {};
+  const sources: AuthorsModel['sources'] = {};
   let srn: SrnModel | undefined;
   try {
-    const unet = unetHeadWeights(src, used, weights);
+    const unet = unetHeadWeights(src, used, weights, sources);
     if (linear && unet && unet.numClasses !== linear.W.shape[0]) {
       throw new Error(`${source.linear!.file}: the linear probe has ${linear.W.shape[0]} classes, ${src.file}'s U-Net head ${unet.numClasses}`);
     }
@@ -183,35 +205,42 @@ export function authorsModel(source: AuthorsWeightsSource, opts: AuthorsModelOpt
     const heads: SegHeadKind[] = [...(linear ? ['linear' as const] : []), ...(unet ? ['unet' as const] : [])];
     srn = new SrnModel(config.model, { numInstances, heads });
     weights.latents = tf.tensor2d(Float32Array.from(latents.data), [numInstances, latentDim]);
-    const dense = (name: string, d: { W: TorchTensor; b: TorchTensor }) => {
+    // `theirs`: the module whose `.weight` / `.bias` they are.
+    const dense = (name: string, d: { W: TorchTensor; b: TorchTensor }, theirs: string) => {
       weights[`${name}.W`] = transposed(d.W);
       weights[`${name}.b`] = vector(d.b);
+      sources[`${name}.W`] = { theirs: `${theirs}.weight`, layout: 'dense' };
+      sources[`${name}.b`] = { theirs: `${theirs}.bias`, layout: 'vector' };
     };
-    const norm = (name: string, d: { gamma: TorchTensor; beta: TorchTensor }) => {
+    const norm = (name: string, d: { gamma: TorchTensor; beta: TorchTensor }, theirs: string) => {
       weights[`${name}.gamma`] = vector(d.gamma);
       weights[`${name}.beta`] = vector(d.beta);
+      sources[`${name}.gamma`] = { theirs: `${theirs}.weight`, layout: 'vector' };
+      sources[`${name}.beta`] = { theirs: `${theirs}.bias`, layout: 'vector' };
     };
-    hyper.forEach((h, l) => {
-      h.hidden.forEach((blk, k) => {
-        dense(`hypernet.${l}.fc${k}`, blk);
-        norm(`hypernet.${l}.ln${k}`, blk);
+    const fc = (ours: string, theirs: string, block: ReturnType<typeof fcBlock>, hiddenName: (k: number) => [string, string], out: string) => {
+      block.hidden.forEach((blk, k) => {
+        const [fcName, lnName] = hiddenName(k);
+        dense(`${ours}.${fcName}`, blk, `${theirs}.net.${k}.net.0`);
+        norm(`${ours}.${lnName}`, blk, `${theirs}.net.${k}.net.1`);
       });
-      dense(`hypernet.${l}.out`, h.out);
-    });
-    weights['raymarcher.lstm.Wih'] = transposed(wih);
-    weights['raymarcher.lstm.Whh'] = transposed(whh);
-    weights['raymarcher.lstm.bih'] = vector(take(src, 'ray_marcher.lstm.bias_ih', used, 1));
-    weights['raymarcher.lstm.bhh'] = vector(take(src, 'ray_marcher.lstm.bias_hh', used, 1));
-    dense('raymarcher.step', { W: take(src, 'ray_marcher.out_layer.weight', used, 2), b: take(src, 'ray_marcher.out_layer.bias', used, 1) });
-    render.hidden.forEach((blk, k) => {
-      dense(`renderer.fc${k}`, blk);
-      norm(`renderer.ln${k}`, blk);
-    });
-    dense('renderer.out', render.out);
-    if (linear) dense('segHead.linear.fc', linear);
+      dense(`${ours}.${out}`, block.out, `${theirs}.net.${block.hidden.length}`);
+    };
+    hyper.forEach((h, l) => fc(`hypernet.${l}`, `hyper_phi.layers.${l}.hyper_linear.slave_params`, h, (k) => [`fc${k}`, `ln${k}`], 'out'));
+    const lstm = (ours: string, theirs: string, t: TorchTensor, to: (t: TorchTensor) => tf.Tensor) => {
+      weights[ours] = to(t);
+      sources[ours] = { theirs, layout: t.shape.length === 2 ? 'dense' : 'vector' };
+    };
+    lstm('raymarcher.lstm.Wih', 'ray_marcher.lstm.weight_ih', wih, transposed);
+    lstm('raymarcher.lstm.Whh', 'ray_marcher.lstm.weight_hh', whh, transposed);
+    lstm('raymarcher.lstm.bih', 'ray_marcher.lstm.bias_ih', take(src, 'ray_marcher.lstm.bias_ih', used, 1), vector);
+    lstm('raymarcher.lstm.bhh', 'ray_marcher.lstm.bias_hh', take(src, 'ray_marcher.lstm.bias_hh', used, 1), vector);
+    dense('raymarcher.step', { W: take(src, 'ray_marcher.out_layer.weight', used, 2), b: take(src, 'ray_marcher.out_layer.bias', used, 1) }, 'ray_marcher.out_layer');
+    fc('renderer', 'pixel_generator', render, (k) => [`fc${k}`, `ln${k}`], 'out');
+    if (linear) dense('segHead.linear.fc', linear, 'linear');
     srn.loadWeights(weights);
     const unused = [...src.tensors.keys()].filter((k) => !used.has(k));
-    return { config, model: srn, unused };
+    return { config, model: srn, unused, sources };
   } catch (e) {
     srn?.dispose();
     throw e;

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNpy, encodeNpy, npyToFloat32, npyToInt32, readNpy, writeNpy, type NpyArray } from '../../lib/io/npy';
+import { decodeNpy, encodeNpy, npyToFloat32, npyToFloat64, npyToInt32, readNpy, writeNpy, type NpyArray } from '../../lib/io/npy';
 
 describe('.npy', () => {
-  it('round-trips uint8, int32, int64 and float32 through a file', () => {
+  it('round-trips uint8, int32, int64, float32 and float64 through a file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'srn-npy-'));
     try {
       const arrays: NpyArray[] = [
@@ -15,6 +15,7 @@ describe('.npy', () => {
         { dtype: 'int64', shape: [5], data: BigInt64Array.from([-(2n ** 40n), -1n, 0n, 7n, 2n ** 62n]) },
         { dtype: 'float32', shape: [2, 2, 1], data: Float32Array.from([-1.5, 0, 3.25, Math.fround(0.1)]) },
         { dtype: 'float32', shape: [0], data: new Float32Array(0) },
+        { dtype: 'float64', shape: [1, 3], data: Float64Array.from([0.1, -1e300, 2 ** -1074]) },
       ];
       arrays.forEach((a, i) => {
         const f = join(dir, `a${i}.npy`);
@@ -68,12 +69,21 @@ describe('.npy', () => {
     const good = encodeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([1, 2, 3, 4]) });
     assert.throws(() => decodeNpy(good.subarray(0, good.length - 3), 'y.npy'), /y\.npy: truncated \.npy data: shape \[4\] int32 needs 16 bytes, file has 13/);
     const big = Buffer.from(good);
-    big.write("'<f8'", big.indexOf("'<i4'"), 'latin1');
-    assert.throws(() => decodeNpy(big, 'z.npy'), /z\.npy: unsupported dtype '<f8'/);
+    big.write("'>f4'", big.indexOf("'<i4'"), 'latin1');
+    assert.throws(() => decodeNpy(big, 'z.npy'), /z\.npy: unsupported dtype '>f4'/);
     const fortran = Buffer.from(good);
     fortran.write('True ', fortran.indexOf('False'), 'latin1');
     assert.throws(() => decodeNpy(fortran, 'f.npy'), /Fortran-ordered/);
     assert.throws(() => readNpy('/nonexistent/file.npy'), /\/nonexistent\/file\.npy: cannot read \.npy file/);
     assert.throws(() => npyToInt32({ dtype: 'float32', shape: [1], data: new Float32Array(1) }, 'd.npy'), /d\.npy: expected an integer array/);
+    assert.throws(() => npyToInt32({ dtype: 'float64', shape: [1], data: new Float64Array(1) }, 'e.npy'), /e\.npy: expected an integer array, got float64/);
+  });
+
+  it('converts float64 to float32 by rounding, and every dtype to float64 exactly', () => {
+    const f64: NpyArray = { dtype: 'float64', shape: [2], data: Float64Array.from([0.1, 1 + 2 ** -40]) };
+    assert.deepEqual(Array.from(npyToFloat32(f64)), [Math.fround(0.1), 1]);
+    assert.deepEqual(Array.from(npyToFloat64(f64)), [0.1, 1 + 2 ** -40]);
+    assert.deepEqual(Array.from(npyToFloat64({ dtype: 'int64', shape: [2], data: BigInt64Array.from([-(2n ** 40n), 3n]) })), [-(2 ** 40), 3]);
+    assert.deepEqual(Array.from(npyToFloat64({ dtype: 'float32', shape: [1], data: Float32Array.from([0.1]) })), [Math.fround(0.1)]);
   });
 });

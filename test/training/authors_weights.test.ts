@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readTorchCheckpoint, readTorchStateDict, type TorchTensor } from '../../lib/io/torch_checkpoint';
 import type { SrnModel } from '../../lib/srn/model';
-import { authorsModel, saveAuthorsCheckpoint } from '../../lib/training/authors_weights';
+import { authorsModel, saveAuthorsCheckpoint, toAuthorsLayout } from '../../lib/training/authors_weights';
 import { loadCheckpoint, restoreModel } from '../../lib/training/checkpoint';
 import { useBackend } from '../helpers/tf';
 import { compareForward, compareSemantic, compareStep, fixtureNpy, fixtureSource, maxAbsDiff, ourFit, ourForward as oursOn } from '../../bench/parity/authors_compare';
@@ -36,6 +36,32 @@ describe("the authors' PyTorch weights", () => {
     const whole = readTorchCheckpoint(join(FIX, 'linear.pth')) as Record<string, Record<string, TorchTensor>>;
     assert.deepEqual(Object.keys(whole), ['model']);
     assert.deepEqual(whole.model['linear.weight'].shape, [6, 32]);
+  });
+
+  it("says where each of our tensors came from: laid back out as theirs, every one equals their tensor", () => {
+    const src = source();
+    const tensors = tf.memory().numTensors;
+    const { model, sources } = authorsModel(src);
+    try {
+      const stats = model.head('unet').namedState();
+      const ours = [...model.params.list().map((p) => p.name).filter((n) => n !== 'latents'), ...Object.keys(stats)];
+      assert.deepEqual(Object.keys(sources).sort(), ours.sort());
+      const layouts = new Set<string>();
+      for (const [name, { theirs, layout }] of Object.entries(sources)) {
+        const file = theirs.startsWith('linear.') ? src.linear! : src.srn;
+        const want = file.tensors.get(theirs);
+        assert.ok(want, `${name}: their '${theirs}' is not in ${file.file}`);
+        const back = toAuthorsLayout(model.params.get(name)?.variable ?? stats[name], layout);
+        assert.deepEqual(back.shape, want.shape, `${name} → ${theirs}`);
+        assert.deepEqual(Array.from(back.dataSync()), Array.from(want.data), `${name} → ${theirs}`);
+        back.dispose();
+        layouts.add(layout);
+      }
+      assert.deepEqual([...layouts].sort(), ['conv', 'dense', 'upconv', 'vector']);
+    } finally {
+      model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, tensors);
   });
 
   it('gives their forward pass: features, depth, RGB, linear and U-Net head logits within float32 rounding', () => {
