@@ -35,9 +35,24 @@ export const GRAD_PAIRS: readonly [string, string, boolean][] = [
 ];
 const SRN_PAIRS = 8;
 
+const npyCache = new Map<string, { shape: number[]; data: Float32Array }>();
+
+/** A fixture array as float32 (read once per process: every comparison reads the rays and targets again). */
 export function fixtureNpy(dir: string, name: string): { shape: number[]; data: Float32Array } {
-  const a = readNpy(join(dir, `${name}.npy`));
-  return { shape: a.shape, data: npyToFloat32(a) };
+  const path = join(dir, `${name}.npy`);
+  let got = npyCache.get(path);
+  if (!got) {
+    const a = readNpy(path);
+    got = { shape: a.shape, data: npyToFloat32(a) };
+    npyCache.set(path, got);
+  }
+  return { shape: got.shape, data: got.data.slice() };
+}
+
+/** The fixture's per-pixel labels [objects, pixels] as an int32 tensor (the cross-entropy's target). */
+export function fixtureLabels(dir: string): tf.Tensor2D {
+  const labels = fixtureNpy(dir, 'labels');
+  return tf.tensor2d(Int32Array.from(labels.data), [labels.shape[0], labels.shape[1]], 'int32');
 }
 
 export function fixtureSource(dir: string): AuthorsWeightsSource {
@@ -62,7 +77,6 @@ function fixtureInputs(model: SrnModel, dir: string) {
     },
     z: tf.tensor2d(idx.flatMap((i) => Array.from(model.latents.row(i))), [idx.length, model.latents.dim]),
     side: Math.round(Math.sqrt(uv.shape[1])),
-    count: idx.length,
   };
 }
 
@@ -90,10 +104,9 @@ export function ourTrainingStep(model: SrnModel, dir: string): { losses: Record<
   });
   let got!: { losses: Record<string, number>; grads: Map<string, Float32Array> };
   tf.tidy(() => {
-    const { rays, z, count } = fixtureInputs(model, dir);
+    const { rays, z } = fixtureInputs(model, dir);
     const zv = tf.variable(z, true);
     const target = fixtureNpy(dir, 'target');
-    const labels = fixtureNpy(dir, 'labels');
     const parts: Record<string, number> = {};
     const srn = tf.variableGrads(() => {
       const out = model.forward(zv as unknown as tf.Tensor2D, rays);
@@ -102,7 +115,7 @@ export function ourTrainingStep(model: SrnModel, dir: string): { losses: Record<
       return weightedTotal(terms, RGB_LOSS_WEIGHTS);
     }, [zv, ...vars.slice(0, SRN_PAIRS)]);
     const features = tf.tidy(() => model.forward(z, rays, { rgb: false }).features);
-    const labelTensor = tf.tensor2d(Array.from(labels.data), [count, labels.data.length / count], 'int32');
+    const labelTensor = fixtureLabels(dir);
     const probe = tf.variableGrads(() => crossEntropyLoss(model.head('linear').apply(features), labelTensor), vars.slice(SRN_PAIRS));
     got = { losses: { ...parts, total: srn.value.dataSync()[0], ce: probe.value.dataSync()[0] }, grads: new Map() };
     got.grads.set('z', srn.grads[zv.name].dataSync() as Float32Array);
@@ -239,17 +252,17 @@ export function compareSemantic(model: SrnModel, dir: string): Omit<AuthorsCompa
     grads[name] = { maxAbsDiff: maxAbsDiff(ours, theirs), maxAbs: maxAbs(theirs) };
   };
   tf.tidy(() => {
-    const { rays, z, side, count } = fixtureInputs(model, dir);
+    const { rays, z, side } = fixtureInputs(model, dir);
     const zv = tf.variable(z, true);
     const target = fixtureNpy(dir, 'target');
-    const labels = fixtureNpy(dir, 'labels');
+    const labels = fixtureLabels(dir);
     const parts: Record<string, number> = {};
     const { value, grads: g } = tf.variableGrads(() => {
       const out = model.forward(zv as unknown as tf.Tensor2D, rays);
       const logits = model.head('unet').apply(out.features, { side, training: true });
       const terms = {
         img: imageLoss(out.rgba, tf.tensor3d(target.data, target.shape as [number, number, number])),
-        ce: crossEntropyLoss(logits, tf.tensor2d(Array.from(labels.data), [count, labels.data.length / count], 'int32')),
+        ce: crossEntropyLoss(logits, labels),
         latent: latentLoss(zv),
         depth: depthLoss(out.depth),
       };

@@ -15,7 +15,7 @@ import { describeBackend, parseBackendChoice, selectBackend } from '../../lib/ba
 import { npyToFloat64, readNpy } from '../../lib/io/npy';
 import { crossEntropyLoss } from '../../lib/losses/losses';
 import { authorsModel, toAuthorsLayout } from '../../lib/training/authors_weights';
-import { fixtureNpy, fixtureSource, maxAbsDiff, ourForward } from './authors_compare';
+import { fixtureLabels, fixtureNpy, fixtureSource, maxAbsDiff, ourForward } from './authors_compare';
 
 /** ‖a − b‖ / ‖b‖. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -45,7 +45,6 @@ async function main(): Promise<void> {
     let loss = 0;
     let input = { ours32: 0, torch32: 0, oursVsTorch32: 0, ulpMoves: 0, ownFeaturesVsTorch32: 0 };
     const f = fixtureNpy(dir, 'features');
-    const labels = fixtureNpy(dir, 'labels');
     // Our SRN's own features on the fixture's rays (within float32 rounding of theirs): the full step's U-Net input.
     const ownFeatures = ourForward(model, dir).features;
     const unetGrads = (features: Float32Array) =>
@@ -53,7 +52,7 @@ async function main(): Promise<void> {
         const x = tf.variable(tf.tensor3d(features, f.shape as [number, number, number]), true);
         const { value, grads } = tf.variableGrads(() => {
           const logits = model.head('unet').apply(x as unknown as tf.Tensor3D, { training: true });
-          return crossEntropyLoss(logits, tf.tensor2d(Array.from(labels.data), [f.shape[0], f.shape[1]], 'int32'));
+          return crossEntropyLoss(logits, fixtureLabels(dir));
         }, [x, ...vars]);
         const out = { loss: value.dataSync()[0], input: grads[x.name].dataSync(), params: names.map((n, k) => toAuthorsLayout(grads[vars[k].name], sources[n].layout).dataSync()) };
         x.dispose();
