@@ -2,12 +2,14 @@
  * A baseline already run in its folder with the same config is not run again by the experiments: its result files
  * record the whole baseline config (seed included), so the rows a Table 1 run made serve `experiment
  * unet-baselines` and the reverse, instead of hours of training again. Code changes do not count (as
- * lib/experiments/finished_run.ts): the results name the commit they ran at, and `--rerun` redoes them.
+ * lib/experiments/finished_run.ts): the results name the commit they ran at, and `--rerun` redoes them. The
+ * exception: a U-Net kind's results made before a fix its numbers depend on (lib/eval/result_code.ts) are stale.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeepPartial } from '../config/types';
 import { canonicalJson } from '../util/canonical_json';
+import { unetResultStale, UNET_KINDS } from '../eval/result_code';
 import { baselineConfig, type BaselineConfig } from './config';
 
 export const BASELINE_KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'srn-render-unet'] as const;
@@ -46,10 +48,10 @@ export function baselineRunDir(o: Pick<BaselineIdentity, 'kind' | 'out' | 'name'
 
 /**
  * The result files (by method key, as BaselineRunSummary.results) of a finished run of this baseline: every file
- * its kind writes is there, readable, and records this config (and, for the SRN kinds, this semantic seed);
- * undefined otherwise.
+ * its kind writes is there, readable, and records this config (and, for the SRN kinds, this semantic seed), and a
+ * U-Net kind's files are current; undefined otherwise. `onStale` hears why files of this config are not reused.
  */
-export function finishedBaseline(o: BaselineIdentity): { runDir: string; results: Record<string, string> } | undefined {
+export function finishedBaseline(o: BaselineIdentity, onStale?: (why: string) => void): { runDir: string; results: Record<string, string> } | undefined {
   const runDir = baselineRunDir(o);
   const { preset, cfg } = baselineRunConfig(o);
   const want = canonicalJson(cfg);
@@ -59,7 +61,7 @@ export function finishedBaseline(o: BaselineIdentity): { runDir: string; results
   for (const file of files) {
     const path = join(runDir, file);
     if (!existsSync(path)) return undefined;
-    let doc: { method?: unknown; protocol?: { name?: unknown }; config?: { baselinePreset?: unknown; baseline?: unknown }; training?: { semanticSeed?: unknown } };
+    let doc: { method?: unknown; protocol?: { name?: unknown }; config?: { baselinePreset?: unknown; baseline?: unknown }; training?: { semanticSeed?: unknown }; codeVersions?: unknown };
     try {
       doc = JSON.parse(readFileSync(path, 'utf8'));
     } catch {
@@ -68,6 +70,11 @@ export function finishedBaseline(o: BaselineIdentity): { runDir: string; results
     if (typeof doc.method !== 'string' || doc.config?.baselinePreset !== preset || canonicalJson(doc.config.baseline) !== want) return undefined;
     const semantic = doc.training?.semanticSeed;
     if (semantic !== undefined && semantic !== (o.semanticSeed ?? cfg.seed)) return undefined;
+    const stale = UNET_KINDS.includes(o.kind) ? unetResultStale(doc.codeVersions) : null;
+    if (stale) {
+      onStale?.(`${path}: ${stale}`);
+      return undefined;
+    }
     results[doc.protocol?.name === 'multi' ? `${doc.method} (multi)` : doc.method] = path;
   }
   return { runDir, results };

@@ -18,6 +18,7 @@ import { loadView, ViewCache } from '../data/view_loader';
 import { evalMetrics, evaluate, formatResults, writeResultsJson, type EvalResults, type Predictor } from '../eval/runner';
 import { evalJournalPaths, isSrnPredictor, srnPredictor, type SrnPredictor } from '../eval/srn_predictor';
 import { table1Entry, type Table1ColumnId } from '../eval/table1';
+import { UNET_CODE, UNET_KINDS } from '../eval/result_code';
 import { majorityForegroundClass } from '../eval/trivial';
 import { writeComparisonGrid } from '../plotting/comparison_grid';
 import { prepareSplits } from '../pipeline/data';
@@ -219,7 +220,9 @@ export async function runBaseline(opts: BaselineRunOptions): Promise<BaselineRun
     const evalSeconds = secs(te) + results.timings.resumedSeconds;
     const path = join(runDir, file);
     const table1 = column ? { table1: table1Entry(column, { ...results, className: results.dataset.className, scale: preset, seed: cfg.seed }) } : {};
-    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) + results.timings.resumedSeconds }, ...extra, ...table1, tracking: { uri: tracker.uri, runId: run.runId } };
+    // The code versions a trained U-Net's numbers depend on (a later run reuses these results only while they hold).
+    const code = UNET_KINDS.includes(opts.kind) ? { codeVersions: { ...UNET_CODE } } : {};
+    const full = { ...results, timings: { ...results.timings, ...timings, evalSeconds, totalSeconds: secs(t0) + results.timings.resumedSeconds }, ...extra, ...code, ...table1, tracking: { uri: tracker.uri, runId: run.runId } };
     writeResultsJson(path, full);
     run.logMetrics(evalMetrics(results, `eval/${mkey(method)}/${protocol}/`, { perClass: true }));
     await run.logArtifact(path);

@@ -11,6 +11,7 @@ import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_spec
 import type { ResultRecord } from '../plotting/results_table';
 import { excludesZero, meanCI, pairedScoreDifference, pct1, signedCI, type PercentCI } from '../metrics/stats';
 import { PRESET_NAMES, presetConfig, scheduleSteps } from '../config/presets';
+import { type CodeVersions, UNET_CODE, UNET_COLUMNS, unetResultStale } from './result_code';
 
 /** Where the paper's numbers come from. */
 export const PAPER_TABLE1_SOURCE =
@@ -62,6 +63,8 @@ export interface Table1Entry {
   scale?: string;
   /** The replicate seed (few-shot draw, heads, fits; a baseline's whole training); absent in files written before seeds. */
   seed?: number;
+  /** The code versions the numbers depend on (lib/eval/result_code.ts): set on the U-Net columns. */
+  codeVersions?: CodeVersions;
 }
 
 /** The entry for column `id` from an evaluation's scores. */
@@ -69,6 +72,7 @@ export function table1Entry(
   id: Table1ColumnId,
   r: { method: string; protocol: string | { name: string }; className: string; mIOU: number; shapeMIOU: number; scale?: string; seed?: number },
 ): Table1Entry {
+  const unet = UNET_COLUMNS.includes(id);
   return {
     id,
     column: paperColumn(id).column,
@@ -79,6 +83,7 @@ export function table1Entry(
     shapeMIOU: r.shapeMIOU,
     ...(r.scale !== undefined ? { scale: r.scale } : {}),
     ...(r.seed !== undefined ? { seed: r.seed } : {}),
+    ...(unet ? { codeVersions: { ...UNET_CODE } } : {}),
   };
 }
 
@@ -108,6 +113,8 @@ export interface Table1Row extends Omit<Table1Entry, 'scale' | 'seed'> {
   source: string;
   scale: string | null;
   createdAt: string | null;
+  /** Why the row's numbers are stale (made before a fix they depend on, lib/eval/result_code.ts); absent when current. */
+  stale?: string;
 }
 
 /**
@@ -173,6 +180,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
     // Entries written before ids existed name the paper column number.
     const id = typeof e.id === 'string' ? (e.id as Table1ColumnId) : PAPER_TABLE1.find((p) => p.column === e.column)?.id;
     if (!id || !TABLE1_COLUMN_IDS.includes(id) || typeof e.mIOU !== 'number') continue;
+    const stale = UNET_COLUMNS.includes(id) ? unetResultStale(e.codeVersions ?? doc.codeVersions) : null;
     rows.push({
       id,
       column: paperColumn(id).column,
@@ -185,6 +193,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
       scale: typeof e.scale === 'string' ? e.scale : scale,
       seed: typeof e.seed === 'number' ? e.seed : 0,
       createdAt,
+      ...(stale ? { stale } : {}),
     });
   }
   // Files written before table1 entries existed; a file that says `table1: null` (e.g. `table1Excluded`) is none.
@@ -192,6 +201,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
     const protocol = String((doc.protocol as Json | undefined)?.name ?? '');
     const id = legacyTable1Column(doc.method, protocol);
     if (id !== null) {
+      const stale = UNET_COLUMNS.includes(id) ? unetResultStale(doc.codeVersions) : null;
       rows.push({
         id,
         column: paperColumn(id).column,
@@ -204,6 +214,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
         scale,
         seed: 0,
         createdAt,
+        ...(stale ? { stale } : {}),
       });
     }
   }
@@ -227,11 +238,12 @@ export function collectTable1Rows(runsDir: string): Table1Row[] {
 
 /**
  * One row per (column, class, seed): rows of the chosen scale only when it has any for that column and class (seeds
- * of two scales are never averaged), then the newest per seed.
+ * of two scales are never averaged), then per seed the newest current row (a stale one only where no current one exists).
  */
 export function pickTable1Rows(rows: readonly Table1Row[], scale?: string): Table1Row[] {
   const cell = (r: Table1Row) => `${r.id}/${r.className.toLowerCase()}`;
-  const newer = (a: Table1Row, b: Table1Row) => (a.createdAt ?? '') > (b.createdAt ?? '');
+  // A current row beats a stale one (made before a fix it depends on) whatever their dates; then the newer.
+  const newer = (a: Table1Row, b: Table1Row) => (!a.stale !== !b.stale ? !a.stale : (a.createdAt ?? '') > (b.createdAt ?? ''));
   // The scale each cell reports: the chosen one where the cell has it, else that of the cell's newest row.
   const cellScale = new Map<string, string | null>();
   const newest = new Map<string, Table1Row>();
@@ -280,6 +292,13 @@ export const SMOKE_TEST_NOTE = 'smoke test (small scale): not comparable to the 
  * Our rows beside the paper's, one record per (column, class) the paper or we have: the mean over the rows' seeds
  * (pickTable1Rows keeps one row per seed) with the 95% CI of the mean, in %.
  */
+/** Which of a cell's rows are stale and why (one reason per distinct cause), or null. */
+function staleNote(rows: readonly Table1Row[]): string | null {
+  const stale = rows.filter((r) => r.stale);
+  if (!stale.length) return null;
+  return `STALE, seed(s) ${stale.map((r) => r.seed).join(',')}: ${[...new Set(stale.map((r) => r.stale))].join('; ')}`;
+}
+
 export function table1Records(rows: readonly Table1Row[], classes: readonly string[] = ['Chair']): Table1Record[] {
   const out: Table1Record[] = [];
   const stat = (xs: number[]) => (xs.some(Number.isFinite) ? meanCI(xs) : null);
@@ -303,7 +322,7 @@ export function table1Records(rows: readonly Table1Row[], classes: readonly stri
         'paper shape-mIOU %': paper ? paper[1] : null,
         scale: ours[0]?.scale ?? null,
         source: ours.length ? ours.map((r) => r.source).join(';') : null,
-        note: ours[0]?.scale === 'small' ? SMOKE_TEST_NOTE : null,
+        note: [ours[0]?.scale === 'small' ? SMOKE_TEST_NOTE : null, staleNote(ours)].filter((n) => n !== null).join('; ') || null,
       });
     }
   }

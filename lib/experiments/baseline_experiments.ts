@@ -15,6 +15,7 @@ import { loadBaselines } from './baselines_bridge';
 import { finishedBaseline, type BaselineKind } from '../baselines/finished_baseline';
 import { configFingerprint } from './finished_run';
 import { PAPER_TABLE1, paperColumn, type Table1ColumnId, type Table1Entry } from '../eval/table1';
+import type { CodeVersions } from '../eval/result_code';
 import { scaleDefinition } from '../config/scales';
 import type { ExperimentConfig } from './types';
 
@@ -29,6 +30,8 @@ export interface BaselineRow {
   resultsPath: string;
   /** Table 1 column id (from the results file's own entry), or null for rows that are not in Table 1 (e.g. the U-Net on SRN renders). */
   column: Table1ColumnId | null;
+  /** The code versions the row's numbers depend on (a trained U-Net's; lib/eval/result_code.ts). */
+  codeVersions?: CodeVersions;
 }
 
 export interface BaselineExperimentResult extends ExperimentOutput {
@@ -60,7 +63,8 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       throwIfInterrupted(opts, `baseline ${kind}`);
       const preset = bc.preset ?? scaleDefinition(cfg.scale).baselinePreset;
       // A kind already run here with this config (e.g. by a Table 1 run) is reused, not trained again.
-      const done = opts.rerun ? undefined : finishedBaseline({ kind: kind as BaselineKind, preset, overrides, seed, out: runDir, name: kind, semanticSeed: cfg.seed });
+      const stale = (why: string) => say(opts, `${cfg.experiment}: baseline ${kind} ran here with this config, but its results are stale and it runs again: ${why}`);
+      const done = opts.rerun ? undefined : finishedBaseline({ kind: kind as BaselineKind, preset, overrides, seed, out: runDir, name: kind, semanticSeed: cfg.seed }, stale);
       if (done) say(opts, `${cfg.experiment}: baseline ${kind} already ran with this config in ${done.runDir}; its results are reused (--rerun runs it again)`);
       else say(opts, `${cfg.experiment}: baseline ${kind} (preset ${preset})`);
       const results = done?.results ?? (await runBaseline({
@@ -83,14 +87,14 @@ export async function runBaselineExperiment(cfg: ExperimentConfig<'tco-baseline'
       })).results;
       for (const path of Object.values(results)) {
         if (!existsSync(path)) continue;
-        const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null>; table1?: Table1Entry };
-        rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: r.table1?.id ?? null });
+        const r = JSON.parse(readFileSync(path, 'utf8')) as { method: string; protocol: { name: string }; mIOU: number; shapeMIOU: number; psnr: number | null; perClassIoU: Record<string, number | null>; table1?: Table1Entry; codeVersions?: CodeVersions };
+        rows.push({ kind, method: r.method, protocol: r.protocol.name, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, psnr: r.psnr, perClassIoU: r.perClassIoU, resultsPath: path, column: r.table1?.id ?? null, ...(r.codeVersions ? { codeVersions: r.codeVersions } : {}) });
         say(opts, `${cfg.experiment}: ${r.method} (${r.protocol.name}) mIOU ${(100 * r.mIOU).toFixed(1)}%, shape-mIOU ${(100 * r.shapeMIOU).toFixed(1)}%`);
         const key = `${r.method}/${r.protocol.name}`.replace(/[^\w./-]/g, '_');
         run.logMetrics({ [`${key}/mIOU`]: r.mIOU, [`${key}/shape_mIOU`]: r.shapeMIOU });
       }
     }
-    const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ id: r.column!, column: paperColumn(r.column!).column, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, seed }));
+    const table1: Table1Entry[] = rows.filter((r) => r.column !== null).map((r) => ({ id: r.column!, column: paperColumn(r.column!).column, method: r.method, protocol: r.protocol, className, mIOU: r.mIOU, shapeMIOU: r.shapeMIOU, seed, ...(r.codeVersions ? { codeVersions: r.codeVersions } : {}) }));
     const figures: Record<string, string> = {};
     const classRecords = baselineClassRecords(rows);
     if (classRecords.length) figures.perClassIou = (await saveFigure(perClassIouSpec(classRecords, { title: `Per-class IoU, ${cfg.experiment} (${cfg.scale})` }), join(runDir, 'per_class_iou'))).png;

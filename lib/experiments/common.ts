@@ -223,7 +223,8 @@ export async function ensurePretrained(
     }
   }
   // Training takes the stage's lease and looks again under it; reusing a finished stage takes none.
-  const { found: resumeFrom, finished, lease } = first.finished ? { ...first, lease: undefined } : leaseCachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
+  const { found: resumeFrom, finished, lease, setAside } = first.finished ? { ...first, lease: undefined, setAside: undefined } : leaseCachedStage('pretrain', runsDir, config, data, pretrainKey(config, data), total);
+  if (setAside) say(opts, `pre-training: the one on disk is stale and was set aside; it trains anew: ${setAside}`);
   const prior: number[] = existsSync(historyPath) ? (JSON.parse(readFileSync(historyPath, 'utf8')) as { losses: number[] }).losses : [];
   const model = new SrnModel(config.model, { numInstances, seed: config.seed });
   let res: Awaited<ReturnType<typeof pretrain>>;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { staleTable1Entries } from '../eval/result_code';
 import { canonicalJson } from '../util/canonical_json';
 import { experimentRunPath, type ExperimentOptions, type ExperimentOutput } from './common';
 import type { ExperimentConfig } from './types';
@@ -23,9 +24,10 @@ export function configFingerprint(cfg: ExperimentConfig, opts: Pick<ExperimentOp
 
 /**
  * The finished run of `cfg` (one seed) under the runs folder when its results.json has this config's fingerprint;
- * undefined when there is none, it is unreadable, or it ran another config (or before fingerprints were recorded).
+ * undefined when there is none, it is unreadable, it ran another config (or before fingerprints were recorded), or a
+ * U-Net row of it is stale (made before a fix its numbers depend on: lib/eval/result_code.ts), which `onStale` hears.
  */
-export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions): (ExperimentOutput & { createdAt: string | null }) | undefined {
+export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions, onStale?: (why: string) => void): (ExperimentOutput & { createdAt: string | null }) | undefined {
   const runDir = experimentRunPath(cfg, opts);
   const resultsPath = join(runDir, 'results.json');
   if (!existsSync(resultsPath)) return undefined;
@@ -36,6 +38,11 @@ export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions): (Ex
     return undefined;
   }
   if (doc.configFingerprint !== configFingerprint(cfg, opts)) return undefined;
+  const stale = staleTable1Entries(doc);
+  if (stale.length) {
+    onStale?.(`${resultsPath}: ${stale.join('; ')}`);
+    return undefined;
+  }
   const tracking = doc.tracking as ExperimentOutput['tracking'] | undefined;
   return {
     experiment: cfg.experiment,

@@ -44,6 +44,7 @@ import { loadBaselines } from './baselines_bridge';
 import { observedViews } from '../pipeline/few_shot';
 import type { ExperimentConfig } from './types';
 import { pairedScoreDifference, signedCI, type PercentCI } from '../metrics/stats';
+import { type CodeVersions, staleSweepRecord, UNET_CODE } from '../eval/result_code';
 import { RecordJournal } from '../util/record_journal';
 import { canonicalJson } from '../util/canonical_json';
 
@@ -66,6 +67,8 @@ export interface SweepRecord extends LabelSweepRecord {
   probeSeconds: number;
   /** The U-Net's dropout (chosen on validation unless the config fixes it); null for SRN+linear. */
   dropout: number | null;
+  /** The U-Net's: the code versions its numbers depend on (lib/eval/result_code.ts); absent on older records. */
+  codeVersions?: CodeVersions;
 }
 
 /** Method `a` minus method `b` at one point, paired by seed, in points (percent). */
@@ -118,14 +121,20 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
       const fingerprint = { className: cfg.data.className, scale: cfg.scale, pretrain: [pre.key, pre.steps], points: cfg.points, seeds: cfg.seeds, evalViewEvery: cfg.evalViewEvery, unet: cfg.unet, test: data.test.instances.length };
       const journal = new RecordJournal<SweepRecord>(join(runDir, 'records.partial.json'), fingerprint, (r) => recordKey(r.method, r.instances, r.views, r.seed));
       if (journal.setAside) say(opts, `sweep: set aside a journal of another configuration or pre-training: ${journal.setAside}`);
+      const staleNote = (n: number, from: string, why: string) => say(opts, `sweep: ${n} U-Net record(s) of ${from} are stale and run again (${why})`);
+      const staleInJournal = journal.discard((r) => staleSweepRecord(r) !== null);
+      if (staleInJournal.length) staleNote(staleInJournal.length, journal.path, staleSweepRecord(staleInJournal[0])!);
       if (journal.opened === 'resumed') say(opts, `sweep: resuming with ${journal.size} finished record(s) from ${journal.path}`);
       // A sweep finished before with this configuration and pre-training is drawn again from its results, not rerun
       // (hours at 64²; a notebook pointed at the CLI's runs folder); a journal (a run in progress) goes first.
       const earlier = join(runDir, 'results.json');
-      const finished = opts.rerun || journal.opened !== 'new' ? undefined : finishedSweepRecords(earlier, fingerprint);
-      if (finished) {
+      const earlierRecords = opts.rerun || journal.opened !== 'new' ? undefined : finishedSweepRecords(earlier, fingerprint);
+      const finished = earlierRecords?.filter((r) => staleSweepRecord(r) === null);
+      if (finished && earlierRecords) {
         journal.reuse(finished);
         say(opts, `sweep: finished before with this configuration and pre-training: ${finished.length} record(s) from ${earlier} reused (--rerun runs it again)`);
+        const stale = earlierRecords.filter((r) => staleSweepRecord(r) !== null);
+        if (stale.length) staleNote(stale.length, earlier, staleSweepRecord(stale[0])!);
       }
       const pending = (method: string) => cfg.points.some((p) => cfg.seeds.some((seed) => !journal.get(recordKey(method, p.instances, p.views, seed))));
       // Test codes once (single view), then features and GT labels of the evaluated views, once; the codes and
@@ -220,7 +229,7 @@ export async function runLabelCountSweep(cfg: ExperimentConfig<'label-count-swee
                 classNames: data.test.classNames,
                 title: `${method}, ${point.instances} × ${point.views} labelled, seed ${seed}: ${data.test.instances[0].id.slice(0, 8)}`,
               });
-              const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000 + resumedSeconds, dropout };
+              const rec: SweepRecord = { method, numLabels, seed, miou: s.mIOU, shapeMIOU: s.shapeMIOU, instances: point.instances, views: point.views, probeSeconds: (performance.now() - t) / 1000 + resumedSeconds, dropout, ...(method === 'unet' ? { codeVersions: { ...UNET_CODE } } : {}) };
               records.push(rec);
               journal.add(rec);
               if (method === 'unet') rmSync(unetGridDir(point.instances, point.views, seed), { recursive: true, force: true });

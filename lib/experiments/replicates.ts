@@ -124,7 +124,7 @@ export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig,
       // A baseline trains from scratch per seed (SRN+U-Net's semantic SRN aside): only the probe shares a pre-training.
       const shared = name === 'semi-supervised-probe' ? `; pre-training of seed ${cfg.seed} shared` : '';
       const seedCfg = { ...cfg, seeds: [seed] };
-      const done = opts.rerun ? undefined : finishedRun(seedCfg, opts);
+      const done = opts.rerun ? undefined : finishedRun(seedCfg, opts, (why) => say(opts, `${name}: seed ${seed} finished before with the same config, but is stale and runs again: ${why}`));
       if (done) {
         say(opts, `${name}: seed ${seed} (${i + 1} of ${cfg.seeds.length}) finished before with the same config (${done.resultsPath}, ${done.createdAt ?? 'undated'}): reused, --rerun runs it again`);
         replicates.push(done);

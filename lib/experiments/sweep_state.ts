@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { median, pct1, percentCI, type PercentCI } from '../metrics/stats';
 import { journalSize } from '../util/record_journal';
 import { formatDuration } from '../training/progress';
+import { staleSweepRecord } from '../eval/result_code';
 import type { SweepRecord } from './label_count_sweep';
 
 export type SweepPoint = { instances: number; views: number };
@@ -105,12 +106,15 @@ export function planSweep(runDir: string, methods: readonly string[], points: re
   if (src && !sameShape(src)) {
     return [`${src.file} holds a sweep of other points or seeds: this one starts afresh (${total} records)${src.state === 'partial' ? '; that journal is set aside, not deleted' : ''}`];
   }
-  const cells = sweepCells(src?.records ?? [], methods, points, seeds);
+  // Stale records (U-Net ones made before a fix) run again: they count as left, and time what is left.
+  const stale = (src?.records ?? []).filter((r) => staleSweepRecord(r) !== null);
+  const cells = sweepCells((src?.records ?? []).filter((r) => staleSweepRecord(r) === null), methods, points, seeds);
   const done = cells.reduce((n, c) => n + c.seeds.length, 0);
   if (src?.state === 'finished' && done === total) {
     return [`finished (${src.file}): all ${total} records; the same command reuses them and only draws the figure (--rerun runs it all)`];
   }
   const lines = [src ? `${done} of ${total} records done (${src.file}); the rest resume where the journal stopped, if its pre-training is the same` : `nothing done yet: ${total} records`];
+  if (stale.length) lines.push(`  ${stale.length} of them stale, run again: ${staleSweepRecord(stale[0])}`);
   for (const m of methods) {
     const mine = cells.filter((c) => c.method === m);
     const left = mine.reduce((n, c) => n + c.missingSeeds.length, 0);

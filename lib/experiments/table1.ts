@@ -41,16 +41,17 @@ const KIND_OF_COLUMN: Partial<Record<Table1ColumnId, string>> = {
 /**
  * What a producer still has to run: its columns missing at each seed of `seeds`, seeds with the same missing columns
  * grouped (one call, replicates as usual). A seed that has some of the columns keeps them: an interrupted Table 1 that
- * finished the 30-shot U-Net of seed 0 but not its oracle reruns only the oracle there.
+ * finished the 30-shot U-Net of seed 0 but not its oracle reruns only the oracle there. A stale row (made before a fix
+ * its numbers depend on, lib/eval/result_code.ts) is missing.
  */
 export function missingGroups(
   cols: readonly Table1ColumnId[],
-  rows: readonly Pick<Table1Row, 'id' | 'seed'>[],
+  rows: readonly Pick<Table1Row, 'id' | 'seed' | 'stale'>[],
   seeds: readonly number[],
 ): { seeds: number[]; columns: Table1ColumnId[] }[] {
   const groups = new Map<string, { seeds: number[]; columns: Table1ColumnId[] }>();
   for (const s of seeds) {
-    const columns = cols.filter((c) => !rows.some((r) => r.id === c && r.seed === s));
+    const columns = cols.filter((c) => !rows.some((r) => r.id === c && r.seed === s && !r.stale));
     if (!columns.length) continue;
     const key = columns.join(',');
     if (!groups.has(key)) groups.set(key, { seeds: [], columns });
@@ -222,9 +223,12 @@ function srnUnetJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed
 /** What a step's semantic SRN needs first, for --plan: reused, resumed at a step, or trained from scratch. */
 function describeSemanticNeed(need: { onDisk: SemanticOnDisk[]; total: number }): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  const done = need.onDisk.filter((t) => t.step !== null && t.total !== null && t.step >= t.total);
+  const current = need.onDisk.filter((t) => !t.stale);
+  const stale = need.onDisk.filter((t) => t.stale).map((t) => `${t.key} (${t.stale}) is set aside; `).join('');
+  const done = current.filter((t) => t.step !== null && t.total !== null && t.step >= t.total);
   if (done.length) return `semantic SRN ${done.map((t) => t.key).join(' / ')}: finished (${n(done[0].step!)} steps), reused`;
-  const started = need.onDisk.filter((t) => t.step !== null);
+  const started = current.filter((t) => t.step !== null);
+  if (stale && !started.length) return `first the semantic SRN trains anew: ${stale}${n(need.total)} steps (its hours are not in the estimate)`;
   if (started.length) {
     return `first the semantic SRN resumes: ${started.map((t) => `${t.key} at step ${n(t.step!)} of ${n(t.total ?? need.total)}`).join(' / ')} (its time is not in the estimate)`;
   }
@@ -286,8 +290,8 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
   return withExperimentRun(cfg, opts, async (run, tracker) => {
     const ran: ExperimentName[] = [];
     const skipped: { experiment: ExperimentName; reason: string }[] = [];
-    // A column is missing at a seed of cfg.seeds that has no row for it (at this scale and class).
-    const missing = (cols: readonly Table1ColumnId[], rows = rowsOfTable(cfg, runsDir)) => cols.filter((c) => cfg.seeds.some((s) => !rows.some((r) => r.id === c && r.seed === s)));
+    // A column is missing at a seed of cfg.seeds that has no current row for it (at this scale and class).
+    const missing = (cols: readonly Table1ColumnId[], rows = rowsOfTable(cfg, runsDir)) => cols.filter((c) => cfg.seeds.some((s) => !rows.some((r) => r.id === c && r.seed === s && !r.stale)));
     const named = (cols: readonly Table1ColumnId[]) => cols.map((c) => `${paperColumn(c).column} (${c})`).join(', ');
     const dropped = new Set<ExperimentName>();
     for (const step of planTable1(cfg, runsDir)) {
@@ -298,7 +302,9 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
       const base = { ...own, seed: cfg.seed, seeds: step.seeds, data: { ...own.data, className: cfg.data.className } } as ExperimentConfig;
       const runCfg = onlyMissing(base, step.columns) ?? base;
       throwIfInterrupted(opts, `${name} (seeds ${step.seeds.join(',')})`);
-      say(opts, `table-1: no row for column(s) ${named(step.columns)} at scale ${cfg.scale}, seed(s) ${step.seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${step.columns.length} of its columns)`}`);
+      const stale = rowsOfTable(cfg, runsDir).filter((r) => r.stale && step.columns.includes(r.id) && step.seeds.includes(r.seed));
+      if (stale.length) say(opts, `table-1: stale row(s), run again: ${stale.map((r) => `column ${r.column} seed ${r.seed} (${r.stale})`).join('; ')}`);
+      say(opts, `table-1: no current row for column(s) ${named(step.columns)} at scale ${cfg.scale}, seed(s) ${step.seeds.join(',')}: running ${name}${runCfg === base ? '' : ` (${step.columns.length} of its columns)`}`);
       try {
         await runExperiment(name, runCfg, { ...opts, parentRun: run });
         if (!ran.includes(name)) ran.push(name);
@@ -312,7 +318,7 @@ export async function assembleTable1(cfg: ExperimentConfig<'table-1'>, opts: Exp
     }
     const rows = pickTable1Rows(collectTable1Rows(runsDir), cfg.scale).filter((r) => r.scale !== cfg.scale || cfg.seeds.includes(r.seed));
     const empty = missing(cfg.columns ?? TABLE1_COLUMN_IDS);
-    if (empty.length) say(opts, `table-1: still no row for column(s) ${named(empty)} at scale ${cfg.scale} for every seed of ${cfg.seeds.join(',')} (no experiment in runMissing made one)`);
+    if (empty.length) say(opts, `table-1: still no current row for column(s) ${named(empty)} at scale ${cfg.scale} for every seed of ${cfg.seeds.join(',')} (no experiment in runMissing made one)`);
     const records = table1Records(rows, [className]);
     const table = saveTable(resultsTable(records.map((r) => ({ ...r, source: r.source ? r.source.split(';').map((f) => relative(runsDir, f)).join(';') : null }))), join(runDir, 'table1'));
     const smoke = cfg.scale === 'small' ? ` — ${SMOKE_TEST_NOTE}` : '';

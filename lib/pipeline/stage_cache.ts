@@ -5,20 +5,20 @@
  * the one resumable training of ~10,000 steps, not start their own.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
 import type { SrnConfig } from '../config/types';
 import type { SplitInfo } from '../data/types';
 import { ViewCache } from '../data/view_loader';
 import { SrnModel } from '../srn/model';
-import { findCheckpoint, loadModelState, versionMismatch, type LoadedCheckpoint } from '../training/checkpoint';
+import { findCheckpoint, loadModelState, MODEL_CODE_VERSION, modelCodeCurrent, versionMismatch, type LoadedCheckpoint } from '../training/checkpoint';
 import { splitSource } from '../training/data';
 import type { ProgressCallback } from '../training/progress';
 import { trainSemantic } from '../training/stages';
 import { numericMetrics } from '../tracking/metric_record';
 import type { RunHandle } from '../tracking/types';
-import { writeJsonAtomic } from '../util/atomic_write';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic_write';
 import { acquireLease, type Lease } from '../util/lease';
 
 /** What a cached stage is keyed on besides its config: the data folder, its training split and version. */
@@ -54,6 +54,8 @@ export interface SemanticOnDisk {
   /** null when its folder holds no checkpoint that verifies (never saved, or damaged). */
   step: number | null;
   total: number | null;
+  /** Why it can be neither reused nor resumed (model code of another version), when so: it trains anew. */
+  stale?: string;
 }
 
 /**
@@ -70,7 +72,8 @@ export function semanticTrainingsOnDisk(runsDir: string, preset: string, classNa
     .map((key) => {
       try {
         const m = findCheckpoint(join(root, key, 'checkpoint'))?.manifest;
-        return { key, step: m?.step ?? null, total: m ? scheduleSteps(m.config.training.semantic.schedule) : null };
+        const stale = m && !modelCodeCurrent(m.stage, m.versions?.modelCode ?? 0) ? `model code v${m.versions?.modelCode ?? '?'}, this code v${MODEL_CODE_VERSION}` : undefined;
+        return { key, step: m?.step ?? null, total: m ? scheduleSteps(m.config.training.semantic.schedule) : null, ...(stale ? { stale } : {}) };
       } catch {
         return { key, step: null, total: null };
       }
@@ -80,7 +83,8 @@ export function semanticTrainingsOnDisk(runsDir: string, preset: string, classNa
 /**
  * The cache of a trained stage, `<runsDir>/<kind>/<preset>-<class>-s<seed>-<hash(keyObj)>/` (key.json written), and
  * its checkpoint: `finished` when it holds `stage` at `total` steps or more, else the one to resume (if any).
- * A checkpoint of other code or data is refused, naming the folder to delete.
+ * A checkpoint of other model code or data is neither reused nor resumed: `stale` says why (leaseCachedStage sets it
+ * aside, so the stage trains anew).
  */
 export function cachedStage(
   kind: 'pretrain' | 'semantic',
@@ -89,7 +93,7 @@ export function cachedStage(
   data: StageData,
   keyObj: unknown,
   total: number,
-): { key: string; dir: string; ckDir: string; found: LoadedCheckpoint | undefined; finished: boolean } {
+): { key: string; dir: string; ckDir: string; found: LoadedCheckpoint | undefined; finished: boolean; stale?: string } {
   const key = `${stageKeyPrefix(config.preset, data.train.className, config.seed)}${stageHash(keyObj)}`;
   const dir = join(runsDir, kind, key);
   const ckDir = join(dir, 'checkpoint');
@@ -98,22 +102,29 @@ export function cachedStage(
   const found = findCheckpoint(ckDir);
   if (!found) return { key, dir, ckDir, found, finished: false };
   const stale = versionMismatch(found.manifest, data.dataVersion);
-  const what = kind === 'pretrain' ? 'pre-training' : 'semantic SRN';
-  if (stale) throw new Error(`${found.dir}: cannot reuse or resume this ${what}: ${stale}; delete ${dir} to ${kind === 'pretrain' ? 'pre-train' : 'train'} anew`);
+  if (stale) return { key, dir, ckDir, found: undefined, finished: false, stale: `${found.dir}: ${stale}` };
   return { key, dir, ckDir, found, finished: found.manifest.stage === kind && found.manifest.step >= total };
 }
 
 /**
  * Before training a cached stage: its lease (`<dir>/training.lock`, one trainer per checkpoint), and the checkpoint
- * looked at again under it, since another process may have advanced or finished it meanwhile. Release the lease
- * in a `finally`.
+ * looked at again under it, since another process may have advanced or finished it meanwhile. A stale checkpoint
+ * (other model code or data) is moved with its history to `<dir>/stale-<time>/` (kept, with WHY.txt), and the stage
+ * trains anew; `setAside` names that folder and why. Release the lease in a `finally`.
  */
-export function leaseCachedStage(...args: Parameters<typeof cachedStage>): ReturnType<typeof cachedStage> & { lease: Lease } {
+export function leaseCachedStage(...args: Parameters<typeof cachedStage>): ReturnType<typeof cachedStage> & { lease: Lease; setAside?: string } {
   const [kind] = args;
   const { dir } = cachedStage(...args);
   const lease = acquireLease(join(dir, 'training.lock'), `the ${kind === 'pretrain' ? 'pre-training' : 'semantic SRN'} in ${dir}`);
   try {
-    return { ...cachedStage(...args), lease };
+    const got = cachedStage(...args);
+    if (!got.stale) return { ...got, lease };
+    const aside = join(dir, `stale-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(aside);
+    writeFileAtomic(join(aside, 'WHY.txt'), `${got.stale}\n`);
+    renameSync(got.ckDir, join(aside, 'checkpoint'));
+    if (existsSync(join(dir, 'history.json'))) renameSync(join(dir, 'history.json'), join(aside, 'history.json'));
+    return { ...cachedStage(...args), lease, setAside: `${aside} (${got.stale})` };
   } catch (e) {
     lease.release();
     throw e;
@@ -156,7 +167,8 @@ export async function ensureSemantic(
   const { dir, ckDir } = first;
   const historyPath = join(dir, 'history.json');
   // Training takes the stage's lease and looks again under it; reusing a finished stage takes none.
-  const { found, finished, lease } = first.finished ? { ...first, lease: undefined } : leaseCachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
+  const { found, finished, lease, setAside } = first.finished ? { ...first, lease: undefined, setAside: undefined } : leaseCachedStage('semantic', runsDir, config, data, semanticKey(config, data), total);
+  if (setAside) opts.log?.(`semantic SRN: the one on disk is stale and was set aside; it trains anew: ${setAside}`);
   const model = new SrnModel(config.model, { numInstances: Math.max(...data.train.instances.map((i) => i.index)) + 1, seed: config.seed, heads: ['unet'] });
   let res: Awaited<ReturnType<typeof trainSemantic>>;
   const t = performance.now();

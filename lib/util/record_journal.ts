@@ -80,6 +80,17 @@ export class RecordJournal<R> {
     for (const r of records) this.keep(r);
   }
 
+  /** Forgets the records `stale` picks (made by code since fixed: they run again) and returns them; the file drops them at the next add. */
+  discard(stale: (r: R) => boolean): R[] {
+    const out: R[] = [];
+    for (const [k, r] of this.records) {
+      if (!stale(r)) continue;
+      out.push(r);
+      this.records.delete(k);
+    }
+    return out;
+  }
+
   /** The run finished and wrote its results: a rerun starts afresh. */
   remove(): void {
     rmSync(this.path, { force: true });

@@ -13,7 +13,7 @@ function writeResult(dir: string, file: string, o: { method: string; protocol: s
   mkdirSync(dir, { recursive: true });
   const { preset, cfg } = baselineRunConfig({ preset: o.preset ?? 'tiny', seed: o.seed, overrides: { data: { className: 'Chair' } } });
   const training = o.semanticSeed === undefined ? {} : { semanticSeed: o.semanticSeed };
-  writeFileSync(join(dir, file), JSON.stringify({ method: o.method, protocol: { name: o.protocol }, mIOU: 0.5, config: { baselinePreset: preset, baseline: cfg }, training }));
+  writeFileSync(join(dir, file), JSON.stringify({ method: o.method, protocol: { name: o.protocol }, mIOU: 0.5, config: { baselinePreset: preset, baseline: cfg }, training, codeVersions: { reflectPadGrad: 2 } }));
 }
 
 const id = (over: Record<string, unknown> = {}) => ({ kind: 'unet-oracle' as const, preset: 'tiny', seed: 1, overrides: { data: { className: 'Chair' as const } }, out: tmp, name: 'oracle', ...over });

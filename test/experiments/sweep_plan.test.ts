@@ -14,6 +14,7 @@ const methods = ['srn+linear', 'unet'];
 const fingerprint = { points, seeds };
 const rec = (method: string, p: { instances: number; views: number }, seed: number, probeSeconds: number): SweepRecord => ({
   method, numLabels: p.instances * p.views, seed, miou: 0.5, shapeMIOU: 0.4, instances: p.instances, views: p.views, probeSeconds, dropout: method === 'unet' ? 0.2 : null,
+  ...(method === 'unet' ? { codeVersions: { reflectPadGrad: 2 } } : {}),
 });
 
 function folder(files: Record<string, unknown> = {}): string {

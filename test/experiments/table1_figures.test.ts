@@ -101,7 +101,7 @@ test('--columns: table-1 runs only the chosen columns (by number or id), and onl
     // Seed 0 has its 30-shot U-Net: with --columns 3,1 only seed 1's U-Net and both TCO rows are left to run.
     const dir = join(runs, 'unet-baselines', 'small', 'chair-seed0', 'unet-fewshot');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, table1: { id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0 } }));
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, table1: { id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0, codeVersions: { reflectPadGrad: 2 } } }));
     const cfg = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0,1', columns: '3,1' });
     const calls: string[] = [];
     await assembleTable1(cfg, { runsDir: runs, tracker: new NullTracker() }, async (name, c) => {
@@ -117,7 +117,7 @@ test('--columns: table-1 runs only the chosen columns (by number or id), and onl
       'unet-baselines, seed 1: column 3 (unet-30shot) [kinds unet-fewshot] — time unknown (no finished row of these columns here)',
     ]);
     // A row's own wall time makes the estimate (median per column; the other class's rows where this one has none).
-    writeFileSync(join(dir, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 1500, table1: { id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0 } }));
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 1500, table1: { id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0, codeVersions: { reflectPadGrad: 2 } } }));
     const tco = join(runs, 'tco-baseline', 'small', 'table-seed0');
     mkdirSync(tco, { recursive: true });
     writeFileSync(join(tco, 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 600, table1: [{ id: 'tco-linear', column: 1, method: 'TCO', protocol: 'single', className: 'Table', mIOU: 0.3, shapeMIOU: 0.2, seed: 0 }] }));
@@ -126,7 +126,7 @@ test('--columns: table-1 runs only the chosen columns (by number or id), and onl
       'unet-baselines, seed 1: column 3 (unet-30shot) [kinds unet-fewshot] — about 25m00s a seed (median own wall of 1 finished row here)',
     ]);
     // The seed's baseline summary holds the same row as its kind's own file: one finished row, not two.
-    writeFileSync(join(runs, 'unet-baselines', 'small', 'chair-seed0', 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 1500, table1: [{ id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0 }] }));
+    writeFileSync(join(runs, 'unet-baselines', 'small', 'chair-seed0', 'results.json'), JSON.stringify({ scale: 'small', seed: 0, totalSeconds: 1500, table1: [{ id: 'unet-30shot', column: 3, method: 'U-Net', protocol: 'single', className: 'Chair', mIOU: 0.5, shapeMIOU: 0.4, seed: 0, codeVersions: { reflectPadGrad: 2 } }] }));
     assert.match(describeTable1Step(planTable1(cfg, runs)[1]), /median own wall of 1 finished row here/);
     rmSync(join(runs, 'unet-baselines', 'small', 'chair-seed0', 'results.json'));
     rmSync(join(runs, 'tco-baseline'), { recursive: true, force: true });
