@@ -37,6 +37,7 @@ import {
   experimentOutput,
 } from './common';
 import { ensureSemantic } from '../pipeline/stage_cache';
+import { type CodeVersions, UNET_CODE } from '../eval/result_code';
 import { numericMetrics } from '../tracking/metric_record';
 import type { SrnModel } from '../srn/model';
 import type { SegHeadKind } from '../config/types';
@@ -65,7 +66,7 @@ export interface MaskReconstructionResult extends ExperimentOutput {
   /** The linear probe (null when only the U-Net head was asked for). */
   probe: ProbeInfo | null;
   /** Per head fitted through (the top-level scores are the first: linear when asked); `perObjectMIOU`: mean ± 95% CI of the objects' mIOU. */
-  heads: Partial<Record<'linear' | 'unet', { mIOU: number; shapeMIOU: number; psnr: number; perClassIoU: Record<string, number | null>; perObjectMIOU: PercentCI; objects: unknown[]; semantic?: unknown }>>;
+  heads: Partial<Record<'linear' | 'unet', { mIOU: number; shapeMIOU: number; psnr: number; perClassIoU: Record<string, number | null>; perObjectMIOU: PercentCI; objects: unknown[]; semantic?: unknown; codeVersions?: CodeVersions }>>;
   /** U-Net head − linear head per object, paired (maskHeadDifference); absent unless both heads ran. */
   headDifference?: NonNullable<ReturnType<typeof maskHeadDifference>>;
 }
@@ -234,7 +235,8 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         novelViews: novel,
         pretrain: pre ?? null,
         probe: probe ?? null,
-        heads: { ...(linear ? { linear: headResult(linear)! } : {}), ...(unet ? { unet: { ...headResult(unet)!, semantic: unet.semantic } } : {}) },
+        // The U-Net head's numbers come from the semantic SRN, which trained its U-Net head: they carry its code versions.
+        heads: { ...(linear ? { linear: headResult(linear)! } : {}), ...(unet ? { unet: { ...headResult(unet)!, semantic: unet.semantic, codeVersions: { ...UNET_CODE } } } : {}) },
         ...(headDifference ? { headDifference } : {}),
       };
       const resultsPath = out.resultsPath;

@@ -19,6 +19,7 @@ import { peekNetTrainState, savedStepText, trainingFinished } from '../baselines
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
+import { staleSweepRecord, staleTable1Entries, UNET_KINDS, unetResultStale } from '../eval/result_code';
 import { planSweep, readSweep } from './sweep_state';
 
 export interface TrainingStatus {
@@ -64,6 +65,8 @@ export interface ResultStatus {
   mIOU: number | null;
   shapeMIOU: number | null;
   createdAt: string | null;
+  /** Why its numbers are stale (U-Net results made before a fix, lib/eval/result_code.ts): the experiments rerun them. */
+  stale?: string;
 }
 
 export interface RunsStatus {
@@ -193,7 +196,15 @@ function commandOf(pid: number): string | null {
 function scoresAt(file: string): Omit<ResultStatus, 'path'> {
   const d = readJson(file);
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  return { mIOU: num(d?.mIOU), shapeMIOU: num(d?.shapeMIOU), createdAt: typeof d?.createdAt === 'string' ? d.createdAt : null };
+  // Stale: a U-Net Table 1 entry, a U-Net kind's own file, or a sweep's U-Net records, made before a fix.
+  const kind = basename(dirname(file));
+  const why = [
+    ...staleTable1Entries(d),
+    ...(UNET_KINDS.includes(kind) && !d?.table1 && unetResultStale(d?.codeVersions) ? [`${kind}: ${unetResultStale(d?.codeVersions)}`] : []),
+    ...(d?.schema === 'semantic-srn/mask-reconstruction@1' && (d.heads as { unet?: { codeVersions?: unknown } } | undefined)?.unet && unetResultStale((d.heads as { unet: { codeVersions?: unknown } }).unet.codeVersions) ? [`U-Net head: ${unetResultStale((d.heads as { unet: { codeVersions?: unknown } }).unet.codeVersions)}`] : []),
+    ...(Array.isArray(d?.records) ? [...new Set((d.records as { method: string; codeVersions?: unknown }[]).map((r) => staleSweepRecord(r)).filter((w) => w !== null))].map((w) => `U-Net records: ${w}`) : []),
+  ];
+  return { mIOU: num(d?.mIOU), shapeMIOU: num(d?.shapeMIOU), createdAt: typeof d?.createdAt === 'string' ? d.createdAt : null, ...(why.length ? { stale: why.join('; ') } : {}) };
 }
 
 /** Minutes or hours since `iso`, for the printout. */
@@ -236,17 +247,20 @@ export function formatRunsStatus(s: RunsStatus, all = false): string[] {
   }
   lines.push('', s.journals.length ? 'part-way (journals; a rerun of the command that wrote them goes on from them):' : 'part-way: nothing (no journals)');
   for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} ${j.unit ?? 'record'}(s), updated ${ago(j.updatedAt, now)}`, ...(j.plan ?? []).map((l) => `    ${l.replace(/^ {2}/, '')}`));
-  lines.push('', `finished results: ${s.results.length} file(s)${all || !s.results.length ? '' : ' (--all lists them)'}`);
+  const stale = s.results.filter((r) => r.stale).length;
+  const staleText = stale ? `, ${stale} of them stale (made before a fix they depend on; the experiments run them again)` : '';
+  lines.push('', `finished results: ${s.results.length} file(s)${staleText}${all || !s.results.length ? '' : ' (--all lists them)'}`);
   if (all) {
     const pct = (v: number | null) => (v === null ? '—' : (100 * v).toFixed(1));
-    for (const r of s.results) lines.push(`  ${r.path}${r.mIOU === null ? '' : `: mIOU ${pct(r.mIOU)}, shape-mIOU ${pct(r.shapeMIOU)}`}${r.createdAt ? ` (${r.createdAt.slice(0, 10)})` : ''}`);
+    for (const r of s.results) lines.push(`  ${r.path}${r.mIOU === null ? '' : `: mIOU ${pct(r.mIOU)}, shape-mIOU ${pct(r.shapeMIOU)}`}${r.createdAt ? ` (${r.createdAt.slice(0, 10)})` : ''}${r.stale ? ` STALE: ${r.stale}` : ''}`);
   } else {
-    const per = new Map<string, number>();
+    const per = new Map<string, { n: number; stale: number }>();
     for (const r of s.results) {
       const top = r.path.split('/').slice(0, 2).join('/');
-      per.set(top, (per.get(top) ?? 0) + 1);
+      const c = per.get(top) ?? { n: 0, stale: 0 };
+      per.set(top, { n: c.n + 1, stale: c.stale + (r.stale ? 1 : 0) });
     }
-    for (const [top, n] of per) lines.push(`  ${top}: ${n}`);
+    for (const [top, c] of per) lines.push(`  ${top}: ${c.n}${c.stale ? ` (${c.stale} stale)` : ''}`);
   }
   return lines;
 }

@@ -100,8 +100,9 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   assert.match(text, /results-single\.partial\.json: 3 record\(s\), updated [^\n]*\n\n/, 'not a sweep journal: no plan');
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
   assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);
-  assert.match(text, /finished results: 3 file\(s\) \(--all lists them\)\n {2}table-1\/cpu64: 2\n {2}unet-baselines\/cpu64: 1/);
-  assert.match(formatRunsStatus(s, true).join('\n'), /unet-oracle\/results.json: mIOU 72\.3, shape-mIOU 65\.7 \(2026-12-06\)/);
+  // The oracle's results record no code versions: made before the reflect-pad fix, so stale (the experiments rerun it).
+  assert.match(text, /finished results: 3 file\(s\), 1 of them stale \(made before a fix they depend on; the experiments run them again\) \(--all lists them\)\n {2}table-1\/cpu64: 2\n {2}unet-baselines\/cpu64: 1 \(1 stale\)/);
+  assert.match(formatRunsStatus(s, true).join('\n'), /unet-oracle\/results.json: mIOU 72\.3, shape-mIOU 65\.7 \(2026-12-06\) STALE: unet-oracle: made with reflection-padding gradient v1/);
 });
 
 test('semantic-srn status: JSON of the same, and a clear error for a missing folder', async () => {
