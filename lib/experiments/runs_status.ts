@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
+import { MODEL_CODE_VERSION, modelCodeCurrent } from '../training/checkpoint';
 import { readLease } from '../tracking/lifecycle';
 import { isCheckpointSibling } from '../training/checkpoint_names';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
@@ -32,6 +33,8 @@ export interface TrainingStatus {
   total: number | null;
   savedAt: string | null;
   finished: boolean;
+  /** Why it is stale (model code of another version): the next run sets it aside and trains anew. */
+  stale?: string;
 }
 
 export interface LeaseStatus {
@@ -152,7 +155,9 @@ function trainingAt(dir: string): Omit<TrainingStatus, 'path'> | undefined {
   const training = (m.config as { training?: Record<string, { schedule?: { steps: number }[] }> } | undefined)?.training;
   const schedule = (stage === 'pretrain' || stage === 'semantic') && Array.isArray(training?.[stage]?.schedule) ? training[stage].schedule : undefined;
   const total = schedule ? scheduleSteps(schedule) : null;
-  return { stage, step, total, savedAt: typeof m.savedAt === 'string' ? m.savedAt : null, finished: total !== null && step !== null && step >= total };
+  const v = (m.versions as { modelCode?: unknown } | undefined)?.modelCode;
+  const stale = typeof v === 'number' && !modelCodeCurrent(stage, v) ? `model code v${v}, this code v${MODEL_CODE_VERSION}` : undefined;
+  return { stage, step, total, savedAt: typeof m.savedAt === 'string' ? m.savedAt : null, finished: total !== null && step !== null && step >= total, ...(stale ? { stale } : {}) };
 }
 
 function leaseAt(file: string, kind: LeaseStatus['kind']): Omit<LeaseStatus, 'path'> | undefined {
@@ -243,7 +248,8 @@ export function formatRunsStatus(s: RunsStatus, all = false): string[] {
   for (const t of s.trainings) {
     const steps = t.step === null ? 'no readable manifest' : t.total ? `${t.step.toLocaleString('en-US')} / ${t.total.toLocaleString('en-US')} steps (${Math.floor((100 * t.step) / t.total)}%)` : `step ${t.step.toLocaleString('en-US')}`;
     const busy = live.some((l) => l.kind === 'training' && l.path.startsWith(`${t.path}/`));
-    lines.push(`  ${t.path} [${t.stage}]: ${steps}${t.finished ? ', finished' : busy ? ', training now' : ''}; saved ${ago(t.savedAt, now)}`);
+    const stale = t.stale ? `; STALE (${t.stale}): the next run sets it aside and trains anew` : '';
+    lines.push(`  ${t.path} [${t.stage}]: ${steps}${t.finished ? ', finished' : busy ? ', training now' : ''}; saved ${ago(t.savedAt, now)}${stale}`);
   }
   lines.push('', s.journals.length ? 'part-way (journals; a rerun of the command that wrote them goes on from them):' : 'part-way: nothing (no journals)');
   for (const j of s.journals) lines.push(`  ${j.path}: ${j.records} ${j.unit ?? 'record'}(s), updated ${ago(j.updatedAt, now)}`, ...(j.plan ?? []).map((l) => `    ${l.replace(/^ {2}/, '')}`));

@@ -100,6 +100,7 @@ test('runsStatus: trainings against their schedule, live and stopped leases, jou
   assert.match(text, /results-single\.partial\.json: 3 record\(s\), updated [^\n]*\n\n/, 'not a sweep journal: no plan');
   assert.match(text, /semantic\/cpu64-table-s0-abc \[semantic\]: 8,500 \/ 10,000 steps \(85%\), training now; saved 30 min ago/);
   assert.match(text, /pretrain\/cpu64-chair-s0-def \[pretrain\]: 10,000 \/ 10,000 steps \(100%\), finished/);
+
   // The oracle's results record no code versions: made before the reflect-pad fix, so stale (the experiments rerun it).
   assert.match(text, /finished results: 3 file\(s\), 1 of them stale \(made before a fix they depend on; the experiments run them again\) \(--all lists them\)\n {2}table-1\/cpu64: 2\n {2}unet-baselines\/cpu64: 1 \(1 stale\)/);
   assert.match(formatRunsStatus(s, true).join('\n'), /unet-oracle\/results.json: mIOU 72\.3, shape-mIOU 65\.7 \(2026-12-06\) STALE: unet-oracle: made with reflection-padding gradient v1/);
@@ -122,4 +123,22 @@ test('semantic-srn status: JSON of the same, and a clear error for a missing fol
   assert.equal(doc.trainings.length, 2);
   assert.equal(doc.journals.length, 6);
   assert.match(errs.join('\n'), /nope: no such runs folder/);
+});
+
+test('status names a training of an older model code that the next run sets aside (a v1 semantic SRN); a v1 pre-training is current', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'srn-status-stale-'));
+  try {
+    const at = (rel: string, value: unknown) => {
+      mkdirSync(join(dir, rel, '..'), { recursive: true });
+      writeFileSync(join(dir, rel), JSON.stringify(value));
+    };
+    const v1 = { versions: { modelCode: 1, data: 'synthetic-v2' } };
+    at('semantic/cpu64-chair-s0-old/checkpoint/manifest.json', { ...manifest('semantic', 10000, 10000), ...v1 });
+    at('pretrain/cpu64-table-s0-v1/checkpoint/manifest.json', { ...manifest('pretrain', 10000, 10000), ...v1 });
+    const s = runsStatus(dir);
+    assert.deepEqual(s.trainings.map((t) => [t.path, t.stale ?? null]), [['pretrain/cpu64-table-s0-v1', null], ['semantic/cpu64-chair-s0-old', 'model code v1, this code v2']]);
+    assert.match(formatRunsStatus(s).join('\n'), /semantic\/cpu64-chair-s0-old \[semantic\]: 10,000 \/ 10,000 steps \(100%\), finished; saved [^\n]*; STALE \(model code v1, this code v2\): the next run sets it aside and trains anew/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
