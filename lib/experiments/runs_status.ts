@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
-import { MODEL_CODE_VERSION, modelCodeCurrent } from '../training/checkpoint';
+import { modelCodeStale } from '../training/checkpoint';
 import { readLease } from '../tracking/lifecycle';
 import { isCheckpointSibling } from '../training/checkpoint_names';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
@@ -156,7 +156,7 @@ function trainingAt(dir: string): Omit<TrainingStatus, 'path'> | undefined {
   const schedule = (stage === 'pretrain' || stage === 'semantic') && Array.isArray(training?.[stage]?.schedule) ? training[stage].schedule : undefined;
   const total = schedule ? scheduleSteps(schedule) : null;
   const v = (m.versions as { modelCode?: unknown } | undefined)?.modelCode;
-  const stale = typeof v === 'number' && !modelCodeCurrent(stage, v) ? `model code v${v}, this code v${MODEL_CODE_VERSION}` : undefined;
+  const stale = typeof v === 'number' ? modelCodeStale(stage, v) : undefined;
   return { stage, step, total, savedAt: typeof m.savedAt === 'string' ? m.savedAt : null, finished: total !== null && step !== null && step >= total, ...(stale ? { stale } : {}) };
 }
 
@@ -203,10 +203,13 @@ function scoresAt(file: string): Omit<ResultStatus, 'path'> {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   // Stale: a U-Net Table 1 entry, a U-Net kind's own file, or a sweep's U-Net records, made before a fix.
   const kind = basename(dirname(file));
+  const kindFile = UNET_KINDS.includes(kind) && !d?.table1 ? unetResultStale(d?.codeVersions) : null;
+  const maskHead = d?.schema === 'semantic-srn/mask-reconstruction@1' ? (d.heads as { unet?: { codeVersions?: unknown } } | undefined)?.unet : undefined;
+  const maskStale = maskHead ? unetResultStale(maskHead.codeVersions) : null;
   const why = [
     ...staleTable1Entries(d),
-    ...(UNET_KINDS.includes(kind) && !d?.table1 && unetResultStale(d?.codeVersions) ? [`${kind}: ${unetResultStale(d?.codeVersions)}`] : []),
-    ...(d?.schema === 'semantic-srn/mask-reconstruction@1' && (d.heads as { unet?: { codeVersions?: unknown } } | undefined)?.unet && unetResultStale((d.heads as { unet: { codeVersions?: unknown } }).unet.codeVersions) ? [`U-Net head: ${unetResultStale((d.heads as { unet: { codeVersions?: unknown } }).unet.codeVersions)}`] : []),
+    ...(kindFile ? [`${kind}: ${kindFile}`] : []),
+    ...(maskStale ? [`U-Net head: ${maskStale}`] : []),
     ...(Array.isArray(d?.records) ? [...new Set((d.records as { method: string; codeVersions?: unknown }[]).map((r) => staleSweepRecord(r)).filter((w) => w !== null))].map((w) => `U-Net records: ${w}`) : []),
   ];
   return { mIOU: num(d?.mIOU), shapeMIOU: num(d?.shapeMIOU), createdAt: typeof d?.createdAt === 'string' ? d.createdAt : null, ...(why.length ? { stale: why.join('; ') } : {}) };

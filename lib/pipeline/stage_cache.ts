@@ -12,7 +12,7 @@ import type { SrnConfig } from '../config/types';
 import type { SplitInfo } from '../data/types';
 import { ViewCache } from '../data/view_loader';
 import { SrnModel } from '../srn/model';
-import { findCheckpoint, loadModelState, MODEL_CODE_VERSION, modelCodeCurrent, versionMismatch, type LoadedCheckpoint } from '../training/checkpoint';
+import { findCheckpoint, loadModelState, modelCodeStale, versionMismatch, type LoadedCheckpoint } from '../training/checkpoint';
 import { splitSource } from '../training/data';
 import type { ProgressCallback } from '../training/progress';
 import { trainSemantic } from '../training/stages';
@@ -72,7 +72,7 @@ export function semanticTrainingsOnDisk(runsDir: string, preset: string, classNa
     .map((key) => {
       try {
         const m = findCheckpoint(join(root, key, 'checkpoint'))?.manifest;
-        const stale = m && !modelCodeCurrent(m.stage, m.versions?.modelCode ?? 0) ? `model code v${m.versions?.modelCode ?? '?'}, this code v${MODEL_CODE_VERSION}` : undefined;
+        const stale = m && modelCodeStale(m.stage, m.versions?.modelCode);
         return { key, step: m?.step ?? null, total: m ? scheduleSteps(m.config.training.semantic.schedule) : null, ...(stale ? { stale } : {}) };
       } catch {
         return { key, step: null, total: null };

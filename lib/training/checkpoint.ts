@@ -47,6 +47,11 @@ export function modelCodeCurrent(stage: string, v: number): boolean {
   return v <= MODEL_CODE_VERSION && v >= (SAME_SINCE[stage] ?? MODEL_CODE_VERSION);
 }
 
+/** Why a `stage` checkpoint of model-code version `v` is stale (for plans and status lines), or undefined when current. */
+export function modelCodeStale(stage: string, v: number | undefined): string | undefined {
+  return modelCodeCurrent(stage, v ?? 0) ? undefined : `model code v${v ?? '?'}, this code v${MODEL_CODE_VERSION}`;
+}
+
 /** What a checkpoint was made with: the model code and the data (`synthetic-v<N>` or `external`). */
 export interface CheckpointVersions {
   modelCode: number;
