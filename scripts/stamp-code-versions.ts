@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { UNET_CODE, UNET_COLUMNS, UNET_KINDS, unetResultStale } from '../lib/eval/result_code';
+import { staleKindResult, UNET_CODE, UNET_COLUMNS, unetResultStale } from '../lib/eval/result_code';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
 
 /** The fix the stamped version stands for (lib/srn/reflect_pad.ts's gradient). */
@@ -54,8 +54,6 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
-const stale = (v: unknown) => unetResultStale(v) !== null;
-
 /**
  * The stamped document, or a reason it is left: `null` when it holds no U-Net result without versions.
  * `kindFolder`: the folder name of a baseline kind's own results. A summary's U-Net row (and its Table 1 entry) is
@@ -65,7 +63,7 @@ const stale = (v: unknown) => unetResultStale(v) !== null;
 export function stampDoc(doc: Json, kindFolder: string, commitOk: (tracking: unknown) => string | null, rowOk: (resultsPath: string) => boolean): { doc: Json; evidence: string } | { left: string } | null {
   const code = { ...UNET_CODE };
   if (doc.schema === 'semantic-srn/baselines@1') {
-    const rows = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).filter((r) => UNET_KINDS.includes(String(r.kind)) && stale(r.codeVersions));
+    const rows = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).filter((r) => staleKindResult(String(r.kind), r.codeVersions) !== null);
     if (!rows.length) return null;
     const evidence = commitOk(doc.tracking);
     if (!evidence) return { left: 'its tracking run does not name a commit that descends from the fix' };
@@ -79,7 +77,7 @@ export function stampDoc(doc: Json, kindFolder: string, commitOk: (tracking: unk
     doc.codeVersionsStamped = { by: 'scripts/stamp-code-versions.ts', commit: evidence, fix: REFLECT_PAD_FIX_COMMIT, rows: ok.map((r) => `${r.kind}: ${r.method} (${r.protocol})`), at: new Date().toISOString() };
     return { doc, evidence };
   }
-  if (!UNET_KINDS.includes(kindFolder) || !stale(doc.codeVersions)) return null;
+  if (staleKindResult(kindFolder, doc.codeVersions) === null) return null;
   const evidence = commitOk(doc.tracking);
   if (!evidence) return { left: 'its tracking run does not name a commit that descends from the fix' };
   doc.codeVersions = code;
@@ -103,7 +101,7 @@ function main(): void {
   const rowOk = (path: string) => {
     try {
       const d = JSON.parse(readFileSync(path, 'utf8')) as Json;
-      return !stale(d.codeVersions) || commitOk(d.tracking) !== null;
+      return unetResultStale(d.codeVersions) === null || commitOk(d.tracking) !== null;
     } catch {
       return false;
     }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeepPartial } from '../config/types';
 import { canonicalJson } from '../util/canonical_json';
-import { unetResultStale, UNET_KINDS } from '../eval/result_code';
+import { staleKindResult } from '../eval/result_code';
 import { baselineConfig, type BaselineConfig } from './config';
 
 export const BASELINE_KINDS = ['tco', 'unet-oracle', 'unet-fewshot', 'srn-unet', 'srn-render-unet'] as const;
@@ -70,7 +70,7 @@ export function finishedBaseline(o: BaselineIdentity, onStale?: (why: string) =>
     if (typeof doc.method !== 'string' || doc.config?.baselinePreset !== preset || canonicalJson(doc.config.baseline) !== want) return undefined;
     const semantic = doc.training?.semanticSeed;
     if (semantic !== undefined && semantic !== (o.semanticSeed ?? cfg.seed)) return undefined;
-    const stale = UNET_KINDS.includes(o.kind) ? unetResultStale(doc.codeVersions) : null;
+    const stale = staleKindResult(o.kind, doc.codeVersions);
     if (stale) {
       onStale?.(`${path}: ${stale}`);
       return undefined;

@@ -33,6 +33,16 @@ export function unetResultStale(versions: unknown): string | null {
   return `made with reflection-padding gradient v${got}, ${when} (this code: v${UNET_CODE.reflectPadGrad})`;
 }
 
+/** Why a baseline kind's own result (recorded with `versions`) is stale, or null: only U-Net-made kinds can be. */
+export function staleKindResult(kind: string, versions: unknown): string | null {
+  return UNET_KINDS.includes(kind) ? unetResultStale(versions) : null;
+}
+
+/** Why a Table 1 entry of column `id` (recorded with `versions`) is stale, or null: only U-Net-made columns can be. */
+export function staleColumnResult(id: string, versions: unknown): string | null {
+  return UNET_COLUMNS.includes(id) ? unetResultStale(versions) : null;
+}
+
 /**
  * The stale Table 1 entries of a results document (its `table1`: one entry or a list), each as 'column id: why';
  * empty when every U-Net entry is current (or there is none).
@@ -42,8 +52,8 @@ export function staleTable1Entries(doc: unknown): string[] {
   const entries = Array.isArray(t.table1) ? t.table1 : t.table1 && typeof t.table1 === 'object' ? [t.table1] : [];
   const out: string[] = [];
   for (const e of entries as { id?: unknown; codeVersions?: unknown }[]) {
-    if (typeof e?.id !== 'string' || !UNET_COLUMNS.includes(e.id)) continue;
-    const why = unetResultStale(e.codeVersions ?? t.codeVersions);
+    if (typeof e?.id !== 'string') continue;
+    const why = staleColumnResult(e.id, e.codeVersions ?? t.codeVersions);
     if (why) out.push(`${e.id}: ${why}`);
   }
   return out;

@@ -11,7 +11,7 @@ import { VEGA_LITE_SCHEMA, type ClassIouRecord } from '../plotting/vegalite_spec
 import type { ResultRecord } from '../plotting/results_table';
 import { excludesZero, meanCI, pairedScoreDifference, pct1, signedCI, type PercentCI } from '../metrics/stats';
 import { PRESET_NAMES, presetConfig, scheduleSteps } from '../config/presets';
-import { type CodeVersions, UNET_CODE, UNET_COLUMNS, unetResultStale } from './result_code';
+import { type CodeVersions, staleColumnResult, UNET_CODE, UNET_COLUMNS } from './result_code';
 
 /** Where the paper's numbers come from. */
 export const PAPER_TABLE1_SOURCE =
@@ -180,7 +180,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
     // Entries written before ids existed name the paper column number.
     const id = typeof e.id === 'string' ? (e.id as Table1ColumnId) : PAPER_TABLE1.find((p) => p.column === e.column)?.id;
     if (!id || !TABLE1_COLUMN_IDS.includes(id) || typeof e.mIOU !== 'number') continue;
-    const stale = UNET_COLUMNS.includes(id) ? unetResultStale(e.codeVersions ?? doc.codeVersions) : null;
+    const stale = staleColumnResult(id, e.codeVersions ?? doc.codeVersions);
     rows.push({
       id,
       column: paperColumn(id).column,
@@ -201,7 +201,7 @@ export function table1RowsOf(path: string, doc: Json): Table1Row[] {
     const protocol = String((doc.protocol as Json | undefined)?.name ?? '');
     const id = legacyTable1Column(doc.method, protocol);
     if (id !== null) {
-      const stale = UNET_COLUMNS.includes(id) ? unetResultStale(doc.codeVersions) : null;
+      const stale = staleColumnResult(id, doc.codeVersions);
       rows.push({
         id,
         column: paperColumn(id).column,

@@ -20,7 +20,7 @@ import { peekNetTrainState, savedStepText, trainingFinished } from '../baselines
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
-import { staleSweepRecord, staleTable1Entries, UNET_KINDS, unetResultStale } from '../eval/result_code';
+import { staleKindResult, staleSweepRecord, staleTable1Entries, unetResultStale } from '../eval/result_code';
 import { planSweep, readSweep } from './sweep_state';
 
 export interface TrainingStatus {
@@ -203,7 +203,7 @@ function scoresAt(file: string): Omit<ResultStatus, 'path'> {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   // Stale: a U-Net Table 1 entry, a U-Net kind's own file, or a sweep's U-Net records, made before a fix.
   const kind = basename(dirname(file));
-  const kindFile = UNET_KINDS.includes(kind) && !d?.table1 ? unetResultStale(d?.codeVersions) : null;
+  const kindFile = d?.table1 ? null : staleKindResult(kind, d?.codeVersions);
   const maskHead = d?.schema === 'semantic-srn/mask-reconstruction@1' ? (d.heads as { unet?: { codeVersions?: unknown } } | undefined)?.unet : undefined;
   const maskStale = maskHead ? unetResultStale(maskHead.codeVersions) : null;
   const why = [
