@@ -276,6 +276,8 @@ export interface Table1Record extends ResultRecord {
   'ours shape-mIOU ± CI95': number | null;
   /** The seeds averaged, comma-separated ('' where we have no row). */
   seeds: string;
+  /** The seeds among them whose result is stale (made before a fix its numbers depend on), comma-separated; '' when none. */
+  'stale seeds': string;
   'paper mIOU %': number | null;
   'paper shape-mIOU %': number | null;
   scale: string | null;
@@ -318,6 +320,7 @@ export function table1Records(rows: readonly Table1Row[], classes: readonly stri
         'ours shape-mIOU %': pct1(sm?.mean),
         'ours shape-mIOU ± CI95': pct1(sm?.ci95),
         seeds: ours.map((r) => r.seed).join(','),
+        'stale seeds': ours.filter((r) => r.stale).map((r) => r.seed).join(','),
         'paper mIOU %': paper ? paper[0] : null,
         'paper shape-mIOU %': paper ? paper[1] : null,
         scale: ours[0]?.scale ?? null,
@@ -392,7 +395,8 @@ export function table1ChartSpec(records: readonly Table1Record[], title = 'Table
     const cls = r.class.toLowerCase();
     const out: Record<string, unknown>[] = [];
     const add = (metric: string, who: string, v: number | null, ci: number | null) => {
-      if (v !== null) out.push({ method, metric, who: `${who}, ${cls}`, value: v, lo: ci === null ? null : v - ci, hi: ci === null ? null : v + ci, seeds: who === 'ours' ? r.seeds : '' });
+      const stale = who === 'ours' ? r['stale seeds'] : '';
+      if (v !== null) out.push({ method, metric, who: `${who}, ${cls}`, value: v, lo: ci === null ? null : v - ci, hi: ci === null ? null : v + ci, seeds: who === 'ours' ? r.seeds : '', stale });
     };
     add('mIOU (%)', 'ours', r['ours mIOU %'], r['ours mIOU ± CI95']);
     add('shape-mIOU (%)', 'ours', r['ours shape-mIOU %'], r['ours shape-mIOU ± CI95']);
@@ -401,9 +405,11 @@ export function table1ChartSpec(records: readonly Table1Record[], title = 'Table
     return out;
   });
   const x = { field: 'method', type: 'nominal', title: null, sort: Object.values(SHORT_LABEL), axis: { labelAngle: -30 } };
+  // A bar averaging a stale seed is faded and the title says so; the table's note says which and why.
+  const anyStale = values.some((v) => v.stale !== '');
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title,
+    title: anyStale ? { text: title, subtitle: 'faded bars include stale seeds (made before a fix; see the table)' } : title,
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['mIOU (%)', 'shape-mIOU (%)'] } },
     spec: {
@@ -417,7 +423,8 @@ export function table1ChartSpec(records: readonly Table1Record[], title = 'Table
             xOffset: { field: 'who' },
             y: { field: 'value', type: 'quantitative', title: '%', scale: { domain: [0, 100] } },
             color: { field: 'who', type: 'nominal', title: '' },
-            tooltip: [{ field: 'method' }, { field: 'who' }, { field: 'value', format: '.1f' }, { field: 'lo', format: '.1f' }, { field: 'hi', format: '.1f' }, { field: 'seeds' }],
+            opacity: { condition: { test: "datum.stale !== ''", value: 0.35 }, value: 1 },
+            tooltip: [{ field: 'method' }, { field: 'who' }, { field: 'value', format: '.1f' }, { field: 'lo', format: '.1f' }, { field: 'hi', format: '.1f' }, { field: 'seeds' }, { field: 'stale', title: 'stale seeds' }],
           },
         },
         {
