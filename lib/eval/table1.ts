@@ -340,6 +340,8 @@ export interface Table1Difference {
   column: number;
   method: string;
   seeds: number[];
+  /** The seeds whose difference uses a stale row (either side): made before a fix its numbers depend on. */
+  staleSeeds: number[];
   mIOU: PercentCI | null;
   shapeMIOU: PercentCI | null;
 }
@@ -353,8 +355,11 @@ export function table1Differences(rows: readonly Table1Row[], classes: readonly 
   const of = (id: Table1ColumnId, cls: string) => new Map(rows.filter((r) => r.id === id && r.className.toLowerCase() === cls.toLowerCase()).map((r) => [r.seed, r]));
   return classes.flatMap((cls) =>
     PAPER_TABLE1.filter((pc) => pc.id !== reference).flatMap((pc) => {
-      const d = pairedScoreDifference(of(reference, cls), of(pc.id, cls));
-      return d ? [{ class: cls, against: pc.id, column: pc.column, method: pc.label, seeds: d.keys, mIOU: d.mIOU, shapeMIOU: d.shapeMIOU }] : [];
+      const [ref, other] = [of(reference, cls), of(pc.id, cls)];
+      const d = pairedScoreDifference(ref, other);
+      if (!d) return [];
+      const staleSeeds = d.keys.filter((k) => ref.get(k)?.stale || other.get(k)?.stale);
+      return [{ class: cls, against: pc.id, column: pc.column, method: pc.label, seeds: d.keys, staleSeeds, mIOU: d.mIOU, shapeMIOU: d.shapeMIOU }];
     }),
   );
 }
@@ -365,12 +370,15 @@ export function table1DifferenceMarkdown(diffs: readonly Table1Difference[], ref
   const cell = (d: PercentCI | null) => (d ? `${signedCI(d)} (n=${d.n})` : '—');
   const apart = diffs.filter((d) => d.mIOU && excludesZero(d.mIOU));
   const ref = paperColumn(reference);
+  const seeds = (d: Table1Difference) => `${d.seeds.join(', ')}${d.staleSeeds.length ? ` (STALE: ${d.staleSeeds.join(', ')})` : ''}`;
+  const anyStale = diffs.some((d) => d.staleSeeds.length);
   return [
     `| ${ref.column} ${ref.label} minus | class | mIOU difference | shape-mIOU difference | seeds |`,
     '|---|---|---|---|---|',
-    ...diffs.map((d) => `| ${d.column} ${d.method} | ${d.class} | ${cell(d.mIOU)} | ${cell(d.shapeMIOU)} | ${d.seeds.join(', ')} |`),
+    ...diffs.map((d) => `| ${d.column} ${d.method} | ${d.class} | ${cell(d.mIOU)} | ${cell(d.shapeMIOU)} | ${seeds(d)} |`),
     '',
     `The mIOU interval excludes 0 for ${apart.length} of ${diffs.length}${apart.length ? `: ${apart.map((d) => `${d.class.toLowerCase()}s column ${d.column} (${d.mIOU!.mean > 0 ? `column ${ref.column} ahead` : `column ${d.column} ahead`})`).join(', ')}` : ''}.`,
+    ...(anyStale ? ['', 'STALE seeds pair a row made before a fix its numbers depend on (the table above says which and why).'] : []),
     '',
   ];
 }

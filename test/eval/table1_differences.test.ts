@@ -32,3 +32,19 @@ test('table1Differences: SRN+linear minus each column per class, paired by seed;
   assert.match(md, /The mIOU interval excludes 0 for 1 of 2: chairs column 3 \(column 2 ahead\)\./);
   assert.deepEqual(table1DifferenceMarkdown([]), []);
 });
+
+test('table1Differences: a seed whose row on either side is stale is named, and the Markdown says so', () => {
+  const stale = (r: Table1Row): Table1Row => ({ ...r, stale: 'made with reflection-padding gradient v1' });
+  const rows = [
+    row('srn-linear', 2, 'Chair', 0, 0.66), row('srn-linear', 2, 'Chair', 1, 0.7),
+    stale(row('unet-30shot', 3, 'Chair', 0, 0.56)), row('unet-30shot', 3, 'Chair', 1, 0.58),
+    row('unet-oracle', 6, 'Chair', 0, 0.75), row('unet-oracle', 6, 'Chair', 1, 0.76),
+  ];
+  const d = table1Differences(rows, ['Chair']);
+  assert.deepEqual(d.map((x) => [x.column, x.staleSeeds]), [[3, [0]], [6, []]]);
+  const md = table1DifferenceMarkdown(d).join('\n');
+  assert.match(md, /\| 3 Oracle RGB\+U-Net \(30 images\) \| Chair \| .* \| 0, 1 \(STALE: 0\) \|/);
+  assert.match(md, /\| 6 Oracle RGB\+U-Net \(full data\) \| Chair \| .* \| 0, 1 \|/);
+  assert.match(md, /STALE seeds pair a row made before a fix/);
+  assert.doesNotMatch(table1DifferenceMarkdown(table1Differences(rows.map((r) => ({ ...r, stale: undefined })), ['Chair'])).join('\n'), /STALE/);
+});
