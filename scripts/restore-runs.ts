@@ -4,20 +4,25 @@
  *
  * - every `docs/results/<name>/runs/` (Table 1's finished rows, a sweep's results or journal): each file copied to the
  *   same path under DIR where DIR has none; a file DIR already holds is never replaced (identical: nothing to do;
- *   different: kept, and said, since the local one may be newer work);
+ *   different: kept, and said, since the local one may be newer work), except that a current result replaces a stale
+ *   one (made before a fix its numbers depend on, lib/eval/result_code.ts): the stale one would only run again;
  * - every carried semantic SRN `pretrained/wip-semantic-<key>/` unpacked into `DIR/semantic/<key>/`, unless DIR holds
  *   that training at the carried step or later (then it resumes from its own checkpoint).
  *
  * Then `experiment table-1 --plan` and the experiments' own commands run only what is still missing.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { staleResultReasons } from '../lib/eval/result_code';
 import { findCheckpoint, loadCheckpoint } from '../lib/training/checkpoint';
 import { unpackCarry } from './carry-stage';
 
 export type RestoreAction =
-  | { kind: 'copied' | 'identical' | 'kept-local'; file: string; from: string }
+  | { kind: 'copied' | 'identical'; file: string; from: string }
+  /** `kept`: what stays, the local file or the publication restored before this one. */
+  | { kind: 'kept-local'; file: string; from: string; kept: string }
+  | { kind: 'replaced-stale'; file: string; from: string; stale: string }
   | { kind: 'unpacked' | 'kept-newer'; carry: string; step: number; localStep: number | null };
 
 function filesUnder(dir: string): string[] {
@@ -29,20 +34,40 @@ function filesUnder(dir: string): string[] {
 
 const sameBytes = (a: string, b: string) => statSync(a).size === statSync(b).size && readFileSync(a).equals(readFileSync(b));
 
+/** Why the results file at `path` is stale ('' when current, not JSON, or unreadable). */
+function staleWhy(path: string): string {
+  if (!path.endsWith('.json')) return '';
+  try {
+    return staleResultReasons(JSON.parse(readFileSync(path, 'utf8')), basename(dirname(path))).join('; ');
+  } catch {
+    return '';
+  }
+}
+
 /** Restores into `runsDir` from `resultsRoot` (docs/results) and `pretrainedRoot` (pretrained/); `dryRun` only says what it would do. */
 export function restoreRuns(o: { runsDir: string; resultsRoot: string; pretrainedRoot: string; dryRun?: boolean }): RestoreAction[] {
   const runs = resolve(o.runsDir);
   const out: RestoreAction[] = [];
   const published = existsSync(o.resultsRoot) ? readdirSync(o.resultsRoot).map((n) => join(o.resultsRoot, n, 'runs')).filter((d) => existsSync(d) && statSync(d).isDirectory()) : [];
+  // What each file would hold after the copies so far (a dry run writes none, yet must compare as if it had).
+  const planned = new Map<string, string>();
   for (const root of published.sort()) {
     for (const src of filesUnder(root).sort()) {
       const file = join(runs, relative(root, src));
-      const kind = !existsSync(file) ? 'copied' : sameBytes(src, file) ? 'identical' : 'kept-local';
-      if (kind === 'copied' && !o.dryRun) {
-        mkdirSync(dirname(file), { recursive: true });
-        copyFileSync(src, file);
+      const holds = planned.get(file) ?? (existsSync(file) ? file : null);
+      const kind: 'copied' | 'identical' | 'kept-local' = holds === null ? 'copied' : sameBytes(src, holds) ? 'identical' : 'kept-local';
+      const stale = kind === 'kept-local' ? staleWhy(holds!) : '';
+      const copy = kind === 'copied' || (stale !== '' && staleWhy(src) === '');
+      if (copy) {
+        planned.set(file, src);
+        if (!o.dryRun) {
+          mkdirSync(dirname(file), { recursive: true });
+          copyFileSync(src, file);
+        }
       }
-      out.push({ kind, file, from: src });
+      if (copy && stale) out.push({ kind: 'replaced-stale', file, from: src, stale });
+      else if (kind === 'kept-local') out.push({ kind, file, from: src, kept: holds! });
+      else out.push({ kind, file, from: src });
     }
   }
   const carries = existsSync(o.pretrainedRoot) ? readdirSync(o.pretrainedRoot).filter((n) => n.startsWith('wip-semantic-')).sort() : [];
@@ -68,12 +93,16 @@ function main(): void {
   const actions = restoreRuns({ runsDir: values.runs, resultsRoot: join(repo, 'docs', 'results'), pretrainedRoot: join(repo, 'pretrained'), dryRun: values['dry-run'] });
   const would = values['dry-run'] ? 'would be ' : '';
   for (const a of actions) {
-    if (a.kind === 'kept-local') console.log(`kept ${a.file}: it differs from the published ${relative(repo, a.from)} (the local one may be newer; copy it by hand to replace)`);
+    if (a.kind === 'kept-local') {
+      const what = a.kept === a.file ? 'the local one may be newer; copy it by hand to replace' : `the copy from ${relative(repo, a.kept)}, restored before it, stays`;
+      console.log(`kept ${a.file}: it differs from the published ${relative(repo, a.from)} (${what})`);
+    }
+    if (a.kind === 'replaced-stale') console.log(`${would || ''}replaced ${a.file} by ${relative(repo, a.from)}: the local one is stale (${a.stale})`);
     if (a.kind === 'kept-newer') console.log(`kept ${relative(repo, a.carry)}'s training in ${values.runs}: it is at step ${a.localStep}, the carry at ${a.step}`);
     if (a.kind === 'unpacked' && values['dry-run']) console.log(`would unpack ${relative(repo, a.carry)} (step ${a.step})${a.localStep === null ? '' : ` over step ${a.localStep}`}`);
   }
   const count = (k: RestoreAction['kind']) => actions.filter((a) => a.kind === k).length;
-  console.log(`${count('copied')} file(s) ${would}copied, ${count('identical')} already there, ${count('kept-local')} kept (differ); ${count('unpacked')} carried training(s) ${would}unpacked, ${count('kept-newer')} kept (at or past the carry here)`);
+  console.log(`${count('copied')} file(s) ${would}copied, ${count('identical')} already there, ${count('kept-local')} kept (differ), ${count('replaced-stale')} stale ${would}replaced; ${count('unpacked')} carried training(s) ${would}unpacked, ${count('kept-newer')} kept (at or past the carry here)`);
 }
 
 if (process.argv[1]?.endsWith('restore-runs.ts')) {

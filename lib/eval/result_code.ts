@@ -63,3 +63,22 @@ export function staleTable1Entries(doc: unknown): string[] {
 export function staleSweepRecord(r: { method: string; codeVersions?: unknown }): string | null {
   return r.method === 'unet' ? unetResultStale(r.codeVersions) : null;
 }
+
+/**
+ * Why a results document is stale, one reason per stale part (empty when current or when nothing in it depends on a
+ * fixed code): its U-Net Table 1 entries, a U-Net kind's own file (`kindFolder`: the folder it sits in), a mask
+ * reconstruction's U-Net head, a sweep's U-Net records.
+ */
+export function staleResultReasons(doc: unknown, kindFolder: string): string[] {
+  const d = doc && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
+  const kindFile = d.table1 ? null : staleKindResult(kindFolder, d.codeVersions);
+  const maskHead = d.schema === 'semantic-srn/mask-reconstruction@1' ? (d.heads as { unet?: { codeVersions?: unknown } } | undefined)?.unet : undefined;
+  const maskStale = maskHead ? unetResultStale(maskHead.codeVersions) : null;
+  const records = Array.isArray(d.records) ? (d.records as { method: string; codeVersions?: unknown }[]) : [];
+  return [
+    ...staleTable1Entries(d),
+    ...(kindFile ? [`${kindFolder}: ${kindFile}`] : []),
+    ...(maskStale ? [`U-Net head: ${maskStale}`] : []),
+    ...[...new Set(records.map((r) => staleSweepRecord(r)).filter((w) => w !== null))].map((w) => `U-Net records: ${w}`),
+  ];
+}

@@ -20,7 +20,7 @@ import { peekNetTrainState, savedStepText, trainingFinished } from '../baselines
 import { readHeartbeats, type Heartbeat } from '../util/heartbeat';
 import { holderState, readHolder } from '../util/lease';
 import { journalSize } from '../util/record_journal';
-import { staleKindResult, staleSweepRecord, staleTable1Entries, unetResultStale } from '../eval/result_code';
+import { staleResultReasons } from '../eval/result_code';
 import { planSweep, readSweep } from './sweep_state';
 
 export interface TrainingStatus {
@@ -201,17 +201,8 @@ function commandOf(pid: number): string | null {
 function scoresAt(file: string): Omit<ResultStatus, 'path'> {
   const d = readJson(file);
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  // Stale: a U-Net Table 1 entry, a U-Net kind's own file, or a sweep's U-Net records, made before a fix.
-  const kind = basename(dirname(file));
-  const kindFile = d?.table1 ? null : staleKindResult(kind, d?.codeVersions);
-  const maskHead = d?.schema === 'semantic-srn/mask-reconstruction@1' ? (d.heads as { unet?: { codeVersions?: unknown } } | undefined)?.unet : undefined;
-  const maskStale = maskHead ? unetResultStale(maskHead.codeVersions) : null;
-  const why = [
-    ...staleTable1Entries(d),
-    ...(kindFile ? [`${kind}: ${kindFile}`] : []),
-    ...(maskStale ? [`U-Net head: ${maskStale}`] : []),
-    ...(Array.isArray(d?.records) ? [...new Set((d.records as { method: string; codeVersions?: unknown }[]).map((r) => staleSweepRecord(r)).filter((w) => w !== null))].map((w) => `U-Net records: ${w}`) : []),
-  ];
+  // Stale: a U-Net Table 1 entry, a U-Net kind's own file, a mask's U-Net head or a sweep's U-Net records, made before a fix.
+  const why = staleResultReasons(d, basename(dirname(file)));
   return { mIOU: num(d?.mIOU), shapeMIOU: num(d?.shapeMIOU), createdAt: typeof d?.createdAt === 'string' ? d.createdAt : null, ...(why.length ? { stale: why.join('; ') } : {}) };
 }
 

@@ -56,6 +56,32 @@ test('published files are copied where missing, identical ones left, different l
   assert.equal(readFileSync(join(runs, 'label-count-sweep', 'cpu64', 'chair', 'records.partial.json'), 'utf8'), '{"records":[1,2]}', 'the local journal is never replaced');
 });
 
+test('a current published result replaces a stale local one (the first publication restored, then its rerun); never the reverse', () => {
+  const results = join(root, 'results-stale');
+  const fewshot = (versions?: number) => JSON.stringify({ schema: 'semantic-srn/eval-results@1', method: 'unet-fewshot', mIOU: versions ? 0.6 : 0.61, ...(versions ? { codeVersions: { reflectPadGrad: versions } } : {}) });
+  const rel = join('unet-baselines', 'cpu64', 'chair-seed1', 'unet-fewshot', 'results.json');
+  const oracle = join('unet-baselines', 'cpu64', 'chair-seed1', 'unet-oracle', 'results.json');
+  // Publications are restored in name order: here the stale first one, then its rerun.
+  put(join(results, 'a-first', 'runs', rel), fewshot());
+  put(join(results, 'b-rerun', 'runs', rel), fewshot(2));
+  put(join(results, 'b-rerun', 'runs', oracle), fewshot());
+  const runs = join(root, 'runs-stale');
+  put(join(runs, oracle), fewshot(2)); // current local work: a stale publication never replaces it
+  const o = { runsDir: runs, resultsRoot: results, pretrainedRoot: join(root, 'no-pretrained') };
+  const dry = restoreRuns({ ...o, dryRun: true });
+  const acts = restoreRuns(o);
+  assert.deepEqual(dry, acts, 'a dry run sees the copies it would make');
+  assert.deepEqual(acts.map((a) => [a.kind, 'file' in a ? a.file.slice(runs.length + 1) : '']), [
+    ['copied', rel],
+    ['replaced-stale', rel],
+    ['kept-local', oracle],
+  ]);
+  const replaced = acts.find((a) => a.kind === 'replaced-stale') as { stale: string };
+  assert.match(replaced.stale, /unet-fewshot: made with reflection-padding gradient v1/);
+  assert.equal(readFileSync(join(runs, rel), 'utf8'), fewshot(2));
+  assert.equal(readFileSync(join(runs, oracle), 'utf8'), fewshot(2));
+});
+
 test('a carried semantic SRN is unpacked unless the runs folder holds it at that step or later', () => {
   const before = tf.memory().numTensors;
   const pretrained = join(root, 'pretrained');
