@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSy
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scheduleSteps } from '../lib/config/presets';
-import { findCheckpoint, loadCheckpoint, MODEL_CODE_VERSION, modelCodeCurrent, saveWeightsOnly, WEIGHTS_IN_GIT_MAX_BYTES } from '../lib/training/checkpoint';
+import { type CheckpointManifest, findCheckpoint, loadCheckpoint, MODEL_CODE_VERSION, modelCodeStale, saveWeightsOnly, WEIGHTS_IN_GIT_MAX_BYTES } from '../lib/training/checkpoint';
 import { writeJsonAtomic } from '../lib/util/atomic_write';
 
 export interface PackOptions {
@@ -37,9 +37,8 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
   if (!found) throw new Error(`${join(cacheDir, 'checkpoint')}: no checkpoint to carry`);
   const m = found.manifest;
   if (m.stage !== 'semantic') throw new Error(`${found.dir}: a '${m.stage}' checkpoint, expected 'semantic'`);
-  if (!m.versions || !modelCodeCurrent(m.stage, m.versions.modelCode)) {
-    throw new Error(`${found.dir}: made by model code ${m.versions ? `v${m.versions.modelCode}` : '(unversioned)'}, this code is v${MODEL_CODE_VERSION}: nothing to carry, it cannot resume`);
-  }
+  const stale = carryStale(m);
+  if (stale) throw new Error(`${found.dir}: ${stale}: nothing to carry, it cannot resume`);
   const trainedAt = execFileSync('git', ['rev-parse', '--short', `${opts.trainedAt}^{commit}`], { encoding: 'utf8', cwd: resolve(__dirname, '..') }).trim();
   const key = basename(resolve(cacheDir));
   const dest = join(opts.destRoot ?? resolve(__dirname, '..', 'pretrained'), `wip-semantic-${key}`);
@@ -61,7 +60,7 @@ export function packSemantic(cacheDir: string, opts: PackOptions): string {
 |---|---|
 | command | \`${opts.command}\` |
 | code | trained at semantic-srn commit ${trainedAt} (model code v${MODEL_CODE_VERSION}) |
-| data | ${m.versions.data}, class ${keyData?.className ?? m.config.data.className}, ${m.numInstances} training objects, read from ${dataRoot} |
+| data | ${m.versions?.data ?? 'unknown'}, class ${keyData?.className ?? m.config.data.className}, ${m.numInstances} training objects, read from ${dataRoot} |
 | config | preset \`${m.config.preset}\`, seed ${m.config.seed}: stored verbatim in manifest.json |
 | steps done | ${m.step} of ${total} |
 | weights.bin | ${(bytes / 2 ** 20).toFixed(2)} MB, sha256 ${sha} |
@@ -76,9 +75,18 @@ ${dataRoot}, or it will not find this training.
 }
 
 /** Puts a carry back: into `<runsDir>/semantic/<key>/` for a semantic SRN, into `to` for a pre-training. Returns the checkpoint folder. */
+/** Why a carry's weights are not this code's (made by an older model code, or unversioned), or undefined. */
+export function carryStale(m: CheckpointManifest): string | undefined {
+  if (!m.versions) return 'it records no model-code version (made before versions were recorded)';
+  const why = modelCodeStale(m.stage, m.versions.modelCode);
+  return why && `made by ${why}`;
+}
+
 export function unpackCarry(carryDir: string, where: { runsDir?: string; to?: string }, log: (m: string) => void = () => {}): string {
   const ck = loadCheckpoint(carryDir);
   const m = ck.manifest;
+  const stale = carryStale(m);
+  if (stale) throw new Error(`${carryDir}: ${stale}: it can be neither reused nor resumed (the experiment trains anew); remove it from pretrained/`);
   let target: string;
   if (m.stage === 'semantic') {
     if (!where.runsDir) throw new Error(`${carryDir}: a semantic SRN carry goes under a runs folder: give --runs <runsDir>`);

@@ -7,7 +7,8 @@
  *   different: kept, and said, since the local one may be newer work), except that a current result replaces a stale
  *   one (made before a fix its numbers depend on, lib/eval/result_code.ts): the stale one would only run again;
  * - every carried semantic SRN `pretrained/wip-semantic-<key>/` unpacked into `DIR/semantic/<key>/`, unless DIR holds
- *   that training at the carried step or later (then it resumes from its own checkpoint).
+ *   that training at the carried step or later (then it resumes from its own checkpoint) or the carry is stale (made
+ *   by an older model code: left, and the experiment trains anew).
  *
  * Then `experiment table-1 --plan` and the experiments' own commands run only what is still missing.
  */
@@ -16,14 +17,15 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { staleResultReasons } from '../lib/eval/result_code';
 import { findCheckpoint, loadCheckpoint } from '../lib/training/checkpoint';
-import { unpackCarry } from './carry-stage';
+import { carryStale, unpackCarry } from './carry-stage';
 
 export type RestoreAction =
   | { kind: 'copied' | 'identical'; file: string; from: string }
   /** `kept`: what stays, the local file or the publication restored before this one. */
-  | { kind: 'kept-local'; file: string; from: string; kept: string }
+  | { kind: 'kept-local'; file: string; from: string; kept: string; publishedStale?: string }
   | { kind: 'replaced-stale'; file: string; from: string; stale: string }
-  | { kind: 'unpacked' | 'kept-newer'; carry: string; step: number; localStep: number | null };
+  | { kind: 'unpacked' | 'kept-newer'; carry: string; step: number; localStep: number | null }
+  | { kind: 'stale-carry'; carry: string; step: number; stale: string };
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -66,14 +68,23 @@ export function restoreRuns(o: { runsDir: string; resultsRoot: string; pretraine
         }
       }
       if (copy && stale) out.push({ kind: 'replaced-stale', file, from: src, stale });
-      else if (kind === 'kept-local') out.push({ kind, file, from: src, kept: holds! });
+      else if (kind === 'kept-local') {
+        const srcStale = staleWhy(src);
+        out.push({ kind, file, from: src, kept: holds!, ...(srcStale && !stale ? { publishedStale: srcStale } : {}) });
+      }
       else out.push({ kind, file, from: src });
     }
   }
   const carries = existsSync(o.pretrainedRoot) ? readdirSync(o.pretrainedRoot).filter((n) => n.startsWith('wip-semantic-')).sort() : [];
   for (const name of carries) {
     const carry = join(o.pretrainedRoot, name);
-    const step = loadCheckpoint(carry).manifest.step;
+    const manifest = loadCheckpoint(carry).manifest;
+    const step = manifest.step;
+    const stale = carryStale(manifest);
+    if (stale) {
+      out.push({ kind: 'stale-carry', carry, step, stale });
+      continue;
+    }
     const local = findCheckpoint(join(runs, 'semantic', name.slice('wip-semantic-'.length), 'checkpoint'));
     const localStep = local?.manifest.step ?? null;
     if (localStep !== null && localStep >= step) {
@@ -94,15 +105,20 @@ function main(): void {
   const would = values['dry-run'] ? 'would be ' : '';
   for (const a of actions) {
     if (a.kind === 'kept-local') {
-      const what = a.kept === a.file ? 'the local one may be newer; copy it by hand to replace' : `the copy from ${relative(repo, a.kept)}, restored before it, stays`;
+      const what = a.publishedStale
+        ? `the published one is stale: ${a.publishedStale}`
+        : a.kept === a.file
+          ? 'the local one may be newer; copy it by hand to replace'
+          : `the copy from ${relative(repo, a.kept)}, restored before it, stays`;
       console.log(`kept ${a.file}: it differs from the published ${relative(repo, a.from)} (${what})`);
     }
     if (a.kind === 'replaced-stale') console.log(`${would || ''}replaced ${a.file} by ${relative(repo, a.from)}: the local one is stale (${a.stale})`);
     if (a.kind === 'kept-newer') console.log(`kept ${relative(repo, a.carry)}'s training in ${values.runs}: it is at step ${a.localStep}, the carry at ${a.step}`);
+    if (a.kind === 'stale-carry') console.log(`left ${relative(repo, a.carry)} (step ${a.step}): ${a.stale}; the experiment trains it anew`);
     if (a.kind === 'unpacked' && values['dry-run']) console.log(`would unpack ${relative(repo, a.carry)} (step ${a.step})${a.localStep === null ? '' : ` over step ${a.localStep}`}`);
   }
   const count = (k: RestoreAction['kind']) => actions.filter((a) => a.kind === k).length;
-  console.log(`${count('copied')} file(s) ${would}copied, ${count('identical')} already there, ${count('kept-local')} kept (differ), ${count('replaced-stale')} stale ${would}replaced; ${count('unpacked')} carried training(s) ${would}unpacked, ${count('kept-newer')} kept (at or past the carry here)`);
+  console.log(`${count('copied')} file(s) ${would}copied, ${count('identical')} already there, ${count('kept-local')} kept (differ), ${count('replaced-stale')} stale ${would}replaced; ${count('unpacked')} carried training(s) ${would}unpacked, ${count('kept-newer')} kept (at or past the carry here), ${count('stale-carry')} stale left`);
 }
 
 if (process.argv[1]?.endsWith('restore-runs.ts')) {

@@ -116,6 +116,11 @@ export interface SaveCheckpointInput {
   latentAdam?: SparseAdam;
   /** The training data's version (`datasetVersion`); 'unknown' when not given. */
   dataVersion?: string;
+  /**
+   * The versions to record, for a copy of another checkpoint: its own (null: it recorded none). By default this
+   * code's model version and `dataVersion`. A copy must never restamp old weights as this code's.
+   */
+  versions?: CheckpointVersions | null;
   /** Only what a model needs to run (for shipping): no Adam or SparseAdam moments. */
   weightsOnly?: boolean;
   tracking?: CheckpointTracking;
@@ -195,7 +200,7 @@ export function saveCheckpoint(dir: string, input: SaveCheckpointInput): void {
     adamStep: input.adam && !input.weightsOnly ? input.adam.step : null,
     tensors,
     savedAt: new Date().toISOString(),
-    versions: { modelCode: MODEL_CODE_VERSION, data: input.dataVersion ?? 'unknown' },
+    ...(input.versions === null ? {} : { versions: input.versions ?? { modelCode: MODEL_CODE_VERSION, data: input.dataVersion ?? 'unknown' } }),
     ...(input.weightsOnly ? { weightsOnly: true } : {}),
     ...(input.tracking ? { tracking: input.tracking } : {}),
     extra: input.extra,
@@ -358,13 +363,13 @@ export const WEIGHTS_IN_GIT_MAX_BYTES = 30 * 2 ** 20;
 
 /**
  * Writes `ck`'s model (weights and latent codes, no optimiser moments) to `dest` as a weights-only checkpoint of the
- * same stage and step: what is shipped or carried between sittings in git.
+ * same stage, step and versions: what is shipped or carried between sittings in git.
  */
 export function saveWeightsOnly(dest: string, ck: LoadedCheckpoint, extra?: Record<string, unknown>): void {
   const m = ck.manifest;
   const model = restoreModel(ck);
   try {
-    saveCheckpoint(dest, { config: m.config, model, stage: m.stage, step: m.step, dataVersion: m.versions?.data, weightsOnly: true, extra });
+    saveCheckpoint(dest, { config: m.config, model, stage: m.stage, step: m.step, versions: m.versions ?? null, weightsOnly: true, extra });
   } finally {
     model.dispose();
   }

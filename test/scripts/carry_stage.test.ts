@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { presetConfig, scheduleSteps } from '../../lib/config/presets';
 import { SrnModel } from '../../lib/srn/model';
-import { findCheckpoint, loadCheckpoint, saveCheckpoint } from '../../lib/training/checkpoint';
+import { findCheckpoint, loadCheckpoint, MODEL_CODE_VERSION, saveCheckpoint, saveWeightsOnly } from '../../lib/training/checkpoint';
+import { restoreRuns } from '../../scripts/restore-runs';
 import { packSemantic, unpackCarry } from '../../scripts/carry-stage';
 
 const root = mkdtempSync(join(tmpdir(), 'carry-stage-'));
@@ -91,4 +92,27 @@ test('a finished training is carried as finished: its provenance says so and tha
   assert.match(prov, /^# Finished semantic SRN/);
   assert.match(prov, new RegExp(`steps done \\| ${total} of ${total}`));
   assert.match(prov, /reuses the finished training/);
+});
+
+test('a carry keeps the model-code version it was trained with; a stale one is refused on unpack and left by restore-runs', () => {
+  const before = tf.memory().numTensors;
+  const old = MODEL_CODE_VERSION - 1;
+  const carry = join(root, 'pretrained-stale', `wip-semantic-${key}`);
+  const model = new SrnModel(config.model, { numInstances: 3, seed: 2, heads: ['unet'] });
+  saveCheckpoint(join(root, 'stale-src'), { config, model, stage: 'semantic', step: 4, versions: { modelCode: old, data: 'synthetic-v2' } });
+  saveCheckpoint(join(root, 'unversioned-src'), { config, model, stage: 'semantic', step: 4, versions: null });
+  model.dispose();
+  // A weights-only copy (what pack and unpack write) keeps the source's versions: never restamped as this code's.
+  saveWeightsOnly(carry, loadCheckpoint(join(root, 'stale-src')), { carriedKey: key });
+  writeFileSync(join(carry, 'key.json'), keyJson);
+  assert.deepEqual(loadCheckpoint(carry).manifest.versions, { modelCode: old, data: 'synthetic-v2' });
+  saveWeightsOnly(join(root, 'unversioned-copy'), loadCheckpoint(join(root, 'unversioned-src')));
+  assert.equal(loadCheckpoint(join(root, 'unversioned-copy')).manifest.versions, undefined);
+
+  assert.throws(() => unpackCarry(carry, { runsDir: join(root, 'runs-stale') }), new RegExp(`made by model code v${old}, this code v${MODEL_CODE_VERSION}: it can be neither reused nor resumed`));
+  assert.equal(existsSync(join(root, 'runs-stale', 'semantic', key)), false, 'nothing unpacked');
+  const acts = restoreRuns({ runsDir: join(root, 'runs-stale'), resultsRoot: join(root, 'no-results'), pretrainedRoot: join(root, 'pretrained-stale') });
+  assert.deepEqual(acts.map((a) => a.kind), ['stale-carry']);
+  assert.equal(existsSync(join(root, 'runs-stale', 'semantic', key)), false);
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -80,6 +80,7 @@ test('a current published result replaces a stale local one (the first publicati
   assert.match(replaced.stale, /unet-fewshot: made with reflection-padding gradient v1/);
   assert.equal(readFileSync(join(runs, rel), 'utf8'), fewshot(2));
   assert.equal(readFileSync(join(runs, oracle), 'utf8'), fewshot(2));
+  assert.match((acts.find((a) => a.kind === 'kept-local') as { publishedStale?: string }).publishedStale ?? '', /made with reflection-padding gradient v1/);
 });
 
 test('a carried semantic SRN is unpacked unless the runs folder holds it at that step or later', () => {
