@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { staleTable1Entries } from '../eval/result_code';
+import { basename, join } from 'node:path';
+import { staleResultReasons } from '../eval/result_code';
 import { canonicalJson } from '../util/canonical_json';
 import { experimentRunPath, type ExperimentOptions, type ExperimentOutput } from './common';
 import type { ExperimentConfig } from './types';
@@ -25,7 +25,7 @@ export function configFingerprint(cfg: ExperimentConfig, opts: Pick<ExperimentOp
 /**
  * The finished run of `cfg` (one seed) under the runs folder when its results.json has this config's fingerprint;
  * undefined when there is none, it is unreadable, it ran another config (or before fingerprints were recorded), or a
- * U-Net row of it is stale (made before a fix its numbers depend on: lib/eval/result_code.ts), which `onStale` hears.
+ * U-Net-made part of it (a Table 1 row, a mask's U-Net head, a sweep's U-Net records) is stale (made before a fix its numbers depend on: lib/eval/result_code.ts), which `onStale` hears.
  */
 export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions, onStale?: (why: string) => void): (ExperimentOutput & { createdAt: string | null }) | undefined {
   const runDir = experimentRunPath(cfg, opts);
@@ -38,7 +38,7 @@ export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions, onSt
     return undefined;
   }
   if (doc.configFingerprint !== configFingerprint(cfg, opts)) return undefined;
-  const stale = staleTable1Entries(doc);
+  const stale = staleResultReasons(doc, basename(runDir));
   if (stale.length) {
     onStale?.(`${resultsPath}: ${stale.join('; ')}`);
     return undefined;

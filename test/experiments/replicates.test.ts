@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { experimentRunDir, type ExperimentOptions, type ExperimentOutput } from '../../lib/experiments/common';
+import { UNET_CODE } from '../../lib/eval/result_code';
+import { experimentRunDir, experimentRunPath, type ExperimentOptions, type ExperimentOutput } from '../../lib/experiments/common';
 import { loadExperimentConfig } from '../../lib/experiments/config_loader';
 import { configFingerprint, finishedRun } from '../../lib/experiments/finished_run';
 import { runReplicates, summarizeReplicates, type ReplicatesOutput } from '../../lib/experiments/replicates';
@@ -85,6 +86,26 @@ test('finishedRun only looks: no run folder is made for a seed that never ran', 
     const cfg = { ...loadExperimentConfig('semi-supervised-probe', 'small'), seeds: [3] };
     assert.equal(finishedRun(cfg, { runsDir: runs }), undefined);
     assert.equal(existsSync(join(runs, 'semi-supervised-probe')), false);
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
+
+test('finishedRun: a finished mask reconstruction whose U-Net head is stale runs again; a current one is reused', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'srn-repl-mask-'));
+  try {
+    const cfg = { ...loadExperimentConfig('mask-reconstruction', 'small'), seeds: [0] };
+    const dir = experimentRunPath(cfg, { runsDir: runs });
+    const write = (unet: Record<string, unknown>) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'results.json'), JSON.stringify({ schema: 'semantic-srn/mask-reconstruction@1', configFingerprint: configFingerprint(cfg), mIOU: 0.5, heads: { linear: { mIOU: 0.5 }, unet: { mIOU: 0.4, ...unet } } }));
+    };
+    write({});
+    const heard: string[] = [];
+    assert.equal(finishedRun(cfg, { runsDir: runs }, (w) => heard.push(w)), undefined);
+    assert.match(heard[0], /U-Net head: made with reflection-padding gradient v1/);
+    write({ codeVersions: { ...UNET_CODE } });
+    assert.equal(finishedRun(cfg, { runsDir: runs })?.resultsPath, join(dir, 'results.json'));
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
