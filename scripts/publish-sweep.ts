@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
 import { sweepDifferences, sweepRenderName, type SweepDifference } from '../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
+import { staleSweepRecord } from '../lib/eval/result_code';
 import { excludesZero, formatMeanCI, signedCI } from '../lib/metrics/stats';
 import type { Scale } from '../lib/experiments/types';
 import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
@@ -74,6 +75,12 @@ export function differenceMarkdown(diffs: readonly SweepDifference[], a: string,
   ];
 }
 
+/** The sweep's stale records (U-Net records made before a fix their numbers depend on) and why; null when none. */
+export function staleSweepSummary(records: readonly { method: string; codeVersions?: unknown }[]): { records: number; why: string[] } | null {
+  const why = records.map((r) => staleSweepRecord(r)).filter((w): w is string => w !== null);
+  return why.length ? { records: why.length, why: [...new Set(why)] } : null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -106,6 +113,8 @@ async function main(): Promise<void> {
   const expected = cfg.methods.length * src.points.length * src.seeds.length;
   const commits = values['ran-at'].map((c) => execFileSync('git', ['rev-parse', '--short', `${c}^{commit}`], { encoding: 'utf8' }).trim());
   const recordSeconds = src.records.reduce((s, r) => s + r.probeSeconds, 0);
+  const stale = staleSweepSummary(src.records);
+  const staleLine = stale && `**STALE: ${stale.records} U-Net record(s) made before a fix (${stale.why.join('; ')}).** Their numbers are shown as they came out; \`experiment label-count-sweep\` runs them again (docs/experiments.md, "Stale results run again").`;
 
   const docs = join(values.out ? resolve(values.out) : resolve(__dirname, '..', 'docs', 'results'), name);
   rmSync(join(docs, 'runs'), { recursive: true, force: true });
@@ -141,6 +150,7 @@ async function main(): Promise<void> {
     points: src.points,
     seeds: src.seeds,
     records: { done: src.records.length, expected },
+    ...(stale ? { stale } : {}),
     commands: values.command,
     ranAt: commits,
     notes: values.note ?? [],
@@ -171,6 +181,7 @@ async function main(): Promise<void> {
     `# Label-count sweep (supplement Fig. 1) — ${cls}s, scale \`${scale}\`${src.state === 'partial' ? ` — **in progress: ${src.records.length} of ${expected} records**` : ''}`,
     '',
     '**Synthetic data** (built-in generated objects, docs/synthetic-data.md): compare orderings with the paper, not levels.',
+    ...(staleLine ? ['', staleLine] : []),
     `Commands: ${values.command.map((c) => `\`${c}\``).join('; ')}. Ran at ${commits.join(', ')}; seeds ${src.seeds.join(', ')} (each seed draws the labelled subset and initialises the head).`,
     ...(values.note ?? []).map((n) => `\n${n}`),
     '',
@@ -196,7 +207,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   writeFileAtomic(join(docs, 'README.md'), md);
-  console.log(`written docs/results/${name}/: ${src.state}, ${src.records.length} of ${expected} records`);
+  console.log(`written docs/results/${name}/: ${src.state}, ${src.records.length} of ${expected} records${stale ? `, ${stale.records} of them stale` : ''}`);
 }
 
 if (process.argv[1]?.endsWith('publish-sweep.ts')) main().catch((e) => {

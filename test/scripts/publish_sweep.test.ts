@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sweepDifferences, type SweepRecord } from '../../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells } from '../../lib/experiments/sweep_state';
-import { differenceMarkdown, sweepMarkdown } from '../../scripts/publish-sweep';
+import { differenceMarkdown, staleSweepSummary, sweepMarkdown } from '../../scripts/publish-sweep';
+import { UNET_CODE } from '../../lib/eval/result_code';
 
 const root = resolve(__dirname, '..', '..');
 const points = [{ instances: 1, views: 1 }, { instances: 2, views: 2 }];
@@ -111,6 +112,9 @@ test('the script publishes a journal with its figure, the first seed\'s record f
   assert.ok(existsSync(join(dir, 'miou_vs_labels.png')));
   const readme = readFileSync(join(dir, 'README.md'), 'utf8');
   assert.match(readme, /in progress: 4 of 12 records/);
+  // The one U-Net record records no code versions: made before the reflection-padding fix.
+  assert.deepEqual((doc as unknown as { stale: unknown }).stale, { records: 1, why: ['made with reflection-padding gradient v1, before the fix of 4a5cf52 (this code: v2)'] });
+  assert.match(readme, /\*\*STALE: 1 U-Net record\(s\) made before a fix/);
   assert.match(readme, /\| 1 \| 1 × 1 \| \+10\.0 \(n=1\) \| \+10\.0 \(n=1\) \| 0 \|/, 'the paired difference over the one seed both have');
   assert.equal((doc as unknown as { differences: { points: { seeds: number[] }[] } }).differences.points[0].seeds.length, 1);
   // seed 0's figure of the one record that kept one (unet 1×1 seed 0 has none); other seeds' are not published
@@ -128,4 +132,9 @@ test('the script publishes a journal with its figure, the first seed\'s record f
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')).renders, [{ method: 'srn+linear', instances: 1, views: 1, seed: 0, file: 'renders/srn-linear-1x1-seed0.png' }]);
   assert.equal(readFileSync(join(dir, 'renders', 'srn-linear-1x1-seed0.png'), 'utf8'), 'png0');
   assert.ok(!existsSync(join(dir, 'renders', 'unet-2x2-seed0.png')));
+});
+
+test('staleSweepSummary: only U-Net records without the current code versions count', () => {
+  assert.equal(staleSweepSummary([{ method: 'srn+linear' }, { method: 'unet', codeVersions: { ...UNET_CODE } }]), null);
+  assert.deepEqual(staleSweepSummary([{ method: 'unet' }, { method: 'unet', codeVersions: { reflectPadGrad: 1 } }, { method: 'srn+linear' }])?.records, 2);
 });
