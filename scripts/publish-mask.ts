@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { maskHeadDifference, type MaskObjectResult } from '../lib/experiments/mask_reconstruction';
+import { unetResultStale } from '../lib/eval/result_code';
 import { formatMeanCI, percentCI, signedCI } from '../lib/metrics/stats';
 import { writeFileAtomic } from '../lib/util/atomic_write';
 
@@ -99,11 +100,14 @@ function main(): void {
   }
   for (const f of readdirSync(docs)) if (f.endsWith('.png') && !figures.some((g) => basename(g) === f)) rmSync(join(docs, f));
   copyFileSync(src, join(docs, 'results.json'));
+  // The U-Net head's numbers depend on the semantic SRN's U-Net training (lib/eval/result_code.ts).
+  const unetStale = doc.heads.unet ? unetResultStale((doc.heads.unet as { codeVersions?: unknown }).codeVersions) : null;
   const firsts = (['linear', 'unet'] as const).flatMap((k) => (doc.heads![k]?.objects[0] ? [`![${k}, object 0](${basename(doc.heads![k]!.objects[0].figure)})`] : []));
   const md = [
     `# Reconstruction from a mask (Fig. 6) at \`${values.scale}\`: ${cls}s`,
     '',
     '**Synthetic data** (built-in generated objects, docs/synthetic-data.md): compare orderings with the paper, not levels.',
+    ...(unetStale ? ['', `**STALE: the U-Net head's numbers were ${unetStale}.** Shown as they came out; \`experiment mask-reconstruction\` runs it again.`, ''] : []),
     `Command: ${values.command.map((c) => `\`${c}\``).join('; ')}, at commit ${commit}; ${doc.totalSeconds ? `${Math.round(doc.totalSeconds)} s` : 'wall time not recorded'}${doc.backend?.tfBackend ? ` on TF.js ${doc.backend.tfjs ?? ''} backend '${doc.backend.tfBackend}'` : ''}.`,
     ...(values.note ?? []).map((n) => `\n${n}`),
     '',
@@ -118,7 +122,7 @@ function main(): void {
     '',
   ].join('\n');
   writeFileAtomic(join(docs, 'README.md'), md);
-  console.log(`written ${docs}: ${figures.length} figure(s)`);
+  console.log(`written ${docs}: ${figures.length} figure(s)${unetStale ? `; the U-Net head is stale (${unetStale})` : ''}`);
 }
 
 if (process.argv[1]?.endsWith('publish-mask.ts')) {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { UNET_CODE } from '../../lib/eval/result_code';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { maskMarkdown } from '../../scripts/publish-mask';
@@ -43,6 +44,15 @@ test('the script copies the results and every figure they name, and says what is
   assert.equal(readFileSync(join(pub, 'mask_00_obj0abcd.png'), 'utf8'), 'png');
   assert.ok(!existsSync(stale), 'a figure the run does not name goes');
   assert.match(readFileSync(join(pub, 'README.md'), 'utf8'), /Command: `cmd`, at commit [0-9a-f]+; 12 s\./);
+  assert.doesNotMatch(readFileSync(join(pub, 'README.md'), 'utf8'), /STALE/, 'a linear head alone is never stale');
+  // A U-Net head without code versions was made before the reflection-padding fix; one with them is current.
+  for (const [versions, stale] of [[undefined, true], [{ ...UNET_CODE }, false]] as const) {
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...doc, heads: { ...doc.heads, unet: { ...head([obj(0, 0.6, fig)], 0.6), ...(versions ? { codeVersions: versions } : {}) } } }));
+    assert.equal(run().status, 0);
+    const readme = readFileSync(join(pub, 'README.md'), 'utf8');
+    if (stale) assert.match(readme, /\*\*STALE: the U-Net head's numbers were made with reflection-padding gradient v1/);
+    else assert.doesNotMatch(readme, /STALE/);
+  }
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...doc, figures: { object0: join(dir, 'gone.png') } }));
   const bad = run();
   assert.equal(bad.status, 1);
