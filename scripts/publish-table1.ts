@@ -11,6 +11,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1DifferenceMarkdown, table1Differences, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
+import { staleKindResult } from '../lib/eval/result_code';
 import { perObjectScores, type PerObject } from '../lib/eval/object_kind';
 import { rendersFolder } from '../lib/baselines/run';
 import { classFolder, type SyntheticClass } from '../lib/data/synthetic/classes';
@@ -88,6 +89,8 @@ export interface SupplementRow {
   shapeMIOU: number;
   detail: RowDetail;
   source: string;
+  /** Why its numbers are stale (made before a fix they depend on, lib/eval/result_code.ts); absent when current. */
+  stale?: string;
 }
 
 /** The supplement's rows a published Table 1 shows beside it, each with where its runs are and what they must hold. */
@@ -129,7 +132,8 @@ export function collectSupplement(key: SupplementKey, runs: string, scale: strin
         throw new Error(`${source}: expected a finished ${spec.what} results.json (method '${spec.method}', protocol.name '${spec.protocol}', a numeric mIOU)`);
       }
       const className = String((doc.dataset as Json | undefined)?.className ?? c);
-      out.push({ className, seed, mIOU: doc.mIOU as number, shapeMIOU: num(doc.shapeMIOU) ?? NaN, detail: rowDetail({ source, id: spec.id, method: spec.method, protocol: spec.protocol }), source });
+      const stale = staleKindResult(basename(dirname(source)), doc.codeVersions);
+      out.push({ className, seed, mIOU: doc.mIOU as number, shapeMIOU: num(doc.shapeMIOU) ?? NaN, detail: rowDetail({ source, id: spec.id, method: spec.method, protocol: spec.protocol }), source, ...(stale ? { stale } : {}) });
     }
   }
   return out;
@@ -227,6 +231,7 @@ async function main(): Promise<void> {
         seed: m.seed, 'mIOU %': pct1(m.mIOU), 'shape-mIOU %': pct1(m.shapeMIOU), 'shape-mIOU present-classes %': pct1(m.detail.shapeMIOUPresent),
         perClassIoU: Object.fromEntries(Object.entries(m.detail.perClassIoU).map(([k, v]) => [k, pct1(v)])),
         wallSeconds: m.detail.wallSeconds === null ? null : Math.round(m.detail.wallSeconds), commit: m.detail.commit, backend: m.detail.backend, source: `docs/results/${values.name}/runs/${m.rel}`,
+        ...(m.stale ? { stale: m.stale } : {}),
       })),
     }];
   });
@@ -249,6 +254,7 @@ async function main(): Promise<void> {
       wallSeconds: detail.wallSeconds === null ? null : Math.round(detail.wallSeconds),
       pretrainSecondsInRun: detail.pretrainSeconds === null ? null : Math.round(detail.pretrainSeconds), commit: detail.commit, backend: detail.backend,
       createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
+      ...(row.stale ? { stale: row.stale } : {}),
     })),
     missing,
     journals: journals.map((j) => ({ source: `docs/results/${values.name}/runs/${j.rel}`, objects: j.objects })),
@@ -274,7 +280,7 @@ async function main(): Promise<void> {
       '',
       `| col | seed | mIOU | shape-mIOU | shape-mIOU (present classes) | ${partNames.join(' | ')} | wall | backend | commit | source |`,
       `|---|---|---|---|---|${partNames.map(() => '---|').join('')}---|---|---|---|`,
-      ...mine.map((r) => `| ${r.column} ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''} | ${r.seed} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${f1(r['shape-mIOU present-classes %'])} | ${partNames.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.backend ?? '—'} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${values.name}/`, '')}\` |`),
+      ...mine.map((r) => `| ${r.column} ${r.method}${r.protocol === 'multi' ? ' (multi)' : ''} | ${r.seed}${r.stale ? ' STALE' : ''} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${f1(r['shape-mIOU present-classes %'])} | ${partNames.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.backend ?? '—'} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${values.name}/`, '')}\` |`),
       '',
     ];
   });
@@ -375,7 +381,7 @@ export function rendersMarkdown(renders: readonly RenderEntry[]): string[] {
   ];
 }
 
-type SupplementSection = { className: string; seeds: number[]; mIOU: { mean: number; ci95: number | null }; shapeMIOU: { mean: number; ci95: number | null }; rows: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; perClassIoU: Record<string, number | null>; wallSeconds: number | null; commit: string | null; source: string }[] };
+type SupplementSection = { className: string; seeds: number[]; mIOU: { mean: number; ci95: number | null }; shapeMIOU: { mean: number; ci95: number | null }; rows: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; perClassIoU: Record<string, number | null>; wallSeconds: number | null; commit: string | null; source: string; stale?: string }[] };
 
 /** A supplement row's section, one table per class (nothing when none was run). */
 export function supplementMarkdown(title: string, sections: readonly SupplementSection[], name: string): string[] {
@@ -394,8 +400,9 @@ export function supplementMarkdown(title: string, sections: readonly SupplementS
         '',
         `| seed | mIOU | shape-mIOU | ${parts.join(' | ')} | wall | commit | source |`,
         `|---|---|---|${parts.map(() => '---|').join('')}---|---|---|`,
-        ...sec.rows.map((r) => `| ${r.seed} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${parts.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${name}/`, '')}\` |`),
+        ...sec.rows.map((r) => `| ${r.seed}${r.stale ? ' STALE' : ''} | ${f1(r['mIOU %'])} | ${f1(r['shape-mIOU %'])} | ${parts.map((p) => f1(r.perClassIoU[p] ?? null)).join(' | ')} | ${r.wallSeconds === null ? '—' : `${r.wallSeconds} s`} | ${r.commit ? r.commit.slice(0, 7) : '—'} | \`${r.source.replace(`docs/results/${name}/`, '')}\` |`),
         '',
+        ...(sec.rows.some((r) => r.stale) ? [`STALE: ${[...new Set(sec.rows.flatMap((r) => (r.stale ? [r.stale] : [])))].join('; ')}.`, ''] : []),
       ];
     }),
   ];

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
+import { UNET_CODE } from '../../lib/eval/result_code';
 import { carriedCommit, evaluationJournals, perObjectMarkdown, finiteCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
@@ -144,6 +145,14 @@ test("the U-Net on rendered RGB: srn-render-unet's file of each seed, its wall t
   put(rel(1), { method: 'srn-render+unet2d', protocol: { name: 'single' }, dataset: { className: 'Chair' }, mIOU: 0.6, shapeMIOU: 0.5, perClassIoU: {}, timings: { totalSeconds: 4000, evalSeconds: 2500 } });
   const rows = collectSupplement('renderedRgbUnet', runs, 'cpu64', ['chair'], [0, 1, 2]);
   assert.deepEqual(rows.map((r) => [r.seed, r.mIOU, r.detail.wallSeconds]), [[1, 0.6, 4000]]);
+  // No code versions: made before the reflection-padding fix; with them, current. The Markdown says which.
+  assert.match(rows[0].stale ?? '', /^made with reflection-padding gradient v1/);
+  put(rel(0), { method: 'srn-render+unet2d', protocol: { name: 'single' }, dataset: { className: 'Chair' }, mIOU: 0.5, shapeMIOU: 0.4, perClassIoU: {}, codeVersions: { ...UNET_CODE } });
+  const both = collectSupplement('renderedRgbUnet', runs, 'cpu64', ['chair'], [0, 1]);
+  assert.deepEqual(both.map((r) => [r.seed, r.stale !== undefined]), [[0, false], [1, true]]);
+  const md = supplementMarkdown('x', [{ className: 'Chair', seeds: [0, 1], mIOU: { mean: 55, ci95: 1 }, shapeMIOU: { mean: 45, ci95: 1 }, rows: both.map((r) => ({ seed: r.seed, 'mIOU %': r.mIOU * 100, 'shape-mIOU %': null, perClassIoU: {}, wallSeconds: null, commit: null, source: 's', ...(r.stale ? { stale: r.stale } : {}) })) }], 'table-1');
+  assert.ok(md.some((l) => l.startsWith('| 0 | 50.0 |')) && md.some((l) => l.startsWith('| 1 STALE | 60.0 |')), md.join('\n'));
+  assert.ok(md.some((l) => /^STALE: made with reflection-padding gradient v1/.test(l)));
   put(rel(2), { method: 'srn+unet', protocol: { name: 'single' }, mIOU: 0.7 });
   assert.throws(() => collectSupplement('renderedRgbUnet', runs, 'cpu64', ['chair'], [2]), /chair-seed2\/srn-render-unet\/results-rendered-unet\.json: expected a finished srn-render-unet results\.json \(method 'srn-render\+unet2d'/);
 });
