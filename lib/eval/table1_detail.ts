@@ -4,7 +4,7 @@
  * scripts/publish-table1.ts and by `experiment table-1 --plan`'s time estimates.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Table1Row } from './table1';
 
@@ -51,11 +51,21 @@ function trackedCommit(doc: Json): string | null {
   return null;
 }
 
+/**
+ * Where a summary's entry's evaluation is: its `resultsPath` names it where the run wrote it, but a summary restored,
+ * merged or moved into another runs folder has that file beside it, in the kind's folder (`<seed>/<kind>/<file>`),
+ * which wins when it exists. Undefined when neither exists.
+ */
+function besideSummary(summary: string, resultsPath: string): string | undefined {
+  const beside = join(dirname(summary), basename(dirname(resultsPath)), basename(resultsPath));
+  return existsSync(beside) ? beside : existsSync(resultsPath) ? resultsPath : undefined;
+}
+
 export function rowDetail(row: Pick<Table1Row, 'source' | 'id' | 'method' | 'protocol'>): RowDetail {
   const doc = readJson(row.source);
   // A baseline summary holds one entry per method and points at that method's evaluation.
   const entry = (Array.isArray(doc.rows) ? (doc.rows as Json[]) : []).find((e) => e.method === row.method && e.protocol === row.protocol);
-  const evalPath = typeof entry?.resultsPath === 'string' && existsSync(entry.resultsPath) ? entry.resultsPath : undefined;
+  const evalPath = typeof entry?.resultsPath === 'string' ? besideSummary(row.source, entry.resultsPath) : undefined;
   const ev = evalPath ? readJson(evalPath) : entry ? {} : doc;
   const timings = (ev.timings ?? doc.timings) as Json | undefined;
   const backend = (ev.backend ?? doc.backend) as Json | string | undefined;

@@ -43,6 +43,12 @@ test('a baseline summary row reads the evaluation its entry points at', () => {
   assert.equal(d.backend, 'node');
   assert.equal(d.commit, null);
   assert.equal(d.evaluation, ev, 'the scores come from the evaluation file, whose folder holds the renders');
+  // The summary moved into another runs folder (restored, merged) with its kind's file beside it: that one is read,
+  // not the one at the path the run wrote.
+  const moved = write('moved/b/results.json', JSON.parse(readFileSync(src, 'utf8')));
+  const there = write('moved/b/unet/results.json', { shapeMIOUPresent: 0.3, timings: { totalSeconds: 99 } });
+  const m = rowDetail(row(moved, 'unet'));
+  assert.deepEqual([m.evaluation, m.shapeMIOUPresent, m.wallSeconds], [there, 0.3, 99]);
 });
 
 test("a summary entry whose evaluation ran in an earlier run does not take the summary run's commit", () => {
