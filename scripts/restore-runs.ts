@@ -71,8 +71,7 @@ export function restoreRuns(o: { runsDir: string; resultsRoot: string; pretraine
       else if (kind === 'kept-local') {
         const srcStale = staleWhy(src);
         out.push({ kind, file, from: src, kept: holds!, ...(srcStale && !stale ? { publishedStale: srcStale } : {}) });
-      }
-      else out.push({ kind, file, from: src });
+      } else out.push({ kind, file, from: src });
     }
   }
   const carries = existsSync(o.pretrainedRoot) ? readdirSync(o.pretrainedRoot).filter((n) => n.startsWith('wip-semantic-')).sort() : [];
@@ -112,7 +111,7 @@ function main(): void {
           : `the copy from ${relative(repo, a.kept)}, restored before it, stays`;
       console.log(`kept ${a.file}: it differs from the published ${relative(repo, a.from)} (${what})`);
     }
-    if (a.kind === 'replaced-stale') console.log(`${would || ''}replaced ${a.file} by ${relative(repo, a.from)}: the local one is stale (${a.stale})`);
+    if (a.kind === 'replaced-stale') console.log(`${would}replaced ${a.file} by ${relative(repo, a.from)}: the local one is stale (${a.stale})`);
     if (a.kind === 'kept-newer') console.log(`kept ${relative(repo, a.carry)}'s training in ${values.runs}: it is at step ${a.localStep}, the carry at ${a.step}`);
     if (a.kind === 'stale-carry') console.log(`left ${relative(repo, a.carry)} (step ${a.step}): ${a.stale}; the experiment trains it anew`);
     if (a.kind === 'unpacked' && values['dry-run']) console.log(`would unpack ${relative(repo, a.carry)} (step ${a.step})${a.localStep === null ? '' : ` over step ${a.localStep}`}`);
