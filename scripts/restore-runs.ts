@@ -58,8 +58,10 @@ export function restoreRuns(o: { runsDir: string; resultsRoot: string; pretraine
       const file = join(runs, relative(root, src));
       const holds = planned.get(file) ?? (existsSync(file) ? file : null);
       const kind: 'copied' | 'identical' | 'kept-local' = holds === null ? 'copied' : sameBytes(src, holds) ? 'identical' : 'kept-local';
+      // Both sides are read only where they differ: a current publication replaces a stale local file, never the reverse.
       const stale = kind === 'kept-local' ? staleWhy(holds!) : '';
-      const copy = kind === 'copied' || (stale !== '' && staleWhy(src) === '');
+      const srcStale = kind === 'kept-local' ? staleWhy(src) : '';
+      const copy = kind === 'copied' || (stale !== '' && srcStale === '');
       if (copy) {
         planned.set(file, src);
         if (!o.dryRun) {
@@ -68,10 +70,8 @@ export function restoreRuns(o: { runsDir: string; resultsRoot: string; pretraine
         }
       }
       if (copy && stale) out.push({ kind: 'replaced-stale', file, from: src, stale });
-      else if (kind === 'kept-local') {
-        const srcStale = staleWhy(src);
-        out.push({ kind, file, from: src, kept: holds!, ...(srcStale && !stale ? { publishedStale: srcStale } : {}) });
-      } else out.push({ kind, file, from: src });
+      else if (kind === 'kept-local') out.push({ kind, file, from: src, kept: holds!, ...(srcStale && !stale ? { publishedStale: srcStale } : {}) });
+      else out.push({ kind, file, from: src });
     }
   }
   const carries = existsSync(o.pretrainedRoot) ? readdirSync(o.pretrainedRoot).filter((n) => n.startsWith('wip-semantic-')).sort() : [];
