@@ -1,6 +1,6 @@
 /**
  * Publishes Table 1 from a runs folder: `npx tsx scripts/publish-table1.ts --runs DIR --scale cpu64 --classes chair,table
- * --seeds 0,1,2 --command "…" [--command "…"] [--name table-1] [--note "…"]`.
+ * --seeds 0,1,2 --command "…" [--command "…"] [--name table-1] [--note "…"] [--commits-from table-1]`.
  * Writes docs/results/NAME.json (every row with its seed, per-part IoU, both shape-mIOUs, wall time, commit and backend;
  * mean ± 95% CI per column, class and part), NAME.md and NAME.png (mIOU and shape-mIOU panels, method names on the
  * axis), and copies each row's results.json under docs/results/NAME/runs/ at its path relative to DIR, so that
@@ -150,10 +150,13 @@ async function main(): Promise<void> {
       // The generated data, for each test object's kind (its parts) in the per-object section, where a row's own
       // data root (recorded in its results) is not on this machine.
       data: { type: 'string', default: resolve(__dirname, '..', '.cache', 'data-128') },
+      // Other publications (names under docs/results) whose rows lend their commit to the same run here, where neither
+      // this run's MLflow store nor this publication's previous version names it (an interim table's restored rows).
+      'commits-from': { type: 'string', multiple: true },
     },
   });
   if (!values.runs || !values.scale || !values.seeds || !values.command) {
-    throw new Error('usage: publish-table1.ts --runs DIR --scale SCALE --seeds 0,1,2 --command "…" [--command "…"] [--classes chair,table] [--name table-1] [--note "…"]');
+    throw new Error('usage: publish-table1.ts --runs DIR --scale SCALE --seeds 0,1,2 --command "…" [--command "…"] [--classes chair,table] [--name table-1] [--note "…"] [--commits-from NAME]');
   }
   if (!/^[\w.-]+$/.test(values.name!)) throw new Error(`--name: letters, digits, '.', '_' or '-', got '${values.name}'`);
   const runs = resolve(values.runs);
@@ -181,11 +184,12 @@ async function main(): Promise<void> {
   };
   const previousPath = join(docs, `${values.name}.json`);
   const previous = existsSync(previousPath) ? readJson(previousPath) : {};
+  const refs = commitRefs([previous, ...(values['commits-from'] ?? []).map((n) => readPublication(docs, n, '--commits-from'))]);
   const published = rows.map((r) => {
     const d = rowDetail(r);
     // Restored from git, a run has no MLflow store here to name its commit: the one published for it before stays.
     // So does the commit of a row re-read whole from its journal (rescored): its fits ran at the one published before.
-    const before = carriedCommit((previous.rows as CommitRef[] | undefined) ?? [], { column: r.column, className: r.className, seed: r.seed, protocol: r.protocol, 'mIOU %': pct1(r.mIOU) });
+    const before = carriedCommit(refs.rows, { column: r.column, className: r.className, seed: r.seed, protocol: r.protocol, 'mIOU %': pct1(r.mIOU) });
     d.commit = (d.rescored ? before : null) ?? d.commit ?? before;
     // A baseline summary's row also carries the evaluation file it points at: restored, that kind counts as run
     // (finishedBaseline) and is not trained again.
@@ -214,8 +218,7 @@ async function main(): Promise<void> {
       const rel = relative(runs, m.source);
       mkdirSync(dirname(join(copyRoot, rel)), { recursive: true });
       copyFileSync(m.source, join(copyRoot, rel));
-      const before = ((previous[key] as { className: string; rows: CommitRef[] }[] | undefined) ?? []).flatMap((sec) => sec.rows.map((r) => ({ ...r, className: sec.className })));
-      m.detail.commit ??= carriedCommit(before, { className: m.className, seed: m.seed, 'mIOU %': pct1(m.mIOU) });
+      m.detail.commit ??= carriedCommit(refs.supplement(key), { className: m.className, seed: m.seed, 'mIOU %': pct1(m.mIOU) });
       return { ...m, rel };
     }),
   }));
@@ -356,6 +359,24 @@ export type CommitRef = { column?: number; className: string; seed: number; prot
 export function carriedCommit(previous: readonly CommitRef[], want: Omit<CommitRef, 'commit'>): string | null {
   const same = previous.find((p) => p.column === want.column && p.className === want.className && p.seed === want.seed && p.protocol === want.protocol && p['mIOU %'] === want['mIOU %']);
   return same?.commit ?? null;
+}
+
+/** docs/results/NAME.json, or an error naming the option that asked for it. */
+export function readPublication(docs: string, name: string, option: string): Json {
+  const path = join(docs, `${name}.json`);
+  if (!existsSync(path)) throw new Error(`${option}: ${path} does not exist (expected the name of a publication under docs/results)`);
+  return readJson(path);
+}
+
+/**
+ * The published rows that can lend a run its commit: this publication's previous version first, then the others
+ * named by --commits-from in their order (an interim table's rows restored from the final one's runs).
+ */
+export function commitRefs(publications: readonly Json[]): { rows: CommitRef[]; supplement: (key: SupplementKey) => CommitRef[] } {
+  return {
+    rows: publications.flatMap((doc) => (doc.rows as CommitRef[] | undefined) ?? []),
+    supplement: (key) => publications.flatMap((doc) => ((doc[key] as { className: string; rows: CommitRef[] }[] | undefined) ?? []).flatMap((sec) => sec.rows.map((r) => ({ ...r, className: sec.className })))),
+  };
 }
 
 type RenderEntry = { className: string; column: number; method: string; protocol: string; seed: number; object: string; file: string };

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
 import { UNET_CODE } from '../../lib/eval/result_code';
-import { carriedCommit, evaluationJournals, perObjectMarkdown, finiteCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, commitRefs, readPublication, evaluationJournals, perObjectMarkdown, finiteCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -199,6 +199,25 @@ test('a row restored from git keeps the commit published before for the same run
   assert.equal(carriedCommit(prev, { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.9 }), null, 'another score: another run');
   assert.equal(carriedCommit(prev, { column: 4, className: 'Chair', seed: 1, protocol: 'single', 'mIOU %': 70.6 }), null);
   assert.equal(carriedCommit(prev, { column: 5, className: 'Table', seed: 0, protocol: 'multi', 'mIOU %': 75.5 }), null);
+});
+
+test('--commits-from: another publication lends the commit of a run this one does not name; this one comes first', () => {
+  const docs = mkdtempSync(join(tmpdir(), 'srn-pub-lenders-'));
+  writeFileSync(join(docs, 'table-1.json'), JSON.stringify({
+    rows: [
+      { column: 3, className: 'Table', seed: 1, protocol: 'single', 'mIOU %': 46.7, commit: 'final01' },
+      { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6, commit: 'final02' },
+    ],
+    renderedRgbUnet: [{ className: 'Chair', rows: [{ seed: 2, 'mIOU %': 51.2, commit: 'final03' }] }],
+  }));
+  const previous = { rows: [{ column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6, commit: 'interim' }] };
+  const refs = commitRefs([previous, readPublication(docs, 'table-1', '--commits-from')]);
+  assert.equal(carriedCommit(refs.rows, { column: 3, className: 'Table', seed: 1, protocol: 'single', 'mIOU %': 46.7 }), 'final01', 'lent');
+  assert.equal(carriedCommit(refs.rows, { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6 }), 'interim', "this publication's own first");
+  assert.equal(carriedCommit(refs.supplement('renderedRgbUnet'), { className: 'Chair', seed: 2, 'mIOU %': 51.2 }), 'final03', 'supplement rows too');
+  assert.deepEqual(refs.supplement('multiShotSrnLinear'), []);
+  assert.equal(carriedCommit(commitRefs([previous]).rows, { column: 3, className: 'Table', seed: 1, protocol: 'single', 'mIOU %': 46.7 }), null, 'without the lender');
+  assert.throws(() => readPublication(docs, 'table-2', '--commits-from'), /--commits-from: .*table-2\.json does not exist/);
 });
 
 test('journals of stopped evaluations of the chosen classes and seeds are carried; others and set-aside ones are not', () => {
