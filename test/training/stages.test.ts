@@ -9,7 +9,7 @@ import { presetConfig, PRESET_NAMES } from '../../lib/config';
 import { SrnModel, renderViews, interpolateCodes } from '../../lib/srn';
 import {
   pretrain, trainSemantic, fitLinearProbe, fitLatentCodes, memorySource, trainStep, DenseAdam, SparseAdam, trainableNames, batchFromViews,
-  saveCheckpoint, loadCheckpoint, restoreModel, fitGroups,
+  saveCheckpoint, loadCheckpoint, restoreModel, fitGroups, checkpointMaxAge,
 } from '../../lib/training';
 import { Rng } from '../../lib/util/random';
 import { sphereViews } from './fixtures';
@@ -184,6 +184,32 @@ class LatentTable0 {
     return Rng.derive(this.seed, 'latentFit', 0).normalArray(dim, 0, 0.01);
   }
 }
+
+test('maxAgeSeconds saves between the regular steps once that long has passed; 0 or kept checkpoints do not', async () => {
+  await useBackend('cpu');
+  const dir = mkdtempSync(join(tmpdir(), 'srn-ckpt-age-'));
+  try {
+    const cfg = presetConfig('tiny', { training: { semantic: { schedule: [{ side: 8, batchSize: 2, steps: 3 }] } } });
+    const views = [...sphereViews(8, 3, 0), ...sphereViews(8, 3, 1)];
+    const savedStep = (ck: string) => (existsSync(join(ck, 'manifest.json')) ? (JSON.parse(readFileSync(join(ck, 'manifest.json'), 'utf8')) as { step: number }).step : null);
+    // What is on disk when each step is reported (before that step's save), then at the end.
+    const run = async (ck: string, checkpoint: { every?: number; keep?: number; maxAgeSeconds?: number }) => {
+      const seen: (number | null)[] = [];
+      const m = new SrnModel(cfg.model, { numInstances: 2, heads: ['unet'] });
+      const r = await trainSemantic(cfg, m, memorySource(views), { ...quiet, checkpoint: { dir: ck, every: 0, ...checkpoint }, onMetrics: () => seen.push(savedStep(ck)) });
+      r.adam?.dispose();
+      m.dispose();
+      return [...seen, savedStep(ck)];
+    };
+    assert.deepEqual(await run(join(dir, 'age'), { maxAgeSeconds: 1e-9 }), [null, 1, 2, 3], 'a save after every step: each has aged past the limit');
+    assert.deepEqual(await run(join(dir, 'off'), { maxAgeSeconds: 0 }), [null, null, null, 3], 'at the end only');
+    assert.equal(checkpointMaxAge({}), 600, 'only the newest kept: 10 minutes');
+    assert.equal(checkpointMaxAge({ keep: 2 }), 0, 'earlier ones kept at regular steps: none by age');
+    assert.equal(checkpointMaxAge({ keep: 2, maxAgeSeconds: 30 }), 30);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('checkpoint resume is exact: 4 steps = 2 steps, save, load, 2 steps (cpu, U-Net + BN stats)', async () => {
   await useBackend('cpu');
