@@ -89,6 +89,8 @@ showTable(
       'paper mIOU': r['paper mIOU %'],
       'paper shape-mIOU': r['paper shape-mIOU %'],
       'our scale': r.scale,
+      // Seeds made before a fix their numbers depend on (a rerun replaces them), and why.
+      note: r.note,
     })),
   ),
   { digits: 1 },
@@ -113,6 +115,7 @@ if (t1.differences.length) {
         'shape-mIOU diff': d.shapeMIOU?.mean ?? null,
         'shape-mIOU ± CI95': d.shapeMIOU?.ci95 ?? null,
         seeds: d.seeds.join(','),
+        'stale seeds': d.staleSeeds.join(','),
       })),
     ),
     { digits: 1 },
