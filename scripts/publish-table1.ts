@@ -355,9 +355,9 @@ export function perObjectMarkdown(sections: readonly PerObject[]): string[] {
 /** What identifies a published row's run well enough to keep its commit: column, class, seed, protocol and score. */
 export type CommitRef = { column?: number; className: string; seed: number; protocol?: string; 'mIOU %': number | null; commit?: string | null };
 
-/** The commit published before for the same run, or null. */
+/** The commit published before for the same run, or null: the first publication that names one. */
 export function carriedCommit(previous: readonly CommitRef[], want: Omit<CommitRef, 'commit'>): string | null {
-  const same = previous.find((p) => p.column === want.column && p.className === want.className && p.seed === want.seed && p.protocol === want.protocol && p['mIOU %'] === want['mIOU %']);
+  const same = previous.find((p) => p.commit && p.column === want.column && p.className === want.className && p.seed === want.seed && p.protocol === want.protocol && p['mIOU %'] === want['mIOU %']);
   return same?.commit ?? null;
 }
 

@@ -210,7 +210,13 @@ test('--commits-from: another publication lends the commit of a run this one doe
     ],
     renderedRgbUnet: [{ className: 'Chair', rows: [{ seed: 2, 'mIOU %': 51.2, commit: 'final03' }] }],
   }));
-  const previous = { rows: [{ column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6, commit: 'interim' }] };
+  const previous = {
+    rows: [
+      { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6, commit: 'interim' },
+      // Published before without one: a lender's stands.
+      { column: 3, className: 'Table', seed: 1, protocol: 'single', 'mIOU %': 46.7, commit: null },
+    ],
+  };
   const refs = commitRefs([previous, readPublication(docs, 'table-1', '--commits-from')]);
   assert.equal(carriedCommit(refs.rows, { column: 3, className: 'Table', seed: 1, protocol: 'single', 'mIOU %': 46.7 }), 'final01', 'lent');
   assert.equal(carriedCommit(refs.rows, { column: 4, className: 'Chair', seed: 0, protocol: 'single', 'mIOU %': 70.6 }), 'interim', "this publication's own first");
