@@ -11,6 +11,7 @@ import { collectTable1Rows, paperColumn, pickTable1Rows, SMOKE_TEST_NOTE, TABLE1
 import { rowDetail } from '../eval/table1_detail';
 import { median } from '../metrics/stats';
 import { semanticTrainingsOnDisk, type SemanticOnDisk } from '../pipeline/stage_cache';
+import { semanticTrainingTime } from '../pipeline/time_estimate';
 import { peekGridCandidates } from '../baselines/unet_grid_journal';
 import { peekNetTrainState, savedStepText } from '../baselines/net_train_checkpoint';
 import { presetConfig, scheduleSteps } from '../config/presets';
@@ -84,7 +85,7 @@ export interface Table1Step {
    * time, so not in `estimate`): the trainings of this preset, class and pre-training seed on disk, and the steps
    * the preset schedules.
    */
-  semantic?: { onDisk: SemanticOnDisk[]; total: number };
+  semantic?: { onDisk: SemanticOnDisk[]; total: number; preset: string };
   /**
    * SRN+U-Net columns only: evaluations a stopped run left journalled (lib/eval/runner.ts), which the step resumes
    * if its weights and settings are the same: test objects scored per seed and protocol.
@@ -166,8 +167,9 @@ export function planTable1(cfg: ExperimentConfig<'table-1'>, runsDir: string): T
 }
 
 /** The semantic SRN that SRN+U-Net trains or reuses (keyed on the pre-training seed, as in baseline_experiments.ts). */
-function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): { onDisk: SemanticOnDisk[]; total: number } {
+function semanticNeed(cfg: ExperimentConfig<'table-1'>, runsDir: string): NonNullable<Table1Step['semantic']> {
   return {
+    preset: cfg.preset,
     onDisk: semanticTrainingsOnDisk(resolve(runsDir), cfg.preset, table1Class(cfg), cfg.seed),
     total: scheduleSteps(presetConfig(cfg.preset, cfg.overrides).training.semantic.schedule),
   };
@@ -221,18 +223,24 @@ function srnUnetJournals(cfg: ExperimentConfig<'table-1'>, runsDir: string, seed
 }
 
 /** What a step's semantic SRN needs first, for --plan: reused, resumed at a step, or trained from scratch. */
-function describeSemanticNeed(need: { onDisk: SemanticOnDisk[]; total: number }): string {
+function describeSemanticNeed(need: NonNullable<Table1Step['semantic']>): string {
   const n = (x: number) => x.toLocaleString('en-US');
+  // Its time from the measured step cost where there is one (time_estimate.ts); the estimate above leaves it out.
+  const notIn = (steps: number) => {
+    const time = semanticTrainingTime(need.preset, steps);
+    return time ? `${time} at the measured step cost, not in the estimate` : 'its time is not in the estimate';
+  };
   const current = need.onDisk.filter((t) => !t.stale);
   const stale = need.onDisk.filter((t) => t.stale).map((t) => `${t.key} (${t.stale}) is set aside; `).join('');
   const done = current.filter((t) => t.step !== null && t.total !== null && t.step >= t.total);
   if (done.length) return `semantic SRN ${done.map((t) => t.key).join(' / ')}: finished (${n(done[0].step!)} steps), reused`;
   const started = current.filter((t) => t.step !== null);
-  if (stale && !started.length) return `first the semantic SRN trains anew: ${stale}${n(need.total)} steps (its hours are not in the estimate)`;
+  if (stale && !started.length) return `first the semantic SRN trains anew: ${stale}${n(need.total)} steps (${notIn(need.total)})`;
   if (started.length) {
-    return `first the semantic SRN resumes: ${started.map((t) => `${t.key} at step ${n(t.step!)} of ${n(t.total ?? need.total)}`).join(' / ')} (its time is not in the estimate)`;
+    const left = Math.min(...started.map((t) => (t.total ?? need.total) - t.step!));
+    return `first the semantic SRN resumes: ${started.map((t) => `${t.key} at step ${n(t.step!)} of ${n(t.total ?? need.total)}`).join(' / ')} (${notIn(left)})`;
   }
-  return `first the semantic SRN trains: ${n(need.total)} steps, none on disk (its hours are not in the estimate)`;
+  return `first the semantic SRN trains: ${n(need.total)} steps, none on disk (${notIn(need.total)})`;
 }
 
 /** The rows under `runsDir` at Table 1's scale (any class and seed), one per (column, class, seed): a baseline summary and its kind's own file hold the same row. */

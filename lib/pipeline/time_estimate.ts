@@ -16,6 +16,11 @@ export interface StepCosts {
   fitObjectStep: number;
   /** Rendering and scoring one evaluated view at the preset's inference side. */
   renderView: number;
+  /**
+   * One step of the fully supervised semantic SRN (SRN+U-Net, mask reconstruction; experiments, not the quickstart),
+   * where measured.
+   */
+  semanticStep?: number;
   /** Where and how the row was measured. */
   measured: string;
 }
@@ -44,7 +49,9 @@ export const STEP_COSTS: Readonly<Record<string, Readonly<Partial<Record<string,
     // 10 steps in 19.7 s (~1.45 s/step); probe 300 steps in 8 s after a 3.6 s feature pass; 251 views at 64² in
     // 28.4 s; `--steps pretrain=0,probe=10,fit=20 --test-instances 4`: 4 objects fitted 4 per step (as the preset
     // fits), 20 steps in 25 s. Load 6.5-7.
-    node: { pretrainStep: 1.45, probeSetup: 3.6, probeStep: 0.026, fitObjectStep: 0.31, renderView: 0.113, measured: 'short quickstarts, load 6.5-7' },
+    // semanticStep: the chair semantic SRN's 10,000 steps at model code v2 (scripts/reruns-after-fix.sh, 2026-12-07,
+    // Intel Xeon): 0.44-0.51 steps/s on 1 TF thread beside a second 1-thread training, load 2-6.
+    node: { pretrainStep: 1.45, probeSetup: 3.6, probeStep: 0.026, fitObjectStep: 0.31, renderView: 0.113, semanticStep: 2.1, measured: 'short quickstarts, load 6.5-7' },
     // `--backend wasm --preset cpu64 --steps pretrain=4,probe=100,fit=5 --train-instances 10 --test-instances 1`:
     // pre-training 4 steps in 52.6 s (12 s/step after a 16 s first step); probe 100 steps in 19 s after a 21 s
     // feature pass; 5 fit steps of one object in 10.1 s (1 per step; wasm is compute-bound, so sharing a step
@@ -93,6 +100,12 @@ export function estimateQuickstart(w: QuickstartWork): TimeEstimate | { unknown:
   const fit = Math.max(0, w.fitSteps) * Math.max(0, w.testObjects) * costs.fitObjectStep;
   const evalSeconds = Math.max(0, w.evalViews) * costs.renderView;
   return { pretrain, probe, fit, eval: evalSeconds, total: pretrain + probe + fit + evalSeconds, costs };
+}
+
+/** About how long `steps` semantic-SRN steps take at this preset on node ("about 5.8 h on node"), or null where unmeasured. */
+export function semanticTrainingTime(preset: string, steps: number): string | null {
+  const perStep = STEP_COSTS[preset]?.node?.semanticStep;
+  return perStep === undefined ? null : `${aboutDuration(Math.max(0, steps) * perStep)} on node`;
 }
 
 /** A duration as the plan line says it: "under a minute", "about 4 min", "about 2.5 h". */

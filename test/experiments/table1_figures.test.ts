@@ -13,6 +13,7 @@ import { throwIfInterrupted } from '../../lib/experiments/common';
 import { presetConfig, scheduleSteps } from '../../lib/config/presets';
 import { SrnModel } from '../../lib/srn/model';
 import { saveCheckpoint } from '../../lib/training/checkpoint';
+import { semanticTrainingTime } from '../../lib/pipeline/time_estimate';
 
 const row = (column: number, method: string, source: string, scale = 'cpu', protocol = 'single', seed = 0, mIOU = 0.5, createdAt: string | null = null): Table1Row => ({
   id: PAPER_TABLE1.find((c) => c.column === column)!.id, column, method, protocol, className: 'Chair', mIOU, shapeMIOU: 0.4, source, scale, seed, createdAt,
@@ -172,7 +173,7 @@ test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed 
     const config = presetConfig(cfg.preset, cfg.overrides);
     const total = scheduleSteps(config.training.semantic.schedule);
     const need = () => describeTable1Step(planTable1(cfg, runs)[0]).split('; ')[1];
-    assert.equal(need(), `first the semantic SRN trains: ${total} steps, none on disk (its hours are not in the estimate)`);
+    assert.equal(need(), `first the semantic SRN trains: ${total} steps, none on disk (its time is not in the estimate)`, 'the small preset: no measured step cost');
     const key = `${cfg.preset}-chair-s${cfg.seed}-0123456789ab`;
     const save = (step: number) => {
       const model = new SrnModel(config.model, { numInstances: 2, seed: 0, heads: ['unet'] });
@@ -187,6 +188,11 @@ test('--plan says what SRN+U-Net needs first: the semantic SRN trained, resumed 
     const tables = withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { className: 'table', seeds: '0', columns: '4' });
     assert.match(describeTable1Step(planTable1(tables, runs)[0]), /first the semantic SRN trains/);
     assert.equal(planTable1(withClassAndSeeds(loadExperimentConfig('table-1', 'small'), { seeds: '0', columns: '3' }), runs)[0].semantic, undefined, 'only SRN+U-Net columns need it');
+    // At cpu64 its hours come from the measured step cost (2.1 s: 10,000 steps are about 5.8 h), from where it resumes.
+    const cpu64 = withClassAndSeeds(loadExperimentConfig('table-1', 'cpu64'), { seeds: '0', columns: '4' });
+    assert.match(describeTable1Step(planTable1(cpu64, runs)[0]), /first the semantic SRN trains: 10,000 steps, none on disk \(about 5\.8 h on node at the measured step cost, not in the estimate\)/);
+    assert.equal(semanticTrainingTime('cpu64', 1000), 'about 35 min on node');
+    assert.equal(semanticTrainingTime('paper', 1000), null, 'not measured');
     // A stopped SRN+U-Net evaluation's journal: the plan says how far it got (the run resumes it if it matches).
     const journal = join(runs, 'unet-baselines', 'small', 'chair-seed0', 'srn-unet', 'results-multi.partial.json');
     mkdirSync(dirname(journal), { recursive: true });
