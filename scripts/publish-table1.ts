@@ -1,6 +1,6 @@
 /**
  * Publishes Table 1 from a runs folder: `npx tsx scripts/publish-table1.ts --runs DIR --scale cpu64 --classes chair,table
- * --seeds 0,1,2 --command "…" [--command "…"] [--name table-1] [--note "…"] [--commits-from table-1]`.
+ * --seeds 0,1,2 --command "…" [--command "…"] [--name table-1] [--note "…"] [--commits-from table-1] [--compare-to table-1]`.
  * Writes docs/results/NAME.json (every row with its seed, per-part IoU, both shape-mIOUs, wall time, commit and backend;
  * mean ± 95% CI per column, class and part), NAME.md and NAME.png (mIOU and shape-mIOU panels, method names on the
  * axis), and copies each row's results.json under docs/results/NAME/runs/ at its path relative to DIR, so that
@@ -11,6 +11,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1DifferenceMarkdown, table1Differences, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
+import { asPublishedTable1, changedCells, changedCellsMarkdown } from '../lib/eval/table1_compare';
 import { staleKindResult } from '../lib/eval/result_code';
 import { perObjectScores, type PerObject } from '../lib/eval/object_kind';
 import { rendersFolder } from '../lib/baselines/run';
@@ -153,10 +154,12 @@ async function main(): Promise<void> {
       // Other publications (names under docs/results) whose rows lend their commit to the same run here, where neither
       // this run's MLflow store nor this publication's previous version names it (an interim table's restored rows).
       'commits-from': { type: 'string', multiple: true },
+      // A publication to compare with (an interim table's first run): the cells whose rows differ, there → here.
+      'compare-to': { type: 'string' },
     },
   });
   if (!values.runs || !values.scale || !values.seeds || !values.command) {
-    throw new Error('usage: publish-table1.ts --runs DIR --scale SCALE --seeds 0,1,2 --command "…" [--command "…"] [--classes chair,table] [--name table-1] [--note "…"] [--commits-from NAME]');
+    throw new Error('usage: publish-table1.ts --runs DIR --scale SCALE --seeds 0,1,2 --command "…" [--command "…"] [--classes chair,table] [--name table-1] [--note "…"] [--commits-from NAME] [--compare-to NAME]');
   }
   if (!/^[\w.-]+$/.test(values.name!)) throw new Error(`--name: letters, digits, '.', '_' or '-', got '${values.name}'`);
   const runs = resolve(values.runs);
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
   };
   const previousPath = join(docs, `${values.name}.json`);
   const previous = existsSync(previousPath) ? readJson(previousPath) : {};
+  const compareTo = values['compare-to'] === undefined ? null : { name: values['compare-to'], doc: asPublishedTable1(readPublication(docs, values['compare-to'], '--compare-to'), join(docs, `${values['compare-to']}.json`)) };
   const refs = commitRefs([previous, ...(values['commits-from'] ?? []).map((n) => readPublication(docs, n, '--commits-from'))]);
   const published = rows.map((r) => {
     const d = rowDetail(r);
@@ -238,6 +242,18 @@ async function main(): Promise<void> {
       })),
     }];
   });
+  // SRN+linear minus every other column, paired by seed (lib/eval/table1.ts table1Differences).
+  const differences = table1Differences(rows, classes.map(cap));
+  const publishedRows = published.map(({ row, detail, rel }) => ({
+    column: row.column, id: row.id, method: row.method, protocol: row.protocol, className: row.className, seed: row.seed,
+    'mIOU %': pct1(row.mIOU), 'shape-mIOU %': pct1(row.shapeMIOU), 'shape-mIOU present-classes %': pct1(detail.shapeMIOUPresent),
+    perClassIoU: Object.fromEntries(Object.entries(detail.perClassIoU).map(([k, v]) => [k, pct1(v)])),
+    wallSeconds: detail.wallSeconds === null ? null : Math.round(detail.wallSeconds),
+    pretrainSecondsInRun: detail.pretrainSeconds === null ? null : Math.round(detail.pretrainSeconds), commit: detail.commit, backend: detail.backend,
+    createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
+    ...(row.stale ? { stale: row.stale } : {}),
+  }));
+  const changedSince = compareTo && { name: compareTo.name, cells: changedCells(compareTo.doc, { rows: publishedRows, records, differences }) };
   const doc = {
     schema: 'semantic-srn/table-1-published@1',
     scale: values.scale,
@@ -247,22 +263,14 @@ async function main(): Promise<void> {
     commands: values.command,
     notes: values.note ?? [],
     records,
-    // SRN+linear minus every other column, paired by seed (lib/eval/table1.ts table1Differences).
-    differences: table1Differences(rows, classes.map(cap)),
+    differences,
     perPart: cells.filter((c) => c.mine.length).map((c) => ({ column: paperColumn(c.id).column, id: c.id, className: c.className, seeds: c.mine.map((p) => p.row.seed), shapeMIOUPresent: finiteCI(c.mine.map((p) => p.detail.shapeMIOUPresent)), parts: partStats(c.mine.map((p) => p.detail)) })),
-    rows: published.map(({ row, detail, rel }) => ({
-      column: row.column, id: row.id, method: row.method, protocol: row.protocol, className: row.className, seed: row.seed,
-      'mIOU %': pct1(row.mIOU), 'shape-mIOU %': pct1(row.shapeMIOU), 'shape-mIOU present-classes %': pct1(detail.shapeMIOUPresent),
-      perClassIoU: Object.fromEntries(Object.entries(detail.perClassIoU).map(([k, v]) => [k, pct1(v)])),
-      wallSeconds: detail.wallSeconds === null ? null : Math.round(detail.wallSeconds),
-      pretrainSecondsInRun: detail.pretrainSeconds === null ? null : Math.round(detail.pretrainSeconds), commit: detail.commit, backend: detail.backend,
-      createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
-      ...(row.stale ? { stale: row.stale } : {}),
-    })),
+    rows: publishedRows,
     missing,
     journals: journals.map((j) => ({ source: `docs/results/${values.name}/runs/${j.rel}`, objects: j.objects })),
     renders,
     perObject: classes.map(cap).flatMap((cls) => perObjectScores(published.filter((p) => p.row.className === cls && p.row.seed === seeds[0]).map((p) => ({ column: p.row.column, method: p.row.method, protocol: p.row.protocol, evaluation: p.detail.evaluation })), values.data!)),
+    ...(changedSince ? { changedSince } : {}),
     // The supplement's rows outside Table 1 (SUPPLEMENTS), one section per class.
     multiShotSrnLinear: supplementSections('multiShotSrnLinear'),
     renderedRgbUnet: supplementSections('renderedRgbUnet'),
@@ -301,6 +309,7 @@ async function main(): Promise<void> {
     ...(doc.differences.length
       ? ['## SRN+linear minus each column, paired by seed', '', 'Each seed draws the 30 labelled images that columns 1–3 share and seeds every training and fit: the mean ± 95% CI (Student\'s t) of the per-seed differences, in points, leaves out the spread the draw puts into both columns\' own intervals above.', '', ...table1DifferenceMarkdown(doc.differences)]
       : []),
+    ...(changedSince ? changedCellsMarkdown(changedSince.name, changedSince.cells) : []),
     '## Every row',
     '',
     ...rowTables,
