@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
 import { sweepDifferences, sweepRenderName, type SweepDifference } from '../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
-import { staleSweepRecord } from '../lib/eval/result_code';
+import { staleSweepSummary } from '../lib/eval/result_code';
 import { excludesZero, formatMeanCI, signedCI } from '../lib/metrics/stats';
 import type { Scale } from '../lib/experiments/types';
 import { miouVsLabelsSpec } from '../lib/plotting/vegalite_specs';
@@ -73,12 +73,6 @@ export function differenceMarkdown(diffs: readonly SweepDifference[], a: string,
     `The mIOU interval excludes 0 at ${apart.length} of ${rows.length} point(s)${apart.length ? `: ${apart.map((d) => `${d.numLabels} (${d.mIOU!.mean > 0 ? a : b} ahead)`).join(', ')}` : ''}.`,
     '',
   ];
-}
-
-/** The sweep's stale records (U-Net records made before a fix their numbers depend on) and why; null when none. */
-export function staleSweepSummary(records: readonly { method: string; codeVersions?: unknown }[]): { records: number; why: string[] } | null {
-  const why = records.map((r) => staleSweepRecord(r)).filter((w): w is string => w !== null);
-  return why.length ? { records: why.length, why: [...new Set(why)] } : null;
 }
 
 async function main(): Promise<void> {

@@ -6,3 +6,4 @@ export * from './table1';
 export * from './code_journal';
 export * from './object_kind';
 export * from './table1_compare';
+export * from './result_code';

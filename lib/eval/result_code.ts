@@ -64,6 +64,12 @@ export function staleSweepRecord(r: { method: string; codeVersions?: unknown }):
   return r.method === 'unet' ? unetResultStale(r.codeVersions) : null;
 }
 
+/** A sweep's stale records (U-Net records made before a fix their numbers depend on) and why; null when none. */
+export function staleSweepSummary(records: readonly { method: string; codeVersions?: unknown }[]): { records: number; why: string[] } | null {
+  const why = records.map((r) => staleSweepRecord(r)).filter((w): w is string => w !== null);
+  return why.length ? { records: why.length, why: [...new Set(why)] } : null;
+}
+
 /**
  * Why a results document is stale, one reason per stale part (empty when current or when nothing in it depends on a
  * fixed code): its U-Net Table 1 entries, a U-Net kind's own file (`kindFolder`: the folder it sits in), a mask
@@ -79,6 +85,6 @@ export function staleResultReasons(doc: unknown, kindFolder: string): string[] {
     ...staleTable1Entries(d),
     ...(kindFile ? [`${kindFolder}: ${kindFile}`] : []),
     ...(maskStale ? [`U-Net head: ${maskStale}`] : []),
-    ...[...new Set(records.map((r) => staleSweepRecord(r)).filter((w) => w !== null))].map((w) => `U-Net records: ${w}`),
+    ...(staleSweepSummary(records)?.why ?? []).map((w) => `U-Net records: ${w}`),
   ];
 }

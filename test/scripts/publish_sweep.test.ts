@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sweepDifferences, type SweepRecord } from '../../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells } from '../../lib/experiments/sweep_state';
-import { differenceMarkdown, staleSweepSummary, sweepMarkdown } from '../../scripts/publish-sweep';
-import { UNET_CODE } from '../../lib/eval/result_code';
+import { differenceMarkdown, sweepMarkdown } from '../../scripts/publish-sweep';
+import { staleSweepSummary, UNET_CODE } from '../../lib/eval/result_code';
 
 const root = resolve(__dirname, '..', '..');
 const points = [{ instances: 1, views: 1 }, { instances: 2, views: 2 }];
