@@ -59,8 +59,8 @@ export {
   type Table1Row,
   type Table1Record,
 } from './eval/table1';
-export { changedCells, changedCellsMarkdown, type ChangedCell, type PublishedTable1 } from './eval/table1_compare';
-export { staleResultReasons, staleSweepSummary } from './eval/result_code';
+// Notebook 04 says when a sweep it reads holds stale U-Net records.
+export { staleSweepSummary } from './eval/result_code';
 export { SegmentationScores } from './metrics/segmentation';
 export { psnr, PsnrScores } from './metrics/psnr';
 export { formatMeanCI, meanCI, median, pairedDifferenceCI, signedCI, tQuantile975, type MeanCI } from './metrics/stats';

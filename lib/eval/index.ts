@@ -5,5 +5,3 @@ export * from './srn_predictor';
 export * from './table1';
 export * from './code_journal';
 export * from './object_kind';
-export * from './table1_compare';
-export * from './result_code';
