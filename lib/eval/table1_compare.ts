@@ -4,7 +4,7 @@
  * difference from it on both sides. An interim table after a fix (scripts/publish-table1.ts --compare-to) says
  * what its reruns moved from these numbers, instead of hand-copied "before" figures.
  */
-import { signedCI } from '../metrics/stats';
+import { formatMeanCI, signedCI } from '../metrics/stats';
 
 /** A published row, as NAME.json's `rows` hold it (the fields this needs). */
 export interface PublishedRow {
@@ -99,7 +99,7 @@ export function changedCells(before: PublishedTable1, after: PublishedTable1): C
 export function changedCellsMarkdown(name: string, cells: readonly ChangedCell[]): string[] {
   if (!cells.length) return [];
   const score = (s: Side) => (s === null ? '—' : `${s.mIOU === null ? '—' : s.mIOU.toFixed(1)}${s.stale ? ' (STALE)' : ''}`);
-  const mean = (s: Summary | null) => (s?.mean == null ? '—' : `${s.mean.toFixed(1)}${s.ci95 === null ? '' : ` ± ${s.ci95.toFixed(1)}`}`);
+  const mean = (s: Summary | null) => (s?.mean == null ? '—' : formatMeanCI({ mean: s.mean, ci95: s.ci95 }));
   const pair = (d: ChangedCell['pairedBefore']) => (d ? signedCI(d) : '—');
   return [
     `## Changed since \`${name}\``,
