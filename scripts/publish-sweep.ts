@@ -9,13 +9,14 @@
  * `cp -r docs/results/NAME/runs/. <runs>/` brings a finished sweep back (it is reused, only drawn) or an unfinished
  * one's journal (the sweep resumes at its next record) — a sweep outlives the machine it started on.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
 import { sweepDifferences, sweepRenderName, type SweepDifference } from '../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
+import { asPublishedSweep, changedSweepCells, changedSweepMarkdown, type PublishedSweep } from '../lib/experiments/sweep_compare';
 import { staleSweepSummary } from '../lib/eval/result_code';
 import { excludesZero, formatMeanCI, signedCI } from '../lib/metrics/stats';
 import type { Scale } from '../lib/experiments/types';
@@ -47,7 +48,7 @@ export function sweepMarkdown(cells: readonly SweepCell[]): string[] {
     '',
     '| method | objects × views | seed | mIOU | shape-mIOU | dropout | seconds |',
     '|---|---|---|---|---|---|---|',
-    ...cells.flatMap((c) => c.perSeed.map((s) => `| ${c.method} | ${c.instances} × ${c.views} | ${s.seed} | ${opt(s['mIOU %'])} | ${opt(s['shape-mIOU %'])} | ${s.dropout ?? '—'} | ${s.seconds} |`)),
+    ...cells.flatMap((c) => c.perSeed.map((s) => `| ${c.method} | ${c.instances} × ${c.views} | ${s.seed} | ${opt(s['mIOU %'])}${s.stale ? ' (STALE)' : ''} | ${opt(s['shape-mIOU %'])} | ${s.dropout ?? '—'} | ${s.seconds} |`)),
     '',
   ];
 }
@@ -75,6 +76,39 @@ export function differenceMarkdown(diffs: readonly SweepDifference[], a: string,
   ];
 }
 
+/**
+ * The publication `--compare-to SPEC` names: a sweep.json (or a folder holding one), else a git revision at which
+ * `repoRel` (docs/results/NAME/sweep.json) is read: a sweep is republished in place, so its earlier version is in git.
+ */
+export function readComparedSweep(spec: string, repoRel: string, repoRoot: string): { label: string; doc: PublishedSweep } {
+  const parse = (text: string, where: string) => {
+    try {
+      return asPublishedSweep(JSON.parse(text), where);
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new Error(`${where}: not JSON (${e.message})`);
+      throw e;
+    }
+  };
+  if (existsSync(spec)) {
+    const file = statSync(spec).isDirectory() ? join(spec, 'sweep.json') : spec;
+    if (!existsSync(file)) throw new Error(`--compare-to ${spec}: a folder without sweep.json`);
+    return { label: `\`${file}\``, doc: parse(readFileSync(file, 'utf8'), file) };
+  }
+  let commit: string;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', `${spec}^{commit}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    throw new Error(`--compare-to ${spec}: neither a file nor a folder nor a git revision`);
+  }
+  let text: string;
+  try {
+    text = execFileSync('git', ['show', `${commit}:${repoRel}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  } catch {
+    throw new Error(`--compare-to ${spec}: ${repoRel} is not in git at ${commit}`);
+  }
+  return { label: `\`${repoRel}\` at ${commit}`, doc: parse(text, `${repoRel} at ${commit}`) };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -87,10 +121,12 @@ async function main(): Promise<void> {
       name: { type: 'string' },
       // Where NAME/ goes (default docs/results).
       out: { type: 'string' },
+      // An earlier publication to say what moved since: a sweep.json, its folder, or a git revision of this one.
+      'compare-to': { type: 'string' },
     },
   });
   if (!values.runs || !values.scale || !values.class || !values.command?.length || !values['ran-at']?.length) {
-    throw new Error('usage: publish-sweep.ts --runs DIR --scale SCALE --class chair|table --command "…" --ran-at COMMIT [--ran-at …] [--note "…"] [--name NAME] [--out DIR]');
+    throw new Error('usage: publish-sweep.ts --runs DIR --scale SCALE --class chair|table --command "…" --ran-at COMMIT [--ran-at …] [--note "…"] [--name NAME] [--out DIR] [--compare-to REV|FILE]');
   }
   const scale = values.scale as Scale;
   const cls = values.class.toLowerCase();
@@ -110,7 +146,10 @@ async function main(): Promise<void> {
   const stale = staleSweepSummary(src.records);
   const staleLine = stale && `**STALE: ${stale.records} U-Net record(s) made before a fix (${stale.why.join('; ')}).** Their numbers are shown as they came out; \`experiment label-count-sweep\` runs them again (docs/experiments.md, "Stale results run again").`;
 
-  const docs = join(values.out ? resolve(values.out) : resolve(__dirname, '..', 'docs', 'results'), name);
+  const repoRoot = resolve(__dirname, '..');
+  const docs = join(values.out ? resolve(values.out) : join(repoRoot, 'docs', 'results'), name);
+  // Read before anything is written: with a folder or file in place, this publication overwrites it.
+  const compared = values['compare-to'] ? readComparedSweep(values['compare-to'], relative(repoRoot, join(docs, 'sweep.json')), repoRoot) : null;
   rmSync(join(docs, 'runs'), { recursive: true, force: true });
   const copy = join(docs, 'runs', relative(runs, src.file));
   mkdirSync(dirname(copy), { recursive: true });
@@ -134,6 +173,9 @@ async function main(): Promise<void> {
   // Figures of records no longer published go.
   const rendersDir = join(docs, 'renders');
   for (const f of existsSync(rendersDir) ? readdirSync(rendersDir) : []) if (!renders.some((r) => r.file === join('renders', f))) rmSync(join(rendersDir, f));
+  const changed = compared
+    ? changedSweepCells(compared.doc, { cells, ...(pair ? { differences: { a: pair[0], b: pair[1], points: differences } } : {}) })
+    : null;
   const doc = {
     schema: 'semantic-srn/label-count-sweep-published@1',
     state: src.state,
@@ -155,6 +197,7 @@ async function main(): Promise<void> {
     cells,
     ...(pair ? { differences: { a: pair[0], b: pair[1], points: differences } } : {}),
     missing,
+    ...(compared ? { changedSince: { from: compared.label, cells: changed } } : {}),
     renders,
     // Relative to this folder.
     source: `runs/${relative(runs, src.file)}`,
@@ -186,6 +229,7 @@ async function main(): Promise<void> {
     `Wall: ${Math.round(recordSeconds)} s in the records' own work (probes, U-Nets with their dropout search, scoring)${src.totalSeconds === null ? '' : `; the finished run's last sitting took ${Math.round(src.totalSeconds)} s in all`}. The test codes are fitted once (single view) and shared by every SRN+linear record.`,
     '',
     ...(pair ? differenceMarkdown(differences, pair[0], pair[1]) : []),
+    ...(compared ? (changed!.length ? changedSweepMarkdown(compared.label, changed!, pair) : [`Nothing changed since ${compared.label}.`, '']) : []),
     ...(renders.length
       ? [
           `## Predictions on the first test object, seed ${src.seeds[0]}`,

@@ -64,7 +64,8 @@ export interface SweepCell {
   missingSeeds: number[];
   mIOU: PercentCI | null;
   shapeMIOU: PercentCI | null;
-  perSeed: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; dropout: number | null; seconds: number }[];
+  /** `stale`: why a record made before a fix it depends on is run again (absent when current). */
+  perSeed: { seed: number; 'mIOU %': number | null; 'shape-mIOU %': number | null; dropout: number | null; seconds: number; stale?: string }[];
 }
 
 /** Every (method, point) the sweep asks for, in the sweep's order, with what is done of it. */
@@ -82,7 +83,10 @@ export function sweepCells(records: readonly SweepRecord[], methods: readonly st
         missingSeeds: seeds.filter((s) => !mine.some((r) => r.seed === s)),
         mIOU: stat(mine.map((r) => r.miou)),
         shapeMIOU: stat(mine.map((r) => r.shapeMIOU)),
-        perSeed: mine.map((r) => ({ seed: r.seed, 'mIOU %': pct1(r.miou), 'shape-mIOU %': pct1(r.shapeMIOU), dropout: r.dropout ?? null, seconds: Math.round(r.probeSeconds) })),
+        perSeed: mine.map((r) => {
+          const stale = staleSweepRecord(r);
+          return { seed: r.seed, 'mIOU %': pct1(r.miou), 'shape-mIOU %': pct1(r.shapeMIOU), dropout: r.dropout ?? null, seconds: Math.round(r.probeSeconds), ...(stale ? { stale } : {}) };
+        }),
       };
     }),
   );

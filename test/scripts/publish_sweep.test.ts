@@ -61,13 +61,15 @@ test("cells: mean ± 95% CI over a point's seeds in %, the seeds still missing, 
   assert.deepEqual(lin1.missingSeeds, []);
   assert.equal(lin4.mIOU, null);
   assert.deepEqual(lin4.missingSeeds, [0, 1, 2]);
-  assert.deepEqual(unet1.perSeed, [{ seed: 0, 'mIOU %': 40, 'shape-mIOU %': 30, dropout: 0.3, seconds: 10 }]);
+  // Made without code versions: before the reflection-padding fix, so the record says it is stale.
+  assert.deepEqual(unet1.perSeed, [{ seed: 0, 'mIOU %': 40, 'shape-mIOU %': 30, dropout: 0.3, seconds: 10, stale: 'made with reflection-padding gradient v1, before the fix of 4a5cf52 (this code: v2)' }]);
+  assert.equal(lin1.perSeed[0].stale, undefined, 'SRN+linear records are never stale');
   assert.equal(unet1.mIOU!.ci95, null, 'one seed has no interval');
   assert.deepEqual(unet4.missingSeeds, [0, 1, 2]);
   const md = sweepMarkdown(cells).join('\n');
   assert.match(md, /\| 1 \| 1 × 1 \| 60\.0 ± 24\.8 \(n=3\) \| 40\.0 \(n=1\) \| 0: 0\.3 \|/);
   assert.match(md, /\| 4 \| 2 × 2 \| — \| — \| — \|/);
-  assert.match(md, /\| unet \| 1 × 1 \| 0 \| 40\.0 \| 30\.0 \| 0\.3 \| 10 \|/);
+  assert.match(md, /\| unet \| 1 × 1 \| 0 \| 40\.0 \(STALE\) \| 30\.0 \| 0\.3 \| 10 \|/);
 });
 
 test('differences: SRN+linear − U-Net per point over the seeds both have, paired; the Markdown says where the interval excludes 0', () => {
@@ -137,4 +139,42 @@ test('the script publishes a journal with its figure, the first seed\'s record f
 test('staleSweepSummary: only U-Net records without the current code versions count', () => {
   assert.equal(staleSweepSummary([{ method: 'srn+linear' }, { method: 'unet', codeVersions: { ...UNET_CODE } }]), null);
   assert.deepEqual(staleSweepSummary([{ method: 'unet' }, { method: 'unet', codeVersions: { reflectPadGrad: 1 } }, { method: 'srn+linear' }])?.records, 2);
+});
+
+test('--compare-to: a republication says which records moved since an earlier one (a file, its folder, or git), and bad specs are named', () => {
+  const { runs, dir: runDir } = sweepDir({ 'records.partial.json': { fingerprint, records } });
+  const out = mkdtempSync(join(tmpdir(), 'publish-sweep-cmp-'));
+  const publish = (...extra: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/publish-sweep.ts', '--runs', runs, '--scale', 'small', '--class', 'chair', '--command', 'cmd', '--ran-at', 'HEAD', '--out', out, ...extra], { cwd: root, encoding: 'utf8' });
+  assert.equal(publish().status, 0);
+  const dir = join(out, 'label-count-sweep-small-chair');
+  const before = join(out, 'before.json');
+  writeFileSync(before, readFileSync(join(dir, 'sweep.json')));
+  // The stale U-Net record is rerun (current code versions) and scores 45; SRN+linear's are unchanged.
+  const rerun = { ...records[3], miou: 0.45, shapeMIOU: 0.35, codeVersions: { ...UNET_CODE } };
+  writeFileSync(join(runDir, 'records.partial.json'), JSON.stringify({ fingerprint, records: [...records.slice(0, 3), rerun] }));
+  // Its own folder, read before it is overwritten.
+  const r = publish('--compare-to', dir);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
+  assert.equal(doc.changedSince.from, `\`${join(dir, 'sweep.json')}\``);
+  assert.deepEqual(doc.changedSince.cells.map((c: { method: string; numLabels: number }) => `${c.method}/${c.numLabels}`), ['unet/1']);
+  assert.deepEqual(doc.changedSince.cells[0].seeds, [{ seed: 0, before: { mIOU: 40, stale: true }, after: { mIOU: 45, stale: false } }]);
+  assert.ok(Math.abs(doc.changedSince.cells[0].pairedBefore.mean - 10) < 1e-9 && Math.abs(doc.changedSince.cells[0].pairedAfter.mean - 5) < 1e-9);
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  assert.match(readme, /## Changed since `/);
+  assert.match(readme, /\| unet \| 1 × 1 \| 0: 40\.0 \(STALE\) → 45\.0 \| 40\.0 → 45\.0 \| \+10\.0 → \+5\.0 \|/);
+  assert.doesNotMatch(readme, /STALE: \d+ U-Net record/, 'no stale record left');
+  // The same numbers again: nothing changed, and the README says so.
+  const same = publish('--compare-to', join(dir, 'sweep.json'));
+  assert.equal(same.status, 0, same.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')).changedSince.cells, []);
+  assert.match(readFileSync(join(dir, 'README.md'), 'utf8'), /Nothing changed since `/);
+  // A git revision reads this publication's path there: outside the repository it is not in git.
+  assert.match(publish('--compare-to', 'HEAD').stderr, /--compare-to HEAD: \.\.\/.*sweep\.json is not in git at [0-9a-f]+/);
+  assert.match(publish('--compare-to', 'no-such-thing-xyz').stderr, /--compare-to no-such-thing-xyz: neither a file nor a folder nor a git revision/);
+  writeFileSync(before, '{"cells": 3}');
+  assert.match(publish('--compare-to', before).stderr, /before\.json: expected a published sweep with a 'cells' array/);
+  writeFileSync(before, '{oops');
+  assert.match(publish('--compare-to', before).stderr, /before\.json: not JSON/);
 });
