@@ -8,12 +8,13 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { maskHeadDifference, type MaskObjectResult } from '../lib/experiments/mask_reconstruction';
 import { unetResultStale } from '../lib/eval/result_code';
-import { formatMeanCI, percentCI, signedCI } from '../lib/metrics/stats';
-import { writeFileAtomic } from '../lib/util/atomic_write';
+import { formatMeanCI, percentCI, signedCI, type PercentCI } from '../lib/metrics/stats';
+import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
+import { readEarlierPublication } from '../lib/util/earlier_publication';
 
 /** An object as results.json keeps it (its fit's losses left out). */
 type HeadObject = Omit<MaskObjectResult, 'fitLoss'>;
@@ -70,6 +71,70 @@ export function maskMarkdown(heads: Partial<Record<'linear' | 'unet', HeadDoc>>)
   return lines;
 }
 
+type Heads = Partial<Record<'linear' | 'unet', HeadDoc>>;
+
+/** `doc` (read from `where`) as a run's or publication's results.json with heads, or an error naming the field. */
+export function maskHeadsOf(doc: unknown, where: string): Heads {
+  const heads = (doc as { heads?: unknown } | null)?.heads as Record<string, unknown> | undefined;
+  if (!heads || typeof heads !== 'object' || !Object.keys(heads).length) throw new Error(`${where}: field 'heads' with a linear and/or unet entry expected`);
+  for (const [k, h] of Object.entries(heads)) {
+    const objects = (h as { objects?: unknown })?.objects;
+    if (typeof (h as { mIOU?: unknown })?.mIOU !== 'number' || !Array.isArray(objects) || objects.some((o) => typeof o?.position !== 'number' || typeof o?.mIOU !== 'number')) {
+      throw new Error(`${where}: heads.${k} needs a numeric mIOU and objects with numeric position and mIOU`);
+    }
+  }
+  return heads as Heads;
+}
+
+/** A head whose objects' scores moved between two runs (or that one side lacks). */
+export interface MaskHeadChange {
+  head: 'linear' | 'unet';
+  pooled: { before: number | null; after: number | null };
+  mean: { before: PercentCI | null; after: PercentCI | null };
+  /** Only the objects whose mIOU differs or that one side lacks, in % (null: not scored there). */
+  objects: { position: number; id: string; before: number | null; after: number | null }[];
+}
+
+/** Per head, what moved from `before` to `after`; and the paired U-Net − linear difference on both sides. */
+export function maskChanges(before: Heads, after: Heads): { heads: MaskHeadChange[]; paired: { before: PercentCI | null; after: PercentCI | null } } {
+  const heads = (['linear', 'unet'] as const).flatMap((k) => {
+    const b = before[k];
+    const a = after[k];
+    const positions = [...new Set([...(b?.objects ?? []), ...(a?.objects ?? [])].map((o) => o.position))].sort((x, y) => x - y);
+    const objects = positions.flatMap((p) => {
+      const ob = b?.objects.find((o) => o.position === p);
+      const oa = a?.objects.find((o) => o.position === p);
+      if (ob && oa && ob.mIOU === oa.mIOU) return [];
+      return [{ position: p, id: (oa ?? ob)!.id, before: ob ? 100 * ob.mIOU : null, after: oa ? 100 * oa.mIOU : null }];
+    });
+    if (!objects.length && b?.mIOU === a?.mIOU) return [];
+    const mean = (h: HeadDoc | undefined) => (h?.objects.length ? percentCI(h.objects.map((o) => o.mIOU)) : null);
+    return [{ head: k, pooled: { before: b ? 100 * b.mIOU : null, after: a ? 100 * a.mIOU : null }, mean: { before: mean(b), after: mean(a) }, objects }];
+  });
+  const paired = (h: Heads) => (h.linear && h.unet ? maskHeadDifference(h.linear.objects, h.unet.objects)?.mIOU ?? null : null);
+  return { heads, paired: { before: paired(before), after: paired(after) } };
+}
+
+/** "## Changed since LABEL" for `maskChanges`, or a line saying nothing changed. */
+export function maskChangesMarkdown(label: string, c: ReturnType<typeof maskChanges>): string[] {
+  if (!c.heads.length) return [`Nothing changed since ${label}.`, ''];
+  const v = (x: number | null) => (x === null ? '—' : x.toFixed(1));
+  const m = (x: PercentCI | null) => (x ? formatMeanCI(x) : '—');
+  const d = (x: PercentCI | null) => (x ? signedCI(x) : '—');
+  return [
+    `## Changed since ${label}`,
+    '',
+    "Heads with an object whose mIOU differs (or that one side lacks), there → here: pooled mIOU, the objects' mean ± 95% CI, and each such object.",
+    '',
+    "| head | mIOU (pooled) | objects' mIOU, mean ± 95% CI | objects that moved |",
+    '|---|---|---|---|',
+    ...c.heads.map((h) => `| ${h.head} | ${v(h.pooled.before)} → ${v(h.pooled.after)} | ${m(h.mean.before)} → ${m(h.mean.after)} | ${h.objects.length ? h.objects.map((o) => `${o.position} (${o.id.slice(0, 8)}): ${v(o.before)} → ${v(o.after)}`).join('; ') : 'none (pooled only)'} |`),
+    '',
+    `U-Net head − linear head, paired by object: ${d(c.paired.before)} → ${d(c.paired.after)} points.`,
+    '',
+  ];
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -80,18 +145,24 @@ function main(): void {
       'ran-at': { type: 'string' },
       note: { type: 'string', multiple: true },
       out: { type: 'string' },
+      // An earlier publication to say what moved since: a results.json, its folder, or a git revision of this one.
+      'compare-to': { type: 'string' },
     },
   });
   if (!values.runs || !values.scale || !values.class || !values.command?.length || !values['ran-at']) {
-    throw new Error('usage: publish-mask.ts --runs DIR --scale SCALE --class chair|table --command "…" --ran-at COMMIT [--note "…"] [--out DIR]');
+    throw new Error('usage: publish-mask.ts --runs DIR --scale SCALE --class chair|table --command "…" --ran-at COMMIT [--note "…"] [--out DIR] [--compare-to REV|FILE]');
   }
   const cls = values.class.toLowerCase();
   const src = join(resolve(values.runs), 'mask-reconstruction', values.scale, cls, 'results.json');
   if (!existsSync(src)) throw new Error(`${src}: no finished mask-reconstruction run there (run \`experiment mask-reconstruction --scale ${values.scale} --class ${cls}\`)`);
-  const doc = JSON.parse(readFileSync(src, 'utf8')) as { heads?: Partial<Record<'linear' | 'unet', HeadDoc>>; totalSeconds?: number; figures?: Record<string, string>; backend?: { tfBackend?: string; tfjs?: string } };
-  if (!doc.heads || !Object.keys(doc.heads).length) throw new Error(`${src}: field 'heads' with a linear and/or unet entry expected`);
+  const doc = JSON.parse(readFileSync(src, 'utf8')) as { heads: Heads; totalSeconds?: number; figures?: Record<string, string>; backend?: { tfBackend?: string; tfjs?: string } };
+  maskHeadsOf(doc, src);
   const commit = execFileSync('git', ['rev-parse', '--short', `${values['ran-at']}^{commit}`], { encoding: 'utf8' }).trim();
-  const docs = join(values.out ? resolve(values.out) : resolve(__dirname, '..', 'docs', 'results'), `mask-reconstruction-${values.scale}-${cls}`);
+  const repoRoot = resolve(__dirname, '..');
+  const docs = join(values.out ? resolve(values.out) : join(repoRoot, 'docs', 'results'), `mask-reconstruction-${values.scale}-${cls}`);
+  // Read before anything is written: this publication overwrites its own folder.
+  const earlier = values['compare-to'] ? readEarlierPublication(values['compare-to'], 'results.json', relative(repoRoot, join(docs, 'results.json')), repoRoot) : null;
+  const changes = earlier && { from: earlier.label, ...maskChanges(maskHeadsOf(earlier.doc, earlier.where), doc.heads) };
   mkdirSync(docs, { recursive: true });
   const figures = Object.values(doc.figures ?? {});
   for (const f of figures) {
@@ -112,6 +183,7 @@ function main(): void {
     ...(values.note ?? []).map((n) => `\n${n}`),
     '',
     ...maskMarkdown(doc.heads),
+    ...(changes ? maskChangesMarkdown(changes.from, changes) : []),
     '| file | what |',
     '|---|---|',
     '| `mask_NN_<id>.png` | linear head: input mask, predicted RGB, true RGB, predicted labels, true labels at the new poses |',
@@ -122,6 +194,8 @@ function main(): void {
     '',
   ].join('\n');
   writeFileAtomic(join(docs, 'README.md'), md);
+  if (changes) writeJsonAtomic(join(docs, 'changed-since.json'), changes);
+  else rmSync(join(docs, 'changed-since.json'), { force: true });
   console.log(`written ${docs}: ${figures.length} figure(s)${unetStale ? `; the U-Net head is stale (${unetStale})` : ''}`);
 }
 

@@ -9,14 +9,15 @@
  * `cp -r docs/results/NAME/runs/. <runs>/` brings a finished sweep back (it is reused, only drawn) or an unfinished
  * one's journal (the sweep resumes at its next record) — a sweep outlives the machine it started on.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadExperimentConfig } from '../lib/experiments/config_loader';
 import { sweepDifferences, sweepRenderName, type SweepDifference } from '../lib/experiments/label_count_sweep';
 import { readSweep, sweepCells, type SweepCell } from '../lib/experiments/sweep_state';
-import { asPublishedSweep, changedSweepCells, changedSweepMarkdown, type PublishedSweep } from '../lib/experiments/sweep_compare';
+import { asPublishedSweep, changedSweepCells, changedSweepMarkdown } from '../lib/experiments/sweep_compare';
+import { readEarlierPublication } from '../lib/util/earlier_publication';
 import { staleSweepSummary } from '../lib/eval/result_code';
 import { excludesZero, formatMeanCI, signedCI } from '../lib/metrics/stats';
 import type { Scale } from '../lib/experiments/types';
@@ -76,39 +77,6 @@ export function differenceMarkdown(diffs: readonly SweepDifference[], a: string,
   ];
 }
 
-/**
- * The publication `--compare-to SPEC` names: a sweep.json (or a folder holding one), else a git revision at which
- * `repoRel` (docs/results/NAME/sweep.json) is read: a sweep is republished in place, so its earlier version is in git.
- */
-export function readComparedSweep(spec: string, repoRel: string, repoRoot: string): { label: string; doc: PublishedSweep } {
-  const parse = (text: string, where: string) => {
-    try {
-      return asPublishedSweep(JSON.parse(text), where);
-    } catch (e) {
-      if (e instanceof SyntaxError) throw new Error(`${where}: not JSON (${e.message})`);
-      throw e;
-    }
-  };
-  if (existsSync(spec)) {
-    const file = statSync(spec).isDirectory() ? join(spec, 'sweep.json') : spec;
-    if (!existsSync(file)) throw new Error(`--compare-to ${spec}: a folder without sweep.json`);
-    return { label: `\`${file}\``, doc: parse(readFileSync(file, 'utf8'), file) };
-  }
-  let commit: string;
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', `${spec}^{commit}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    throw new Error(`--compare-to ${spec}: neither a file nor a folder nor a git revision`);
-  }
-  let text: string;
-  try {
-    text = execFileSync('git', ['show', `${commit}:${repoRel}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
-  } catch {
-    throw new Error(`--compare-to ${spec}: ${repoRel} is not in git at ${commit}`);
-  }
-  return { label: `\`${repoRel}\` at ${commit}`, doc: parse(text, `${repoRel} at ${commit}`) };
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -149,7 +117,8 @@ async function main(): Promise<void> {
   const repoRoot = resolve(__dirname, '..');
   const docs = join(values.out ? resolve(values.out) : join(repoRoot, 'docs', 'results'), name);
   // Read before anything is written: with a folder or file in place, this publication overwrites it.
-  const compared = values['compare-to'] ? readComparedSweep(values['compare-to'], relative(repoRoot, join(docs, 'sweep.json')), repoRoot) : null;
+  const earlier = values['compare-to'] ? readEarlierPublication(values['compare-to'], 'sweep.json', relative(repoRoot, join(docs, 'sweep.json')), repoRoot) : null;
+  const compared = earlier && { label: earlier.label, doc: asPublishedSweep(earlier.doc, earlier.where) };
   rmSync(join(docs, 'runs'), { recursive: true, force: true });
   const copy = join(docs, 'runs', relative(runs, src.file));
   mkdirSync(dirname(copy), { recursive: true });

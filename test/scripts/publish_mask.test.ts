@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { UNET_CODE } from '../../lib/eval/result_code';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { maskMarkdown } from '../../scripts/publish-mask';
+import { maskChanges, maskChangesMarkdown, maskMarkdown } from '../../scripts/publish-mask';
 
 const root = resolve(__dirname, '..', '..');
 const obj = (position: number, mIOU: number, figure = `/x/mask_0${position}.png`) => ({ id: `obj${position}abcdef`, position, mIOU, shapeMIOU: mIOU - 0.05, psnr: 18, figure });
@@ -57,4 +57,53 @@ test('the script copies the results and every figure they name, and says what is
   const bad = run();
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /results\.json: figure .*gone\.png is not there/);
+});
+
+test('maskChanges: per head the pooled score, the mean and the objects that moved; the paired difference both sides', () => {
+  const linear = head([obj(0, 0.5), obj(1, 0.7)], 0.61);
+  const before = { linear, unet: head([obj(0, 0.58), obj(1, 0.75)], 0.68) };
+  const after = { linear, unet: head([obj(0, 0.56), obj(1, 0.75), obj(2, 0.8)], 0.7) };
+  const c = maskChanges(before, after);
+  assert.deepEqual(c.heads.map((h) => h.head), ['unet'], 'the linear head did not move');
+  assert.deepEqual(c.heads[0].objects.map((o) => [o.position, o.before === null ? null : +o.before.toFixed(6), o.after === null ? null : +o.after.toFixed(6)]), [[0, 58, 56], [2, null, 80]]);
+  assert.deepEqual([c.heads[0].pooled.before, c.heads[0].pooled.after].map((x) => +x!.toFixed(6)), [68, 70]);
+  assert.ok(Math.abs(c.heads[0].mean.before!.mean - 66.5) < 1e-9 && c.heads[0].mean.after!.n === 3);
+  // paired over the objects both heads have: before +8, +5 → 6.5; after +6, +5 → 5.5
+  assert.ok(Math.abs(c.paired.before!.mean - 6.5) < 1e-9 && Math.abs(c.paired.after!.mean - 5.5) < 1e-9);
+  const md = maskChangesMarkdown('`x` at abc1234', c).join('\n');
+  assert.match(md, /## Changed since `x` at abc1234/);
+  assert.match(md, /\| unet \| 68\.0 → 70\.0 \| 66\.5 ± [\d.]+ → [\d.]+ ± [\d.]+ \| 0 \(obj0abcd\): 58\.0 → 56\.0; 2 \(obj2abcd\): — → 80\.0 \|/);
+  assert.match(md, /paired by object: \+6\.5 ± [\d.]+ → \+5\.5 ± [\d.]+ points/);
+  assert.deepEqual(maskChanges(before, before).heads, []);
+  assert.deepEqual(maskChangesMarkdown('`x`', maskChanges(before, before)), ['Nothing changed since `x`.', '']);
+});
+
+test('--compare-to: the README says what moved since the earlier results.json (a file, a folder or git); bad ones are named', () => {
+  const runs = mkdtempSync(join(tmpdir(), 'publish-mask-cmp-'));
+  const dir = join(runs, 'mask-reconstruction', 'small', 'chair');
+  mkdirSync(dir, { recursive: true });
+  const write = (u: number) => writeFileSync(join(dir, 'results.json'), JSON.stringify({ heads: { linear: head([obj(0, 0.5, '')], 0.5), unet: { ...head([obj(0, u, '')], u), codeVersions: { ...UNET_CODE } } }, figures: {} }));
+  const out = mkdtempSync(join(tmpdir(), 'publish-mask-cmp-out-'));
+  const pub = join(out, 'mask-reconstruction-small-chair');
+  const run = (...extra: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/publish-mask.ts', '--runs', runs, '--scale', 'small', '--class', 'chair', '--command', 'cmd', '--ran-at', 'HEAD', '--out', out, ...extra], { cwd: root, encoding: 'utf8' });
+  write(0.6);
+  assert.equal(run().status, 0);
+  assert.ok(!existsSync(join(pub, 'changed-since.json')));
+  write(0.64);
+  const r = run('--compare-to', pub);
+  assert.equal(r.status, 0, r.stderr);
+  const readme = readFileSync(join(pub, 'README.md'), 'utf8');
+  assert.match(readme, /\| unet \| 60\.0 → 64\.0 \| 60\.0 → 64\.0 \| 0 \(obj0abcd\): 60\.0 → 64\.0 \|/);
+  assert.match(readme, /paired by object: \+10\.0 → \+14\.0 points/);
+  const changed = JSON.parse(readFileSync(join(pub, 'changed-since.json'), 'utf8'));
+  assert.equal(changed.from, `\`${join(pub, 'results.json')}\``);
+  assert.deepEqual(changed.heads.map((h: { head: string }) => h.head), ['unet']);
+  assert.match(run('--compare-to', 'HEAD').stderr, /--compare-to HEAD: \.\.\/.*results\.json is not in git at [0-9a-f]+/);
+  assert.match(run('--compare-to', 'no-such-rev-xyz').stderr, /neither a file nor a folder nor a git revision/);
+  const bad = join(out, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ heads: { unet: { mIOU: 0.5 } } }));
+  assert.match(run('--compare-to', bad).stderr, /bad\.json: heads\.unet needs a numeric mIOU and objects/);
+  // Without --compare-to, a republication drops the comparison it no longer makes.
+  assert.equal(run().status, 0);
+  assert.ok(!existsSync(join(pub, 'changed-since.json')));
 });
