@@ -1,8 +1,8 @@
 /**
  * Publishes a label-count sweep (supplement Fig. 1), finished or still running: `npx tsx scripts/publish-sweep.ts
  * --runs DIR --scale cpu64 --class chair --command "…" --ran-at COMMIT [--ran-at …] [--note "…"] [--name NAME] [--out DIR]`.
- * Reads `<DIR>/label-count-sweep/<scale>/<class>/results.json` (finished) or, failing that, the journal of a run in
- * progress (`records.partial.json`), and writes docs/results/NAME/ (default `label-count-sweep-<scale>-<class>`):
+ * Reads `<DIR>/label-count-sweep/<scale>/<class>/results.json` (finished) or the journal of a run in progress
+ * (`records.partial.json`; it wins when newer: a finished sweep whose stale records run again), and writes docs/results/NAME/ (default `label-count-sweep-<scale>-<class>`):
  * sweep.json (every record; mean ± 95% CI per method and point; SRN+linear − U-Net paired by seed; which records are
  * missing), README.md and
  * miou_vs_labels.png (CI bands). The file read is copied under NAME/runs/ at its path relative to DIR:

@@ -3,7 +3,7 @@
  * run in progress, and per (method, point) what is done and what is left. `experiment label-count-sweep --plan` and
  * scripts/publish-sweep.ts read it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, pct1, percentCI, type PercentCI } from '../metrics/stats';
 import { journalSize } from '../util/record_journal';
@@ -30,7 +30,11 @@ const RECORD_FIELDS = ['method', 'numLabels', 'seed', 'miou', 'shapeMIOU', 'inst
 export function readSweep(runDir: string): SweepSource {
   const finished = join(runDir, 'results.json');
   const journal = join(runDir, 'records.partial.json');
-  const file = existsSync(finished) ? finished : existsSync(journal) ? journal : null;
+  // Both exist while a finished sweep's stale records run again (the journal holds the reused records and the new
+  // ones, and results.json is rewritten at the end): the newer one is the sweep's state. A journal older than
+  // results.json was left by a stop between writing the results and removing it.
+  const newer = (a: string, b: string) => statSync(a).mtimeMs > statSync(b).mtimeMs;
+  const file = existsSync(finished) ? (existsSync(journal) && newer(journal, finished) ? journal : finished) : existsSync(journal) ? journal : null;
   if (!file) throw new Error(`${runDir}: neither results.json (a finished sweep) nor records.partial.json (one in progress); run \`experiment label-count-sweep\` first`);
   let doc: Record<string, unknown>;
   try {

@@ -1,7 +1,7 @@
 /** scripts/publish-sweep.ts: a sweep published from its journal or results, and restorable from the copy. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,10 +36,17 @@ test('a journal is read as a sweep in progress, with the points and seeds its fi
   assert.equal(s.totalSeconds, null);
 });
 
-test('a finished results.json wins over a left-over journal', () => {
-  const { dir } = sweepDir({ 'records.partial.json': { fingerprint, records: [] }, 'results.json': { recordsFingerprint: fingerprint, records, totalSeconds: 1234 } });
+test('a finished results.json wins over an older journal (left by a stop); a newer journal is a rerun in progress', () => {
+  const { dir } = sweepDir({ 'records.partial.json': { fingerprint, records: records.slice(0, 2) }, 'results.json': { recordsFingerprint: fingerprint, records, totalSeconds: 1234 } });
+  const at = (f: string, s: number) => utimesSync(join(dir, f), s, s);
+  at('records.partial.json', 1_000_000);
+  at('results.json', 1_000_100);
   const s = readSweep(dir);
   assert.deepEqual([s.state, s.records.length, s.totalSeconds], ['finished', 4, 1234]);
+  // The stale U-Net records of a finished sweep running again: its journal is written after results.json.
+  at('records.partial.json', 1_000_200);
+  const r = readSweep(dir);
+  assert.deepEqual([r.state, r.records.length, r.totalSeconds, r.file], ['partial', 2, null, join(dir, 'records.partial.json')]);
 });
 
 test('bad input names the file and the field', () => {
