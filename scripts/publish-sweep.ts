@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   writeFileAtomic(join(docs, 'README.md'), md);
-  console.log(`written docs/results/${name}/: ${src.state}, ${src.records.length} of ${expected} records${stale ? `, ${stale.records} of them stale` : ''}`);
+  console.log(`written ${relative(process.cwd(), docs).startsWith('..') ? docs : relative(process.cwd(), docs)}/: ${src.state}, ${src.records.length} of ${expected} records${stale ? `, ${stale.records} of them stale` : ''}`);
 }
 
 if (process.argv[1]?.endsWith('publish-sweep.ts')) main().catch((e) => {
