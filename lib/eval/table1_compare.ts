@@ -49,7 +49,8 @@ export function asPublishedTable1(doc: unknown, file: string): PublishedTable1 {
   return d as unknown as PublishedTable1;
 }
 
-type Side = { mIOU: number | null; stale: boolean } | null;
+/** One seed's score on one side of a comparison (null: that side has none); shared with the sweep's comparison. */
+export type SeedScore = { mIOU: number | null; stale: boolean } | null;
 type Summary = { mean: number | null; ci95: number | null };
 
 export interface ChangedCell {
@@ -59,7 +60,7 @@ export interface ChangedCell {
   protocol: string;
   className: string;
   /** Every seed either side has, in order; null where that side has no row for it. */
-  seeds: { seed: number; before: Side; after: Side }[];
+  seeds: { seed: number; before: SeedScore; after: SeedScore }[];
   before: Summary | null;
   after: Summary | null;
   /** SRN+linear minus this column, paired by seed (null for SRN+linear itself or where a side has none). */
@@ -67,9 +68,12 @@ export interface ChangedCell {
   pairedAfter: PublishedDifference['mIOU'];
 }
 
-const side = (r: PublishedRow | undefined): Side => (r ? { mIOU: r['mIOU %'], stale: Boolean(r.stale) } : null);
+const side = (r: PublishedRow | undefined): SeedScore => (r ? { mIOU: r['mIOU %'], stale: Boolean(r.stale) } : null);
 // A row marked stale since, with the same score, has not been rerun: not a change.
-const same = (a: Side, b: Side) => (a === null ? b === null : b !== null && a.mIOU === b.mIOU);
+export const sameSeedScore = (a: SeedScore, b: SeedScore): boolean => (a === null ? b === null : b !== null && a.mIOU === b.mIOU);
+
+/** "61.2", "61.2 (STALE)" or "—" for a side without one. */
+export const formatSeedScore = (s: SeedScore): string => (s === null ? '—' : `${s.mIOU === null ? '—' : s.mIOU.toFixed(1)}${s.stale ? ' (STALE)' : ''}`);
 
 /** The cells of `after` (and cells only `before` has) with a seed whose row differs, in column then class order. */
 export function changedCells(before: PublishedTable1, after: PublishedTable1): ChangedCell[] {
@@ -87,7 +91,7 @@ export function changedCells(before: PublishedTable1, after: PublishedTable1): C
       const of = (doc: PublishedTable1) => doc.rows.filter((r) => key(r) === key(c));
       const seedList = [...new Set([...of(before), ...of(after)].map((r) => r.seed))].sort((a, b) => a - b);
       const seeds = seedList.map((seed) => ({ seed, before: side(of(before).find((r) => r.seed === seed)), after: side(of(after).find((r) => r.seed === seed)) }));
-      if (seeds.every((s) => same(s.before, s.after))) return [];
+      if (seeds.every((s) => sameSeedScore(s.before, s.after))) return [];
       return [{
         column: c.column, id: c.id, method: c.method, protocol: c.protocol, className: c.className, seeds,
         before: summary(before, c), after: summary(after, c), pairedBefore: paired(before, c), pairedAfter: paired(after, c),
@@ -98,7 +102,7 @@ export function changedCells(before: PublishedTable1, after: PublishedTable1): C
 /** The changed cells as a Markdown section ("## Changed since `NAME`"), or nothing when none changed. */
 export function changedCellsMarkdown(name: string, cells: readonly ChangedCell[]): string[] {
   if (!cells.length) return [];
-  const score = (s: Side) => (s === null ? '—' : `${s.mIOU === null ? '—' : s.mIOU.toFixed(1)}${s.stale ? ' (STALE)' : ''}`);
+  const score = formatSeedScore;
   const mean = (s: Summary | null) => (s?.mean == null ? '—' : formatMeanCI({ mean: s.mean, ci95: s.ci95 }));
   const pair = (d: ChangedCell['pairedBefore']) => (d ? signedCI(d) : '—');
   return [

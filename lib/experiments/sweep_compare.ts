@@ -5,6 +5,7 @@
  * (scripts/publish-sweep.ts --compare-to REV) and the section says what the reruns moved.
  */
 import { formatMeanCI, signedCI, type PercentCI } from '../metrics/stats';
+import { formatSeedScore, sameSeedScore, type SeedScore } from '../eval/table1_compare';
 
 /** A published cell (sweep.json `cells`), the fields this needs. */
 export interface PublishedSweepCell {
@@ -43,7 +44,6 @@ export function asPublishedSweep(doc: unknown, file: string): PublishedSweep {
   return d as unknown as PublishedSweep;
 }
 
-type Side = { mIOU: number | null; stale: boolean } | null;
 
 export interface ChangedSweepCell {
   method: string;
@@ -51,7 +51,7 @@ export interface ChangedSweepCell {
   views: number;
   numLabels: number;
   /** Every seed either side has, in order; null where that side has no record for it. */
-  seeds: { seed: number; before: Side; after: Side }[];
+  seeds: { seed: number; before: SeedScore; after: SeedScore }[];
   before: PercentCI | null;
   after: PercentCI | null;
   /** The sweep's paired difference (a − b) at this point, both sides; null where a side has none. */
@@ -59,8 +59,6 @@ export interface ChangedSweepCell {
   pairedAfter: PercentCI | null;
 }
 
-// A record marked stale since, with the same score, has not been rerun: not a change.
-const same = (a: Side, b: Side) => (a === null ? b === null : b !== null && a.mIOU === b.mIOU);
 
 /** The cells of `after` (then those only `before` has) with a seed whose record differs, in the sweep's order. */
 export function changedSweepCells(before: PublishedSweep, after: PublishedSweep): ChangedSweepCell[] {
@@ -73,13 +71,13 @@ export function changedSweepCells(before: PublishedSweep, after: PublishedSweep)
   return [...cells.values()].flatMap((c) => {
     const b = find(before, c);
     const a = find(after, c);
-    const side = (cell: PublishedSweepCell | undefined, seed: number): Side => {
+    const side = (cell: PublishedSweepCell | undefined, seed: number): SeedScore => {
       const s = cell?.perSeed.find((x) => x.seed === seed);
       return s ? { mIOU: s['mIOU %'], stale: Boolean(s.stale) } : null;
     };
     const seedList = [...new Set([...(b?.perSeed ?? []), ...(a?.perSeed ?? [])].map((s) => s.seed))].sort((x, y) => x - y);
     const seeds = seedList.map((seed) => ({ seed, before: side(b, seed), after: side(a, seed) }));
-    if (seeds.every((s) => same(s.before, s.after))) return [];
+    if (seeds.every((s) => sameSeedScore(s.before, s.after))) return [];
     return [{
       method: c.method, instances: c.instances, views: c.views, numLabels: c.instances * c.views, seeds,
       before: b?.mIOU ?? null, after: a?.mIOU ?? null, pairedBefore: paired(before, c), pairedAfter: paired(after, c),
@@ -90,7 +88,7 @@ export function changedSweepCells(before: PublishedSweep, after: PublishedSweep)
 /** The changed cells as "## Changed since LABEL", or nothing when none changed. `pair` names the difference (a − b). */
 export function changedSweepMarkdown(label: string, cells: readonly ChangedSweepCell[], pair: readonly [string, string] | null): string[] {
   if (!cells.length) return [];
-  const score = (s: Side) => (s === null ? '—' : `${s.mIOU === null ? '—' : s.mIOU.toFixed(1)}${s.stale ? ' (STALE)' : ''}`);
+  const score = formatSeedScore;
   const mean = (s: PercentCI | null) => (s ? formatMeanCI(s) : '—');
   const diff = (d: PercentCI | null) => (d ? signedCI(d) : '—');
   return [
