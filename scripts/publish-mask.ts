@@ -155,14 +155,14 @@ function main(): void {
   const cls = values.class.toLowerCase();
   const src = join(resolve(values.runs), 'mask-reconstruction', values.scale, cls, 'results.json');
   if (!existsSync(src)) throw new Error(`${src}: no finished mask-reconstruction run there (run \`experiment mask-reconstruction --scale ${values.scale} --class ${cls}\`)`);
-  const doc = JSON.parse(readFileSync(src, 'utf8')) as { heads: Heads; totalSeconds?: number; figures?: Record<string, string>; backend?: { tfBackend?: string; tfjs?: string } };
-  maskHeadsOf(doc, src);
+  const doc = JSON.parse(readFileSync(src, 'utf8')) as { totalSeconds?: number; figures?: Record<string, string>; backend?: { tfBackend?: string; tfjs?: string } };
+  const heads = maskHeadsOf(doc, src);
   const commit = execFileSync('git', ['rev-parse', '--short', `${values['ran-at']}^{commit}`], { encoding: 'utf8' }).trim();
   const repoRoot = resolve(__dirname, '..');
   const docs = join(values.out ? resolve(values.out) : join(repoRoot, 'docs', 'results'), `mask-reconstruction-${values.scale}-${cls}`);
   // Read before anything is written: this publication overwrites its own folder.
   const earlier = values['compare-to'] ? readEarlierPublication(values['compare-to'], 'results.json', relative(repoRoot, join(docs, 'results.json')), repoRoot) : null;
-  const changes = earlier && { from: earlier.label, ...maskChanges(maskHeadsOf(earlier.doc, earlier.where), doc.heads) };
+  const changes = earlier && { from: earlier.label, ...maskChanges(maskHeadsOf(earlier.doc, earlier.where), heads) };
   mkdirSync(docs, { recursive: true });
   const figures = Object.values(doc.figures ?? {});
   for (const f of figures) {
@@ -172,8 +172,8 @@ function main(): void {
   for (const f of readdirSync(docs)) if (f.endsWith('.png') && !figures.some((g) => basename(g) === f)) rmSync(join(docs, f));
   copyFileSync(src, join(docs, 'results.json'));
   // The U-Net head's numbers depend on the semantic SRN's U-Net training (lib/eval/result_code.ts).
-  const unetStale = doc.heads.unet ? unetResultStale((doc.heads.unet as { codeVersions?: unknown }).codeVersions) : null;
-  const firsts = (['linear', 'unet'] as const).flatMap((k) => (doc.heads![k]?.objects[0] ? [`![${k}, object 0](${basename(doc.heads![k]!.objects[0].figure)})`] : []));
+  const unetStale = heads.unet ? unetResultStale((heads.unet as { codeVersions?: unknown }).codeVersions) : null;
+  const firsts = (['linear', 'unet'] as const).flatMap((k) => (heads[k]?.objects[0] ? [`![${k}, object 0](${basename(heads[k]!.objects[0].figure)})`] : []));
   const md = [
     `# Reconstruction from a mask (Fig. 6) at \`${values.scale}\`: ${cls}s`,
     '',
@@ -182,7 +182,7 @@ function main(): void {
     `Command: ${values.command.map((c) => `\`${c}\``).join('; ')}, at commit ${commit}; ${doc.totalSeconds ? `${Math.round(doc.totalSeconds)} s` : 'wall time not recorded'}${doc.backend?.tfBackend ? ` on TF.js ${doc.backend.tfjs ?? ''} backend '${doc.backend.tfBackend}'` : ''}.`,
     ...(values.note ?? []).map((n) => `\n${n}`),
     '',
-    ...maskMarkdown(doc.heads),
+    ...maskMarkdown(heads),
     ...(changes ? maskChangesMarkdown(changes.from, changes) : []),
     '| file | what |',
     '|---|---|',

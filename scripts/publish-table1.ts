@@ -11,7 +11,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE1_COLUMN_IDS, type Table1ColumnId, collectTable1Rows, paperColumn, pickTable1Rows, table1ChartSpec, table1DifferenceMarkdown, table1Differences, table1Markdown, table1Records } from '../lib/eval/table1';
 import { rowDetail, type RowDetail } from '../lib/eval/table1_detail';
-import { asPublishedTable1, changedCells, changedCellsMarkdown } from '../lib/eval/table1_compare';
+import { asPublishedTable1, changedCells, changedCellsMarkdown, type PublishedTable1 } from '../lib/eval/table1_compare';
 import { staleKindResult } from '../lib/eval/result_code';
 import { perObjectScores, type PerObject } from '../lib/eval/object_kind';
 import { rendersFolder } from '../lib/baselines/run';
@@ -20,6 +20,7 @@ import { formatMeanCI, pct1, percentCI, type PercentCI } from '../lib/metrics/st
 import { saveFigure } from '../lib/plotting/save';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic_write';
 import { journalSize } from '../lib/util/record_journal';
+import { readEarlierPublication } from '../lib/util/earlier_publication';
 
 type Json = Record<string, unknown>;
 
@@ -154,12 +155,13 @@ async function main(): Promise<void> {
       // Other publications (names under docs/results) whose rows lend their commit to the same run here, where neither
       // this run's MLflow store nor this publication's previous version names it (an interim table's restored rows).
       'commits-from': { type: 'string', multiple: true },
-      // A publication to compare with (an interim table's first run): the cells whose rows differ, there → here.
+      // A publication to compare with (an interim table's first run: its NAME; this one's earlier version: a git
+      // revision or a file): the cells whose rows differ, there → here.
       'compare-to': { type: 'string' },
     },
   });
   if (!values.runs || !values.scale || !values.seeds || !values.command) {
-    throw new Error('usage: publish-table1.ts --runs DIR --scale SCALE --seeds 0,1,2 --command "…" [--command "…"] [--classes chair,table] [--name table-1] [--note "…"] [--commits-from NAME] [--compare-to NAME]');
+    throw new Error('usage: publish-table1.ts --runs DIR --scale SCALE --seeds 0,1,2 --command "…" [--command "…"] [--classes chair,table] [--name table-1] [--note "…"] [--commits-from NAME] [--compare-to NAME|REV|FILE]');
   }
   if (!/^[\w.-]+$/.test(values.name!)) throw new Error(`--name: letters, digits, '.', '_' or '-', got '${values.name}'`);
   const runs = resolve(values.runs);
@@ -187,7 +189,8 @@ async function main(): Promise<void> {
   };
   const previousPath = join(docs, `${values.name}.json`);
   const previous = existsSync(previousPath) ? readJson(previousPath) : {};
-  const compareTo = values['compare-to'] === undefined ? null : { name: values['compare-to'], doc: asPublishedTable1(readPublication(docs, values['compare-to'], '--compare-to'), join(docs, `${values['compare-to']}.json`)) };
+  // Read before anything is written: `--compare-to` may name this publication itself (republished in place).
+  const compareTo = values['compare-to'] === undefined ? null : readComparedTable1(docs, values['compare-to'], values.name!, resolve(__dirname, '..'));
   const refs = commitRefs([previous, ...(values['commits-from'] ?? []).map((n) => readPublication(docs, n, '--commits-from'))]);
   const published = rows.map((r) => {
     const d = rowDetail(r);
@@ -253,7 +256,7 @@ async function main(): Promise<void> {
     createdAt: row.createdAt, source: `docs/results/${values.name}/runs/${rel}`,
     ...(row.stale ? { stale: row.stale } : {}),
   }));
-  const changedSince = compareTo && { name: compareTo.name, cells: changedCells(compareTo.doc, { rows: publishedRows, records, differences }) };
+  const changedSince = compareTo && { name: compareTo.name, from: compareTo.where, cells: changedCells(compareTo.doc, { rows: publishedRows, records, differences }) };
   const doc = {
     schema: 'semantic-srn/table-1-published@1',
     scale: values.scale,
@@ -309,7 +312,7 @@ async function main(): Promise<void> {
     ...(doc.differences.length
       ? ['## SRN+linear minus each column, paired by seed', '', 'Each seed draws the 30 labelled images that columns 1–3 share and seeds every training and fit: the mean ± 95% CI (Student\'s t) of the per-seed differences, in points, leaves out the spread the draw puts into both columns\' own intervals above.', '', ...table1DifferenceMarkdown(doc.differences)]
       : []),
-    ...(changedSince ? changedCellsMarkdown(changedSince.name, changedSince.cells) : []),
+    ...(changedSince ? changedCellsMarkdown(changedSince.name, changedSince.cells, changedSince.from) : []),
     '## Every row',
     '',
     ...rowTables,
@@ -375,6 +378,17 @@ export function readPublication(docs: string, name: string, option: string): Jso
   const path = join(docs, `${name}.json`);
   if (!existsSync(path)) throw new Error(`${option}: ${path} does not exist (expected the name of a publication under docs/results)`);
   return readJson(path);
+}
+
+/**
+ * The Table 1 to compare with: the publication NAME under docs/results, else a file, or a git revision at which this
+ * publication's own JSON (`docs/results/OWN.json`) is read (the final table republished in place).
+ */
+export function readComparedTable1(docs: string, spec: string, ownName: string, repoRoot: string): { name: string; where: string; doc: PublishedTable1 } {
+  const named = join(docs, `${spec}.json`);
+  if (/^[\w.-]+$/.test(spec) && existsSync(named)) return { name: spec, where: `docs/results/${spec}.json`, doc: asPublishedTable1(readJson(named), named) };
+  const earlier = readEarlierPublication(spec, `${ownName}.json`, relative(repoRoot, join(docs, `${ownName}.json`)), repoRoot);
+  return { name: spec, where: earlier.where, doc: asPublishedTable1(earlier.doc, earlier.where) };
 }
 
 /**

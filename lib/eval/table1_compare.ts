@@ -99,8 +99,11 @@ export function changedCells(before: PublishedTable1, after: PublishedTable1): C
     });
 }
 
-/** The changed cells as a Markdown section ("## Changed since `NAME`"), or nothing when none changed. */
-export function changedCellsMarkdown(name: string, cells: readonly ChangedCell[]): string[] {
+/**
+ * The changed cells as a Markdown section ("## Changed since `NAME`"), or nothing when none changed. `where` says
+ * what was read: a publication's name by default, or a file or a git revision's version.
+ */
+export function changedCellsMarkdown(name: string, cells: readonly ChangedCell[], where = `docs/results/${name}.json`): string[] {
   if (!cells.length) return [];
   const score = formatSeedScore;
   const mean = (s: Summary | null) => (s?.mean == null ? '—' : formatMeanCI({ mean: s.mean, ci95: s.ci95 }));
@@ -108,7 +111,7 @@ export function changedCellsMarkdown(name: string, cells: readonly ChangedCell[]
   return [
     `## Changed since \`${name}\``,
     '',
-    `Cells with a seed whose mIOU differs from docs/results/${name}.json (same column, class, protocol and seed) or that one side lacks: per seed, the column's mean ± 95% CI, and SRN+linear minus the column paired by seed, there → here.`,
+    `Cells with a seed whose mIOU differs from ${where} (same column, class, protocol and seed) or that one side lacks: per seed, the column's mean ± 95% CI, and SRN+linear minus the column paired by seed, there → here.`,
     '',
     `| col | class | mIOU per seed, ${name} → here | mean, ${name} → here | SRN+linear minus it, ${name} → here |`,
     '|---|---|---|---|---|',

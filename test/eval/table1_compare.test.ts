@@ -56,6 +56,8 @@ test('the Markdown section: per seed there → here, STALE marked, means and pai
   const stale = changedCells(after, { ...after, rows: after.rows.map((r) => (r.id === 'srn-unet-single' ? row('srn-unet-single', 4, 0, 70.1) : r)) });
   assert.match(changedCellsMarkdown('x', stale).join('\n'), /0: 67\.8 \(STALE\) → 70\.1 \|/);
   assert.deepEqual(changedCellsMarkdown('table-1', []), []);
+  // Compared with a git revision's version: the section names what was read.
+  assert.match(changedCellsMarkdown('a4c0a49', stale, 'docs/results/table-1.json at a4c0a49').join('\n'), /^## Changed since `a4c0a49`\n\nCells with a seed whose mIOU differs from docs\/results\/table-1\.json at a4c0a49 \(/);
 });
 
 test('a file that is not a published Table 1 is refused with the field it lacks', () => {

@@ -2,14 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Table1Row } from '../../lib/eval/table1';
 import { rowDetail } from '../../lib/eval/table1_detail';
 import { UNET_CODE } from '../../lib/eval/result_code';
-import { carriedCommit, commitRefs, readPublication, evaluationJournals, perObjectMarkdown, finiteCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
+import { carriedCommit, commitRefs, readComparedTable1, readPublication, evaluationJournals, perObjectMarkdown, finiteCI, presentMarkdown, collectMultiShot, collectSupplement, keptRender, partStats, rendersMarkdown, rowRenderGrid, supplementMarkdown, SUPPLEMENTS } from '../../scripts/publish-table1';
 
 const dir = mkdtempSync(join(tmpdir(), 'publish-t1-'));
 const write = (name: string, doc: unknown) => {
@@ -224,6 +224,32 @@ test('--commits-from: another publication lends the commit of a run this one doe
   assert.deepEqual(refs.supplement('multiShotSrnLinear'), []);
   assert.equal(carriedCommit(commitRefs([previous]).rows, { column: 3, className: 'Table', seed: 1, protocol: 'single', 'mIOU %': 46.7 }), null, 'without the lender');
   assert.throws(() => readPublication(docs, 'table-2', '--commits-from'), /--commits-from: .*table-2\.json does not exist/);
+});
+
+test('--compare-to reads a publication by name, else a file or this publication at a git revision, and names bad specs', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'srn-pub-compare-'));
+  const docs = join(repo, 'docs', 'results');
+  mkdirSync(docs, { recursive: true });
+  const table = (mIOU: number) => JSON.stringify({ rows: [{ column: 2, id: 'srn-linear', method: 'SRN+linear', protocol: 'single', className: 'Chair', seed: 0, 'mIOU %': mIOU }], records: [], differences: [] });
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo, encoding: 'utf8' });
+  git('init', '-q');
+  writeFileSync(join(docs, 'table-1.json'), table(60.1));
+  git('add', '.');
+  git('commit', '-qm', 'first');
+  const first = git('rev-parse', '--short', 'HEAD').trim();
+  // Republished in place since.
+  writeFileSync(join(docs, 'table-1.json'), table(61.5));
+  writeFileSync(join(repo, 'aside.json'), table(59.0));
+  const score = (c: ReturnType<typeof readComparedTable1>) => c.doc.rows[0]['mIOU %'];
+  const named = readComparedTable1(docs, 'table-1', 'table-1-interim', repo);
+  assert.deepEqual([named.name, named.where, score(named)], ['table-1', 'docs/results/table-1.json', 61.5]);
+  const atRev = readComparedTable1(docs, first, 'table-1', repo);
+  assert.deepEqual([atRev.where, score(atRev)], [`docs/results/table-1.json at ${first}`, 60.1]);
+  assert.equal(score(readComparedTable1(docs, join(repo, 'aside.json'), 'table-1', repo)), 59.0);
+  assert.throws(() => readComparedTable1(docs, first, 'table-9', repo), /--compare-to [0-9a-f]+: docs\/results\/table-9\.json is not in git at [0-9a-f]+/);
+  assert.throws(() => readComparedTable1(docs, 'table-2', 'table-1', repo), /--compare-to table-2: neither a file nor a folder nor a git revision/);
+  writeFileSync(join(repo, 'bad.json'), JSON.stringify({ rows: 'no' }));
+  assert.throws(() => readComparedTable1(docs, join(repo, 'bad.json'), 'table-1', repo), /bad\.json/);
 });
 
 test('journals of stopped evaluations of the chosen classes and seeds are carried; others and set-aside ones are not', () => {
