@@ -51,6 +51,8 @@ export function finishedRun(cfg: ExperimentConfig, opts: ExperimentOptions, onSt
     resultsPath,
     figures: (doc.figures as Record<string, string> | undefined) ?? {},
     tracking: tracking ?? { uri: '', runId: '' },
+    // The headline numbers, so that a reused run prints what a fresh one would.
+    ...Object.fromEntries((['mIOU', 'shapeMIOU', 'psnr'] as const).flatMap((k) => (typeof doc[k] === 'number' ? [[k, doc[k]]] : []))),
     seconds: 0,
     createdAt: typeof doc.createdAt === 'string' ? doc.createdAt : null,
   };

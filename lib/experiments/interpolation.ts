@@ -30,6 +30,7 @@ import {
   type ProbeInfo,
   experimentOutput,
 } from './common';
+import { configFingerprint } from './finished_run';
 import { encodeGif } from './gif';
 import type { ExperimentConfig } from './types';
 
@@ -126,6 +127,7 @@ export async function runInterpolation(cfg: ExperimentConfig<'interpolation'>, o
         experiment: cfg.experiment,
         scale: cfg.scale,
         configSource: cfg.source,
+        configFingerprint: configFingerprint(cfg, opts),
         objects: ids,
         pair: cfg.pair,
         frames: cfg.frames,

@@ -36,6 +36,7 @@ import {
   type ProbeInfo,
   experimentOutput,
 } from './common';
+import { configFingerprint } from './finished_run';
 import { ensureSemantic } from '../pipeline/stage_cache';
 import { type CodeVersions, UNET_CODE } from '../eval/result_code';
 import { numericMetrics } from '../tracking/metric_record';
@@ -245,6 +246,7 @@ export async function runMaskReconstruction(cfg: ExperimentConfig<'mask-reconstr
         experiment: cfg.experiment,
         scale: cfg.scale,
         configSource: cfg.source,
+        configFingerprint: configFingerprint(cfg, opts),
         mIOU: out.mIOU,
         shapeMIOU: out.shapeMIOU,
         psnr: out.psnr,

@@ -97,6 +97,13 @@ export function summarizeReplicates(resultsPaths: readonly string[]): ReplicateS
   });
 }
 
+/**
+ * The experiments run once (not per seed) that a rerun of the same command takes whole from a finished results.json
+ * with the same config fingerprint (the others resume inside: the sweep from its journal, Table 1 per column, the
+ * baselines per baseline, a single-seed probe from its cached pre-training and probe).
+ */
+export const REUSED_WHOLE: readonly ExperimentName[] = ['mask-reconstruction', 'interpolation'];
+
 /** A single-seed run of an experiment (the registry's dispatcher). */
 export type SingleRunner = (name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions) => Promise<ExperimentOutput>;
 
@@ -106,7 +113,14 @@ export type SingleRunner = (name: ExperimentName, cfg: ExperimentConfig, opts: E
  * before with the same config is reused (unless `opts.rerun`), and the others reuse the cached pre-training and probe.
  */
 export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions, runOne: SingleRunner): Promise<ExperimentOutput | ReplicatesOutput> {
-  if (!PER_SEED_EXPERIMENTS.includes(name) || cfg.seeds.length <= 1) return runOne(name, cfg, opts);
+  if (!PER_SEED_EXPERIMENTS.includes(name) || cfg.seeds.length <= 1) {
+    const done = opts.rerun || !REUSED_WHOLE.includes(name) ? undefined : finishedRun(cfg, opts, (why) => say(opts, `${name}: finished before with the same config, but is stale and runs again: ${why}`));
+    if (done) {
+      say(opts, `${name}: finished before with the same config (${done.resultsPath}, ${done.createdAt ?? 'undated'}): reused, --rerun runs it again`);
+      return done;
+    }
+    return runOne(name, cfg, opts);
+  }
   const t0 = performance.now();
   const tracker = opts.tracker ?? new NullTracker();
   const cls = `${cfg.data.className.toLowerCase()}${variantSuffix(cfg)}`;

@@ -80,6 +80,53 @@ test('runReplicates reuses a seed that finished with the same config, reruns one
   }
 });
 
+test('runReplicates takes a finished mask reconstruction whole (same fingerprint, current), runs it with rerun, without a fingerprint, or when stale; a single-seed probe always runs', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'srn-repl-whole-'));
+  try {
+    const cfg = loadExperimentConfig('mask-reconstruction', 'small');
+    const dir = experimentRunPath(cfg, { runsDir: runs });
+    const calls: string[] = [];
+    const said: string[] = [];
+    const runOne = async (n: ExperimentName, c: ExperimentConfig, o: ExperimentOptions): Promise<ExperimentOutput> => {
+      calls.push(n);
+      const runDir = experimentRunDir(c, o);
+      return { experiment: c.experiment, scale: c.scale, runDir, resultsPath: join(runDir, 'results.json'), figures: {}, tracking: { uri: '', runId: '' }, seconds: 1 };
+    };
+    const write = (extra: Record<string, unknown>) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'results.json'), JSON.stringify({ schema: 'semantic-srn/mask-reconstruction@1', mIOU: 0.61, psnr: 18.5, createdAt: '2026-12-08T00:00:00Z', heads: { unet: { mIOU: 0.7, codeVersions: { ...UNET_CODE } } }, ...extra }));
+    };
+    const opts = { runsDir: runs, onProgress: (m: string) => said.push(m) };
+    write({});
+    await runReplicates('mask-reconstruction', cfg, opts, runOne);
+    assert.deepEqual(calls, ['mask-reconstruction'], 'no fingerprint (written before they were recorded): runs');
+    write({ configFingerprint: configFingerprint(cfg) });
+    calls.length = 0;
+    const out = await runReplicates('mask-reconstruction', cfg, opts, runOne);
+    assert.deepEqual(calls, [], 'reused');
+    assert.deepEqual([out.resultsPath, (out as unknown as { mIOU: number }).mIOU, (out as unknown as { psnr: number }).psnr], [join(dir, 'results.json'), 0.61, 18.5]);
+    assert.match(said.at(-1)!, /mask-reconstruction: finished before with the same config \(.*results\.json, 2026-12-08T00:00:00Z\): reused, --rerun runs it again/);
+    await runReplicates('mask-reconstruction', cfg, { ...opts, rerun: true }, runOne);
+    await runReplicates('mask-reconstruction', { ...cfg, fitSteps: (cfg.fitSteps ?? 0) + 1 }, opts, runOne);
+    assert.deepEqual(calls, ['mask-reconstruction', 'mask-reconstruction'], 'rerun, and another config');
+    write({ configFingerprint: configFingerprint(cfg), heads: { unet: { mIOU: 0.7 } } });
+    calls.length = 0;
+    await runReplicates('mask-reconstruction', cfg, opts, runOne);
+    assert.deepEqual(calls, ['mask-reconstruction'], 'a stale U-Net head');
+    assert.match(said.at(-1)!, /finished before with the same config, but is stale and runs again: .*U-Net head/);
+    // The probe resumes inside (cached pre-training and probe): a single seed runs as before.
+    const probe = { ...loadExperimentConfig('semi-supervised-probe', 'small'), seeds: [0] };
+    const pdir = experimentRunPath(probe, { runsDir: runs });
+    mkdirSync(pdir, { recursive: true });
+    writeFileSync(join(pdir, 'results.json'), JSON.stringify({ configFingerprint: configFingerprint(probe) }));
+    calls.length = 0;
+    await runReplicates('semi-supervised-probe', probe, opts, runOne);
+    assert.deepEqual(calls, ['semi-supervised-probe']);
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
+
 test('finishedRun only looks: no run folder is made for a seed that never ran', () => {
   const runs = mkdtempSync(join(tmpdir(), 'srn-repl-look-'));
   try {

@@ -19,6 +19,7 @@ import { collectTable1Rows, legacyTable1Column, SMOKE_TEST_NOTE } from '../../li
 import { useBackend } from '../helpers/tf';
 import { readPng } from '../../lib/io/png';
 import { sweepRenderName } from '../../lib/experiments/label_count_sweep';
+import { configFingerprint } from '../../lib/experiments/finished_run';
 
 // Every experiment at the `small` scale (tiny preset, 8² renders), sharing one pre-training.
 const tmp = mkdtempSync(join(tmpdir(), 'srn-exp-run-'));
@@ -184,6 +185,7 @@ test('interpolation (small): frames, strip, a decodable GIF', async () => {
   assert.deepEqual([r.stripT[0], r.stripT.at(-1)], [0, (cfg.frames - 1) / cfg.frames]);
   for (const f of [...r.framePaths, r.strip, r.gif!, r.resultsPath]) assert.ok(existsSync(f), f);
   assert.equal(readFileSync(r.gif!).subarray(0, 6).toString(), 'GIF89a');
+  assert.equal(json(r.resultsPath).configFingerprint, configFingerprint(cfg, opts));
 });
 
 test('mask reconstruction (small): per-object scores and figures', async () => {
@@ -196,6 +198,8 @@ test('mask reconstruction (small): per-object scores and figures', async () => {
   assert.ok(r.mIOU >= 0 && r.mIOU <= 1 && Number.isFinite(r.psnr));
   for (const o of r.objects) assert.ok(existsSync(o.figure));
   assert.equal(json(r.resultsPath).objects.length, cfg.instances.length);
+  // What lets the same command run again take it whole (replicates.ts, REUSED_WHOLE).
+  assert.equal(json(r.resultsPath).configFingerprint, configFingerprint(cfg, opts));
   // Both heads: the linear probe's scores are the top level; the semantic SRN (U-Net head) was trained and cached.
   assert.deepEqual(cfg.heads, ['linear', 'unet']);
   assert.deepEqual(Object.keys(r.heads).sort(), ['linear', 'unet']);
