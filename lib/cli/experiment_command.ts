@@ -3,6 +3,7 @@
  * through the same library function the notebooks call, logging to MLflow (./mlruns by default).
  */
 import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import type { CliCommand } from './command';
 import type { ExperimentConfig } from '../experiments/types';
 
@@ -102,6 +103,17 @@ export const experimentCommand: CliCommand = {
       console.log(steps.length ? `table-1 would run ${steps.length} step(s) (${what}):` : `table-1: nothing missing (${what})`);
       for (const s of steps) console.log(`  ${describeTable1Step(s)}`);
       return 0;
+    }
+    // The same command already running here would train the same records again beside it.
+    const { sameCommandRunning } = await import('../experiments/runs_status');
+    const { leaseCommand } = await import('../util/lease');
+    const twin = sameCommandRunning(join(values.out ?? 'runs', exp), leaseCommand());
+    if (twin) {
+      console.error(
+        `semantic-srn experiment: the same command already runs here as process ${twin.pid}${twin.startedAt ? ` (since ${twin.startedAt})` : ''}, lease ${twin.path}; ` +
+          `a second one would train the same records again. Wait for it (\`semantic-srn status --runs ${values.out ?? 'runs'}\`), or stop it (kill ${twin.pid}: it stops after its step and writes its checkpoint) and run this again: it goes on from there.`,
+      );
+      return 2;
     }
     const { selectBackend, describeBackend, nativeThreadsForPreset, parseBackendChoice } = await import('../backend/select');
     const { createTracker, NullTracker } = await import('../tracking/create_tracker');

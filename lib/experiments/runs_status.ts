@@ -188,6 +188,38 @@ function sweepPlan(dir: string): string[] | undefined {
   }
 }
 
+/**
+ * Another live process on this machine running `me` (`leaseCommand()`: the same command line in the same folder) with
+ * a tracking lease under `dir`, or undefined. Two runs of one command would train the same records side by side (each
+ * journal written by both), so the experiment command refuses the second. Where /proc can be read, the process must
+ * still run that command (a pid reused since is not a twin).
+ */
+export function sameCommandRunning(dir: string, me: { command: string; cwd: string }, pid = process.pid): LeaseStatus | undefined {
+  if (!existsSync(dir)) return undefined;
+  const found: LeaseStatus[] = [];
+  const walk = (d: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory() && depth < MAX_DEPTH && !SKIP.has(e.name) && !e.name.startsWith('.') && !isCheckpointSibling(e.name)) walk(p, depth + 1);
+      else if (e.isFile() && e.name === 'tracking-run.json') {
+        const l = leaseAt(p, 'tracking');
+        if (l?.alive && l.pid !== pid && l.command === me.command && l.cwd === me.cwd) found.push({ ...l, path: p });
+      }
+    }
+  };
+  walk(resolve(dir), 0);
+  return found.find((l) => {
+    const now = commandOf(l.pid);
+    return now === null || now.includes(l.command!);
+  });
+}
+
 /** A live process's command line from /proc (Linux; null elsewhere or when it cannot be read). */
 function commandOf(pid: number): string | null {
   try {

@@ -1,10 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatRunsStatus, runsStatus } from '../../lib/experiments/runs_status';
+import { formatRunsStatus, runsStatus, sameCommandRunning } from '../../lib/experiments/runs_status';
 import { main } from '../../lib/cli/main';
 
 const root = mkdtempSync(join(tmpdir(), 'srn-status-'));
@@ -139,6 +139,46 @@ test('status names a training of an older model code that the next run sets asid
     assert.deepEqual(s.trainings.map((t) => [t.path, t.stale ?? null]), [['pretrain/cpu64-table-s0-v1', null], ['semantic/cpu64-chair-s0-old', 'model code v1, this code v2']]);
     assert.match(formatRunsStatus(s).join('\n'), /semantic\/cpu64-chair-s0-old \[semantic\]: 10,000 \/ 10,000 steps \(100%\), finished; saved [^\n]*; STALE \(model code v1, this code v2\): the next run sets it aside and trains anew/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sameCommandRunning: a live process of the same command line and folder, not a dead one, not this one, not another command or folder, not a pid that runs something else now; the experiment command refuses a twin', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'srn-twin-'));
+  // A live process whose command line holds this test's own (its arguments repeat them), as the twin's would.
+  const me = { command: process.argv.slice(1).join(' ').slice(0, 300), cwd: process.cwd() };
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', ...process.argv.slice(1)], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const lease = (rel: string, pid: number, command: string, cwd = me.cwd) => {
+      mkdirSync(join(dir, rel), { recursive: true });
+      writeFileSync(join(dir, rel, 'tracking-run.json'), JSON.stringify({ uri: 'file:///x', runId: 'r', pid, host: hostname(), startedAt: '2026-12-08T02:00:00.000Z', command, cwd }));
+    };
+    lease('mask-reconstruction/small/chair', deadPid, me.command);
+    lease('mask-reconstruction/small/table', process.pid, me.command);
+    lease('mask-reconstruction/cpu64/chair', child.pid!, 'semantic-srn experiment something-else');
+    lease('mask-reconstruction/cpu64/table', child.pid!, me.command, '/elsewhere');
+    assert.equal(sameCommandRunning(dir, me), undefined, 'dead, this process, another command, another folder');
+    // The pid runs something else now (reused): its lease's command is not in its command line.
+    assert.equal(sameCommandRunning(dir, { command: 'semantic-srn experiment something-else', cwd: me.cwd }), undefined);
+    lease('mask-reconstruction/cpu64/table', child.pid!, me.command);
+    const twin = sameCommandRunning(dir, me);
+    assert.equal(twin?.pid, child.pid);
+    assert.equal(twin?.path, join(dir, 'mask-reconstruction/cpu64/table/tracking-run.json'));
+    assert.equal(sameCommandRunning(join(dir, 'nope'), me), undefined);
+
+    // The command, run here with the same command line: refused before anything loads, saying what to do.
+    const errs: string[] = [];
+    const error = console.error;
+    console.error = (m: string) => errs.push(m);
+    try {
+      assert.equal(await main(['experiment', 'mask-reconstruction', '--scale', 'small', '--out', dir, '--no-track']), 2);
+    } finally {
+      console.error = error;
+    }
+    assert.match(errs.join('\n'), new RegExp(`the same command already runs here as process ${child.pid} \\(since 2026-12-08T02:00:00\\.000Z\\), lease .*tracking-run\\.json; a second one would train the same records again\\. Wait for it .*or stop it \\(kill ${child.pid}`));
+  } finally {
+    child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 });
