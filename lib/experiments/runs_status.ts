@@ -8,7 +8,7 @@
  * (`holderState`, lib/util/lease.ts: a pid is checked on the machine that wrote it); a lease left by a process that
  * is gone means that work stopped (killed, or the session ended) and resumes from its checkpoint or journal.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { scheduleSteps } from '../config/presets';
@@ -93,43 +93,56 @@ export function runsStatus(runsDir: string, now = new Date()): RunsStatus {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`${root}: no such runs folder (pass the folder the experiments wrote to, e.g. --runs runs)`);
   const out: RunsStatus = { runsDir: root, checkedAt: now.toISOString(), leases: [], heartbeats: readHeartbeats(root), trainings: [], journals: [], results: [] };
   const rel = (p: string) => relative(root, p);
+  walkRuns(root, {
+    enter: (p, name, dir) => {
+      const t = existsSync(join(p, 'manifest.json')) ? trainingAt(p) : undefined;
+      // A stage's checkpoint lives in `<stage dir>/checkpoint`: name the stage; others (checkpoints/probe) by their own.
+      if (t) out.trainings.push({ ...t, path: rel(name === 'checkpoint' ? dir : p) });
+      return !t;
+    },
+    file: (p, e, dir) => {
+      if (e.name === 'training.lock' || e.name === 'tracking-run.json') {
+        const l = leaseAt(p, e.name === 'training.lock' ? 'training' : 'tracking');
+        if (l) out.leases.push({ ...l, command: l.command ?? (l.alive ? commandOf(l.pid) : null), path: rel(p) });
+      } else if (e.name.endsWith('.partial.json')) {
+        const plan = e.name === 'records.partial.json' ? sweepPlan(dir) : undefined;
+        out.journals.push({ path: rel(p), records: journalSize(p), updatedAt: statSync(p).mtime.toISOString(), ...(plan ? { plan } : {}) });
+      } else if (e.name === 'grid.json' && basename(dirname(dir)) === 'unet-grid') {
+        const g = gridAt(p);
+        if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
+      } else if (e.name === 'state.json' && /^(unet|tco)-train$/.test(basename(dirname(dir)))) {
+        const u = peekNetTrainState(p);
+        if (u) out.journals.push({ path: rel(p), records: u.step, unit: 'step', updatedAt: statSync(p).mtime.toISOString(), plan: [`  ${basename(dirname(dir)) === 'tco-train' ? "TCO's pre-training" : "a U-Net's training"} ${trainingFinished(u) ? 'saved' : 'part-way'}: ${savedStepText(u)}${u.best ? ` (best val ${(100 * u.best.miou).toFixed(1)}% at step ${u.best.step.toLocaleString('en')})` : ''}, ${u.seconds.toFixed(0)} s trained; the rerun ${trainingFinished(u) ? 'scores it without training' : 'goes on from it'}`] });
+      } else if (/^results.*\.json$/.test(e.name)) {
+        out.results.push({ path: rel(p), ...scoresAt(p) });
+      }
+    },
+  });
+  return out;
+}
+
+/**
+ * Visits the files under `root` in name order, to MAX_DEPTH, past the folders never worth walking, hidden folders
+ * (`.progress`) and a checkpoint's kept and temporary siblings (not trainings of their own); `enter` false keeps a
+ * folder's contents out. An unreadable folder, or one removed while walking, has nothing to report.
+ */
+function walkRuns(root: string, visit: { enter?: (path: string, name: string, parent: string) => boolean; file: (path: string, entry: Dirent, dir: string) => void }): void {
   const walk = (dir: string, depth: number) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
-      return; // unreadable or removed while walking: nothing to report
+      return;
     }
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        // Hidden folders (`.progress`) and a checkpoint's kept and temporary siblings are not trainings of their own.
         if (SKIP.has(e.name) || e.name.startsWith('.') || isCheckpointSibling(e.name)) continue;
-        const t = existsSync(join(p, 'manifest.json')) ? trainingAt(p) : undefined;
-        // A stage's checkpoint lives in `<stage dir>/checkpoint`: name the stage; others (checkpoints/probe) by their own.
-        if (t) out.trainings.push({ ...t, path: rel(e.name === 'checkpoint' ? dir : p) });
-        else if (depth < MAX_DEPTH) walk(p, depth + 1);
-      } else if (e.isFile()) {
-        if (e.name === 'training.lock' || e.name === 'tracking-run.json') {
-          const l = leaseAt(p, e.name === 'training.lock' ? 'training' : 'tracking');
-          if (l) out.leases.push({ ...l, command: l.command ?? (l.alive ? commandOf(l.pid) : null), path: rel(p) });
-        } else if (e.name.endsWith('.partial.json')) {
-          const plan = e.name === 'records.partial.json' ? sweepPlan(dir) : undefined;
-          out.journals.push({ path: rel(p), records: journalSize(p), updatedAt: statSync(p).mtime.toISOString(), ...(plan ? { plan } : {}) });
-        } else if (e.name === 'grid.json' && basename(dirname(dir)) === 'unet-grid') {
-          const g = gridAt(p);
-          if (g) out.journals.push({ path: rel(p), records: g.length, updatedAt: statSync(p).mtime.toISOString(), plan: [`  a U-Net's dropout search part-way: ${g.join(', ')} done; the rerun trains the rest of the grid`] });
-        } else if (e.name === 'state.json' && /^(unet|tco)-train$/.test(basename(dirname(dir)))) {
-          const u = peekNetTrainState(p);
-          if (u) out.journals.push({ path: rel(p), records: u.step, unit: 'step', updatedAt: statSync(p).mtime.toISOString(), plan: [`  ${basename(dirname(dir)) === 'tco-train' ? "TCO's pre-training" : "a U-Net's training"} ${trainingFinished(u) ? 'saved' : 'part-way'}: ${savedStepText(u)}${u.best ? ` (best val ${(100 * u.best.miou).toFixed(1)}% at step ${u.best.step.toLocaleString('en')})` : ''}, ${u.seconds.toFixed(0)} s trained; the rerun ${trainingFinished(u) ? 'scores it without training' : 'goes on from it'}`] });
-        } else if (/^results.*\.json$/.test(e.name)) {
-          out.results.push({ path: rel(p), ...scoresAt(p) });
-        }
-      }
+        if ((visit.enter?.(p, e.name, dir) ?? true) && depth < MAX_DEPTH) walk(p, depth + 1);
+      } else if (e.isFile()) visit.file(p, e, dir);
     }
   };
   walk(root, 0);
-  return out;
 }
 
 /** The finished candidates of a 30-shot U-Net's or sweep record's dropout search (lib/baselines/unet_grid_journal.ts), as `p=0.1 (val 61.2%)`. */
@@ -197,23 +210,13 @@ function sweepPlan(dir: string): string[] | undefined {
 export function sameCommandRunning(dir: string, me: { command: string; cwd: string }, pid = process.pid): LeaseStatus | undefined {
   if (!existsSync(dir)) return undefined;
   const found: LeaseStatus[] = [];
-  const walk = (d: string, depth: number) => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory() && depth < MAX_DEPTH && !SKIP.has(e.name) && !e.name.startsWith('.') && !isCheckpointSibling(e.name)) walk(p, depth + 1);
-      else if (e.isFile() && e.name === 'tracking-run.json') {
-        const l = leaseAt(p, 'tracking');
-        if (l?.alive && l.pid !== pid && l.command === me.command && l.cwd === me.cwd) found.push({ ...l, path: p });
-      }
-    }
-  };
-  walk(resolve(dir), 0);
+  walkRuns(resolve(dir), {
+    file: (p, e) => {
+      if (e.name !== 'tracking-run.json') return;
+      const l = leaseAt(p, 'tracking');
+      if (l?.alive && l.pid !== pid && l.command === me.command && l.cwd === me.cwd) found.push({ ...l, path: p });
+    },
+  });
   return found.find((l) => {
     const now = commandOf(l.pid);
     return now === null || now.includes(l.command!);
