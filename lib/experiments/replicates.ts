@@ -109,7 +109,7 @@ export type SingleRunner = (name: ExperimentName, cfg: ExperimentConfig, opts: E
 
 /**
  * Runs `cfg` once per seed of `cfg.seeds` under one parent run (experiments outside PER_SEED_EXPERIMENTS, and a
- * single seed, run as they are). The pre-training of `cfg.seed` is shared; seeds run in order, a seed that finished
+ * single seed, run as they are, except that one of REUSED_WHOLE that finished is taken whole). The pre-training of `cfg.seed` is shared; seeds run in order, a seed that finished
  * before with the same config is reused (unless `opts.rerun`), and the others reuse the cached pre-training and probe.
  */
 export async function runReplicates(name: ExperimentName, cfg: ExperimentConfig, opts: ExperimentOptions, runOne: SingleRunner): Promise<ExperimentOutput | ReplicatesOutput> {
