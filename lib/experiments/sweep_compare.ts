@@ -44,7 +44,6 @@ export function asPublishedSweep(doc: unknown, file: string): PublishedSweep {
   return d as unknown as PublishedSweep;
 }
 
-
 export interface ChangedSweepCell {
   method: string;
   instances: number;
@@ -58,7 +57,6 @@ export interface ChangedSweepCell {
   pairedBefore: PercentCI | null;
   pairedAfter: PercentCI | null;
 }
-
 
 /** The cells of `after` (then those only `before` has) with a seed whose record differs, in the sweep's order. */
 export function changedSweepCells(before: PublishedSweep, after: PublishedSweep): ChangedSweepCell[] {
